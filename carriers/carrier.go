@@ -1,0 +1,68 @@
+package carriers
+
+import (
+	"context"
+	"time"
+
+	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/gsm"
+)
+
+// Carrier hands messages to one carrier connection.
+//
+// Submit blocks until the carrier answered, ctx ended, or the answer is
+// known to be lost. It is safe for concurrent use; implementations bound
+// how many submits are on the wire and make further callers wait.
+type Carrier interface {
+	Name() string
+	Submit(ctx context.Context, s *Submission) (Accepted, error)
+}
+
+// Submission is one message as a carrier sees it.
+type Submission struct {
+	// MessageID is tern's id, for logs. Carriers never learn it.
+	MessageID string
+	// To is the recipient in E.164, with the leading '+'.
+	To string
+	// From is the sender id: a number (E.164 or short code) or alphanumeric.
+	From string
+	Text string
+	// Coding selects how Text is encoded and split.
+	Coding gsm.Options
+	// RegisteredDelivery asks the carrier for a delivery receipt.
+	RegisteredDelivery bool
+	// ValidUntil, if set, is when the carrier should stop trying.
+	ValidUntil time.Time
+}
+
+// Accepted is the carrier's answer to a successful submit.
+type Accepted struct {
+	// IDs are the carrier's message ids, one per part sent, in part order,
+	// normalized with NormalizeID.
+	IDs []string
+}
+
+// Receipt is a carrier's delivery report for one submitted part.
+type Receipt struct {
+	// Carrier names the connection the receipt came from.
+	Carrier string
+	// ID is the carrier's message id, normalized with NormalizeID.
+	ID string
+	// Status is State mapped onto tern's statuses (core.ReceiptStatus).
+	Status core.Status
+	// State is the carrier's state word, e.g. DELIVRD.
+	State string
+	// Err is the carrier's error code, "" or "000" when none.
+	Err string
+	// Done is when the carrier reached the state; zero if not reported.
+	Done time.Time
+}
+
+// Inbound is a mobile-originated message: a customer's reply.
+type Inbound struct {
+	Carrier  string
+	From     string // E.164 of the customer
+	To       string // our number or short code
+	Text     string
+	Received time.Time
+}
