@@ -1,0 +1,78 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Topics names the Kafka topics tern uses.
+type Topics struct {
+	// Submit carries accepted messages, keyed by recipient. Default "tern.submit".
+	Submit string
+	// Events carries status changes, keyed by message id. Default "tern.events".
+	Events string
+	// Receipts carries carrier receipts before they are joined, keyed by
+	// carrier message id. Default "tern.receipts".
+	Receipts string
+}
+
+// KafkaConfig says where Kafka is and how tern's topics are laid out.
+type KafkaConfig struct {
+	Brokers []string
+	Topics  Topics
+	// Partitions per topic when tern creates them. Default 16.
+	Partitions int
+	// ReplicationFactor when tern creates topics. Default 1.
+	ReplicationFactor int
+	// GroupID of the submit consumers. Default "tern-pipeline".
+	GroupID string
+	// ReceiptsGroupID of the receipt joiners. Default "tern-receipts".
+	ReceiptsGroupID string
+	// BatchTimeout bounds how long a produced record waits for others to
+	// share its request. Default 1ms: a lone Send is not held back.
+	BatchTimeout time.Duration
+}
+
+// WithDefaults returns c with zero fields set to their defaults.
+func (c KafkaConfig) WithDefaults() KafkaConfig {
+	if c.Topics.Submit == "" {
+		c.Topics.Submit = "tern.submit"
+	}
+	if c.Topics.Events == "" {
+		c.Topics.Events = "tern.events"
+	}
+	if c.Topics.Receipts == "" {
+		c.Topics.Receipts = "tern.receipts"
+	}
+	if c.Partitions == 0 {
+		c.Partitions = 16
+	}
+	if c.ReplicationFactor == 0 {
+		c.ReplicationFactor = 1
+	}
+	if c.GroupID == "" {
+		c.GroupID = "tern-pipeline"
+	}
+	if c.ReceiptsGroupID == "" {
+		c.ReceiptsGroupID = "tern-receipts"
+	}
+	if c.BatchTimeout == 0 {
+		c.BatchTimeout = time.Millisecond
+	}
+	return c
+}
+
+// Validate reports the first problem with c.
+func (c KafkaConfig) Validate() error {
+	if len(c.Brokers) == 0 {
+		return errors.New("kafka: no brokers")
+	}
+	if c.Partitions < 1 {
+		return fmt.Errorf("kafka: %d partitions, want at least 1", c.Partitions)
+	}
+	if c.ReplicationFactor < 1 {
+		return fmt.Errorf("kafka: replication factor %d, want at least 1", c.ReplicationFactor)
+	}
+	return nil
+}

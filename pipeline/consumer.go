@@ -1,0 +1,130 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/ternsms/tern/carriers"
+)
+
+// Consumer runs the submit topic's consumer group: one actor goroutine per
+// partition this instance is assigned, each handing its partition's
+// messages to the carrier in order.
+type Consumer struct {
+	cfg     KafkaConfig
+	carrier carriers.Carrier
+	join    Joiner
+	events  *eventWriter
+	log     *slog.Logger
+	submit  time.Duration
+	retry   Backoff
+}
+
+// ConsumerOption configures a Consumer.
+type ConsumerOption interface{ applyConsumer(*Consumer) }
+
+type consumerOptionFunc func(*Consumer)
+
+func (f consumerOptionFunc) applyConsumer(c *Consumer) { f(c) }
+
+// WithConsumerLogger sets the consumer's logger.
+func WithConsumerLogger(l *slog.Logger) ConsumerOption {
+	return consumerOptionFunc(func(c *Consumer) { c.log = l })
+}
+
+// WithSubmitTimeout bounds one carrier submit, including waiting for a
+// usable connection. Default 30s.
+func WithSubmitTimeout(d time.Duration) ConsumerOption {
+	return consumerOptionFunc(func(c *Consumer) { c.submit = d })
+}
+
+// WithRetry sets the backoff between attempts of a temporarily failed submit.
+func WithRetry(b Backoff) ConsumerOption {
+	return consumerOptionFunc(func(c *Consumer) { c.retry = b })
+}
+
+// NewConsumer returns a Consumer sending through carrier and recording
+// carrier ids in join.
+func NewConsumer(c KafkaConfig, carrier carriers.Carrier, join Joiner, opts ...ConsumerOption) (*Consumer, error) {
+	c = c.WithDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	con := &Consumer{
+		cfg:     c,
+		carrier: carrier,
+		join:    join,
+		events:  newEventWriter(c),
+		log:     slog.Default(),
+		submit:  30 * time.Second,
+		retry:   DefaultBackoff,
+	}
+	for _, o := range opts {
+		o.applyConsumer(con)
+	}
+	return con, nil
+}
+
+// Run consumes until ctx ends. Partitions it loses in a rebalance are
+// released only after their actor finished the message in hand.
+func (c *Consumer) Run(ctx context.Context) error {
+	defer c.events.close()
+	g, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
+		ID:                c.cfg.GroupID,
+		Brokers:           c.cfg.Brokers,
+		Topics:            []string{c.cfg.Topics.Submit},
+		StartOffset:       kafka.FirstOffset,
+		HeartbeatInterval: time.Second,
+		SessionTimeout:    10 * time.Second,
+		RebalanceTimeout:  10 * time.Second,
+		JoinGroupBackoff:  time.Second,
+	})
+	if err != nil {
+		return fmt.Errorf("consumer group %s: %w", c.cfg.GroupID, err)
+	}
+	var actors sync.WaitGroup
+	defer actors.Wait()
+	stop := context.AfterFunc(ctx, func() { g.Close() })
+	defer stop()
+	for {
+		gen, err := g.Next(ctx)
+		if ctx.Err() != nil || errors.Is(err, kafka.ErrGroupClosed) {
+			g.Close()
+			return nil
+		}
+		if err != nil {
+			c.log.Warn("consumer group join failed; retrying", "group", c.cfg.GroupID, "err", err)
+			if !sleepCtx(ctx, time.Second) {
+				return nil
+			}
+			continue
+		}
+		for _, pa := range gen.Assignments[c.cfg.Topics.Submit] {
+			a := &actor{c: c, gen: gen, partition: pa.ID, start: pa.Offset}
+			actors.Add(1)
+			gen.Start(func(gctx context.Context) {
+				defer actors.Done()
+				a.run(gctx)
+			})
+		}
+		c.log.Info("partitions assigned", "generation", gen.ID, "partitions", len(gen.Assignments[c.cfg.Topics.Submit]))
+	}
+}
+
+// sleepCtx waits d or until ctx ends; it reports whether d passed.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,107 @@
+package pipeline
+
+import (
+	"unicode/utf8"
+
+	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/gsm"
+	"github.com/ternsms/tern/core/phone"
+)
+
+// Limits on request fields.
+const (
+	MaxBodyRunes        = 1600
+	MaxCampaignIDLen    = 128
+	MaxIdempotencyKey   = 255
+	maxAlphaSenderLen   = 11
+	maxNumericSenderLen = 16
+)
+
+// Request is one message to send, as every front door hands it in.
+type Request struct {
+	TenantID       string
+	To             string
+	From           string
+	Body           string
+	CampaignID     string
+	IdempotencyKey string
+	Category       core.Category
+}
+
+// checked is a Request that passed validation, with what validation learned.
+type checked struct {
+	Request
+	to   phone.Number
+	info gsm.Info
+}
+
+// check validates r and returns the first problem as a *FieldError.
+func check(r Request) (checked, error) {
+	c := checked{Request: r}
+	if r.To == "" {
+		return c, &FieldError{"to", "required"}
+	}
+	n, err := phone.Parse(r.To, "")
+	if err != nil {
+		return c, &FieldError{"to", "not a valid phone number in E.164 form (+14155552671)"}
+	}
+	c.to = n
+	if r.Body == "" {
+		return c, &FieldError{"body", "required"}
+	}
+	if !utf8.ValidString(r.Body) {
+		return c, &FieldError{"body", "not valid UTF-8"}
+	}
+	if utf8.RuneCountInString(r.Body) > MaxBodyRunes {
+		return c, &FieldError{"body", "longer than 1600 characters"}
+	}
+	if reason := checkSender(r.From); reason != "" {
+		return c, &FieldError{"from", reason}
+	}
+	if len(r.CampaignID) > MaxCampaignIDLen || !utf8.ValidString(r.CampaignID) {
+		return c, &FieldError{"campaign_id", "longer than 128 bytes or not UTF-8"}
+	}
+	if len(r.IdempotencyKey) > MaxIdempotencyKey || !utf8.ValidString(r.IdempotencyKey) {
+		return c, &FieldError{"idempotency_key", "longer than 255 bytes or not UTF-8"}
+	}
+	if r.Category > core.CategoryOTP {
+		return c, &FieldError{"category", "unknown category"}
+	}
+	c.Category = r.Category.Normalize()
+	c.info = gsm.Analyze(r.Body, gsm.Options{})
+	return c, nil
+}
+
+// checkSender returns why from is not a usable sender id, or "".
+// Empty is allowed (the carrier's default applies); otherwise a number of
+// up to 16 digits with an optional '+', or up to 11 alphanumeric characters.
+func checkSender(from string) string {
+	if from == "" {
+		return ""
+	}
+	digits, alnum := 0, 0
+	for i, r := range from {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '+' && i == 0:
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r == ' ', r == '-', r == '.', r == '&', r == '_':
+			alnum++
+		default:
+			return "only letters, digits, space and - . & _ are allowed"
+		}
+	}
+	if alnum == 0 {
+		if digits == 0 || digits > maxNumericSenderLen {
+			return "a numeric sender has 1 to 16 digits"
+		}
+		return ""
+	}
+	if from[0] == '+' {
+		return "a numeric sender has only digits after '+'"
+	}
+	if utf8.RuneCountInString(from) > maxAlphaSenderLen {
+		return "an alphanumeric sender has at most 11 characters"
+	}
+	return ""
+}

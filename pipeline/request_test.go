@@ -1,0 +1,75 @@
+package pipeline
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ternsms/tern/core"
+)
+
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	ok := Request{TenantID: "t", To: "+14155552671", Body: "Your order #4582 has shipped"}
+	with := func(f func(*Request)) Request { r := ok; f(&r); return r }
+	tests := []struct {
+		name  string
+		in    Request
+		field string // "" means valid
+	}{
+		{"valid", ok, ""},
+		{"missing to", with(func(r *Request) { r.To = "" }), "to"},
+		{"to not a number", with(func(r *Request) { r.To = "hello" }), "to"},
+		{"to without plus", with(func(r *Request) { r.To = "4155552671" }), "to"},
+		{"to invalid for region", with(func(r *Request) { r.To = "+1415555" }), "to"},
+		{"empty body", with(func(r *Request) { r.Body = "" }), "body"},
+		{"body not utf8", with(func(r *Request) { r.Body = "\xff\xfe" }), "body"},
+		{"body too long", with(func(r *Request) { r.Body = strings.Repeat("a", MaxBodyRunes+1) }), "body"},
+		{"body at limit", with(func(r *Request) { r.Body = strings.Repeat("a", MaxBodyRunes) }), ""},
+		{"alphanumeric sender", with(func(r *Request) { r.From = "MyShop" }), ""},
+		{"numeric sender", with(func(r *Request) { r.From = "+14155550100" }), ""},
+		{"short code sender", with(func(r *Request) { r.From = "12345" }), ""},
+		{"sender too long", with(func(r *Request) { r.From = "MyVeryLongShop" }), "from"},
+		{"sender with symbols", with(func(r *Request) { r.From = "shop!" }), "from"},
+		{"plus then letters", with(func(r *Request) { r.From = "+shop" }), "from"},
+		{"campaign too long", with(func(r *Request) { r.CampaignID = strings.Repeat("c", 129) }), "campaign_id"},
+		{"idempotency key too long", with(func(r *Request) { r.IdempotencyKey = strings.Repeat("k", 256) }), "idempotency_key"},
+		{"unknown category", with(func(r *Request) { r.Category = core.Category(9) }), "category"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := check(tt.in)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("check: %v", err)
+				}
+				return
+			}
+			var fe *FieldError
+			if !errors.As(err, &fe) || fe.Field != tt.field || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("check = %v, want a field error on %q", err, tt.field)
+			}
+			if !strings.HasPrefix(err.Error(), tt.field+": ") {
+				t.Fatalf("error %q does not name the field first", err)
+			}
+		})
+	}
+}
+
+func TestCheckNormalizes(t *testing.T) {
+	t.Parallel()
+	c, err := check(Request{To: "+44 20 7946 0958", Body: "hi €"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.to.E164 != "+442079460958" || c.to.Region != "GB" {
+		t.Fatalf("to = %+v", c.to)
+	}
+	if c.Category != core.CategoryTransactional {
+		t.Fatalf("category = %v, want transactional by default", c.Category)
+	}
+	if c.info.Segments != 1 || c.info.Units != 5 {
+		t.Fatalf("info = %+v, want 1 segment of 5 septets", c.info)
+	}
+}

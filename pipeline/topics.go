@@ -1,0 +1,37 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// EnsureTopics creates tern's topics if they are missing. Existing topics
+// are left as they are, whatever their partition count.
+func EnsureTopics(ctx context.Context, c KafkaConfig) error {
+	c = c.WithDefaults()
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...)}
+	var req kafka.CreateTopicsRequest
+	for _, t := range []string{c.Topics.Submit, c.Topics.Events, c.Topics.Receipts} {
+		req.Topics = append(req.Topics, kafka.TopicConfig{
+			Topic:             t,
+			NumPartitions:     c.Partitions,
+			ReplicationFactor: c.ReplicationFactor,
+		})
+	}
+	resp, err := client.CreateTopics(ctx, &req)
+	if err != nil {
+		return fmt.Errorf("create topics: %w", err)
+	}
+	for topic, err := range resp.Errors {
+		if err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+			return fmt.Errorf("create topic %s: %w", topic, err)
+		}
+	}
+	return nil
+}
