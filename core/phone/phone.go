@@ -1,42 +1,85 @@
-// Package phone parses and checks phone numbers (on
-// github.com/nyaruka/phonenumbers): E.164 form, validity, region. It is
-// pure and safe for concurrent use.
 package phone
 
 import (
-	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/nyaruka/phonenumbers"
 )
 
-// ErrInvalid is returned for a number that does not parse or is not a
-// valid number for its region.
-var ErrInvalid = errors.New("invalid phone number")
-
-// Number is a parsed, valid phone number.
+// Number is a parsed phone number.
 type Number struct {
 	// E164 is the number in E.164 form, e.g. +14155552671.
 	E164 string
-	// Region is the ISO 3166-1 alpha-2 region, e.g. "US".
+	// Region is the ISO 3166-1 alpha-2 region, e.g. "US"; "001" for
+	// non-geographic numbers, "" when unknown.
 	Region string
+	// CountryCode is the calling code, e.g. 1 or 44.
+	CountryCode int
+	// Valid tells whether the number is valid for its region (always
+	// true for numbers Parse returns).
+	Valid bool
+	// Type is what kind of line the number plan says it is.
+	Type Type
+	// TimeZones are the IANA zones the number may be in, most specific
+	// data libphonenumber has (one zone for most numbers, every zone of
+	// the country for mobile and non-geographic ranges). Empty when
+	// unknown. Shared: do not modify.
+	TimeZones []string
 }
 
 // Parse parses raw, which is in E.164 or international form, or national
-// form when defaultRegion (ISO 3166-1 alpha-2) is given.
+// form when defaultRegion (ISO 3166-1 alpha-2) is given, and returns it
+// only if it is a valid number; anything else is ErrInvalid.
 func Parse(raw, defaultRegion string) (Number, error) {
+	n, err := Inspect(raw, defaultRegion)
+	if err != nil {
+		return Number{}, err
+	}
+	if !n.Valid {
+		return Number{}, invalid(n)
+	}
+	return n, nil
+}
+
+func invalid(n Number) error {
+	return fmt.Errorf("not a valid number for region %q: %w", n.Region, ErrInvalid)
+}
+
+// Inspect parses raw like Parse but also returns numbers that parse and
+// are not valid, with Valid false, so a caller can say why. Only input
+// that does not parse as a phone number is an error (ErrInvalid).
+func Inspect(raw, defaultRegion string) (Number, error) {
+	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return Number{}, fmt.Errorf("empty: %w", ErrInvalid)
 	}
-	pn, err := phonenumbers.Parse(raw, defaultRegion)
+	if len(raw) > 64 {
+		return Number{}, fmt.Errorf("%d characters: %w", len(raw), ErrInvalid)
+	}
+	pn, err := phonenumbers.Parse(raw, strings.ToUpper(defaultRegion))
 	if err != nil {
 		return Number{}, fmt.Errorf("%v: %w", err, ErrInvalid)
 	}
-	if !phonenumbers.IsValidNumber(pn) {
-		return Number{}, fmt.Errorf("not a valid number for its region: %w", ErrInvalid)
+	n := Number{
+		E164:        phonenumbers.Format(pn, phonenumbers.E164),
+		Region:      phonenumbers.GetRegionCodeForNumber(pn),
+		CountryCode: int(pn.GetCountryCode()),
+		Valid:       phonenumbers.IsValidNumber(pn),
+		Type:        typeOf(phonenumbers.GetNumberType(pn)),
 	}
-	return Number{
-		E164:   phonenumbers.Format(pn, phonenumbers.E164),
-		Region: phonenumbers.GetRegionCodeForNumber(pn),
-	}, nil
+	if n.Region == "" {
+		n.Region = phonenumbers.GetRegionCodeForCountryCode(n.CountryCode)
+		if n.Region == "ZZ" {
+			n.Region = ""
+		}
+	}
+	if tz, err := phonenumbers.GetTimezonesForNumber(pn); err == nil {
+		for _, z := range tz {
+			if z != phonenumbers.UNKNOWN_TIMEZONE {
+				n.TimeZones = append(n.TimeZones, z)
+			}
+		}
+	}
+	return n, nil
 }

@@ -1,0 +1,82 @@
+package phone
+
+import (
+	"hash/maphash"
+	"sync"
+)
+
+const cacheShards = 16
+
+// Cache remembers recent parse results, valid, invalid and unparsable
+// alike, so the same recipients cost one parse. It holds at most about
+// the size given to NewCache; when a shard fills up, its older half is
+// forgotten (two generations: a hit in the old one moves the entry to
+// the new one, so hot numbers stay). Safe for concurrent use.
+type Cache struct {
+	seed   maphash.Seed
+	max    int // entries per generation per shard
+	shards [cacheShards]cacheShard
+}
+
+type cacheKey struct{ raw, region string }
+
+type cacheEntry struct {
+	n   Number
+	err error
+}
+
+type cacheShard struct {
+	mu       sync.Mutex
+	cur, old map[cacheKey]cacheEntry
+}
+
+// NewCache returns a cache for about size numbers (at least 16).
+func NewCache(size int) *Cache {
+	per := max(size/(2*cacheShards), 1)
+	c := &Cache{seed: maphash.MakeSeed(), max: per}
+	for i := range c.shards {
+		c.shards[i].cur = make(map[cacheKey]cacheEntry, per)
+	}
+	return c
+}
+
+// Parse is Parse through the cache.
+func (c *Cache) Parse(raw, defaultRegion string) (Number, error) {
+	n, err := c.Inspect(raw, defaultRegion)
+	if err != nil {
+		return Number{}, err
+	}
+	if !n.Valid {
+		return Number{}, invalid(n)
+	}
+	return n, nil
+}
+
+// Inspect is Inspect through the cache.
+func (c *Cache) Inspect(raw, defaultRegion string) (Number, error) {
+	k := cacheKey{raw, defaultRegion}
+	s := &c.shards[maphash.String(c.seed, raw)%cacheShards]
+	s.mu.Lock()
+	e, ok := s.cur[k]
+	if !ok {
+		if e, ok = s.old[k]; ok {
+			s.put(k, e, c.max)
+		}
+	}
+	s.mu.Unlock()
+	if ok {
+		return e.n, e.err
+	}
+	n, err := Inspect(raw, defaultRegion)
+	s.mu.Lock()
+	s.put(k, cacheEntry{n, err}, c.max)
+	s.mu.Unlock()
+	return n, err
+}
+
+func (s *cacheShard) put(k cacheKey, e cacheEntry, max int) {
+	if len(s.cur) >= max {
+		s.old, s.cur = s.cur, make(map[cacheKey]cacheEntry, max)
+	}
+	s.cur[k] = e
+}

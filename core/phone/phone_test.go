@@ -1,0 +1,200 @@
+package phone
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+)
+
+func TestInspect(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		raw    string
+		region string
+		want   Number
+	}{
+		{"us e164", "+12125550123", "", Number{E164: "+12125550123", Region: "US", CountryCode: 1, Valid: true,
+			Type: TypeFixedLineOrMobile, TimeZones: []string{"America/New_York"}}},
+		{"us national with region", "(415) 555-2671", "us", Number{E164: "+14155552671", Region: "US", CountryCode: 1, Valid: true,
+			Type: TypeFixedLineOrMobile, TimeZones: []string{"America/Los_Angeles"}}},
+		{"uk mobile", "07400 123456", "GB", Number{E164: "+447400123456", Region: "GB", CountryCode: 44, Valid: true,
+			Type: TypeMobile, TimeZones: []string{"Europe/Guernsey", "Europe/Isle_of_Man", "Europe/London"}}},
+		{"german mobile international", "0049 1512 3456789", "DE", Number{E164: "+4915123456789", Region: "DE", CountryCode: 49, Valid: true,
+			Type: TypeMobile, TimeZones: []string{"Europe/Berlin"}}},
+		{"us toll free", "+1 800 555 0199", "", Number{E164: "+18005550199", Region: "US", CountryCode: 1, Valid: true, Type: TypeTollFree}},
+		{"french fixed line", "+33 1 42 68 53 00", "", Number{E164: "+33142685300", Region: "FR", CountryCode: 33, Valid: true,
+			Type: TypeFixedLine, TimeZones: []string{"Europe/Paris"}}},
+		{"parses but invalid", "+1 212 055 0123", "", Number{E164: "+12120550123", Region: "US", CountryCode: 1, Valid: false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := Inspect(tt.raw, tt.region)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want.Type == TypeTollFree {
+				// Toll-free numbers carry every zone of the plan.
+				if len(got.TimeZones) < 4 {
+					t.Fatalf("toll-free zones %v", got.TimeZones)
+				}
+				got.TimeZones = nil
+			}
+			if !tt.want.Valid {
+				got.Type, got.TimeZones = 0, nil
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Fatalf("Inspect(%q, %q) = %+v, want %+v", tt.raw, tt.region, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, raw, region string
+	}{
+		{"empty", "", ""},
+		{"spaces", "   ", "US"},
+		{"national without region", "2125550123", ""},
+		{"letters", "call me", "US"},
+		{"invalid for region", "+12120550123", ""},
+		{"too short", "+1 2", ""},
+		{"absurdly long", "+1" + fmt.Sprint(make([]int, 40)), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if n, err := Parse(tt.raw, tt.region); !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Parse(%q) = %+v, %v; want ErrInvalid", tt.raw, n, err)
+			}
+		})
+	}
+}
+
+func TestTypeString(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   Type
+		want string
+	}{
+		{TypeMobile, "mobile"},
+		{TypeFixedLineOrMobile, "fixed_line_or_mobile"},
+		{TypeVoIP, "voip"},
+		{Type(99), "type(99)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.in.String(); got != tt.want {
+				t.Fatalf("String = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestCache(t *testing.T) {
+	t.Parallel()
+	c := NewCache(64)
+	for _, raw := range []string{"+12125550123", "+447400123456", "+12120550123", "junk"} {
+		want, wantErr := Parse(raw, "")
+		for range 3 {
+			got, err := c.Parse(raw, "")
+			if !reflect.DeepEqual(got, want) || !errors.Is(err, ErrInvalid) != (wantErr == nil) {
+				t.Fatalf("cached Parse(%q) = %+v, %v; want %+v, %v", raw, got, err, want, wantErr)
+			}
+		}
+	}
+	// Fill far past the size: the cache stays bounded and correct.
+	for i := range 10000 {
+		raw := fmt.Sprintf("+1212555%04d", i)
+		n, err := c.Parse(raw, "")
+		if err != nil || n.E164 != raw {
+			t.Fatalf("Parse(%q) = %+v, %v", raw, n, err)
+		}
+	}
+	total := 0
+	for i := range c.shards {
+		total += len(c.shards[i].cur) + len(c.shards[i].old)
+	}
+	if total > 2*64+2*cacheShards {
+		t.Fatalf("cache holds %d entries, size 64", total)
+	}
+}
+
+func TestCacheConcurrent(t *testing.T) {
+	t.Parallel()
+	c := NewCache(128)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 500 {
+				raw := fmt.Sprintf("+4474001%05d", (i*7+g)%300)
+				if _, err := c.Parse(raw, ""); err != nil {
+					t.Errorf("Parse(%q): %v", raw, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// FuzzInspect checks that any input parses or fails with ErrInvalid, and
+// that a parsed number's E.164 form parses to itself.
+func FuzzInspect(f *testing.F) {
+	f.Add("+12125550123", "")
+	f.Add("(415) 555-2671", "US")
+	f.Add("0049 1512 3456789", "DE")
+	f.Add("++--12", "ZZ")
+	f.Fuzz(func(t *testing.T, raw, region string) {
+		n, err := Inspect(raw, region)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error %v is not ErrInvalid", err)
+			}
+			return
+		}
+		if n.Valid {
+			back, err := Parse(n.E164, "")
+			if err != nil || back.E164 != n.E164 {
+				t.Fatalf("E164 %q parses to %+v, %v", n.E164, back, err)
+			}
+		}
+	})
+}
+
+func BenchmarkParse(b *testing.B) {
+	numbers := make([]string, 1000)
+	for i := range numbers {
+		numbers[i] = fmt.Sprintf("+1212555%04d", i)
+	}
+	b.Run("uncached", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := Parse(numbers[i%len(numbers)], ""); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		b.ReportAllocs()
+		c := NewCache(10000)
+		for _, raw := range numbers {
+			c.Parse(raw, "")
+		}
+		i := 0
+		for b.Loop() {
+			if _, err := c.Parse(numbers[i%len(numbers)], ""); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
+}
