@@ -56,10 +56,10 @@ var receiptKeys = []struct {
 
 // ParseReceiptText reads a receipt text. It fails with ErrNoReceipt only
 // when the text holds neither an id nor a stat; unknown fields are
-// skipped and unreadable dates left zero.
+// skipped, unreadable dates left zero, and a repeated id or stat keeps
+// its last non-empty value.
 func ParseReceiptText(s string) (ReceiptText, error) {
 	var r ReceiptText
-	found := false
 	for i := 0; i < len(s); {
 		if isSpace(s[i]) {
 			i++
@@ -85,7 +85,9 @@ func ParseReceiptText(s string) (ReceiptText, error) {
 		i = j
 		switch key {
 		case keyID:
-			r.ID, found = v, found || v != ""
+			if v != "" {
+				r.ID = v
+			}
 		case keySub:
 			r.Sub = v
 		case keyDlvrd:
@@ -95,12 +97,14 @@ func ParseReceiptText(s string) (ReceiptText, error) {
 		case keyDoneDate:
 			r.DoneDate = parseReceiptDate(v)
 		case keyStat:
-			r.Stat, found = strings.ToUpper(v), found || v != ""
+			if v != "" {
+				r.Stat = strings.ToUpper(v)
+			}
 		case keyErr:
 			r.Err = v
 		}
 	}
-	if !found {
+	if r.ID == "" && r.Stat == "" {
 		return r, ErrNoReceipt
 	}
 	return r, nil
