@@ -63,6 +63,9 @@ func (l Language) single() *table {
 	return nil
 }
 
+// MarshalText writes the String form, for JSON.
+func (l Language) MarshalText() ([]byte, error) { return []byte(l.String()), nil }
+
 // Languages is a set of national languages whose shift tables a message
 // may use. The zero value allows none.
 type Languages uint16
@@ -96,6 +99,19 @@ func (s Languages) String() string {
 		}
 	}
 	return b.String()
+}
+
+// MarshalText writes the String form, for JSON.
+func (s Languages) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads the ParseLanguages form, for configuration files.
+func (s *Languages) UnmarshalText(b []byte) error {
+	v, err := ParseLanguages(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
 }
 
 // ParseLanguages reads a comma-separated list of languages, as given to

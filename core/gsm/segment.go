@@ -9,6 +9,18 @@ const (
 	UCS2 Encoding = 2
 )
 
+// MarshalText writes "GSM7" or "UCS2", the names the API and the CLI
+// print.
+func (e Encoding) MarshalText() ([]byte, error) {
+	switch e {
+	case GSM7:
+		return []byte("GSM7"), nil
+	case UCS2:
+		return []byte("UCS2"), nil
+	}
+	return []byte("UNKNOWN"), nil
+}
+
 func (e Encoding) String() string {
 	switch e {
 	case GSM7:
@@ -50,17 +62,17 @@ type Options struct {
 // Info is what a text costs: its alphabet, its length in that alphabet's
 // units and the number of parts tern sends it as.
 type Info struct {
-	Encoding Encoding
+	Encoding Encoding `json:"encoding"`
 	// Units is septets for GSM7 (escaped characters count 2), UTF-16
 	// code units for UCS2 (characters outside the BMP count 2).
-	Units    int
-	Segments int
+	Units    int `json:"units"`
+	Segments int `json:"segments"`
 	// Locking and Single are the national language tables used; Default
 	// for the default alphabet and its extension table.
-	Locking Language
-	Single  Language
+	Locking Language `json:"locking_shift,omitempty"`
+	Single  Language `json:"single_shift,omitempty"`
 	// Replaced counts the characters smart encoding replaced.
-	Replaced int
+	Replaced int `json:"replaced,omitempty"`
 }
 
 func (p *plan) info() Info {

@@ -1,6 +1,7 @@
 package gsm
 
 import (
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -146,5 +147,20 @@ func TestParseLanguages(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestInfoJSON(t *testing.T) {
+	t.Parallel()
+	b, err := json.Marshal(Analyze("ı"+strings.Repeat("a", 80), Options{Languages: AllLanguages}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"encoding":"GSM7","units":81,"segments":1,"locking_shift":"tr"}`; string(b) != want {
+		t.Fatalf("JSON %s, want %s", b, want)
+	}
+	b, _ = json.Marshal(Analyze("😀", Options{}))
+	if want := `{"encoding":"UCS2","units":2,"segments":1}`; string(b) != want {
+		t.Fatalf("JSON %s, want %s", b, want)
 	}
 }
