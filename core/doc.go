@@ -4,6 +4,7 @@
 // core and its sub-packages are pure: they do no network, Kafka or SQL
 // work and import none of tern's other packages, so every front door,
 // the pipeline and the carriers can share them. The sub-packages hold
-// the text rules (gsm), phone numbers (phone), message ids (msgid) and the
-// store-facing rules that later build on them.
+// the text rules (gsm), phone numbers (phone), message ids (msgid),
+// STOP/HELP keywords (keyword), quiet hours (quiet), templates (tmpl) and
+// prices (price).
 package core
