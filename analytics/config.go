@@ -1,0 +1,122 @@
+package analytics
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Config says which ClickHouse to use and how to batch writes. Zero fields
+// take the documented defaults.
+type Config struct {
+	// Addr is the native protocol endpoint, host:port (usually port 9000).
+	// Several may be given, comma-separated; they are tried in order.
+	// Required.
+	Addr string
+	// Database holds tern's tables; it is created when missing.
+	// Default "tern".
+	Database string
+	// Username and Password authenticate. Default user "default", no password.
+	Username string
+	Password string
+	// BatchSize is the most rows the writer inserts at once. Default 10000.
+	BatchSize int
+	// FlushInterval is the longest a row waits in a partial batch.
+	// Default 200ms.
+	FlushInterval time.Duration
+}
+
+// Defaults for Config.
+const (
+	DefaultDatabase      = "tern"
+	DefaultBatchSize     = 10000
+	DefaultFlushInterval = 200 * time.Millisecond
+)
+
+// maxBatchSize bounds the memory one batch holds.
+const maxBatchSize = 1_000_000
+
+// identifier is what Database may be: it is spliced into statements.
+var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Validate reports the first unusable field.
+func (c Config) Validate() error {
+	switch {
+	case strings.TrimSpace(c.Addr) == "":
+		return fmt.Errorf("%w: clickhouse addr is required", ErrInvalidConfig)
+	case c.Database != "" && !identifier.MatchString(c.Database):
+		return fmt.Errorf("%w: clickhouse database %q is not a plain identifier", ErrInvalidConfig, c.Database)
+	case c.BatchSize < 0 || c.BatchSize > maxBatchSize:
+		return fmt.Errorf("%w: batch size %d outside 0..%d", ErrInvalidConfig, c.BatchSize, maxBatchSize)
+	case c.FlushInterval < 0:
+		return fmt.Errorf("%w: flush interval %s is negative", ErrInvalidConfig, c.FlushInterval)
+	}
+	return nil
+}
+
+func (c Config) withDefaults() Config {
+	if c.Database == "" {
+		c.Database = DefaultDatabase
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.FlushInterval == 0 {
+		c.FlushInterval = DefaultFlushInterval
+	}
+	return c
+}
+
+func (c Config) addrs() []string {
+	var out []string
+	for a := range strings.SplitSeq(c.Addr, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// KafkaConfig says where the writer reads records from.
+type KafkaConfig struct {
+	// Brokers are the seed brokers, host:port. Required.
+	Brokers []string
+	// SubmitTopic carries recordv1.Submit records. Required.
+	SubmitTopic string
+	// EventsTopic carries recordv1.Event records. Required.
+	EventsTopic string
+	// GroupID is the consumer group; every instance of the writer shares it.
+	// Default "tern-analytics".
+	GroupID string
+}
+
+// DefaultGroupID is KafkaConfig's default consumer group.
+const DefaultGroupID = "tern-analytics"
+
+// Validate reports the first unusable field.
+func (c KafkaConfig) Validate() error {
+	switch {
+	case len(c.Brokers) == 0:
+		return fmt.Errorf("%w: kafka brokers are required", ErrInvalidConfig)
+	case c.SubmitTopic == "":
+		return fmt.Errorf("%w: submit topic is required", ErrInvalidConfig)
+	case c.EventsTopic == "":
+		return fmt.Errorf("%w: events topic is required", ErrInvalidConfig)
+	case c.SubmitTopic == c.EventsTopic:
+		return fmt.Errorf("%w: submit and events topic are both %q", ErrInvalidConfig, c.SubmitTopic)
+	}
+	for _, b := range c.Brokers {
+		if strings.TrimSpace(b) == "" {
+			return fmt.Errorf("%w: empty kafka broker address", ErrInvalidConfig)
+		}
+	}
+	return nil
+}
+
+func (c KafkaConfig) withDefaults() KafkaConfig {
+	if c.GroupID == "" {
+		c.GroupID = DefaultGroupID
+	}
+	return c
+}

@@ -1,0 +1,17 @@
+// Package analytics owns tern's ClickHouse side: the schema and its
+// migrations, the writer that moves the Kafka submit and events topics into
+// ClickHouse in batches, and the report queries behind the API (campaign
+// stats, one message's status history).
+//
+// The events table holds one row per status event and is written
+// at-least-once: a record may land twice after a crash or a rebalance, and
+// events arrive out of order across the two topics. Every query therefore
+// reduces a message to its latest state itself — highest core.Status.Rank,
+// then latest event time, then highest status — and counts distinct
+// messages, so duplicates never change an answer.
+//
+// The package reads Kafka and writes ClickHouse only. It must not produce to
+// Kafka, decide message status (it records what the pipeline reports), or
+// import api, pipeline or carriers; its queries must run on ClickHouse 18.16
+// as well as on current releases.
+package analytics
