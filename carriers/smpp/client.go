@@ -50,10 +50,11 @@ func NewClient(cfg ClientConfig, opts ...ClientOption) (*Client, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	var o clientOptions
+	o := clientOptions{workers: 32}
 	for _, opt := range opts {
 		opt.applyToClient(&o)
 	}
+	o.workers = max(o.workers, 1)
 	if o.log == nil {
 		o.log = slog.New(slog.DiscardHandler)
 	}
@@ -118,11 +119,13 @@ func (c *Client) runConn(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("dial %s: %w", c.cfg.Name, err)
 	}
 	cn := newConn(nc, connConfig{window: c.cfg.Window, requestTimeout: c.cfg.RequestTimeout, maxPDU: c.opts.maxPDU}, c.log)
-	inbox := make(chan PDU, 64)
+	inbox := make(chan PDU, 4*c.opts.workers)
 	cn.onRequest = func(p PDU) { c.onRequest(cn, inbox, p) }
 	var wg sync.WaitGroup
 	wg.Go(func() { cn.serve() })
-	wg.Go(func() { c.dispatch(ctx, cn, inbox) })
+	for range c.opts.workers {
+		wg.Go(func() { c.dispatch(ctx, cn, inbox) })
+	}
 	defer wg.Wait()
 	defer cn.close(ErrConnClosed)
 
@@ -145,41 +148,31 @@ func (c *Client) runConn(ctx context.Context) (bool, error) {
 	c.setConn(cn)
 	defer c.clearConn(cn)
 
-	t := time.NewTicker(c.cfg.EnquireLink)
-	defer t.Stop()
-	for {
+	kctx, stopKeepalive := context.WithCancel(ctx)
+	defer stopKeepalive()
+	wg.Go(func() { cn.keepalive(kctx, c.cfg.EnquireLink) })
+	select {
+	case <-ctx.Done():
+		c.clearConn(cn)
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.RequestTimeout)
+		defer cancel()
+		return true, c.unbind(uctx, cn)
+	case <-c.closing:
+		// Close drains, unbinds and closes this connection, unless it
+		// found none because the bind was still under way.
 		select {
-		case <-ctx.Done():
-			c.clearConn(cn)
-			uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.RequestTimeout)
-			err := c.unbind(uctx, cn)
-			cancel()
-			return true, err
-		case <-c.closing:
-			// Close drains, unbinds and closes this connection, unless it
-			// found none because the bind was still under way.
-			select {
-			case <-cn.done:
-			case <-c.closed:
-				if !cn.isClosed() {
-					c.clearConn(cn)
-					uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.RequestTimeout)
-					_ = c.unbind(uctx, cn)
-					cancel()
-				}
-			}
-			return true, nil
 		case <-cn.done:
-			return true, cn.Err()
-		case <-t.C:
-			ectx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
-			_, err := cn.send(ectx, &EnquireLink{})
-			cancel()
-			if err != nil && ctx.Err() == nil {
-				cn.close(fmt.Errorf("enquire_link: %w", err))
-				return true, cn.Err()
+		case <-c.closed:
+			if !cn.isClosed() {
+				c.clearConn(cn)
+				uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.RequestTimeout)
+				defer cancel()
+				_ = c.unbind(uctx, cn)
 			}
 		}
+		return true, nil
+	case <-cn.done:
+		return true, cn.Err()
 	}
 }
 

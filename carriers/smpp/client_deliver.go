@@ -13,8 +13,8 @@ import (
 )
 
 // onRequest runs on the connection's reader for requests from the SMSC.
-// deliver_sm goes to the dispatcher, in order; the SMSC's own window
-// bounds how many wait, and a full inbox holds the reader back.
+// deliver_sm goes to the dispatch workers; the SMSC's own window bounds
+// how many wait, and a full inbox holds the reader back.
 func (c *Client) onRequest(cn *conn, inbox chan<- PDU, p PDU) {
 	switch p.ID {
 	case CmdDeliverSM:

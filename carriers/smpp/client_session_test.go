@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -189,5 +190,33 @@ func TestBindCredentials(t *testing.T) {
 				t.Fatalf("submit without bind: %v, want ErrUnavailable", err)
 			}
 		})
+	}
+}
+
+func TestClientDropsSilentSMSC(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	startClient(t, smpp.ClientConfig{Addr: ln.Addr().String(), EnquireLink: 20 * time.Millisecond, RequestTimeout: 50 * time.Millisecond})
+	for attempt := range 2 {
+		nc, err := ln.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc.SetDeadline(time.Now().Add(5 * time.Second))
+		p := &rawPeer{t: t, nc: nc, r: smpp.NewReader(nc, 0)}
+		bind := p.recv()
+		if bind.ID != smpp.CmdBindTransceiver {
+			t.Fatalf("attempt %d: got %s, want bind_transceiver", attempt, bind.ID)
+		}
+		p.send(bind.Seq, &smpp.BindResp{Type: smpp.BindTransceiver, SystemID: "mute"})
+		if got := p.recv(); got.ID != smpp.CmdEnquireLink {
+			t.Fatalf("attempt %d: got %s, want enquire_link", attempt, got.ID)
+		}
+		p.expectClosed() // never answered: the client hangs up and dials again
+		nc.Close()
 	}
 }

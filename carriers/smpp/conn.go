@@ -194,6 +194,9 @@ func windowExempt(id CommandID) bool {
 // says the connection died first. onDone, if set, is called once with the
 // outcome instead of the call being waited on; it must not block.
 func (c *conn) start(ctx context.Context, body Body, onDone func(PDU, error)) (*call, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	id := body.CommandID()
 	cl := &call{id: id, windowed: !windowExempt(id), onDone: onDone}
 	if onDone == nil {
@@ -498,9 +501,8 @@ func (c *conn) keepalive(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		rctx, cancel := context.WithTimeout(ctx, c.cfg.requestTimeout)
-		_, err := c.send(rctx, &EnquireLink{})
-		cancel()
+		// The sweeper bounds the wait by the request timeout.
+		_, err := c.send(ctx, &EnquireLink{})
 		if err != nil && ctx.Err() == nil {
 			c.close(fmt.Errorf("enquire_link: %w", err))
 			return

@@ -29,6 +29,7 @@ type clientOptions struct {
 	onReceipt func(context.Context, carriers.Receipt) error
 	onInbound func(context.Context, carriers.Inbound) error
 	maxPDU    int
+	workers   int
 }
 
 type sessionOptions struct {
@@ -63,10 +64,11 @@ type clientOptionFunc func(*clientOptions)
 func (f clientOptionFunc) applyToClient(c *clientOptions) { f(c) }
 
 // WithReceiptHandler sets the function that receives delivery receipts.
-// It is called for one receipt at a time per connection, before the
-// receipt is acknowledged; an error makes the client answer with
-// ESME_RX_T_APPN so the SMSC delivers the receipt again later. Without a
-// handler, receipts are acknowledged and dropped.
+// It is called once per receipt deliver_sm, before the receipt is
+// acknowledged; an error makes the client answer with ESME_RX_T_APPN so
+// the SMSC delivers the receipt again later. Calls run concurrently (see
+// WithHandlerWorkers), so two receipts for one id may arrive out of order.
+// Without a handler, receipts are acknowledged and dropped.
 func WithReceiptHandler(f func(context.Context, carriers.Receipt) error) ClientOption {
 	return clientOptionFunc(func(c *clientOptions) { c.onReceipt = f })
 }
@@ -75,6 +77,13 @@ func WithReceiptHandler(f func(context.Context, carriers.Receipt) error) ClientO
 // messages, with the same contract as WithReceiptHandler.
 func WithInboundHandler(f func(context.Context, carriers.Inbound) error) ClientOption {
 	return clientOptionFunc(func(c *clientOptions) { c.onInbound = f })
+}
+
+// WithHandlerWorkers sets how many receipt and inbound handler calls may
+// run at once per connection. The default is 32: a handler that waits for
+// a broker's acknowledgement then still keeps up with a fast SMSC.
+func WithHandlerWorkers(n int) ClientOption {
+	return clientOptionFunc(func(c *clientOptions) { c.workers = n })
 }
 
 type sessionOptionFunc func(*sessionOptions)

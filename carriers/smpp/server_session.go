@@ -69,10 +69,19 @@ func NewServerSession(nc net.Conn, h ServerHandler, opts ...SessionOption) *Serv
 func (s *ServerSession) Serve(ctx context.Context) error {
 	stop := context.AfterFunc(ctx, func() { s.c.close(ctx.Err()) })
 	defer stop()
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	defer s.cancel()
+	// The session's context ends with the connection, even while the
+	// reader is busy in a handler.
+	wg.Go(func() {
+		select {
+		case <-s.c.done:
+			s.cancel()
+		case <-s.ctx.Done():
+		}
+	})
 	if s.opts.enquireLink > 0 {
-		var wg sync.WaitGroup
-		defer wg.Wait()
 		wg.Go(func() { s.c.keepalive(s.ctx, s.opts.enquireLink) })
 	}
 	err := s.c.serve()

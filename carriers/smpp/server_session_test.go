@@ -274,3 +274,27 @@ func TestServerSessionSendsDeliverSM(t *testing.T) {
 		t.Fatalf("deliver_sm to a transmitter: %v, want ErrNotBound", err)
 	}
 }
+
+func TestServerSessionKeepalive(t *testing.T) {
+	t.Parallel()
+	addr, results := serveSessions(t, smpp.WithEnquireLink(20*time.Millisecond), smpp.WithRequestTimeout(50*time.Millisecond))
+	p := dialPeer(t, addr)
+	first := p.recv()
+	if first.ID != smpp.CmdEnquireLink {
+		t.Fatalf("got %s, want enquire_link", first.ID)
+	}
+	p.send(first.Seq, &smpp.EnquireLinkResp{})
+	// Answered once, then silent: the session gives up on the peer.
+	for {
+		f, err := p.r.ReadFrame()
+		if err != nil {
+			break
+		}
+		if pdu, _ := smpp.Decode(f); pdu.ID != smpp.CmdEnquireLink {
+			t.Fatalf("got %s, want enquire_link", pdu.ID)
+		}
+	}
+	if err := <-results; !errors.Is(err, smpp.ErrTimeout) {
+		t.Errorf("Serve: %v, want ErrTimeout", err)
+	}
+}
