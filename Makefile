@@ -1,10 +1,41 @@
+# tern — `make run` starts the whole system, `make test` runs every test.
+# Both install what is missing first (Debian packages, Go tools).
 SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+
 BIN   := $(CURDIR)/.bin
+TERN  := $(CURDIR)/bin/tern
+ARGS  ?=
+
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_CONNECT_VERSION := v1.21.1
 BUF_VERSION                := v1.75.0
 
-.PHONY: generate tools
+# Debian packages: command -> package.
+DEB_PACKAGES := clickhouse-server:clickhouse-server
+
+.PHONY: run test build deps generate checkgenerate lint tools clean
+
+run: deps build ## start tern with a local ClickHouse, Kafka broker and simulator SMSC
+	exec $(TERN) serve --dev $(ARGS)
+
+test: deps build ## start the services tests need, run all tests
+	$(TERN) devenv -- go test -count=1 -timeout 12m ./...
+
+build:
+	go build -o $(TERN) ./cmd/tern
+
+deps:
+	@missing=""; for pair in $(DEB_PACKAGES); do \
+	  cmd=$${pair%%:*}; pkg=$${pair##*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
 tools: $(BIN)/buf $(BIN)/protoc-gen-go $(BIN)/protoc-gen-connect-go
 
 $(BIN)/buf:
@@ -14,6 +45,16 @@ $(BIN)/protoc-gen-go:
 $(BIN)/protoc-gen-connect-go:
 	GOBIN=$(BIN) go install connectrpc.com/connect/cmd/protoc-gen-connect-go@$(PROTOC_GEN_CONNECT_VERSION)
 
-generate: tools
+generate: tools ## lint the protobuf API and regenerate Go from it
 	$(BIN)/buf lint
 	$(BIN)/buf generate
+
+checkgenerate: generate ## fail if generated code is out of date
+	git diff --exit-code -- proto
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt:"; echo "$$out"; exit 1; }
+	go vet ./...
+
+clean:
+	rm -rf bin data

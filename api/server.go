@@ -1,0 +1,97 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"connectrpc.com/connect"
+	"connectrpc.com/grpchealth"
+	"connectrpc.com/grpcreflect"
+
+	"github.com/ternsms/tern/analytics"
+	"github.com/ternsms/tern/pipeline"
+	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
+)
+
+// Sender queues messages; the pipeline's Intake is one.
+type Sender interface {
+	Send(ctx context.Context, reqs []pipeline.Request, out []pipeline.Result) error
+}
+
+// Reports answers status and analytics questions; analytics' Store is one.
+type Reports interface {
+	CampaignStats(ctx context.Context, tenantID, campaignID string) (analytics.CampaignStats, error)
+	Message(ctx context.Context, tenantID, messageID string) (analytics.MessageView, error)
+}
+
+// IDChecker tells whether an id was issued to a tenant, and when; the
+// msgid Issuer is one.
+type IDChecker interface {
+	Check(tenant, id string) (time.Time, error)
+}
+
+// Deps are what the front door calls.
+type Deps struct {
+	Keys    *Keyring
+	Sender  Sender
+	Reports Reports
+	IDs     IDChecker
+	Log     *slog.Logger
+}
+
+// NewHandler returns the HTTP handler serving every tern.v1 service over
+// gRPC, gRPC-Web and Connect, plus gRPC health and reflection (both
+// without authentication).
+func NewHandler(d Deps) (http.Handler, error) {
+	if d.Keys == nil || d.Sender == nil || d.Reports == nil || d.IDs == nil {
+		return nil, errors.New("api: missing dependency")
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	opts := connect.WithInterceptors(authInterceptor(d.Keys))
+	mux := http.NewServeMux()
+	mux.Handle(ternv1connect.NewMessageServiceHandler(&messageService{d: d}, opts))
+	mux.Handle(ternv1connect.NewAnalyticsServiceHandler(&analyticsService{d: d}, opts))
+	services := []string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...)))
+	reflector := grpcreflect.NewStaticReflector(services...)
+	mux.Handle(grpcreflect.NewHandlerV1(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	return mux, nil
+}
+
+// Server serves a handler on one listener with HTTP/1.1 and cleartext HTTP/2
+// (h2c), which gRPC needs.
+type Server struct {
+	srv *http.Server
+}
+
+// NewServer wraps h for serving.
+func NewServer(h http.Handler) *Server {
+	var p http.Protocols
+	p.SetHTTP1(true)
+	p.SetUnencryptedHTTP2(true)
+	return &Server{srv: &http.Server{
+		Handler:           h,
+		Protocols:         &p,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}}
+}
+
+// Serve serves on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
+	}
+	return nil
+}
+
+// Shutdown stops accepting calls and waits for those in progress until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }

@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// fileConfig is the optional YAML file given with --config. Flags cover
+// everything else.
+//
+//	tenants:
+//	  - id: shop-1
+//	    api_key_sha256: ["<output of tern keygen>"]
+//	id_key_file: /etc/tern/id-key
+type fileConfig struct {
+	Tenants []tenantConfig `yaml:"tenants"`
+	// IDKeyFile holds the hex key message ids are tagged with; every
+	// instance serving the same tenants must use the same key.
+	IDKeyFile string `yaml:"id_key_file"`
+}
+
+type tenantConfig struct {
+	ID           string   `yaml:"id"`
+	APIKeySHA256 []string `yaml:"api_key_sha256"`
+}
+
+func loadFileConfig(path string) (fileConfig, error) {
+	var c fileConfig
+	if path == "" {
+		return c, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, c.Validate()
+}
+
+// Validate reports the first problem with c.
+func (c fileConfig) Validate() error {
+	seen := map[string]bool{}
+	for i, t := range c.Tenants {
+		switch {
+		case t.ID == "":
+			return fmt.Errorf("config: tenants[%d]: id is required", i)
+		case seen[t.ID]:
+			return fmt.Errorf("config: tenants[%d]: duplicate id %s", i, t.ID)
+		case len(t.APIKeySHA256) == 0:
+			return fmt.Errorf("config: tenant %s: no api_key_sha256", t.ID)
+		}
+		seen[t.ID] = true
+	}
+	return nil
+}
+
+func (c fileConfig) keyHashes() map[string][]string {
+	m := map[string][]string{}
+	for _, t := range c.Tenants {
+		m[t.ID] = append(m[t.ID], t.APIKeySHA256...)
+	}
+	return m
+}
+
+var errNoTenants = errors.New("no tenants: give --config with tenants, or --dev")

@@ -1,0 +1,379 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ternsms/tern/analytics"
+	"github.com/ternsms/tern/api"
+	"github.com/ternsms/tern/carriers/smpp"
+	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
+	"github.com/ternsms/tern/core/msgid"
+	"github.com/ternsms/tern/pipeline"
+)
+
+// serveConfig is everything `tern serve` is told by flags.
+type serveConfig struct {
+	dev        bool
+	dataDir    string
+	configFile string
+	listen     string
+	logLevel   string
+
+	kafka       pipeline.KafkaConfig
+	brokers     string
+	kafkaListen string
+
+	clickhouseAddr     string
+	clickhouseDatabase string
+	clickhouseTCPPort  int
+	clickhouseHTTPPort int
+
+	carrier string
+	sim     smscsim.Config
+}
+
+func (c *serveConfig) flags(fs *flag.FlagSet) {
+	fs.BoolVar(&c.dev, "dev", false, "development mode: one tenant with a random API key in DATA/dev-api-key, local ClickHouse, id key in DATA/id-key")
+	fs.StringVar(&c.dataDir, "data", "data", "directory for local state (Kafka log, ClickHouse, keys)")
+	fs.StringVar(&c.configFile, "config", "", "YAML file with tenants and their API key hashes")
+	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address of the API (gRPC, gRPC-Web and Connect over h2c)")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&c.brokers, "kafka-brokers", "", "comma-separated Kafka brokers; empty starts an in-process broker")
+	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the in-process broker")
+	fs.IntVar(&c.kafka.Partitions, "kafka-partitions", 16, "partitions of each topic tern creates")
+	fs.StringVar(&c.kafka.Topics.Submit, "topic-submit", "tern.submit", "topic of accepted messages")
+	fs.StringVar(&c.kafka.Topics.Events, "topic-events", "tern.events", "topic of status events")
+	fs.StringVar(&c.kafka.Topics.Receipts, "topic-receipts", "tern.receipts", "topic of carrier receipts")
+	fs.StringVar(&c.clickhouseAddr, "clickhouse-addr", "", "ClickHouse native address; empty with --dev starts a local server under DATA/clickhouse")
+	fs.StringVar(&c.clickhouseDatabase, "clickhouse-database", "tern", "ClickHouse database")
+	fs.IntVar(&c.clickhouseTCPPort, "clickhouse-port", 9000, "native port of the local ClickHouse (--dev)")
+	fs.IntVar(&c.clickhouseHTTPPort, "clickhouse-http-port", 8123, "HTTP port of the local ClickHouse (--dev)")
+	fs.StringVar(&c.carrier, "carrier", "", "carrier as smpp://SYSTEM_ID:PASSWORD@HOST:PORT?window=N; empty starts the simulator SMSC in-process")
+	fs.StringVar(&c.sim.Addr, "sim-listen", "127.0.0.1:2776", "address of the in-process simulator SMSC")
+	fs.Int64Var(&c.sim.Seed, "sim-seed", 1, "simulator outcome seed")
+	fs.Float64Var(&c.sim.DeliveredRatio, "sim-delivered", 0.95, "share of messages the simulator delivers")
+	fs.Float64Var(&c.sim.UndeliveredRatio, "sim-undelivered", 0.05, "share of messages the simulator reports undelivered")
+	fs.DurationVar(&c.sim.ReceiptDelay, "sim-receipt-delay", 500*time.Millisecond, "delay before the simulator sends a receipt")
+}
+
+func (c *serveConfig) Validate() error {
+	if c.dataDir == "" {
+		return errors.New("--data is required")
+	}
+	if !c.dev && c.configFile == "" {
+		return errNoTenants
+	}
+	if !c.dev && c.clickhouseAddr == "" {
+		return errors.New("--clickhouse-addr is required without --dev")
+	}
+	if c.kafka.Partitions < 1 {
+		return fmt.Errorf("--kafka-partitions %d: want at least 1", c.kafka.Partitions)
+	}
+	return nil
+}
+
+func newLogger(level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: l})), nil
+}
+
+// stack is the running system, stopped in reverse dependency order.
+type stack struct {
+	log  *slog.Logger
+	stop []func(context.Context) // run last-added first
+}
+
+func (s *stack) onStop(name string, f func(context.Context) error) {
+	s.stop = append(s.stop, func(ctx context.Context) {
+		if err := f(ctx); err != nil {
+			s.log.Warn("stop", "part", name, "err", err)
+		}
+	})
+}
+
+func (s *stack) shutdown() {
+	for i := len(s.stop) - 1; i >= 0; i-- {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		s.stop[i](ctx)
+		cancel()
+	}
+}
+
+// goRun starts run in a goroutine with its own context; stopping cancels
+// it and waits for run to return.
+func (s *stack) goRun(name string, run func(context.Context) error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := run(ctx); err != nil {
+			s.log.Error("stopped", "part", name, "err", err)
+		}
+	}()
+	s.onStop(name, func(stopCtx context.Context) error {
+		cancel()
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+			return nil
+		case <-stopCtx.Done():
+			return fmt.Errorf("%s did not stop in time", name)
+		}
+	})
+}
+
+func runServe(ctx context.Context, args []string) error {
+	var c serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	c.flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	log, err := newLogger(c.logLevel)
+	if err != nil {
+		return err
+	}
+	r, err := start(ctx, c, log)
+	if r != nil {
+		defer r.stack.shutdown()
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Printf("tern is running\n")
+	fmt.Printf("  API (gRPC, gRPC-Web, Connect): http://%s\n", r.apiAddr)
+	if c.dev {
+		fmt.Printf("  dev API key:                   %s  (also in %s)\n", r.devKey, filepath.Join(c.dataDir, "dev-api-key"))
+	}
+	fmt.Printf("  Kafka:                         %s\n", strings.Join(r.brokers, ","))
+	fmt.Printf("  ClickHouse (native):           %s  database %s\n", r.clickhouseAddr, c.clickhouseDatabase)
+	fmt.Printf("  carrier SMSC:                  %s\n", r.smscAddr)
+	fmt.Printf("Press Ctrl-C to stop.\n")
+	<-ctx.Done()
+	log.Info("shutting down")
+	return nil
+}
+
+// running is a started system.
+type running struct {
+	stack          *stack
+	apiAddr        string
+	devKey         string
+	brokers        []string
+	clickhouseAddr string
+	smscAddr       string
+	sim            *smscsim.Server // nil when a real carrier is configured
+}
+
+// start starts the whole system. On error, the returned running (if not
+// nil) holds what was started and must be shut down.
+func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, error) {
+	st := &stack{log: log}
+	r := &running{stack: st}
+	if err := os.MkdirAll(c.dataDir, 0o755); err != nil {
+		return r, err
+	}
+
+	// Tenants, keys and the id key.
+	fc, err := loadFileConfig(c.configFile)
+	if err != nil {
+		return r, err
+	}
+	hashes := fc.keyHashes()
+	var devKey string
+	idKeyFile := fc.IDKeyFile
+	if c.dev {
+		devKey, err = readOrCreate(filepath.Join(c.dataDir, "dev-api-key"), newAPIKey)
+		if err != nil {
+			return r, fmt.Errorf("dev api key: %w", err)
+		}
+		hashes["dev"] = append(hashes["dev"], api.KeyHash(devKey))
+		if idKeyFile == "" {
+			idKeyFile = filepath.Join(c.dataDir, "id-key")
+			if _, err := readOrCreate(idKeyFile, func() string { return hex.EncodeToString(newSecret(32)) }); err != nil {
+				return r, fmt.Errorf("id key: %w", err)
+			}
+		}
+	}
+	if len(hashes) == 0 {
+		return r, errNoTenants
+	}
+	if idKeyFile == "" {
+		return r, errors.New("config: id_key_file is required without --dev")
+	}
+	keys, err := api.NewKeyring(hashes)
+	if err != nil {
+		return r, err
+	}
+	idKey, err := readIDKey(idKeyFile)
+	if err != nil {
+		return r, err
+	}
+	ids, err := msgid.NewIssuer(idKey)
+	if err != nil {
+		return r, err
+	}
+
+	// Kafka.
+	c.kafka.Brokers = splitList(c.brokers)
+	if len(c.kafka.Brokers) == 0 {
+		broker, err := startBroker(c.kafkaListen, filepath.Join(c.dataDir, "kafka"), c.kafka.Partitions)
+		if err != nil {
+			return r, err
+		}
+		st.onStop("kafka broker", func(context.Context) error { broker.Close(); return nil })
+		c.kafka.Brokers = broker.ListenAddrs()
+	}
+	c.kafka = c.kafka.WithDefaults()
+	if err := pipeline.EnsureTopics(ctx, c.kafka); err != nil {
+		return r, err
+	}
+
+	// ClickHouse and the analytics writer.
+	chAddr := c.clickhouseAddr
+	if chAddr == "" {
+		ch, err := localsvc.StartClickHouse(ctx, localsvc.ClickHouseConfig{
+			Dir:      filepath.Join(c.dataDir, "clickhouse"),
+			TCPPort:  c.clickhouseTCPPort,
+			HTTPPort: c.clickhouseHTTPPort,
+		}, log)
+		if err != nil {
+			return r, err
+		}
+		st.onStop("clickhouse", ch.Stop)
+		chAddr = ch.Addr()
+	}
+	store, err := analytics.Open(ctx, analytics.Config{Addr: chAddr, Database: c.clickhouseDatabase}, analytics.WithLogger(log))
+	if err != nil {
+		return r, err
+	}
+	st.onStop("analytics store", func(context.Context) error { return store.Close() })
+	writer := analytics.NewWriter(store, analytics.KafkaConfig{
+		Brokers:     c.kafka.Brokers,
+		SubmitTopic: c.kafka.Topics.Submit,
+		EventsTopic: c.kafka.Topics.Events,
+	}, analytics.WithLogger(log))
+	st.goRun("analytics writer", writer.Run)
+
+	// Carrier: the configured SMSC or the in-process simulator.
+	carrierCfg, err := carrierConfig(c.carrier)
+	if err != nil {
+		return r, err
+	}
+	if c.carrier == "" {
+		sim, err := smscsim.New(c.sim, smscsim.WithLogger(log))
+		if err != nil {
+			return r, err
+		}
+		// The simulator lives until the stack stops it, not until ctx ends.
+		if err := sim.Start(context.WithoutCancel(ctx)); err != nil {
+			return r, err
+		}
+		st.onStop("simulator smsc", func(context.Context) error { return sim.Close() })
+		r.sim = sim
+		carrierCfg.Addr = sim.Addr()
+	}
+	receipts := pipeline.NewReceiptSink(c.kafka)
+	st.onStop("receipt sink", func(context.Context) error { return receipts.Close() })
+	client, err := smpp.NewClient(carrierCfg, smpp.WithReceiptHandler(receipts.Handle), smpp.WithLogger(log))
+	if err != nil {
+		return r, err
+	}
+	st.goRun("carrier", client.Run)
+	st.onStop("carrier unbind", client.Close) // before Run is cancelled
+
+	// Pipeline.
+	join := pipeline.NewMemJoiner(0)
+	joiner := pipeline.NewReceiptJoiner(c.kafka, join, log)
+	st.goRun("receipt joiner", joiner.Run)
+	consumer, err := pipeline.NewConsumer(c.kafka, client, join, pipeline.WithConsumerLogger(log))
+	if err != nil {
+		return r, err
+	}
+	st.goRun("pipeline", consumer.Run)
+	intake, err := pipeline.NewIntake(c.kafka, ids, pipeline.WithIntakeLogger(log))
+	if err != nil {
+		return r, err
+	}
+	st.onStop("intake", func(context.Context) error { return intake.Close() })
+
+	// Front door, stopped first.
+	h, err := api.NewHandler(api.Deps{Keys: keys, Sender: intake, Reports: store, IDs: ids, Log: log})
+	if err != nil {
+		return r, err
+	}
+	ln, err := net.Listen("tcp", c.listen)
+	if err != nil {
+		return r, fmt.Errorf("api listen: %w", err)
+	}
+	srv := api.NewServer(h)
+	go func() {
+		if err := srv.Serve(ln); err != nil {
+			log.Error("api", "err", err)
+		}
+	}()
+	st.onStop("api", srv.Shutdown)
+	r.apiAddr, r.devKey, r.brokers, r.clickhouseAddr, r.smscAddr = ln.Addr().String(), devKey, c.kafka.Brokers, chAddr, carrierCfg.Addr
+	return r, nil
+}
+
+// carrierConfig parses smpp://SYSTEM_ID:PASSWORD@HOST:PORT?window=N. An
+// empty spec gives the simulator's credentials.
+func carrierConfig(spec string) (smpp.ClientConfig, error) {
+	cfg := smpp.ClientConfig{Name: "sim", SystemID: "tern", Password: "tern"}
+	if spec == "" {
+		return cfg, nil
+	}
+	u, err := url.Parse(spec)
+	if err != nil || u.Scheme != "smpp" || u.Host == "" {
+		return cfg, fmt.Errorf("--carrier %q: want smpp://SYSTEM_ID:PASSWORD@HOST:PORT", spec)
+	}
+	cfg.Name = u.Hostname()
+	cfg.Addr = u.Host
+	cfg.SystemID = u.User.Username()
+	cfg.Password, _ = u.User.Password()
+	q := u.Query()
+	if v := q.Get("window"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return cfg, fmt.Errorf("--carrier: window %q: want a positive number", v)
+		}
+		cfg.Window = n
+	}
+	if v := q.Get("name"); v != "" {
+		cfg.Name = v
+	}
+	return cfg, cfg.Validate()
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,339 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/ternsms/tern/analytics/chtest"
+	"github.com/ternsms/tern/carriers/smscsim"
+	ternv1 "github.com/ternsms/tern/proto/tern/v1"
+	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
+)
+
+// startTestSystem starts the whole system as `tern serve --dev` does, on
+// free ports, against the test ClickHouse.
+func startTestSystem(t *testing.T, sim smscsim.Config) *running {
+	t.Helper()
+	chCfg := chtest.Config(t)
+	kafkaPort, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := serveConfig{
+		dev:                true,
+		dataDir:            t.TempDir(),
+		listen:             "127.0.0.1:0",
+		kafkaListen:        fmt.Sprintf("127.0.0.1:%d", kafkaPort),
+		clickhouseAddr:     chCfg.Addr,
+		clickhouseDatabase: chCfg.Database,
+		sim:                sim,
+	}
+	c.kafka.Partitions = 16
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	r, err := start(ctx, c, log)
+	if r != nil {
+		t.Cleanup(r.stack.shutdown)
+	}
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	return r
+}
+
+// h2c is an HTTP client speaking HTTP/2 without TLS, as gRPC needs.
+func h2c() *http.Client {
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	return &http.Client{Transport: &http.Transport{Protocols: &p}}
+}
+
+// bearer adds the API key to every call.
+func bearer(key string) connect.Option {
+	return connect.WithInterceptors(connect.UnaryInterceptorFunc(func(next connect.UnaryFunc) connect.UnaryFunc {
+		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
+			req.Header().Set("Authorization", "Bearer "+key)
+			return next(ctx, req)
+		}
+	}))
+}
+
+// eventually polls f until it returns nil or timeout passes.
+func eventually(t *testing.T, timeout time.Duration, f func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := f()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %v", timeout, err)
+		}
+		<-tick.C
+	}
+}
+
+// sender sends one request over one protocol.
+type sender func(ctx context.Context, req *ternv1.SendRequest) (*ternv1.SendResponse, error)
+
+func connectSender(url, key string, opts ...connect.ClientOption) sender {
+	c := ternv1connect.NewMessageServiceClient(h2c(), url, append(opts, bearer(key))...)
+	return func(ctx context.Context, req *ternv1.SendRequest) (*ternv1.SendResponse, error) {
+		resp, err := c.Send(ctx, connect.NewRequest(req))
+		if err != nil {
+			return nil, err
+		}
+		return resp.Msg, nil
+	}
+}
+
+// grpcGoSender is a plain grpc-go client: no Connect code on its side.
+func grpcGoSender(t *testing.T, addr, key string) sender {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return func(ctx context.Context, req *ternv1.SendRequest) (*ternv1.SendResponse, error) {
+		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
+		resp := &ternv1.SendResponse{}
+		err := conn.Invoke(ctx, ternv1connect.MessageServiceSendProcedure, req, resp)
+		return resp, err
+	}
+}
+
+// TestEndToEnd sends 1,000 messages through the API over all four client
+// kinds, and checks that each reaches the final state the seeded simulator
+// decides for it, in GetMessage and in GetCampaignStats.
+func TestEndToEnd(t *testing.T) {
+	simCfg := smscsim.Config{
+		Addr:             "127.0.0.1:0",
+		Seed:             42,
+		DeliveredRatio:   0.8,
+		UndeliveredRatio: 0.15,
+		ExpiredRatio:     0.05,
+		ReceiptDelay:     20 * time.Millisecond,
+	}
+	r := startTestSystem(t, simCfg)
+	url := "http://" + r.apiAddr
+	senders := []sender{
+		connectSender(url, r.devKey),
+		connectSender(url, r.devKey, connect.WithGRPC()),
+		connectSender(url, r.devKey, connect.WithGRPCWeb()),
+		grpcGoSender(t, r.apiAddr, r.devKey),
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	const n = 1000
+	type sent struct{ id, to, body string }
+	msgs := make([]sent, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += 16 {
+				to := fmt.Sprintf("+1415555%04d", 2000+i%5000)
+				body := fmt.Sprintf("Your order #%d has shipped. Track it: https://shop.example/t/%d", 10000+i, i)
+				resp, err := senders[i%len(senders)](ctx, &ternv1.SendRequest{To: to, Body: body, CampaignId: "e2e"})
+				if err != nil {
+					errs <- fmt.Errorf("send %d: %w", i, err)
+					return
+				}
+				if resp.Status != ternv1.Status_STATUS_QUEUED || resp.Segments != 1 || len(resp.Id) > 64 {
+					errs <- fmt.Errorf("send %d: response %v", i, resp)
+					return
+				}
+				msgs[i] = sent{resp.Id, to, body}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+
+	want := map[ternv1.Status]int64{}
+	byID := map[string]ternv1.Status{}
+	for _, m := range msgs {
+		s := map[string]ternv1.Status{
+			"DELIVRD": ternv1.Status_STATUS_DELIVERED,
+			"UNDELIV": ternv1.Status_STATUS_UNDELIVERED,
+			"EXPIRED": ternv1.Status_STATUS_EXPIRED,
+			"REJECTD": ternv1.Status_STATUS_REJECTED,
+		}[simCfg.Outcome(m.to, m.body)]
+		want[s]++
+		byID[m.id] = s
+	}
+	if want[ternv1.Status_STATUS_DELIVERED] == 0 || want[ternv1.Status_STATUS_UNDELIVERED] == 0 {
+		t.Fatalf("the simulator's outcomes are not mixed: %v", want)
+	}
+
+	stats := ternv1connect.NewAnalyticsServiceClient(h2c(), url, bearer(r.devKey))
+	eventually(t, 2*time.Minute, func() error {
+		resp, err := stats.GetCampaignStats(ctx, connect.NewRequest(&ternv1.GetCampaignStatsRequest{CampaignId: "e2e"}))
+		if err != nil {
+			return err
+		}
+		s := resp.Msg
+		got := map[ternv1.Status]int64{
+			ternv1.Status_STATUS_DELIVERED:   s.Delivered,
+			ternv1.Status_STATUS_UNDELIVERED: s.Undelivered,
+			ternv1.Status_STATUS_EXPIRED:     s.Expired,
+			ternv1.Status_STATUS_REJECTED:    s.Rejected,
+		}
+		for _, st := range []ternv1.Status{ternv1.Status_STATUS_DELIVERED, ternv1.Status_STATUS_UNDELIVERED, ternv1.Status_STATUS_EXPIRED, ternv1.Status_STATUS_REJECTED} {
+			if got[st] != want[st] {
+				return fmt.Errorf("stats %v, want %d accepted ending %v", s, n, want)
+			}
+		}
+		if s.Accepted != n || s.Queued+s.Submitted+s.Failed+s.Unknown != 0 {
+			return fmt.Errorf("stats %v, want %d accepted ending %v", s, n, want)
+		}
+		if s.Segments != n {
+			return fmt.Errorf("segments %d, want %d", s.Segments, n)
+		}
+		return nil
+	})
+
+	// Every message reports its own final state.
+	client := ternv1connect.NewMessageServiceClient(h2c(), url, bearer(r.devKey))
+	for id, wantStatus := range byID {
+		resp, err := client.GetMessage(ctx, connect.NewRequest(&ternv1.GetMessageRequest{Id: id}))
+		if err != nil {
+			t.Fatalf("GetMessage %s: %v", id, err)
+		}
+		m := resp.Msg.Message
+		if m.Status != wantStatus || m.Id != id || m.To == "" || m.AcceptedAt == nil || m.SubmittedAt == nil || m.DoneAt == nil {
+			t.Fatalf("GetMessage %s = %v, want status %v with timestamps", id, m, wantStatus)
+		}
+	}
+	if got := r.sim.TotalSubmits(); got != n {
+		t.Fatalf("simulator saw %d submits, want %d", got, n)
+	}
+}
+
+// TestAPIErrors checks validation, authentication, lookups and health.
+func TestAPIErrors(t *testing.T) {
+	r := startTestSystem(t, smscsim.Config{Addr: "127.0.0.1:0", Seed: 1})
+	url := "http://" + r.apiAddr
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	client := ternv1connect.NewMessageServiceClient(h2c(), url, bearer(r.devKey))
+
+	tests := []struct {
+		name  string
+		req   *ternv1.SendRequest
+		field string
+	}{
+		{"bad to", &ternv1.SendRequest{To: "12", Body: "hi"}, "to"},
+		{"missing to", &ternv1.SendRequest{Body: "hi"}, "to"},
+		{"empty body", &ternv1.SendRequest{To: "+14155552671"}, "body"},
+		{"bad sender", &ternv1.SendRequest{To: "+14155552671", Body: "hi", From: "a sender that is far too long"}, "from"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := client.Send(ctx, connect.NewRequest(tt.req))
+			if connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.HasPrefix(connectMessage(err), tt.field+":") {
+				t.Fatalf("Send = %v, want InvalidArgument naming %q", err, tt.field)
+			}
+		})
+	}
+
+	t.Run("no key", func(t *testing.T) {
+		c := ternv1connect.NewMessageServiceClient(h2c(), url)
+		_, err := c.Send(ctx, connect.NewRequest(&ternv1.SendRequest{To: "+14155552671", Body: "hi"}))
+		if connect.CodeOf(err) != connect.CodeUnauthenticated {
+			t.Fatalf("Send = %v, want Unauthenticated", err)
+		}
+	})
+	t.Run("wrong key", func(t *testing.T) {
+		c := ternv1connect.NewMessageServiceClient(h2c(), url, bearer("tern_not-a-key"))
+		_, err := c.Send(ctx, connect.NewRequest(&ternv1.SendRequest{To: "+14155552671", Body: "hi"}))
+		if connect.CodeOf(err) != connect.CodeUnauthenticated {
+			t.Fatalf("Send = %v, want Unauthenticated", err)
+		}
+	})
+	t.Run("grpc-go without key", func(t *testing.T) {
+		conn, err := grpc.NewClient(r.apiAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		err = conn.Invoke(ctx, ternv1connect.MessageServiceSendProcedure, &ternv1.SendRequest{To: "+14155552671", Body: "hi"}, &ternv1.SendResponse{})
+		if status.Code(err) != codes.Unauthenticated {
+			t.Fatalf("Invoke = %v, want Unauthenticated", err)
+		}
+		h, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: ternv1connect.MessageServiceName})
+		if err != nil || h.Status != healthpb.HealthCheckResponse_SERVING {
+			t.Fatalf("health = %v, %v", h, err)
+		}
+	})
+	t.Run("batch items fail alone", func(t *testing.T) {
+		resp, err := client.SendBatch(ctx, connect.NewRequest(&ternv1.SendBatchRequest{Messages: []*ternv1.SendRequest{
+			{To: "+14155552671", Body: "one"},
+			{To: "+1", Body: "two"},
+			{To: "+14155552672", Body: "three"},
+		}}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := resp.Msg.Results
+		if len(res) != 3 || res[0].GetMessage().GetId() == "" || res[2].GetMessage().GetId() == "" {
+			t.Fatalf("results %v", res)
+		}
+		if e := res[1].GetError(); e == nil || e.Field != "to" || e.Code != "invalid_argument" {
+			t.Fatalf("item 1 = %v, want an invalid_argument error on to", res[1])
+		}
+	})
+	t.Run("get message", func(t *testing.T) {
+		sent, err := client.Send(ctx, connect.NewRequest(&ternv1.SendRequest{To: "+14155552671", Body: "Your code is 492761"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Right after Send, the id answers (queued or later).
+		got, err := client.GetMessage(ctx, connect.NewRequest(&ternv1.GetMessageRequest{Id: sent.Msg.Id}))
+		if err != nil || got.Msg.Message.Id != sent.Msg.Id || got.Msg.Message.Status == ternv1.Status_STATUS_UNSPECIFIED {
+			t.Fatalf("GetMessage = %v, %v", got, err)
+		}
+		other := sent.Msg.Id[:len(sent.Msg.Id)-1] + map[bool]string{true: "A", false: "B"}[sent.Msg.Id[len(sent.Msg.Id)-1] != 'A']
+		_, err = client.GetMessage(ctx, connect.NewRequest(&ternv1.GetMessageRequest{Id: other}))
+		if connect.CodeOf(err) != connect.CodeNotFound {
+			t.Fatalf("GetMessage(unknown id) = %v, want NotFound", err)
+		}
+		_, err = client.GetMessage(ctx, connect.NewRequest(&ternv1.GetMessageRequest{Id: "nope"}))
+		if connect.CodeOf(err) != connect.CodeInvalidArgument {
+			t.Fatalf("GetMessage(malformed) = %v, want InvalidArgument", err)
+		}
+	})
+}
+
+func connectMessage(err error) string {
+	var ce *connect.Error
+	if errors.As(err, &ce) {
+		return ce.Message()
+	}
+	return ""
+}
