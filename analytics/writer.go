@@ -72,10 +72,14 @@ func (w *Writer) Stats() WriterStats {
 }
 
 // Tuning of the consumer; see the kafka-go ReaderConfig fields of the same
-// names.
+// names. MaxWait is the broker's long poll on an idle partition: data is
+// returned as soon as it is there, but closing the reader waits for polls in
+// flight, and kafka-go keeps only a quarter of a short MaxWait as margin
+// before the socket deadline (500ms gave i/o timeouts and reconnects on idle
+// partitions under load).
 const (
+	readerMaxWait       = 2 * time.Second
 	readerMaxBytes      = 10 << 20
-	readerMaxWait       = 500 * time.Millisecond
 	readerQueueCapacity = 1000
 	// fetchedCapacity bounds the records read ahead of the batch being
 	// inserted; the reader blocks when it is full.
