@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -212,30 +209,13 @@ func requireClickHouse(t *testing.T) {
 	}
 }
 
-// freePort returns a port that is free now. It picks below the kernel's
-// ephemeral range: a port from that range can be taken as the source port
-// of any outgoing connection between this check and the server's bind.
 func freePort(t *testing.T) int {
 	t.Helper()
-	low := 32768
-	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
-		if f := strings.Fields(string(b)); len(f) == 2 {
-			if n, err := strconv.Atoi(f[0]); err == nil {
-				low = n
-			}
-		}
+	port, err := FreePort("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
 	}
-	const base = 10000
-	for range 100 {
-		port := base + rand.IntN(max(low-base, 1))
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		if err == nil {
-			l.Close()
-			return port
-		}
-	}
-	t.Fatal("no free port below the ephemeral range")
-	return 0
+	return port
 }
 
 // eventually polls cond until it returns nil, failing the test with its last
