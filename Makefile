@@ -14,13 +14,25 @@ BUF_VERSION                := v1.75.0
 # Debian packages: command -> package.
 DEB_PACKAGES := clickhouse-server:clickhouse-server
 
-.PHONY: run test build deps generate checkgenerate lint tools clean
+.PHONY: run test fuzz build deps generate checkgenerate lint tools clean
 
 run: deps build ## start tern with a local ClickHouse, Kafka broker and simulator SMSC
 	exec $(TERN) serve --dev $(ARGS)
 
-test: deps build ## start the services tests need, run all tests
+test: deps build ## start the services tests need, run all tests, then each fuzz target briefly
 	$(TERN) devenv -- go test -count=1 -timeout 12m ./...
+	$(MAKE) --no-print-directory fuzz
+
+# Each fuzz target runs for FUZZTIME on top of its seed corpus (testdata/fuzz/).
+FUZZTIME ?= 3s
+fuzz:
+	@for pkg in $$(go list ./...); do \
+	  for f in $$(go test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+	    go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || \
+	      { go test -run '^$$' -fuzz "^$$f\$$" -fuzztime 1x $$pkg; exit 1; }; \
+	  done; \
+	done
 
 build:
 	go build -o $(TERN) ./cmd/tern
