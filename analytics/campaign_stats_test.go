@@ -87,3 +87,35 @@ func TestCampaignStatsEmpty(t *testing.T) {
 		t.Fatalf("stats = %+v, want %+v", got, want)
 	}
 }
+
+// Ids reach the queries as bound arguments, never as SQL.
+func TestQueriesQuoteIDs(t *testing.T) {
+	t.Parallel()
+	s := chtest.Store(t)
+	ids := []string{`c'1`, `c\'1`, `c1' OR '1'='1`, "c\x00\n1", `c"1`}
+	for _, id := range ids {
+		r := ev(id, id, core.StatusQueued, 0)
+		r.TenantID = id
+		insert(t, s, r)
+	}
+	insert(t, s, ev("plain", "c1", core.StatusQueued, 0))
+	for _, id := range ids {
+		t.Run(id, func(t *testing.T) {
+			t.Parallel()
+			got, err := s.CampaignStats(t.Context(), id, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Accepted != 1 {
+				t.Fatalf("CampaignStats(%q) = %+v, want 1 message", id, got)
+			}
+			v, err := s.Message(t.Context(), id, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.ID != id || v.CampaignID != id {
+				t.Fatalf("Message(%q) = %+v", id, v)
+			}
+		})
+	}
+}

@@ -31,6 +31,7 @@ type Writer struct {
 	rows    atomic.Int64
 	skipped atomic.Int64
 	batches atomic.Int64
+	failed  atomic.Int64
 }
 
 // WriterStats counts what a writer has done since it was made.
@@ -44,6 +45,9 @@ type WriterStats struct {
 	Skipped int64
 	// Batches is the inserts made.
 	Batches int64
+	// FailedInserts is the insert attempts ClickHouse refused or that did
+	// not reach it; each is retried.
+	FailedInserts int64
 }
 
 // NewWriter returns a writer into store reading the topics kc names. The
@@ -64,10 +68,11 @@ func NewWriter(store *Store, kc KafkaConfig, opts ...WriterOption) *Writer {
 // Stats returns the writer's counters.
 func (w *Writer) Stats() WriterStats {
 	return WriterStats{
-		Records: w.records.Load(),
-		Rows:    w.rows.Load(),
-		Skipped: w.skipped.Load(),
-		Batches: w.batches.Load(),
+		Records:       w.records.Load(),
+		Rows:          w.rows.Load(),
+		Skipped:       w.skipped.Load(),
+		Batches:       w.batches.Load(),
+		FailedInserts: w.failed.Load(),
 	}
 }
 
@@ -89,10 +94,12 @@ const (
 )
 
 // Run consumes until ctx ends, then inserts the partial batch, commits its
-// offsets and leaves the group, all within the shutdown timeout. It returns
-// nil after a clean shutdown and an error when the config is unusable or
-// the last flush failed (its records are read again next time). A failing
-// insert is retried with backoff while reading pauses. Call Run once.
+// offsets and leaves the group; inserting and committing get the shutdown
+// timeout beyond ctx. A failing insert is retried with backoff while
+// reading pauses. Run returns nil after a clean shutdown, and an error when
+// the config is unusable or rows were still uninserted at the shutdown
+// deadline (their offsets are not committed: they are read again next
+// time). Call Run once.
 func (w *Writer) Run(ctx context.Context) error {
 	if err := w.kc.Validate(); err != nil {
 		return err
@@ -117,12 +124,18 @@ func (w *Writer) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { w.fetch(fetchCtx, r, fetched) })
 
+	// Inserts and commits outlive ctx by up to the shutdown timeout: one in
+	// progress when ctx ends completes, and the last batch still lands.
+	flushCtx, stopFlush := withGrace(ctx, w.shutdownTimeout)
+	defer stopFlush()
+
 	b := newBatch()
 	// Armed when a batch gets its first record.
 	flushTimer := time.NewTimer(time.Hour)
 	flushTimer.Stop()
 	defer flushTimer.Stop()
 
+	var runErr error
 loop:
 	for {
 		select {
@@ -139,28 +152,28 @@ loop:
 			flushTimer.Stop()
 		case <-flushTimer.C:
 		}
-		if err := w.flush(ctx, r, b); err != nil {
-			break loop // ctx ended mid-flush: one more try below
+		if err := w.flush(flushCtx, r, b); err != nil {
+			runErr = fmt.Errorf("analytics writer: shutdown left %d rows uninserted: %w", len(b.rows), err)
+			break loop
 		}
 		b = newBatch()
 	}
 
 	stopFetch()
 	wg.Wait()
-	// Records already read ahead ride along in the last batch.
-	for drained := false; !drained; {
-		select {
-		case m := <-fetched:
-			w.add(b, m)
-		default:
-			drained = true
+	if runErr == nil {
+		// Records already read ahead ride along in the last batch.
+		for drained := false; !drained; {
+			select {
+			case m := <-fetched:
+				w.add(b, m)
+			default:
+				drained = true
+			}
 		}
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.shutdownTimeout)
-	defer cancel()
-	var runErr error
-	if err := w.flush(sctx, r, b); err != nil {
-		runErr = fmt.Errorf("analytics writer: last flush of %d rows: %w", len(b.rows), err)
+		if err := w.flush(flushCtx, r, b); err != nil {
+			runErr = fmt.Errorf("analytics writer: shutdown left %d rows uninserted: %w", len(b.rows), err)
+		}
 	}
 	if err := r.Close(); err != nil {
 		w.log.Warn("close kafka reader", "err", err)
@@ -236,6 +249,7 @@ func (w *Writer) flush(ctx context.Context, r *kafka.Reader, b *batch) error {
 			if err == nil {
 				break
 			}
+			w.failed.Add(1)
 			if ctx.Err() != nil {
 				return err
 			}
@@ -252,6 +266,25 @@ func (w *Writer) flush(ctx context.Context, r *kafka.Reader, b *batch) error {
 		w.log.Warn("commit offsets", "partitions", len(b.last), "err", err)
 	}
 	return nil
+}
+
+// withGrace returns a context that ends grace after parent does, or when
+// the returned stop is called.
+func withGrace(parent context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	stopAfter := context.AfterFunc(parent, func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+		cancel()
+	})
+	return ctx, func() {
+		stopAfter()
+		cancel()
+	}
 }
 
 // sleepCtx waits d or until ctx ends, reporting whether d passed.

@@ -237,3 +237,83 @@ func TestWriterRejectsBadConfig(t *testing.T) {
 		t.Fatalf("Run = %v, want ErrInvalidConfig", err)
 	}
 }
+
+// An insert that fails is retried, reading pauses, and nothing is lost or
+// committed early.
+func TestWriterRetriesFailedInsert(t *testing.T) {
+	t.Parallel()
+	addr := broker(t)
+	s := chtest.Store(t)
+	p := newProducer(t, addr)
+	kc := analytics.KafkaConfig{Brokers: []string{addr}, SubmitTopic: submitTopic, EventsTopic: eventsTopic}
+	w := analytics.NewWriter(s, kc, analytics.WithLogger(chtest.Logger(t)))
+	runWriter(t, w)
+
+	found := func(id string) func() error {
+		return func() error {
+			_, err := s.Message(context.Background(), "t1", id)
+			return err
+		}
+	}
+	p.send(p.submit("t1", "m1", "c1", 1, t0))
+	eventually(t, 30*time.Second, found("m1"))
+
+	// ClickHouse refuses the next insert: the table is gone.
+	exec(t, s, "RENAME TABLE events TO events_away")
+	p.send(p.submit("t1", "m2", "c1", 1, t0))
+	eventually(t, 30*time.Second, func() error {
+		if st := w.Stats(); st.FailedInserts < 2 {
+			return fmt.Errorf("stats %+v: want a failed insert and its retry", st)
+		}
+		return nil
+	})
+	if st := w.Stats(); st.Rows != 1 {
+		t.Fatalf("stats %+v: an insert into a missing table succeeded", st)
+	}
+	exec(t, s, "RENAME TABLE events_away TO events")
+	eventually(t, 30*time.Second, func() error {
+		if st := w.Stats(); st.Rows != 2 || st.Skipped != 0 {
+			return fmt.Errorf("stats %+v: want 2 rows, none skipped", st)
+		}
+		return nil
+	})
+	if err := found("m2")(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// When ClickHouse stays unreachable past the shutdown deadline, Run says so
+// and commits nothing: the next writer reads the records again.
+func TestWriterShutdownDeadline(t *testing.T) {
+	t.Parallel()
+	addr := broker(t)
+	s := chtest.Store(t)
+	p := newProducer(t, addr)
+	kc := analytics.KafkaConfig{Brokers: []string{addr}, SubmitTopic: submitTopic, EventsTopic: eventsTopic}
+
+	exec(t, s, "RENAME TABLE events TO events_away")
+	p.send(p.submit("t1", "m1", "c1", 1, t0))
+	w := analytics.NewWriter(s, kc, analytics.WithLogger(chtest.Logger(t)),
+		analytics.WithShutdownTimeout(300*time.Millisecond))
+	stop := runWriter(t, w)
+	eventually(t, 30*time.Second, func() error {
+		if st := w.Stats(); st.FailedInserts == 0 {
+			return fmt.Errorf("stats %+v: no failed insert yet", st)
+		}
+		return nil
+	})
+	start := time.Now()
+	err := stop()
+	if err == nil {
+		t.Fatal("Run = nil with its last batch uninserted")
+	}
+	t.Logf("Run = %v after %s", err, time.Since(start))
+
+	exec(t, s, "RENAME TABLE events_away TO events")
+	w2 := analytics.NewWriter(s, kc, analytics.WithLogger(chtest.Logger(t)))
+	runWriter(t, w2)
+	eventually(t, 30*time.Second, func() error {
+		_, err := s.Message(context.Background(), "t1", "m1")
+		return err
+	})
+}
