@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,9 +12,10 @@ import (
 	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
 )
 
-// runDevEnv starts the local services tests need (ClickHouse), runs the
-// command after "--" with their addresses in the environment
-// (TERN_CLICKHOUSE_ADDR), and stops them when the command ends.
+// runDevEnv starts the local services tests need (ClickHouse, PostgreSQL),
+// runs the command after "--" with their addresses in the environment
+// (TERN_CLICKHOUSE_ADDR, TERN_POSTGRES_URL), and stops them when the
+// command ends.
 func runDevEnv(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("devenv", flag.ContinueOnError)
 	dir := fs.String("data", "data/devenv", "directory for the services' state; emptied first")
@@ -34,38 +34,33 @@ func runDevEnv(ctx context.Context, args []string) error {
 	if err := os.RemoveAll(*dir); err != nil {
 		return err
 	}
-	tcp, err := freePort()
-	if err != nil {
-		return err
-	}
-	http, err := freePort()
-	if err != nil {
-		return err
+	ports := make([]int, 3)
+	for i := range ports {
+		if ports[i], err = localsvc.FreePort("127.0.0.1"); err != nil {
+			return err
+		}
 	}
 	ch, err := localsvc.StartClickHouse(ctx, localsvc.ClickHouseConfig{
-		Dir: filepath.Join(*dir, "clickhouse"), TCPPort: tcp, HTTPPort: http,
+		Dir: filepath.Join(*dir, "clickhouse"), TCPPort: ports[0], HTTPPort: ports[1],
 	}, log)
 	if err != nil {
 		return err
 	}
 	defer ch.Stop(context.Background())
-	fmt.Fprintf(os.Stderr, "devenv: ClickHouse on %s\n", ch.Addr())
+	pg, err := localsvc.StartPostgres(ctx, localsvc.PostgresConfig{
+		Dir: filepath.Join(*dir, "postgres"), Port: ports[2],
+	}, log)
+	if err != nil {
+		return err
+	}
+	defer pg.Stop(context.Background())
+	fmt.Fprintf(os.Stderr, "devenv: ClickHouse on %s, PostgreSQL at %s\n", ch.Addr(), pg.URL())
 
 	cmd := exec.CommandContext(ctx, cmdArgs[0], cmdArgs[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), "TERN_CLICKHOUSE_ADDR="+ch.Addr())
+	cmd.Env = append(os.Environ(), "TERN_CLICKHOUSE_ADDR="+ch.Addr(), "TERN_POSTGRES_URL="+pg.URL())
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("%s: %w", cmdArgs[0], err)
 	}
 	return nil
-}
-
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
 }

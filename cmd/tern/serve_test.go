@@ -21,6 +21,7 @@ import (
 
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
 )
@@ -30,7 +31,7 @@ import (
 func startTestSystem(t *testing.T, sim smscsim.Config) *running {
 	t.Helper()
 	chCfg := chtest.Config(t)
-	kafkaPort, err := freePort()
+	kafkaPort, err := localsvc.FreePort("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package localsvc
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +21,8 @@ type Process struct {
 	addr     string
 	httpAddr string
 	logs     []string // files whose tail explains a failure
+	url      string
+	stopSig  syscall.Signal
 	cmd      *exec.Cmd
 	log      *slog.Logger
 
@@ -37,6 +40,10 @@ func (p *Process) Addr() string { return p.addr }
 // HTTPAddr is the server's HTTP endpoint as host:port, or "" when the
 // server has none.
 func (p *Process) HTTPAddr() string { return p.httpAddr }
+
+// URL is the server's connection URL, or "" when it has none (PostgreSQL
+// has one).
+func (p *Process) URL() string { return p.url }
 
 // Pid is the operating system's id of the server process.
 func (p *Process) Pid() int { return p.cmd.Process.Pid }
@@ -62,7 +69,7 @@ func (p *Process) Err() error {
 	return p.exitError()
 }
 
-// Stop sends SIGTERM to the server's process group and waits for it to end.
+// Stop sends SIGTERM (or the server's own stop signal) to its process group and waits for it to end.
 // When ctx ends first the group gets SIGKILL and Stop returns ctx's error.
 // Stop is idempotent: later calls wait for the same end and report it again.
 func (p *Process) Stop(ctx context.Context) error {
@@ -77,7 +84,7 @@ func (p *Process) Stop(ctx context.Context) error {
 	p.mu.Unlock()
 	if first {
 		p.log.Info("stopping", "pid", p.Pid())
-		p.signal(syscall.SIGTERM)
+		p.signal(p.stopSig)
 	}
 	select {
 	case <-p.done:
@@ -122,7 +129,7 @@ func exitedCleanly(err error) bool {
 		return false
 	}
 	ws, ok := ee.Sys().(syscall.WaitStatus)
-	return ok && ws.Signaled() && ws.Signal() == syscall.SIGTERM
+	return ok && ws.Signaled() && (ws.Signal() == syscall.SIGTERM || ws.Signal() == syscall.SIGINT)
 }
 
 // processSpec describes a server to start.
@@ -134,7 +141,13 @@ type processSpec struct {
 	logs     []string // files to tail on failure, besides stderr.log
 	addr     string
 	httpAddr string
-	timeout  time.Duration
+	url      string
+	// stopSig asks the server to stop; default SIGTERM.
+	stopSig syscall.Signal
+	// credential, when set, runs the server as another user (PostgreSQL
+	// refuses to run as root).
+	credential *syscall.Credential
+	timeout    time.Duration
 	// ready returns nil once the server answers. It is called repeatedly
 	// until it succeeds, the process exits, or timeout passes.
 	ready func(ctx context.Context) error
@@ -168,7 +181,7 @@ func startProcess(ctx context.Context, spec processSpec, log *slog.Logger) (*Pro
 	cmd.Stderr = stderr
 	// Its own process group: a Ctrl-C on the terminal reaches tern only, and
 	// tern stops the server when its shutdown order says so.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: spec.credential}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", spec.name, err)
 	}
@@ -176,6 +189,8 @@ func startProcess(ctx context.Context, spec processSpec, log *slog.Logger) (*Pro
 		name:     spec.name,
 		addr:     spec.addr,
 		httpAddr: spec.httpAddr,
+		url:      spec.url,
+		stopSig:  cmp.Or(spec.stopSig, syscall.SIGTERM),
 		logs:     append([]string{stderrPath}, spec.logs...),
 		cmd:      cmd,
 		log:      log.With("server", spec.name),
