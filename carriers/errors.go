@@ -50,3 +50,19 @@ type BackoffError struct {
 
 func (e *BackoffError) Error() string { return fmt.Sprintf("%v (retry in %v)", e.Err, e.Wait) }
 func (e *BackoffError) Unwrap() error { return e.Err }
+
+// Coded is implemented by errors that carry a carrier protocol's status,
+// such as an SMPP command_status.
+type Coded interface {
+	// StatusCode renders the status as the protocol writes it, e.g. "0x0000000B".
+	StatusCode() string
+}
+
+// StatusCode returns err's protocol status, or "" when it has none.
+func StatusCode(err error) string {
+	var c Coded
+	if errors.As(err, &c) {
+		return c.StatusCode()
+	}
+	return ""
+}

@@ -15,15 +15,18 @@ import (
 
 // Consumer runs the submit topic's consumer group: one actor goroutine per
 // partition this instance is assigned, each handing its partition's
-// messages to the carrier in order.
+// messages to the carrier through the delivery ledger.
 type Consumer struct {
 	cfg     KafkaConfig
 	carrier carriers.Carrier
-	join    Joiner
+	ledger  *Ledger
 	events  *eventWriter
 	log     *slog.Logger
+	metrics *Metrics
 	submit  time.Duration
 	retry   Backoff
+	window  int
+	policy  InDoubtPolicy
 }
 
 // ConsumerOption configures a Consumer.
@@ -49,9 +52,26 @@ func WithRetry(b Backoff) ConsumerOption {
 	return consumerOptionFunc(func(c *Consumer) { c.retry = b })
 }
 
+// WithWindow bounds the messages each partition actor has fetched and not
+// finished. Default 64.
+func WithWindow(n int) ConsumerOption {
+	return consumerOptionFunc(func(c *Consumer) { c.window = n })
+}
+
+// WithInDoubtPolicy sets what happens to messages whose submit was in
+// doubt. Default Resubmit.
+func WithInDoubtPolicy(p InDoubtPolicy) ConsumerOption {
+	return consumerOptionFunc(func(c *Consumer) { c.policy = p })
+}
+
+// WithMetrics records the consumer's metrics in m.
+func WithMetrics(m *Metrics) ConsumerOption {
+	return consumerOptionFunc(func(c *Consumer) { c.metrics = m })
+}
+
 // NewConsumer returns a Consumer sending through carrier and recording
-// carrier ids in join.
-func NewConsumer(c KafkaConfig, carrier carriers.Carrier, join Joiner, opts ...ConsumerOption) (*Consumer, error) {
+// every intent and answer in ledger.
+func NewConsumer(c KafkaConfig, carrier carriers.Carrier, ledger *Ledger, opts ...ConsumerOption) (*Consumer, error) {
 	c = c.WithDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -59,20 +79,25 @@ func NewConsumer(c KafkaConfig, carrier carriers.Carrier, join Joiner, opts ...C
 	con := &Consumer{
 		cfg:     c,
 		carrier: carrier,
-		join:    join,
+		ledger:  ledger,
 		events:  newEventWriter(c),
 		log:     slog.Default(),
 		submit:  30 * time.Second,
 		retry:   DefaultBackoff,
+		window:  64,
 	}
 	for _, o := range opts {
 		o.applyConsumer(con)
 	}
+	if con.window < 1 {
+		return nil, fmt.Errorf("consumer window %d: want at least 1", con.window)
+	}
 	return con, nil
 }
 
-// Run consumes until ctx ends. Partitions it loses in a rebalance are
-// released only after their actor finished the message in hand.
+// Run consumes until ctx ends. A partition lost in a rebalance is released
+// only after its actor finished (or abandoned, uncommitted) the messages
+// in hand.
 func (c *Consumer) Run(ctx context.Context) error {
 	defer c.events.close()
 	g, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
@@ -82,7 +107,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		StartOffset:       kafka.FirstOffset,
 		HeartbeatInterval: time.Second,
 		SessionTimeout:    10 * time.Second,
-		RebalanceTimeout:  10 * time.Second,
+		RebalanceTimeout:  c.submit + 10*time.Second,
 		JoinGroupBackoff:  time.Second,
 	})
 	if err != nil {
@@ -105,15 +130,16 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		for _, pa := range gen.Assignments[c.cfg.Topics.Submit] {
-			a := &actor{c: c, gen: gen, partition: pa.ID, start: pa.Offset}
+		assigned := gen.Assignments[c.cfg.Topics.Submit]
+		for _, pa := range assigned {
+			a := newActor(c, gen, pa.ID, pa.Offset)
 			actors.Add(1)
 			gen.Start(func(gctx context.Context) {
 				defer actors.Done()
 				a.run(gctx)
 			})
 		}
-		c.log.Info("partitions assigned", "generation", gen.ID, "partitions", len(gen.Assignments[c.cfg.Topics.Submit]))
+		c.log.Info("partitions assigned", "generation", gen.ID, "partitions", len(assigned))
 	}
 }
 

@@ -35,11 +35,13 @@ type Result struct {
 // answers only after Kafka acknowledged every record (acks=all). Every
 // front door shares it. Safe for concurrent use.
 type Intake struct {
-	w      *kafka.Writer
-	ids    *msgid.Issuer
-	now    func() time.Time
-	log    *slog.Logger
-	closed atomic.Bool
+	w       *kafka.Writer
+	ids     *msgid.Issuer
+	store   *Store
+	metrics *Metrics
+	now     func() time.Time
+	log     *slog.Logger
+	closed  atomic.Bool
 }
 
 // IntakeOption configures an Intake.
@@ -54,18 +56,24 @@ func WithIntakeLogger(l *slog.Logger) IntakeOption {
 	return intakeOptionFunc(func(in *Intake) { in.log = l })
 }
 
+// WithIntakeMetrics records accepted messages in m.
+func WithIntakeMetrics(m *Metrics) IntakeOption {
+	return intakeOptionFunc(func(in *Intake) { in.metrics = m })
+}
+
 // WithClock replaces time.Now, for tests.
 func WithClock(now func() time.Time) IntakeOption {
 	return intakeOptionFunc(func(in *Intake) { in.now = now })
 }
 
-// NewIntake returns an Intake producing to c's submit topic with ids from ids.
-func NewIntake(c KafkaConfig, ids *msgid.Issuer, opts ...IntakeOption) (*Intake, error) {
+// NewIntake returns an Intake producing to c's submit topic with ids from
+// ids, keeping idempotency keys in store.
+func NewIntake(c KafkaConfig, ids *msgid.Issuer, store *Store, opts ...IntakeOption) (*Intake, error) {
 	c = c.WithDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	in := &Intake{ids: ids, now: time.Now, log: slog.Default()}
+	in := &Intake{ids: ids, store: store, now: time.Now, log: slog.Default()}
 	for _, o := range opts {
 		o.applyIntake(in)
 	}
@@ -85,8 +93,11 @@ func NewIntake(c KafkaConfig, ids *msgid.Issuer, opts ...IntakeOption) (*Intake,
 
 // Send validates and queues reqs, filling one Result per request in out
 // (len(out) must equal len(reqs)). Items fail on their own: an invalid
-// request gets a *FieldError, the others are still queued. It returns an
-// error only when it could not try at all.
+// request gets a *FieldError, the others are still queued. A request whose
+// idempotency key was seen before gets the first answer and queues
+// nothing new; one whose key was used for a different message gets a
+// *FieldError wrapping ErrKeyConflict. Send returns an error only when it
+// could not try at all.
 func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error {
 	if in.closed.Load() {
 		return ErrClosed
@@ -95,25 +106,83 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 		return fmt.Errorf("send: %d results for %d requests", len(out), len(reqs))
 	}
 	if len(reqs) > MaxBatch {
-		return &FieldError{"messages", fmt.Sprintf("more than %d in one batch", MaxBatch)}
+		return &FieldError{Field: "messages", Reason: fmt.Sprintf("more than %d in one batch", MaxBatch)}
 	}
-	msgs := make([]kafka.Message, 0, len(reqs))
-	idx := make([]int, 0, len(reqs)) // msgs[i] belongs to out[idx[i]]
 	now := in.now()
+	valid := make([]checked, len(reqs))
+	var claims []keyClaim
+	var claimOf []int       // claims[k] belongs to reqs[claimOf[k]]
+	sameAs := map[int]int{} // a repeated key in this call -> its first request
+	firstKey := map[string]int{}
 	for i, r := range reqs {
 		c, err := check(r)
 		if err != nil {
 			out[i] = Result{Err: err}
 			continue
 		}
-		id := in.ids.New(r.TenantID, now)
+		valid[i] = c
+		out[i] = Result{ID: in.ids.New(r.TenantID, now), Status: core.StatusQueued, Segments: c.info.Segments, Encoding: c.info.Encoding}
+		if r.IdempotencyKey == "" {
+			continue
+		}
+		if j, ok := firstKey[r.IdempotencyKey]; ok {
+			sameAs[i] = j
+			continue
+		}
+		firstKey[r.IdempotencyKey] = i
+		claims = append(claims, keyClaim{tenant: r.TenantID, key: r.IdempotencyKey, sha: requestSHA(c),
+			id: out[i].ID, segments: c.info.Segments, encoding: c.info.Encoding})
+		claimOf = append(claimOf, i)
+	}
+
+	// Keys: the first request to claim one sends; later ones get its answer.
+	produce := make([]bool, len(reqs))
+	for i := range reqs {
+		produce[i] = out[i].Err == nil && reqs[i].IdempotencyKey == ""
+	}
+	var toMark []keyClaim
+	if len(claims) > 0 {
+		got, err := in.store.claimKeys(ctx, claims)
+		if err != nil {
+			in.log.Warn("idempotency keys", "err", err)
+			for _, i := range claimOf {
+				out[i] = Result{Err: fmt.Errorf("%w: %w", ErrQueueUnavailable, err)}
+			}
+		} else {
+			for k, g := range got {
+				i := claimOf[k]
+				switch {
+				case g.conflict:
+					out[i] = Result{Err: &FieldError{Field: "idempotency_key", Reason: "already used for a different message", Kind: ErrKeyConflict}}
+				case g.queued:
+					out[i] = Result{ID: g.id, Status: core.StatusQueued, Segments: g.segments, Encoding: g.encoding}
+				default:
+					// Fresh, or claimed before by a send whose produce may
+					// have failed: (re)send under the key's id. A copy that
+					// did reach Kafka is the same message id, which the
+					// delivery ledger never submits twice.
+					out[i] = Result{ID: g.id, Status: core.StatusQueued, Segments: g.segments, Encoding: g.encoding}
+					produce[i] = true
+					toMark = append(toMark, claims[k])
+				}
+			}
+		}
+	}
+
+	msgs := make([]kafka.Message, 0, len(reqs))
+	idx := make([]int, 0, len(reqs)) // msgs[j] belongs to out[idx[j]]
+	for i := range reqs {
+		if !produce[i] {
+			continue
+		}
+		c := valid[i]
 		rec := &recordv1.Submit{
-			Id:         id,
-			TenantId:   r.TenantID,
+			Id:         out[i].ID,
+			TenantId:   c.TenantID,
 			To:         c.to.E164,
-			From:       r.From,
-			Body:       r.Body,
-			CampaignId: r.CampaignID,
+			From:       c.From,
+			Body:       c.Body,
+			CampaignId: c.CampaignID,
 			Category:   ternv1.Category(c.Category),
 			Segments:   int32(c.info.Segments),
 			Encoding:   ternv1.Encoding(c.info.Encoding),
@@ -127,14 +196,41 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 		}
 		msgs = append(msgs, kafka.Message{Key: []byte(c.to.E164), Value: value, Time: now})
 		idx = append(idx, i)
-		out[i] = Result{ID: id, Status: core.StatusQueued, Segments: c.info.Segments, Encoding: c.info.Encoding}
 	}
-	if len(msgs) == 0 {
-		return nil
+	if len(msgs) > 0 {
+		in.produce(ctx, msgs, idx, out)
 	}
+	if len(toMark) > 0 {
+		var ok []keyClaim
+		for _, c := range toMark {
+			if i := firstKey[c.key]; out[i].Err == nil {
+				ok = append(ok, c)
+			}
+		}
+		if err := in.store.markQueued(ctx, ok); err != nil {
+			// The messages are queued; a retry would resend the same id,
+			// which the ledger sends once. Nothing to undo.
+			in.log.Warn("idempotency keys", "err", err)
+		}
+	}
+	for i, j := range sameAs {
+		out[i] = out[j]
+	}
+	n := 0
+	for i := range out {
+		if out[i].Err == nil {
+			n++
+		}
+	}
+	in.metrics.addAccepted(n)
+	return nil
+}
+
+// produce writes msgs and records per-message failures in out.
+func (in *Intake) produce(ctx context.Context, msgs []kafka.Message, idx []int, out []Result) {
 	err := in.w.WriteMessages(ctx, msgs...)
 	if err == nil {
-		return nil
+		return
 	}
 	var werrs kafka.WriteErrors
 	if errors.As(err, &werrs) && len(werrs) == len(msgs) {
@@ -143,13 +239,12 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 				out[idx[j]] = Result{Err: fmt.Errorf("%w: %w", ErrQueueUnavailable, e)}
 			}
 		}
-		return nil
+		return
 	}
 	for _, i := range idx {
 		out[i] = Result{Err: fmt.Errorf("%w: %w", ErrQueueUnavailable, err)}
 	}
 	in.log.Warn("produce failed", "records", len(msgs), "err", err)
-	return nil
 }
 
 // Close flushes and closes the producer. Idempotent.

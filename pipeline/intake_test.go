@@ -33,7 +33,7 @@ func TestIntakeProducesAfterAck(t *testing.T) {
 		t.Fatal(err)
 	}
 	ids := testIssuer(t)
-	in, err := NewIntake(cfg, ids)
+	in, err := NewIntake(cfg, ids, testStore(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestIntakeBrokerDown(t *testing.T) {
 	defer cancel()
 	// Nothing listens on this address.
 	cfg := KafkaConfig{Brokers: []string{"127.0.0.1:1"}}.WithDefaults()
-	in, err := NewIntake(cfg, testIssuer(t))
+	in, err := NewIntake(cfg, testIssuer(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -18,147 +19,354 @@ import (
 // commitEvery bounds how long finished messages wait for their offset commit.
 const commitEvery = 200 * time.Millisecond
 
-// actor owns one partition of the submit topic for one generation. Only its
-// goroutine touches its fields.
+// actor owns one partition of the submit topic for one generation. Its run
+// goroutine alone touches its fields; each message's work runs in a job
+// goroutine that reports back on done.
+//
+// Up to window messages are in hand at once. Messages to one recipient go
+// one at a time in offset order: a later one starts only after the earlier
+// one's outcome is recorded. Offsets are committed up to the contiguous
+// prefix of finished messages.
 type actor struct {
 	c         *Consumer
 	gen       *kafka.Generation
 	partition int
 	start     int64
+	log       *slog.Logger
 
-	next       int64 // offset after the last finished message
-	committed  int64
-	lastCommit time.Time
+	inHand    []*job            // fetched and not yet committed, in offset order
+	byTo      map[string][]*job // per recipient: the running job first, then those waiting
+	running   int
+	next      int64 // offset after the finished prefix; -1 before the first
+	committed int64
+	lastCmt   time.Time
+}
+
+// job is one message in an actor's hands.
+type job struct {
+	offset   int64
+	rec      *recordv1.Submit // nil: undecodable, finished at once
+	finished bool             // its outcome is durable
+}
+
+func newActor(c *Consumer, gen *kafka.Generation, partition int, start int64) *actor {
+	return &actor{
+		c: c, gen: gen, partition: partition, start: start,
+		log:  c.log.With("partition", partition, "generation", gen.ID),
+		byTo: map[string][]*job{}, next: -1, committed: -1,
+	}
 }
 
 func (a *actor) run(ctx context.Context) {
-	log := a.c.log.With("partition", a.partition, "generation", a.gen.ID)
 	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:   a.c.cfg.Brokers,
-		Topic:     a.c.cfg.Topics.Submit,
-		Partition: a.partition,
-		MinBytes:  1,
-		MaxBytes:  4 << 20,
-		MaxWait:   250 * time.Millisecond,
+		Brokers:       a.c.cfg.Brokers,
+		Topic:         a.c.cfg.Topics.Submit,
+		Partition:     a.partition,
+		MinBytes:      1,
+		MaxBytes:      4 << 20,
+		MaxWait:       250 * time.Millisecond,
+		QueueCapacity: a.c.window,
 	})
 	defer r.Close()
 	if err := r.SetOffset(a.start); err != nil {
-		log.Error("set offset", "offset", a.start, "err", err)
+		a.log.Error("set offset", "offset", a.start, "err", err)
 		return
 	}
-	a.next, a.committed = -1, -1
-	defer a.commit(log, true)
+	fetched := make(chan kafka.Message)
+	fctx, stopFetch := context.WithCancel(ctx)
+	fetcherDone := make(chan struct{})
+	go func() {
+		defer close(fetcherDone)
+		for {
+			m, err := r.FetchMessage(fctx)
+			if err != nil {
+				if fctx.Err() != nil {
+					return
+				}
+				a.log.Warn("fetch", "err", err)
+				if !sleepCtx(fctx, time.Second) {
+					return
+				}
+				continue
+			}
+			select {
+			case fetched <- m:
+			case <-fctx.Done():
+				return
+			}
+		}
+	}()
+	defer func() { stopFetch(); <-fetcherDone }()
+
+	done := make(chan *job, a.c.window)
+	tick := time.NewTicker(commitEvery)
+	defer tick.Stop()
+	lagTick := time.NewTicker(time.Second)
+	defer lagTick.Stop()
 	for {
-		fctx, cancel := context.WithTimeout(ctx, commitEvery)
-		m, err := r.FetchMessage(fctx)
-		cancel()
-		if ctx.Err() != nil {
+		in := fetched
+		if len(a.inHand) >= a.c.window {
+			in = nil // full: fetch again once something finishes
+		}
+		select {
+		case m := <-in:
+			a.take(ctx, m, done)
+		case j := <-done:
+			a.finish(ctx, j, done)
+		case <-tick.C:
+			a.commit(false)
+		case <-lagTick.C:
+			a.c.metrics.setLag(a.partition, r.Lag())
+		case <-ctx.Done():
+			// Revoked or stopping: jobs on the wire finish (their submit
+			// and ledger write do not follow ctx); jobs waiting to retry
+			// give up uncommitted. Then the finished prefix is committed.
+			for a.running > 0 {
+				a.finish(ctx, <-done, nil)
+			}
+			a.commit(true)
+			a.c.metrics.addWindow(-len(a.inHand))
 			return
 		}
-		if err != nil {
-			if !errors.Is(err, context.DeadlineExceeded) {
-				log.Warn("fetch", "err", err)
-			}
-			a.commit(log, false)
-			continue
+	}
+}
+
+// take adds a fetched message and starts it unless its recipient is busy.
+func (a *actor) take(ctx context.Context, m kafka.Message, done chan<- *job) {
+	j := &job{offset: m.Offset}
+	if a.next < 0 {
+		a.next = m.Offset
+	}
+	a.inHand = append(a.inHand, j)
+	a.c.metrics.addWindow(1)
+	rec := &recordv1.Submit{}
+	if err := proto.Unmarshal(m.Value, rec); err != nil {
+		a.log.Error("undecodable submit record skipped", "offset", m.Offset, "err", err)
+		j.finished = true
+		a.advance()
+		return
+	}
+	j.rec = rec
+	q := append(a.byTo[rec.To], j)
+	a.byTo[rec.To] = q
+	if len(q) == 1 {
+		a.launch(ctx, j, done)
+	}
+}
+
+func (a *actor) launch(ctx context.Context, j *job, done chan<- *job) {
+	a.running++
+	go func() {
+		j.finished = a.c.deliver(ctx, j.rec, a.log)
+		done <- j
+	}()
+}
+
+// finish takes a job back. A finished job lets its recipient's next job
+// start; an unfinished one (ctx ended) holds its recipient back, as the
+// partition is being released anyway. done is nil when no new job may start.
+func (a *actor) finish(ctx context.Context, j *job, done chan<- *job) {
+	a.running--
+	if !j.finished {
+		return
+	}
+	q := a.byTo[j.rec.To][1:]
+	if len(q) == 0 {
+		delete(a.byTo, j.rec.To)
+	} else {
+		a.byTo[j.rec.To] = q
+		if done != nil && ctx.Err() == nil {
+			a.launch(ctx, q[0], done)
 		}
-		if !a.handle(ctx, m) {
-			return // ctx ended mid-message: leave it uncommitted for the next owner
-		}
-		a.next = m.Offset + 1
-		a.commit(log, false)
+	}
+	a.advance()
+}
+
+// advance moves the committable offset past the finished prefix.
+func (a *actor) advance() {
+	n := 0
+	for n < len(a.inHand) && a.inHand[n].finished {
+		a.next = a.inHand[n].offset + 1
+		n++
+	}
+	if n > 0 {
+		a.inHand = append(a.inHand[:0], a.inHand[n:]...)
+		a.c.metrics.addWindow(-n)
 	}
 }
 
 // commit commits the finished prefix when it moved and the interval passed
 // (or always, when final).
-func (a *actor) commit(log interface{ Warn(string, ...any) }, final bool) {
-	if a.next <= a.committed || (!final && time.Since(a.lastCommit) < commitEvery) {
+func (a *actor) commit(final bool) {
+	if a.next <= a.committed || (!final && time.Since(a.lastCmt) < commitEvery) {
 		return
 	}
 	err := a.gen.CommitOffsets(map[string]map[int]int64{a.c.cfg.Topics.Submit: {a.partition: a.next}})
 	if err != nil {
-		log.Warn("commit offsets", "offset", a.next, "err", err)
+		a.log.Warn("commit offsets", "offset", a.next, "err", err)
 		return
 	}
-	a.committed, a.lastCommit = a.next, time.Now()
+	a.committed, a.lastCmt = a.next, time.Now()
 }
 
-// handle takes one message to a carrier and records the outcome. It
-// returns false if ctx ended before the outcome was recorded.
-func (a *actor) handle(ctx context.Context, m kafka.Message) bool {
-	rec := &recordv1.Submit{}
-	if err := proto.Unmarshal(m.Value, rec); err != nil {
-		a.c.log.Error("undecodable submit record skipped", "partition", a.partition, "offset", m.Offset, "err", err)
-		return true
+// deliver takes one message through the ledger to the carrier and records
+// the outcome. It returns false if ctx ended before the outcome was
+// durable; the message is then left to the partition's next owner.
+func (c *Consumer) deliver(ctx context.Context, rec *recordv1.Submit, log *slog.Logger) bool {
+	ref := Ref{
+		MessageID: rec.Id, TenantID: rec.TenantId, CampaignID: rec.CampaignId,
+		To: rec.To, Region: rec.Region, Category: core.Category(rec.Category),
+		Encoding: gsm.Encoding(rec.Encoding), Carrier: c.carrier.Name(),
 	}
 	sub := carriers.Submission{
 		MessageID:          rec.Id,
 		To:                 rec.To,
 		From:               rec.From,
 		Text:               rec.Body,
-		Coding:             gsm.Options{},
 		RegisteredDelivery: true,
 	}
+	// Work that must not be cut short once a submit may be on the wire.
+	durable := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.WithoutCancel(ctx), c.submit)
+	}
+	inDoubt := false
 	for attempt := 1; ; attempt++ {
-		// The submit finishes even if the partition is being revoked: a
-		// message on the wire is better answered than left in doubt.
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.c.submit)
-		acc, err := a.c.carrier.Submit(sctx, &sub)
+		if ctx.Err() != nil {
+			return false
+		}
+		p, err := c.ledger.Begin(ctx, ref)
+		if err != nil {
+			log.Warn("ledger begin", "id", rec.Id, "err", err)
+			if !sleepCtx(ctx, c.retry.Delay(attempt)) {
+				return false
+			}
+			continue
+		}
+		inDoubt = inDoubt || p.inDoubt
+		switch {
+		case p.state == stateAccepted:
+			// Accepted before (an earlier owner died before committing):
+			// never again. Its event may not have been written; write it.
+			ev := submitEvent(rec, core.StatusSubmitted, time.Now())
+			ev.Carrier, ev.Segments = p.carrier, int32(len(p.carrierIDs))
+			if len(p.carrierIDs) > 0 {
+				ev.CarrierMessageId = p.carrierIDs[0]
+			}
+			return c.emit(ctx, ev)
+		case p.state == stateFailed:
+			ev := submitEvent(rec, core.StatusFailed, time.Now())
+			ev.Carrier, ev.ErrorCode, ev.Reason = p.carrier, p.errorCode, "failed before; not retried"
+			return c.emit(ctx, ev)
+		case p.inDoubt:
+			c.metrics.addInDoubt(c.policy)
+			log.Warn("submit in doubt", "id", rec.Id, "policy", c.policy.String())
+			if c.policy == Fail {
+				dctx, cancel := durable()
+				err := c.ledger.Answer(dctx, answer{messageID: rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: "in_doubt"})
+				cancel()
+				if err != nil {
+					log.Warn("ledger answer", "id", rec.Id, "err", err)
+					continue
+				}
+				ev := submitEvent(rec, core.StatusFailed, time.Now())
+				ev.Carrier, ev.Reason, ev.InDoubt = ref.Carrier, reasonOutcomeUnknown, true
+				c.metrics.addFinal(core.StatusFailed)
+				return c.emit(ctx, ev)
+			}
+		}
+
+		// The intent is durable: submit. From here the work finishes even
+		// if the partition is being revoked — a message on the wire is
+		// better answered than left in doubt.
+		sctx, cancel := durable()
+		acc, err := c.carrier.Submit(sctx, &sub)
 		cancel()
-		now := time.Now()
 		switch {
 		case err == nil:
-			ref := Ref{
-				MessageID: rec.Id, TenantID: rec.TenantId, CampaignID: rec.CampaignId,
-				To: rec.To, Region: rec.Region, Category: core.Category(rec.Category),
-				Encoding: gsm.Encoding(rec.Encoding), Carrier: a.c.carrier.Name(),
+			dctx, cancel := durable()
+			err := c.ledger.Answer(dctx, answer{messageID: rec.Id, state: stateAccepted, carrier: ref.Carrier, ids: acc.IDs})
+			cancel()
+			if err != nil {
+				// The answer is lost: the message stays in doubt and the
+				// next attempt applies the policy.
+				log.Warn("ledger answer", "id", rec.Id, "err", err)
+				continue
 			}
-			if err := a.c.join.Record(ctx, ref, acc.IDs); err != nil {
-				a.c.log.Error("record carrier ids", "id", rec.Id, "err", err)
-			}
-			ev := submitEvent(rec, core.StatusSubmitted, now)
-			ev.Carrier = a.c.carrier.Name()
-			ev.Segments = int32(len(acc.IDs))
+			c.metrics.addSubmitted()
+			ev := submitEvent(rec, core.StatusSubmitted, time.Now())
+			ev.Carrier, ev.Segments, ev.InDoubt = ref.Carrier, int32(len(acc.IDs)), inDoubt
 			if len(acc.IDs) > 0 {
 				ev.CarrierMessageId = acc.IDs[0]
 			}
-			return a.emit(ctx, ev)
-		case errors.Is(err, carriers.ErrUnavailable), errors.Is(err, carriers.ErrInDoubt),
-			carriers.IsRetriable(err) && attempt < a.c.retry.Attempts:
-			// Unavailable carriers are waited for; in-doubt submits are
-			// resubmitted; temporary refusals are retried a few times.
-			wait := a.c.retry.Delay(attempt)
+			return c.emit(ctx, ev)
+		case errors.Is(err, carriers.ErrInDoubt):
+			// Nothing recorded: the next Begin finds the intent and counts it.
+			log.Warn("submit outcome unknown", "id", rec.Id, "err", err)
+		case errors.Is(err, carriers.ErrUnavailable),
+			carriers.IsRetriable(err) && attempt < c.retry.Attempts:
+			if !c.refused(ctx, rec.Id, ref.Carrier) {
+				return false
+			}
+			c.metrics.addRetry()
+			wait := c.retry.Delay(attempt)
 			var b *carriers.BackoffError
 			if errors.As(err, &b) {
 				wait = max(wait, b.Wait)
 			}
-			a.c.log.Debug("submit retry", "id", rec.Id, "attempt", attempt, "wait", wait, "err", err)
+			log.Debug("submit retry", "id", rec.Id, "attempt", attempt, "wait", wait, "err", err)
 			if !sleepCtx(ctx, wait) {
 				return false
 			}
 		default:
-			ev := submitEvent(rec, core.StatusFailed, now)
-			ev.Carrier = a.c.carrier.Name()
-			ev.Reason = fmt.Sprintf("carrier refused the message after %d attempts: %v", attempt, err)
-			var coded interface{ StatusCode() uint32 }
-			if errors.As(err, &coded) {
-				ev.ErrorCode = fmt.Sprintf("0x%08X", coded.StatusCode())
+			code := carriers.StatusCode(err)
+			dctx, cancel := durable()
+			aerr := c.ledger.Answer(dctx, answer{messageID: rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: code})
+			cancel()
+			if aerr != nil {
+				log.Warn("ledger answer", "id", rec.Id, "err", aerr)
+				continue
 			}
-			return a.emit(ctx, ev)
+			ev := submitEvent(rec, core.StatusFailed, time.Now())
+			ev.Carrier, ev.ErrorCode = ref.Carrier, code
+			ev.Reason = fmt.Sprintf("carrier refused the message after %d attempts: %v", attempt, err)
+			c.metrics.addFinal(core.StatusFailed)
+			return c.emit(ctx, ev)
 		}
 	}
 }
 
-// emit writes events, retrying until Kafka takes them or ctx ends.
-func (a *actor) emit(ctx context.Context, evs ...*recordv1.Event) bool {
+// refused records that a submit did not go through, so a later attempt is
+// not mistaken for one in doubt.
+func (c *Consumer) refused(ctx context.Context, id, carrier string) bool {
 	for attempt := 1; ; attempt++ {
-		err := a.c.events.write(ctx, evs...)
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.submit)
+		err := c.ledger.Answer(dctx, answer{messageID: id, state: stateRefused, carrier: carrier})
+		cancel()
 		if err == nil {
 			return true
 		}
-		a.c.log.Warn("produce events", "attempt", attempt, "err", err)
-		if !sleepCtx(ctx, a.c.retry.Delay(attempt)) {
+		c.log.Warn("ledger answer", "id", id, "err", err)
+		if !sleepCtx(ctx, c.retry.Delay(attempt)) {
+			return false
+		}
+	}
+}
+
+// emit writes events, retrying until Kafka takes them. Once the outcome
+// is in the ledger the event must follow, so a revoked partition still
+// gets a bounded time to write it.
+func (c *Consumer) emit(ctx context.Context, evs ...*recordv1.Event) bool {
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.submit)
+	defer cancel()
+	for attempt := 1; ; attempt++ {
+		err := c.events.write(ectx, evs...)
+		if err == nil {
+			return true
+		}
+		c.log.Warn("produce events", "attempt", attempt, "err", err)
+		if !sleepCtx(ectx, c.retry.Delay(attempt)) {
+			// Not written: leave the message uncommitted; its next owner
+			// finds it settled in the ledger and writes the event.
 			return false
 		}
 	}

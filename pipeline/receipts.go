@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -67,42 +66,33 @@ func (s *ReceiptSink) Handle(ctx context.Context, r carriers.Receipt) error {
 func (s *ReceiptSink) Close() error { return s.w.Close() }
 
 // ReceiptJoiner consumes the receipts topic, joins each receipt to its
-// message and records final outcomes on the events topic.
+// message through the durable carrier-id map (so a receipt may arrive at
+// any instance, days later) and records final outcomes on the events
+// topic. Receipts no message claims yet are kept in PostgreSQL and joined
+// when their message's carrier ids are recorded.
 type ReceiptJoiner struct {
-	cfg    KafkaConfig
-	join   Joiner
-	events *eventWriter
-	log    *slog.Logger
-	// wait is how long a receipt for an unknown id is retried before it is
-	// reported: a receipt can overtake the record of its submit.
-	wait time.Duration
-
-	unknown atomic.Int64
+	cfg     KafkaConfig
+	store   *Store
+	events  *eventWriter
+	log     *slog.Logger
+	metrics *Metrics
+	// sweep is how often kept receipts are tried again.
+	sweep time.Duration
 }
 
+// receiptBatch is the most receipts joined in one transaction.
+const receiptBatch = 500
+
 // NewReceiptJoiner returns a joiner reading c's receipts topic.
-func NewReceiptJoiner(c KafkaConfig, join Joiner, log *slog.Logger) *ReceiptJoiner {
+func NewReceiptJoiner(c KafkaConfig, store *Store, m *Metrics, log *slog.Logger) *ReceiptJoiner {
 	c = c.WithDefaults()
 	if log == nil {
 		log = slog.Default()
 	}
-	return &ReceiptJoiner{cfg: c, join: join, events: newEventWriter(c), log: log, wait: 30 * time.Second}
+	return &ReceiptJoiner{cfg: c, store: store, events: newEventWriter(c), log: log, metrics: m, sweep: 250 * time.Millisecond}
 }
 
-// Unknown returns how many receipts matched no message.
-func (j *ReceiptJoiner) Unknown() int64 { return j.unknown.Load() }
-
-// parked is a receipt whose message was not known yet.
-type parked struct {
-	r     carriers.Receipt
-	since time.Time
-	next  time.Time
-	tries int
-}
-
-// Run joins receipts until ctx ends. A receipt that overtook the record
-// of its submit is parked and retried for a while, without holding up
-// the receipts behind it.
+// Run joins receipts until ctx ends.
 func (j *ReceiptJoiner) Run(ctx context.Context) error {
 	defer j.events.close()
 	r := kafka.NewReader(kafka.ReaderConfig{
@@ -115,43 +105,45 @@ func (j *ReceiptJoiner) Run(ctx context.Context) error {
 		StartOffset:       kafka.FirstOffset,
 		HeartbeatInterval: time.Second,
 		SessionTimeout:    10 * time.Second,
-		CommitInterval:    200 * time.Millisecond,
+		QueueCapacity:     receiptBatch,
 	})
 	defer r.Close()
-	var waiting []parked
+	lastSweep := time.Now()
+	msgs := make([]kafka.Message, 0, receiptBatch)
 	for {
-		waiting = j.retryParked(ctx, waiting)
-		fctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-		m, err := r.FetchMessage(fctx)
-		cancel()
-		if ctx.Err() != nil {
-			return nil
+		msgs = msgs[:0]
+		// Block for the first receipt (up to the sweep interval), then take
+		// whatever else is already buffered.
+		wait := j.sweep
+		for len(msgs) < receiptBatch {
+			fctx, cancel := context.WithTimeout(ctx, wait)
+			m, err := r.FetchMessage(fctx)
+			cancel()
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				if !errors.Is(err, context.DeadlineExceeded) {
+					j.log.Warn("fetch receipt", "err", err)
+				}
+				break
+			}
+			msgs = append(msgs, m)
+			wait = time.Millisecond
 		}
-		if errors.Is(err, context.DeadlineExceeded) {
-			continue
-		}
-		if err != nil {
-			j.log.Warn("fetch receipt", "err", err)
-			if !sleepCtx(ctx, time.Second) {
+		if len(msgs) > 0 {
+			if !j.handle(ctx, msgs) {
 				return nil
 			}
-			continue
-		}
-		rec := &recordv1.Receipt{}
-		if err := proto.Unmarshal(m.Value, rec); err != nil {
-			j.log.Error("undecodable receipt record skipped", "partition", m.Partition, "offset", m.Offset, "err", err)
-		} else {
-			cr := receiptFromRecord(rec)
-			switch err := j.apply(ctx, cr); {
-			case errors.Is(err, ErrUnknownReceipt):
-				now := time.Now()
-				waiting = append(waiting, parked{r: cr, since: now, next: now.Add(DefaultBackoff.Delay(1)), tries: 1})
-			case err != nil:
-				return nil // ctx ended; the receipt stays uncommitted
+			if err := r.CommitMessages(ctx, msgs...); err != nil && ctx.Err() == nil {
+				j.log.Warn("commit receipts", "err", err)
 			}
 		}
-		if err := r.CommitMessages(ctx, m); err != nil && ctx.Err() == nil {
-			j.log.Warn("commit receipt", "err", err)
+		if time.Since(lastSweep) >= j.sweep {
+			lastSweep = time.Now()
+			if !j.rejoin(ctx) {
+				return nil
+			}
 		}
 	}
 }
@@ -170,68 +162,94 @@ func receiptFromRecord(rec *recordv1.Receipt) carriers.Receipt {
 	return cr
 }
 
-// retryParked retries the parked receipts that are due and returns those
-// still waiting. Receipts parked longer than the joiner's wait are
-// reported as unknown.
-func (j *ReceiptJoiner) retryParked(ctx context.Context, waiting []parked) []parked {
-	now := time.Now()
-	kept := waiting[:0]
-	for _, p := range waiting {
-		if now.Before(p.next) {
-			kept = append(kept, p)
+// handle joins one batch of receipt records; it returns false if ctx ended
+// before the batch's effects were durable.
+func (j *ReceiptJoiner) handle(ctx context.Context, msgs []kafka.Message) bool {
+	rs := make([]carriers.Receipt, 0, len(msgs))
+	for _, m := range msgs {
+		rec := &recordv1.Receipt{}
+		if err := proto.Unmarshal(m.Value, rec); err != nil {
+			j.log.Error("undecodable receipt record skipped", "partition", m.Partition, "offset", m.Offset, "err", err)
 			continue
 		}
-		err := j.apply(ctx, p.r)
-		switch {
-		case err == nil:
-		case errors.Is(err, ErrUnknownReceipt) && now.Sub(p.since) < j.wait:
-			p.tries++
-			p.next = now.Add(DefaultBackoff.Delay(p.tries))
-			kept = append(kept, p)
-		case errors.Is(err, ErrUnknownReceipt):
-			j.unknown.Add(1)
-			j.log.Warn("receipt for unknown message", "carrier", p.r.Carrier, "carrier_message_id", p.r.ID, "state", p.r.State)
-		default:
-			kept = append(kept, p)
-		}
+		rs = append(rs, receiptFromRecord(rec))
 	}
-	return kept
+	return j.apply(ctx, rs, true)
 }
 
-// apply joins one receipt and records a final outcome. It returns
-// ErrUnknownReceipt for an id not recorded yet, and ctx's error if ctx
-// ended before the outcome was recorded.
-func (j *ReceiptJoiner) apply(ctx context.Context, cr carriers.Receipt) error {
+// rejoin applies kept receipts whose message is now known.
+func (j *ReceiptJoiner) rejoin(ctx context.Context) bool {
+	rs, err := j.store.claimKnownReceipts(ctx, receiptBatch)
+	if err != nil {
+		if ctx.Err() == nil {
+			j.log.Warn("rejoin kept receipts", "err", err)
+		}
+		return ctx.Err() == nil
+	}
+	return j.apply(ctx, rs, false)
+}
+
+// apply joins rs, records completed messages' events and, when keep is
+// set, keeps unknown receipts. Transient failures are retried until ctx
+// ends.
+func (j *ReceiptJoiner) apply(ctx context.Context, rs []carriers.Receipt, keep bool) bool {
+	if len(rs) == 0 {
+		return true
+	}
 	for attempt := 1; ; attempt++ {
-		out, err := j.join.Apply(ctx, cr)
-		if errors.Is(err, ErrUnknownReceipt) {
-			return err
+		err := j.applyOnce(ctx, rs, keep)
+		if err == nil {
+			return true
 		}
-		if err != nil {
-			j.log.Error("join receipt", "carrier", cr.Carrier, "carrier_message_id", cr.ID, "err", err)
-			if !sleepCtx(ctx, DefaultBackoff.Delay(attempt)) {
-				return ctx.Err()
-			}
-			continue
-		}
-		if !out.Changed {
-			return nil
-		}
-		ev := refEvent(out.Ref, out.Status, time.Now())
-		ev.ErrorCode = out.ErrorCode
-		ev.CarrierMessageId = cr.ID
-		if out.Status != core.StatusDelivered {
-			ev.Reason = fmt.Sprintf("carrier reported %s", cr.State)
-		}
-		for a := 1; ; a++ {
-			err := j.events.write(ctx, ev)
-			if err == nil {
-				return nil
-			}
-			j.log.Warn("produce event", "attempt", a, "err", err)
-			if !sleepCtx(ctx, DefaultBackoff.Delay(a)) {
-				return ctx.Err()
-			}
+		j.log.Warn("join receipts", "attempt", attempt, "receipts", len(rs), "err", err)
+		if !sleepCtx(ctx, DefaultBackoff.Delay(attempt)) {
+			return false
 		}
 	}
+}
+
+func (j *ReceiptJoiner) applyOnce(ctx context.Context, rs []carriers.Receipt, keep bool) error {
+	outs, err := j.store.applyReceipts(ctx, rs)
+	if err != nil {
+		return err
+	}
+	var evs []*recordv1.Event
+	var unknown []carriers.Receipt
+	now := time.Now()
+	for i, o := range outs {
+		r := rs[i]
+		switch {
+		case !o.Known:
+			unknown = append(unknown, r)
+		case o.Final:
+			ev := refEvent(o.Ref, o.Status, now)
+			ev.ErrorCode = o.ErrorCode
+			ev.CarrierMessageId = r.ID
+			if o.Status != core.StatusDelivered {
+				ev.Reason = fmt.Sprintf("carrier reported %s", r.State)
+			}
+			evs = append(evs, ev)
+		}
+	}
+	if keep && len(unknown) > 0 {
+		if err := j.store.saveUnknownReceipts(ctx, unknown); err != nil {
+			return err
+		}
+		j.metrics.addUnknownReceipts(len(unknown))
+		for _, r := range unknown {
+			j.log.Debug("receipt kept for a later join", "carrier", r.Carrier, "carrier_message_id", r.ID, "state", r.State)
+		}
+	}
+	if len(evs) > 0 {
+		// The join has committed. If this write fails, the batch is retried
+		// (now or by the partition's next owner): the join then finds the
+		// messages final and the events are written again.
+		if err := j.events.write(ctx, evs...); err != nil {
+			return err
+		}
+		for _, ev := range evs {
+			j.metrics.addFinal(core.Status(ev.Status))
+		}
+	}
+	return nil
 }

@@ -39,33 +39,33 @@ type checked struct {
 func check(r Request) (checked, error) {
 	c := checked{Request: r}
 	if r.To == "" {
-		return c, &FieldError{"to", "required"}
+		return c, &FieldError{Field: "to", Reason: "required"}
 	}
 	n, err := phone.Parse(r.To, "")
 	if err != nil {
-		return c, &FieldError{"to", "not a valid phone number in E.164 form (+14155552671)"}
+		return c, &FieldError{Field: "to", Reason: "not a valid phone number in E.164 form (+14155552671)"}
 	}
 	c.to = n
 	if r.Body == "" {
-		return c, &FieldError{"body", "required"}
+		return c, &FieldError{Field: "body", Reason: "required"}
 	}
 	if !utf8.ValidString(r.Body) {
-		return c, &FieldError{"body", "not valid UTF-8"}
+		return c, &FieldError{Field: "body", Reason: "not valid UTF-8"}
 	}
 	if utf8.RuneCountInString(r.Body) > MaxBodyRunes {
-		return c, &FieldError{"body", "longer than 1600 characters"}
+		return c, &FieldError{Field: "body", Reason: "longer than 1600 characters"}
 	}
 	if reason := checkSender(r.From); reason != "" {
-		return c, &FieldError{"from", reason}
+		return c, &FieldError{Field: "from", Reason: reason}
 	}
 	if len(r.CampaignID) > MaxCampaignIDLen || !utf8.ValidString(r.CampaignID) {
-		return c, &FieldError{"campaign_id", "longer than 128 bytes or not UTF-8"}
+		return c, &FieldError{Field: "campaign_id", Reason: "longer than 128 bytes or not UTF-8"}
 	}
 	if len(r.IdempotencyKey) > MaxIdempotencyKey || !utf8.ValidString(r.IdempotencyKey) {
-		return c, &FieldError{"idempotency_key", "longer than 255 bytes or not UTF-8"}
+		return c, &FieldError{Field: "idempotency_key", Reason: "longer than 255 bytes or not UTF-8"}
 	}
 	if r.Category > core.CategoryOTP {
-		return c, &FieldError{"category", "unknown category"}
+		return c, &FieldError{Field: "category", Reason: "unknown category"}
 	}
 	c.Category = r.Category.Normalize()
 	c.info = gsm.Analyze(r.Body, gsm.Options{})

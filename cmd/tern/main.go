@@ -14,6 +14,7 @@ const usage = `tern: SMS messaging core for online stores
 
 Usage:
   tern serve [flags]          run the front door, pipeline, carriers and analytics
+  tern kafka [flags]          run the Kafka-protocol broker on its own, for several instances
   tern smsc-sim [flags]       run the simulator SMSC on its own
   tern devenv [flags] -- CMD  start the local services tests need, run CMD, stop them
   tern keygen                 print a new API key and the hash for the config file
@@ -32,6 +33,8 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "serve":
 		err = runServe(ctx, args)
+	case "kafka":
+		err = runKafka(ctx, args)
 	case "smsc-sim":
 		err = runSMSCSim(ctx, args)
 	case "devenv":

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +16,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/api"
@@ -42,6 +47,11 @@ type serveConfig struct {
 	clickhouseTCPPort  int
 	clickhouseHTTPPort int
 
+	postgresURL  string
+	postgresPort int
+
+	window int
+
 	carrier string
 	sim     smscsim.Config
 }
@@ -60,9 +70,12 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.kafka.Topics.Receipts, "topic-receipts", "tern.receipts", "topic of carrier receipts")
 	fs.StringVar(&c.clickhouseAddr, "clickhouse-addr", "", "ClickHouse native address; empty with --dev starts a local server under DATA/clickhouse")
 	fs.StringVar(&c.clickhouseDatabase, "clickhouse-database", "tern", "ClickHouse database")
-	fs.IntVar(&c.clickhouseTCPPort, "clickhouse-port", 9000, "native port of the local ClickHouse (--dev)")
-	fs.IntVar(&c.clickhouseHTTPPort, "clickhouse-http-port", 8123, "HTTP port of the local ClickHouse (--dev)")
-	fs.StringVar(&c.carrier, "carrier", "", "carrier as smpp://SYSTEM_ID:PASSWORD@HOST:PORT?window=N; empty starts the simulator SMSC in-process")
+	fs.IntVar(&c.clickhouseTCPPort, "clickhouse-port", 19000, "native port of the local ClickHouse (--dev)")
+	fs.IntVar(&c.clickhouseHTTPPort, "clickhouse-http-port", 18123, "HTTP port of the local ClickHouse (--dev)")
+	fs.StringVar(&c.postgresURL, "postgres-url", "", "PostgreSQL URL; empty with --dev starts a local cluster under DATA/postgres")
+	fs.IntVar(&c.postgresPort, "postgres-port", 15432, "port of the local PostgreSQL (--dev)")
+	fs.IntVar(&c.window, "actor-window", 64, "messages each partition actor has in hand at once")
+	fs.StringVar(&c.carrier, "carrier", "", "carrier as smpp://SYSTEM_ID:PASSWORD@HOST:PORT?window=N&in_doubt=resubmit|fail; empty starts the simulator SMSC in-process")
 	fs.StringVar(&c.sim.Addr, "sim-listen", "127.0.0.1:2776", "address of the in-process simulator SMSC")
 	fs.Int64Var(&c.sim.Seed, "sim-seed", 1, "simulator outcome seed")
 	fs.Float64Var(&c.sim.DeliveredRatio, "sim-delivered", 0.95, "share of messages the simulator delivers")
@@ -79,6 +92,9 @@ func (c *serveConfig) Validate() error {
 	}
 	if !c.dev && c.clickhouseAddr == "" {
 		return errors.New("--clickhouse-addr is required without --dev")
+	}
+	if !c.dev && c.postgresURL == "" {
+		return errors.New("--postgres-url is required without --dev")
 	}
 	if c.kafka.Partitions < 1 {
 		return fmt.Errorf("--kafka-partitions %d: want at least 1", c.kafka.Partitions)
@@ -169,7 +185,9 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("  Kafka:                         %s\n", strings.Join(r.brokers, ","))
 	fmt.Printf("  ClickHouse (native):           %s  database %s\n", r.clickhouseAddr, c.clickhouseDatabase)
+	fmt.Printf("  PostgreSQL:                    %s\n", r.postgresURL)
 	fmt.Printf("  carrier SMSC:                  %s\n", r.smscAddr)
+	fmt.Printf("  metrics:                       http://%s/metrics\n", r.apiAddr)
 	fmt.Printf("Press Ctrl-C to stop.\n")
 	<-ctx.Done()
 	log.Info("shutting down")
@@ -184,7 +202,10 @@ type running struct {
 	brokers        []string
 	clickhouseAddr string
 	smscAddr       string
+	postgresURL    string
 	sim            *smscsim.Server // nil when a real carrier is configured
+	ledger         *pipeline.Ledger
+	store          *pipeline.Store
 }
 
 // start starts the whole system. On error, the returned running (if not
@@ -277,8 +298,33 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}, analytics.WithLogger(log))
 	st.goRun("analytics writer", writer.Run)
 
+	// PostgreSQL: the pipeline's ledger, idempotency keys and receipt join.
+	pgURL := c.postgresURL
+	if pgURL == "" {
+		pg, err := localsvc.StartPostgres(ctx, localsvc.PostgresConfig{
+			Dir:  filepath.Join(c.dataDir, "postgres"),
+			Port: c.postgresPort,
+		}, log)
+		if err != nil {
+			return r, err
+		}
+		st.onStop("postgres", pg.Stop)
+		pgURL = pg.URL()
+	}
+	pstore, err := pipeline.OpenStore(ctx, pgURL, log)
+	if err != nil {
+		return r, err
+	}
+	st.onStop("postgres pool", func(context.Context) error { pstore.Close(); return nil })
+	st.goRun("idempotency janitor", func(ctx context.Context) error { return pstore.Janitor(ctx, 48*time.Hour, 10*time.Minute) })
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := pipeline.NewMetrics(reg)
+	ledger := pipeline.NewLedger(pstore, metrics)
+	st.goRun("ledger", ledger.Run)
+
 	// Carrier: the configured SMSC or the in-process simulator.
-	carrierCfg, err := carrierConfig(c.carrier)
+	carrierCfg, policy, err := carrierConfig(c.carrier)
 	if err != nil {
 		return r, err
 	}
@@ -305,15 +351,16 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	st.onStop("carrier unbind", client.Close) // before Run is cancelled
 
 	// Pipeline.
-	join := pipeline.NewMemJoiner(0)
-	joiner := pipeline.NewReceiptJoiner(c.kafka, join, log)
+	joiner := pipeline.NewReceiptJoiner(c.kafka, pstore, metrics, log)
 	st.goRun("receipt joiner", joiner.Run)
-	consumer, err := pipeline.NewConsumer(c.kafka, client, join, pipeline.WithConsumerLogger(log))
+	consumer, err := pipeline.NewConsumer(c.kafka, client, ledger,
+		pipeline.WithConsumerLogger(log), pipeline.WithMetrics(metrics),
+		pipeline.WithWindow(c.window), pipeline.WithInDoubtPolicy(policy))
 	if err != nil {
 		return r, err
 	}
 	st.goRun("pipeline", consumer.Run)
-	intake, err := pipeline.NewIntake(c.kafka, ids, pipeline.WithIntakeLogger(log))
+	intake, err := pipeline.NewIntake(c.kafka, ids, pstore, pipeline.WithIntakeLogger(log), pipeline.WithIntakeMetrics(metrics))
 	if err != nil {
 		return r, err
 	}
@@ -328,27 +375,32 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	if err != nil {
 		return r, fmt.Errorf("api listen: %w", err)
 	}
-	srv := api.NewServer(h)
+	root := http.NewServeMux()
+	root.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	root.Handle("/", h)
+	srv := api.NewServer(root)
 	go func() {
 		if err := srv.Serve(ln); err != nil {
 			log.Error("api", "err", err)
 		}
 	}()
 	st.onStop("api", srv.Shutdown)
-	r.apiAddr, r.devKey, r.brokers, r.clickhouseAddr, r.smscAddr = ln.Addr().String(), devKey, c.kafka.Brokers, chAddr, carrierCfg.Addr
+	r.apiAddr, r.devKey, r.brokers, r.clickhouseAddr, r.smscAddr, r.postgresURL = ln.Addr().String(), devKey, c.kafka.Brokers, chAddr, carrierCfg.Addr, pgURL
+	r.ledger, r.store = ledger, pstore
 	return r, nil
 }
 
-// carrierConfig parses smpp://SYSTEM_ID:PASSWORD@HOST:PORT?window=N. An
-// empty spec gives the simulator's credentials.
-func carrierConfig(spec string) (smpp.ClientConfig, error) {
+// carrierConfig parses
+// smpp://SYSTEM_ID:PASSWORD@HOST:PORT?window=N&name=NAME&in_doubt=resubmit|fail.
+// An empty spec gives the simulator's credentials.
+func carrierConfig(spec string) (smpp.ClientConfig, pipeline.InDoubtPolicy, error) {
 	cfg := smpp.ClientConfig{Name: "sim", SystemID: "tern", Password: "tern"}
 	if spec == "" {
-		return cfg, nil
+		return cfg, pipeline.Resubmit, nil
 	}
 	u, err := url.Parse(spec)
 	if err != nil || u.Scheme != "smpp" || u.Host == "" {
-		return cfg, fmt.Errorf("--carrier %q: want smpp://SYSTEM_ID:PASSWORD@HOST:PORT", spec)
+		return cfg, 0, fmt.Errorf("--carrier %q: want smpp://SYSTEM_ID:PASSWORD@HOST:PORT", spec)
 	}
 	cfg.Name = u.Hostname()
 	cfg.Addr = u.Host
@@ -358,14 +410,18 @@ func carrierConfig(spec string) (smpp.ClientConfig, error) {
 	if v := q.Get("window"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {
-			return cfg, fmt.Errorf("--carrier: window %q: want a positive number", v)
+			return cfg, 0, fmt.Errorf("--carrier: window %q: want a positive number", v)
 		}
 		cfg.Window = n
 	}
 	if v := q.Get("name"); v != "" {
 		cfg.Name = v
 	}
-	return cfg, cfg.Validate()
+	policy, err := pipeline.ParseInDoubtPolicy(q.Get("in_doubt"))
+	if err != nil {
+		return cfg, 0, fmt.Errorf("--carrier: %w", err)
+	}
+	return cfg, policy, cfg.Validate()
 }
 
 func splitList(s string) []string {

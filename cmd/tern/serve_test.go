@@ -22,6 +22,7 @@ import (
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
+	"github.com/ternsms/tern/pipeline/pgtest"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
 )
@@ -42,6 +43,8 @@ func startTestSystem(t *testing.T, sim smscsim.Config) *running {
 		kafkaListen:        fmt.Sprintf("127.0.0.1:%d", kafkaPort),
 		clickhouseAddr:     chCfg.Addr,
 		clickhouseDatabase: chCfg.Database,
+		postgresURL:        pgtest.URL(t),
+		window:             64,
 		sim:                sim,
 	}
 	c.kafka.Partitions = 16

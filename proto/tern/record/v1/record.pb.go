@@ -172,10 +172,14 @@ type Event struct {
 	// The carrier's id for the message (the first part's, for multipart messages).
 	CarrierMessageId string `protobuf:"bytes,10,opt,name=carrier_message_id,json=carrierMessageId,proto3" json:"carrier_message_id,omitempty"`
 	// Carrier or protocol error code, e.g. an SMPP command_status or receipt err.
-	ErrorCode     string      `protobuf:"bytes,11,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
-	Reason        string      `protobuf:"bytes,12,opt,name=reason,proto3" json:"reason,omitempty"`
-	Category      v1.Category `protobuf:"varint,13,opt,name=category,proto3,enum=tern.v1.Category" json:"category,omitempty"`
-	Encoding      v1.Encoding `protobuf:"varint,14,opt,name=encoding,proto3,enum=tern.v1.Encoding" json:"encoding,omitempty"`
+	ErrorCode string      `protobuf:"bytes,11,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
+	Reason    string      `protobuf:"bytes,12,opt,name=reason,proto3" json:"reason,omitempty"`
+	Category  v1.Category `protobuf:"varint,13,opt,name=category,proto3,enum=tern.v1.Category" json:"category,omitempty"`
+	Encoding  v1.Encoding `protobuf:"varint,14,opt,name=encoding,proto3,enum=tern.v1.Encoding" json:"encoding,omitempty"`
+	// The submit before this event was in doubt: sent, but its answer was
+	// never recorded (the process died or the connection dropped). The
+	// message was resubmitted, or failed when the carrier's policy says so.
+	InDoubt       bool `protobuf:"varint,15,opt,name=in_doubt,json=inDoubt,proto3" json:"in_doubt,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -308,6 +312,13 @@ func (x *Event) GetEncoding() v1.Encoding {
 	return v1.Encoding(0)
 }
 
+func (x *Event) GetInDoubt() bool {
+	if x != nil {
+		return x.InDoubt
+	}
+	return false
+}
+
 // Receipt is a carrier's delivery receipt before it is joined to a message,
 // on the receipts topic keyed by carrier message id.
 type Receipt struct {
@@ -423,7 +434,7 @@ const file_tern_record_v1_record_proto_rawDesc = "" +
 	"\vaccepted_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"acceptedAt\x12\x16\n" +
-	"\x06region\x18\v \x01(\tR\x06region\"\xde\x03\n" +
+	"\x06region\x18\v \x01(\tR\x06region\"\xf9\x03\n" +
 	"\x05Event\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1b\n" +
@@ -442,7 +453,8 @@ const file_tern_record_v1_record_proto_rawDesc = "" +
 	"error_code\x18\v \x01(\tR\terrorCode\x12\x16\n" +
 	"\x06reason\x18\f \x01(\tR\x06reason\x12-\n" +
 	"\bcategory\x18\r \x01(\x0e2\x11.tern.v1.CategoryR\bcategory\x12-\n" +
-	"\bencoding\x18\x0e \x01(\x0e2\x11.tern.v1.EncodingR\bencoding\"\xa1\x02\n" +
+	"\bencoding\x18\x0e \x01(\x0e2\x11.tern.v1.EncodingR\bencoding\x12\x19\n" +
+	"\bin_doubt\x18\x0f \x01(\bR\ainDoubt\"\xa1\x02\n" +
 	"\aReceipt\x12\x18\n" +
 	"\acarrier\x18\x01 \x01(\tR\acarrier\x12,\n" +
 	"\x12carrier_message_id\x18\x02 \x01(\tR\x10carrierMessageId\x12'\n" +

@@ -1,0 +1,114 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/ternsms/tern/pipeline/kafkatest"
+)
+
+// submitCount counts records on the submit topic.
+func submitCount(t *testing.T, cfg KafkaConfig) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := kafka.DialContext(ctx, "tcp", cfg.Brokers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	parts, err := conn.ReadPartitions(cfg.Topics.Submit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, p := range parts {
+		pc, err := kafka.DialLeader(ctx, "tcp", cfg.Brokers[0], cfg.Topics.Submit, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		first, last, err := pc.ReadOffsets()
+		pc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += last - first
+	}
+	return n
+}
+
+func TestIdempotencyKeys(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg := KafkaConfig{Brokers: []string{kafkatest.Broker(t)}, Partitions: 2}.WithDefaults()
+	if err := EnsureTopics(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	store := testStore(t)
+	in, err := NewIntake(cfg, testIssuer(t), store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	send := func(reqs ...Request) []Result {
+		t.Helper()
+		out := make([]Result, len(reqs))
+		if err := in.Send(ctx, reqs, out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	order := Request{TenantID: "shop", To: "+14155552671", Body: "Order #4582 confirmed", IdempotencyKey: "order-4582"}
+
+	first := send(order)[0]
+	again := send(order)[0]
+	if first.Err != nil || again.Err != nil || again.ID != first.ID {
+		t.Fatalf("retry = %+v, first = %+v; want the same id", again, first)
+	}
+	other := Request{TenantID: "other-shop", To: order.To, Body: order.Body, IdempotencyKey: order.IdempotencyKey}
+	if r := send(other)[0]; r.Err != nil || r.ID == first.ID {
+		t.Fatalf("another tenant's same key = %+v; want its own message", r)
+	}
+	changed := order
+	changed.Body = "Order #4582 cancelled"
+	conflict := send(changed)[0]
+	var fe *FieldError
+	if !errors.Is(conflict.Err, ErrKeyConflict) || !errors.As(conflict.Err, &fe) || fe.Field != "idempotency_key" {
+		t.Fatalf("different body = %v; want a key conflict naming idempotency_key", conflict.Err)
+	}
+	// The same key twice in one batch is one message.
+	twice := Request{TenantID: "shop", To: "+14155552672", Body: "Your code is 1234", IdempotencyKey: "otp-1"}
+	out := send(twice, twice)
+	if out[0].Err != nil || out[0].ID != out[1].ID {
+		t.Fatalf("same key in one batch = %+v", out)
+	}
+	if n := submitCount(t, cfg); n != 3 {
+		t.Fatalf("%d records on the submit topic, want 3 (order, other tenant, otp)", n)
+	}
+
+	// A key claimed by a send that never reached Kafka is sent on retry,
+	// under the claimed id.
+	lost := Request{TenantID: "shop", To: "+14155552673", Body: "Shipped", IdempotencyKey: "ship-9"}
+	c, _ := check(lost)
+	claim := keyClaim{tenant: "shop", key: "ship-9", sha: requestSHA(c), id: "01LOSTLOSTLOSTLOSTLOSTLOSTAAAAAAAA", segments: 1, encoding: 1}
+	if _, err := store.claimKeys(ctx, []keyClaim{claim}); err != nil {
+		t.Fatal(err)
+	}
+	if r := send(lost)[0]; r.Err != nil || r.ID != claim.id {
+		t.Fatalf("retry after a lost produce = %+v; want id %s", r, claim.id)
+	}
+	if n := submitCount(t, cfg); n != 4 {
+		t.Fatalf("%d records, want 4", n)
+	}
+	if r := send(lost)[0]; r.ID != claim.id {
+		t.Fatalf("second retry = %+v", r)
+	}
+	if n := submitCount(t, cfg); n != 4 {
+		t.Fatalf("%d records after the key was marked queued, want 4", n)
+	}
+}

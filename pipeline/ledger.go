@@ -1,0 +1,268 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// ledgerState is where a message stands in the delivery ledger.
+type ledgerState int16
+
+const (
+	// stateRefused: not on the wire; a carrier refused it for now or no
+	// carrier was reachable. Submitting again is safe.
+	stateRefused ledgerState = 0
+	// stateSubmitting: the intent to submit is recorded, the carrier's
+	// answer is not. If it is found in this state later, the submit is in
+	// doubt.
+	stateSubmitting ledgerState = 1
+	// stateAccepted: a carrier accepted it. It is never submitted again.
+	stateAccepted ledgerState = 2
+	// stateFailed: it failed for good.
+	stateFailed ledgerState = 3
+)
+
+// prior is what Begin found and did. state is stateSubmitting when the
+// message is to be submitted now, or stateAccepted / stateFailed when an
+// earlier attempt settled it and it must not be submitted again.
+type prior struct {
+	fresh bool // no row existed: first attempt
+	// inDoubt: an earlier submit may have reached the carrier without its
+	// answer being recorded.
+	inDoubt    bool
+	state      ledgerState
+	carrier    string
+	carrierIDs []string
+	errorCode  string
+}
+
+// answer is a carrier's answer to record.
+type answer struct {
+	messageID string
+	state     ledgerState // stateAccepted, stateRefused or stateFailed
+	carrier   string
+	ids       []string // accepted parts' carrier ids, in part order
+	errorCode string
+}
+
+// Ledger is the durable record of what was handed to which carrier. Begin
+// records the intent before a message goes on the wire and reports what an
+// earlier attempt left; Answer records the outcome. Both are batched across
+// all of an instance's actors. A message the ledger holds as accepted is
+// never submitted again, on any instance.
+type Ledger struct {
+	s       *Store
+	begin   *batcher[Ref, prior]
+	answer  *batcher[answer, struct{}]
+	metrics *Metrics
+}
+
+// ledgerBatch is the most rows one ledger statement writes.
+const ledgerBatch = 1000
+
+// NewLedger returns a ledger on s. Run must be running for Begin and
+// Answer to complete.
+func NewLedger(s *Store, m *Metrics) *Ledger {
+	l := &Ledger{s: s, metrics: m}
+	l.begin = newBatcher(ledgerBatch, l.execBegin)
+	l.answer = newBatcher(ledgerBatch, l.execAnswer)
+	l.begin.observe = func(n int, d time.Duration) { m.observeLedgerBatch("begin", n, d) }
+	l.answer.observe = func(n int, d time.Duration) { m.observeLedgerBatch("answer", n, d) }
+	return l
+}
+
+// Run serves ledger writes until ctx ends, with two workers per kind so a
+// batch is being filled while another commits.
+func (l *Ledger) Run(ctx context.Context) error {
+	done := make(chan struct{})
+	for range 2 {
+		go func() { l.begin.run(ctx); done <- struct{}{} }()
+		go func() { l.answer.run(ctx); done <- struct{}{} }()
+	}
+	for range 4 {
+		<-done
+	}
+	return nil
+}
+
+// Begin records the intent to submit ref's message and returns what the
+// ledger held for it before.
+func (l *Ledger) Begin(ctx context.Context, ref Ref) (prior, error) {
+	return l.begin.do(ctx, ref)
+}
+
+// Answer records a carrier's answer.
+func (l *Ledger) Answer(ctx context.Context, a answer) error {
+	_, err := l.answer.do(ctx, a)
+	return err
+}
+
+const beginSQL = `
+INSERT INTO deliveries AS d (message_id, tenant_id, campaign_id, recipient, region, category, encoding, carrier, state)
+SELECT m, t, c, r, g, cat, enc, car, 1
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int2[], $7::int2[], $8::text[])
+	AS x(m, t, c, r, g, cat, enc, car)
+ON CONFLICT (message_id) DO UPDATE SET
+	attempts       = d.attempts + 1,
+	in_doubt       = d.in_doubt + (d.state = 1)::int,
+	begin_in_doubt = (d.state = 1),
+	state          = CASE WHEN d.state = 0 THEN 1 ELSE d.state END,
+	carrier   = CASE WHEN d.state IN (0, 1) THEN excluded.carrier ELSE d.carrier END,
+	intent_at = CASE WHEN d.state IN (0, 1) THEN now() ELSE d.intent_at END
+RETURNING message_id, (xmax = 0), begin_in_doubt, state, carrier, carrier_ids, error_code`
+
+// execBegin upserts intents. A row found in state 0 (refused) becomes 1;
+// one found in state 1 is counted in doubt and stays 1; accepted and
+// failed rows are left as they are.
+func (l *Ledger) execBegin(ctx context.Context, refs []Ref) ([]prior, error) {
+	if hasDuplicateIDs(refs, func(r Ref) string { return r.MessageID }) {
+		return oneByOne(ctx, refs, l.execBegin)
+	}
+	cols := make([][]string, 6)
+	cats := make([]int16, len(refs))
+	encs := make([]int16, len(refs))
+	for i, r := range refs {
+		for j, v := range []string{r.MessageID, r.TenantID, r.CampaignID, r.To, r.Region, r.Carrier} {
+			if cols[j] == nil {
+				cols[j] = make([]string, len(refs))
+			}
+			cols[j][i] = v
+		}
+		cats[i], encs[i] = int16(r.Category), int16(r.Encoding)
+	}
+	rows, err := l.s.pool.Query(ctx, beginSQL,
+		cols[0], cols[1], cols[2], cols[3], cols[4], cats, encs, cols[5])
+	if err != nil {
+		return nil, fmt.Errorf("ledger begin: %w", err)
+	}
+	defer rows.Close()
+	byID := make(map[string]prior, len(refs))
+	for rows.Next() {
+		var id string
+		var p prior
+		var state int16
+		if err := rows.Scan(&id, &p.fresh, &p.inDoubt, &state, &p.carrier, &p.carrierIDs, &p.errorCode); err != nil {
+			return nil, fmt.Errorf("ledger begin: %w", err)
+		}
+		p.state = ledgerState(state)
+		byID[id] = p
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("ledger begin: %w", err)
+	}
+	out := make([]prior, len(refs))
+	for i, r := range refs {
+		p, ok := byID[r.MessageID]
+		if !ok {
+			return nil, fmt.Errorf("ledger begin: no row returned for %s", r.MessageID)
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+// idSep joins a message's carrier ids into one array element; carrier ids
+// are printable C-octet strings and never contain it.
+const idSep = "\x1f"
+
+const answerSQL = `
+WITH x AS (
+	SELECT * FROM unnest($1::text[], $2::int2[], $3::text[], $4::text[], $5::text[]) AS x(m, st, car, ids, err)
+), u AS (
+	UPDATE deliveries d SET
+		state       = x.st,
+		carrier     = x.car,
+		carrier_ids = string_to_array(x.ids, E'\x1f'),
+		part_status = array_fill(0::int2, ARRAY[coalesce(cardinality(string_to_array(x.ids, E'\x1f')), 0)]),
+		error_code  = x.err,
+		done        = (x.st = 3),
+		answered_at = now()
+	FROM x
+	WHERE d.message_id = x.m AND d.state IN (0, 1)
+	RETURNING d.message_id
+), j AS (
+	INSERT INTO carrier_message_ids (carrier, carrier_message_id, message_id, part)
+	SELECT * FROM unnest($6::text[], $7::text[], $8::text[], $9::int2[])
+	ON CONFLICT (carrier, carrier_message_id) DO UPDATE SET message_id = excluded.message_id, part = excluded.part
+)
+SELECT count(*) FROM u`
+
+// execAnswer records answers and, for accepted parts, the carrier-id map
+// the receipt join reads, in one statement. An answer never overwrites an
+// accepted or failed row.
+func (l *Ledger) execAnswer(ctx context.Context, as []answer) ([]struct{}, error) {
+	if hasDuplicateIDs(as, func(a answer) string { return a.messageID }) {
+		return oneByOne(ctx, as, l.execAnswer)
+	}
+	ms := make([]string, len(as))
+	sts := make([]int16, len(as))
+	cars := make([]string, len(as))
+	ids := make([]string, len(as))
+	errs := make([]string, len(as))
+	var jc, jid, jm []string
+	var jp []int16
+	for i, a := range as {
+		ms[i], sts[i], cars[i], errs[i] = a.messageID, int16(a.state), a.carrier, a.errorCode
+		ids[i] = strings.Join(a.ids, idSep)
+		for part, id := range a.ids {
+			if id == "" {
+				continue
+			}
+			jc, jid, jm, jp = append(jc, a.carrier), append(jid, id), append(jm, a.messageID), append(jp, int16(part))
+		}
+	}
+	if _, err := l.s.pool.Exec(ctx, answerSQL, ms, sts, cars, ids, errs, jc, jid, jm, jp); err != nil {
+		return nil, fmt.Errorf("ledger answer: %w", err)
+	}
+	return make([]struct{}, len(as)), nil
+}
+
+// InDoubt returns the ids of messages whose submit was ever in doubt.
+func (l *Ledger) InDoubt(ctx context.Context) (map[string]int, error) {
+	rows, err := l.s.pool.Query(ctx, "SELECT message_id, in_doubt FROM deliveries WHERE in_doubt > 0")
+	if err != nil {
+		return nil, fmt.Errorf("ledger in doubt: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
+}
+
+func hasDuplicateIDs[T any](items []T, id func(T) string) bool {
+	if len(items) < 2 {
+		return false
+	}
+	seen := make(map[string]struct{}, len(items))
+	for _, it := range items {
+		k := id(it)
+		if _, ok := seen[k]; ok {
+			return true
+		}
+		seen[k] = struct{}{}
+	}
+	return false
+}
+
+// oneByOne runs a batch statement once per item, for batches it cannot
+// take whole (a row may change once per statement).
+func oneByOne[T, R any](ctx context.Context, items []T, exec func(context.Context, []T) ([]R, error)) ([]R, error) {
+	out := make([]R, len(items))
+	for i := range items {
+		r, err := exec(ctx, items[i:i+1])
+		if err != nil {
+			return nil, err
+		}
+		out[i] = r[0]
+	}
+	return out, nil
+}

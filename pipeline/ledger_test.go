@@ -1,0 +1,199 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ternsms/tern/carriers"
+	"github.com/ternsms/tern/core"
+)
+
+// runLedger starts a ledger on a fresh database.
+func runLedger(t *testing.T) (*Ledger, *Store) {
+	t.Helper()
+	s := testStore(t)
+	l := NewLedger(s, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { l.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return l, s
+}
+
+func testRef(id string) Ref {
+	return Ref{MessageID: id, TenantID: "shop", CampaignID: "c", To: "+14155552671", Region: "US", Category: core.CategoryTransactional, Carrier: "sim"}
+}
+
+func TestLedgerStates(t *testing.T) {
+	t.Parallel()
+	l, _ := runLedger(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	begin := func(id string) prior {
+		t.Helper()
+		p, err := l.Begin(ctx, testRef(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ans := func(a answer) {
+		t.Helper()
+		if err := l.Answer(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// First attempt: fresh, submit.
+	if p := begin("m1"); !p.fresh || p.inDoubt || p.state != stateSubmitting {
+		t.Fatalf("first begin = %+v", p)
+	}
+	// Answered accepted: never submitted again.
+	ans(answer{messageID: "m1", state: stateAccepted, carrier: "sim", ids: []string{"a1", "a2"}})
+	if p := begin("m1"); p.state != stateAccepted || p.inDoubt || len(p.carrierIDs) != 2 || p.carrierIDs[0] != "a1" {
+		t.Fatalf("begin after accept = %+v", p)
+	}
+	// A late answer cannot overwrite the accepted row.
+	ans(answer{messageID: "m1", state: stateFailed, carrier: "sim", errorCode: "x"})
+	if p := begin("m1"); p.state != stateAccepted {
+		t.Fatalf("accepted row overwritten: %+v", p)
+	}
+
+	// Begin without an answer, then Begin again: in doubt.
+	begin("m2")
+	if p := begin("m2"); !p.inDoubt || p.state != stateSubmitting {
+		t.Fatalf("second begin without answer = %+v, want in doubt", p)
+	}
+	// A temporary refusal is not in doubt.
+	begin("m3")
+	ans(answer{messageID: "m3", state: stateRefused, carrier: "sim"})
+	if p := begin("m3"); p.inDoubt || p.state != stateSubmitting {
+		t.Fatalf("begin after refusal = %+v, want a plain retry", p)
+	}
+	// Failed stays failed.
+	ans(answer{messageID: "m3", state: stateFailed, carrier: "sim", errorCode: "0x0000000B"})
+	if p := begin("m3"); p.state != stateFailed || p.errorCode != "0x0000000B" {
+		t.Fatalf("begin after failure = %+v", p)
+	}
+
+	got, err := l.InDoubt(ctx)
+	if err != nil || len(got) != 1 || got["m2"] != 1 {
+		t.Fatalf("InDoubt = %v, %v; want m2 once", got, err)
+	}
+}
+
+func TestLedgerBatchesConcurrentCalls(t *testing.T) {
+	t.Parallel()
+	l, s := runLedger(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const n = 2000
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			id := fmt.Sprintf("m%04d", i)
+			p, err := l.Begin(ctx, testRef(id))
+			if err == nil && !p.fresh {
+				err = fmt.Errorf("%s not fresh", id)
+			}
+			if err == nil {
+				err = l.Answer(ctx, answer{messageID: id, state: stateAccepted, carrier: "sim", ids: []string{"c" + id}})
+			}
+			if err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var accepted, joined int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM deliveries WHERE state = 2").Scan(&accepted); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM carrier_message_ids").Scan(&joined); err != nil {
+		t.Fatal(err)
+	}
+	if accepted != n || joined != n {
+		t.Fatalf("%d accepted, %d carrier ids; want %d each", accepted, joined, n)
+	}
+}
+
+func TestApplyReceiptsRollsUpParts(t *testing.T) {
+	t.Parallel()
+	l, s := runLedger(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := l.Begin(ctx, testRef("multi")); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Answer(ctx, answer{messageID: "multi", state: stateAccepted, carrier: "sim", ids: []string{"p1", "p2", "p3"}}); err != nil {
+		t.Fatal(err)
+	}
+	rc := func(id, state string) carriers.Receipt {
+		return carriers.Receipt{Carrier: "sim", ID: id, State: state, Status: core.ReceiptStatus(state)}
+	}
+	steps := []struct {
+		name  string
+		in    []carriers.Receipt
+		final []bool
+		want  core.Status
+	}{
+		{"intermediate receipt changes nothing", []carriers.Receipt{rc("p1", "ENROUTE")}, []bool{false}, core.StatusSubmitted},
+		{"two parts in one batch", []carriers.Receipt{rc("p1", "DELIVRD"), rc("p3", "UNDELIV")}, []bool{false, false}, core.StatusSubmitted},
+		{"last part completes", []carriers.Receipt{rc("p2", "DELIVRD")}, []bool{true}, core.StatusUndelivered},
+		{"repeat re-reports the final state", []carriers.Receipt{rc("p2", "DELIVRD")}, []bool{true}, core.StatusUndelivered},
+	}
+	for _, st := range steps {
+		out, err := s.applyReceipts(ctx, st.in)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		for i, o := range out {
+			if !o.Known || o.Final != st.final[i] || o.Ref.MessageID != "multi" || o.Ref.Parts != 3 {
+				t.Fatalf("%s: outcome %d = %+v", st.name, i, o)
+			}
+		}
+		if got := out[len(out)-1].Status; got != st.want {
+			t.Fatalf("%s: status %v, want %v", st.name, got, st.want)
+		}
+	}
+}
+
+func TestUnknownReceiptsKeptAndJoinedLater(t *testing.T) {
+	t.Parallel()
+	l, s := runLedger(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	early := carriers.Receipt{Carrier: "sim", ID: "late-1", State: "DELIVRD", Status: core.StatusDelivered, Done: time.Now().Truncate(time.Second)}
+	out, err := s.applyReceipts(ctx, []carriers.Receipt{early})
+	if err != nil || out[0].Known {
+		t.Fatalf("applyReceipts = %+v, %v; want unknown", out, err)
+	}
+	if err := s.saveUnknownReceipts(ctx, []carriers.Receipt{early}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.claimKnownReceipts(ctx, 10); len(got) != 0 {
+		t.Fatalf("claimed %v before its message was known", got)
+	}
+	if n, err := s.UnjoinedReceipts(ctx); err != nil || n != 1 {
+		t.Fatalf("UnjoinedReceipts = %d, %v", n, err)
+	}
+	l.Begin(ctx, testRef("m-late"))
+	if err := l.Answer(ctx, answer{messageID: "m-late", state: stateAccepted, carrier: "sim", ids: []string{"late-1"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.claimKnownReceipts(ctx, 10)
+	if err != nil || len(got) != 1 || got[0].ID != "late-1" || got[0].Status != core.StatusDelivered || !got[0].Done.Equal(early.Done) {
+		t.Fatalf("claimKnownReceipts = %+v, %v", got, err)
+	}
+	if again, _ := s.claimKnownReceipts(ctx, 10); len(again) != 0 {
+		t.Fatalf("claimed twice: %v", again)
+	}
+}

@@ -1,0 +1,121 @@
+package pipeline
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ternsms/tern/core"
+)
+
+// Metrics are the pipeline's Prometheus metrics. A nil *Metrics records
+// nothing.
+type Metrics struct {
+	accepted        prometheus.Counter
+	submitted       prometheus.Counter
+	final           *prometheus.CounterVec
+	inDoubt         *prometheus.CounterVec
+	retried         prometheus.Counter
+	unknownReceipts prometheus.Counter
+	window          prometheus.Gauge
+	lag             *prometheus.GaugeVec
+	ledgerSeconds   *prometheus.HistogramVec
+	ledgerRows      *prometheus.HistogramVec
+}
+
+// NewMetrics registers the pipeline's metrics with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		accepted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tern_messages_accepted_total", Help: "Messages accepted by the intake (durable in Kafka).",
+		}),
+		submitted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tern_messages_submitted_total", Help: "Messages a carrier accepted.",
+		}),
+		final: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tern_messages_final_total", Help: "Messages that reached a final status, by status (delivered, undelivered, failed, ...).",
+		}, []string{"status"}),
+		inDoubt: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tern_messages_in_doubt_total", Help: "Submits whose outcome was unknown, by the policy applied (resubmit or fail).",
+		}, []string{"policy"}),
+		retried: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tern_submit_retries_total", Help: "Submits retried after a temporary refusal or an unreachable carrier.",
+		}),
+		unknownReceipts: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tern_receipts_unknown_total", Help: "Receipts whose carrier id matched no message when they arrived (kept for a later join).",
+		}),
+		window: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tern_actor_window_in_use", Help: "Messages fetched by partition actors and not finished yet, over all partitions.",
+		}),
+		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tern_actor_lag", Help: "Messages in a partition of the submit topic not yet fetched by its actor.",
+		}, []string{"partition"}),
+		ledgerSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tern_ledger_batch_seconds", Help: "Time to write one ledger batch.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
+		}, []string{"kind"}),
+		ledgerRows: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tern_ledger_batch_rows", Help: "Rows in one ledger batch.",
+			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
+		}, []string{"kind"}),
+	}
+	reg.MustRegister(m.accepted, m.submitted, m.final, m.inDoubt, m.retried, m.unknownReceipts,
+		m.window, m.lag, m.ledgerSeconds, m.ledgerRows)
+	return m
+}
+
+func (m *Metrics) addAccepted(n int) {
+	if m != nil {
+		m.accepted.Add(float64(n))
+	}
+}
+
+func (m *Metrics) addSubmitted() {
+	if m != nil {
+		m.submitted.Inc()
+	}
+}
+
+func (m *Metrics) addFinal(s core.Status) {
+	if m != nil {
+		m.final.WithLabelValues(s.String()).Inc()
+	}
+}
+
+func (m *Metrics) addInDoubt(p InDoubtPolicy) {
+	if m != nil {
+		m.inDoubt.WithLabelValues(p.String()).Inc()
+	}
+}
+
+func (m *Metrics) addRetry() {
+	if m != nil {
+		m.retried.Inc()
+	}
+}
+
+func (m *Metrics) addUnknownReceipts(n int) {
+	if m != nil && n > 0 {
+		m.unknownReceipts.Add(float64(n))
+	}
+}
+
+func (m *Metrics) addWindow(d int) {
+	if m != nil {
+		m.window.Add(float64(d))
+	}
+}
+
+func (m *Metrics) setLag(partition int, lag int64) {
+	if m != nil {
+		m.lag.WithLabelValues(strconv.Itoa(partition)).Set(float64(lag))
+	}
+}
+
+func (m *Metrics) observeLedgerBatch(kind string, n int, d time.Duration) {
+	if m != nil {
+		m.ledgerSeconds.WithLabelValues(kind).Observe(d.Seconds())
+		m.ledgerRows.WithLabelValues(kind).Observe(float64(n))
+	}
+}

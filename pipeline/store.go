@@ -1,0 +1,173 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Store is the pipeline's PostgreSQL state: idempotency keys, the delivery
+// ledger, the carrier-id map and receipts no message claimed. Every
+// instance shares it.
+type Store struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+}
+
+// OpenStore connects to PostgreSQL at url and applies the schema migrations.
+func OpenStore(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres url: %w", err)
+	}
+	if cfg.MaxConns < 16 {
+		cfg.MaxConns = 16
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	s := &Store{pool: pool, log: log}
+	if err := s.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// Pool exposes the connection pool to tests and tools in this module.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// migrations are applied in order, each in its own transaction, under an
+// advisory lock so instances starting together do not race. Append only.
+var migrations = []string{
+	1: `
+CREATE TABLE idempotency_keys (
+	tenant_id   text        NOT NULL,
+	key         text        NOT NULL,
+	request_sha bytea       NOT NULL,
+	message_id  text        NOT NULL,
+	segments    int         NOT NULL,
+	encoding    smallint    NOT NULL,
+	queued      boolean     NOT NULL DEFAULT false,
+	created_at  timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (tenant_id, key)
+);
+CREATE INDEX idempotency_keys_created_at ON idempotency_keys (created_at);
+
+-- The delivery ledger: one row per message handed towards a carrier.
+-- state 1 = submitting (intent recorded, no answer yet), 2 = accepted by
+-- the carrier, 3 = refused or failed for good.
+CREATE TABLE deliveries (
+	message_id  text        PRIMARY KEY,
+	tenant_id   text        NOT NULL,
+	campaign_id text        NOT NULL,
+	recipient   text        NOT NULL,
+	region      text        NOT NULL,
+	category    smallint    NOT NULL,
+	encoding    smallint    NOT NULL,
+	carrier     text        NOT NULL,
+	state       smallint    NOT NULL,
+	attempts    int         NOT NULL DEFAULT 1,
+	in_doubt    int         NOT NULL DEFAULT 0,
+	-- whether the latest Begin found the row submitting (in doubt)
+	begin_in_doubt boolean  NOT NULL DEFAULT false,
+	carrier_ids text[]      NOT NULL DEFAULT '{}',
+	part_status smallint[]  NOT NULL DEFAULT '{}',
+	error_code  text        NOT NULL DEFAULT '',
+	done        boolean     NOT NULL DEFAULT false,
+	intent_at   timestamptz NOT NULL DEFAULT now(),
+	answered_at timestamptz
+);
+CREATE INDEX deliveries_in_doubt ON deliveries (message_id) WHERE in_doubt > 0;
+
+-- The receipt join: a carrier's id for one part -> tern's message.
+CREATE TABLE carrier_message_ids (
+	carrier            text     NOT NULL,
+	carrier_message_id text     NOT NULL,
+	message_id         text     NOT NULL,
+	part               smallint NOT NULL,
+	PRIMARY KEY (carrier, carrier_message_id)
+);
+
+-- Receipts whose id matched no message when they arrived.
+CREATE TABLE unknown_receipts (
+	id                 bigserial   PRIMARY KEY,
+	carrier            text        NOT NULL,
+	carrier_message_id text        NOT NULL,
+	status             smallint    NOT NULL,
+	state              text        NOT NULL,
+	error_code         text        NOT NULL,
+	done_at            timestamptz,
+	received_at        timestamptz NOT NULL DEFAULT now(),
+	joined_at          timestamptz
+);
+CREATE INDEX unknown_receipts_pending ON unknown_receipts (received_at) WHERE joined_at IS NULL;
+`,
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	conn, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: %w", err)
+	}
+	defer conn.Release()
+	const lockID = 0x7465726e // "tern"
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockID); err != nil {
+		return fmt.Errorf("migrate: lock: %w", err)
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockID)
+	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var applied int
+	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&applied); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for v := applied + 1; v < len(migrations); v++ {
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, migrations[v]); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version) VALUES ($1)", v)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate to version %d: %w", v, err)
+		}
+		s.log.Info("postgres schema migrated", "version", v)
+	}
+	return nil
+}
+
+// Janitor deletes idempotency keys older than keep (at least 24h) every
+// interval until ctx ends.
+func (s *Store) Janitor(ctx context.Context, keep, interval time.Duration) error {
+	keep = max(keep, 24*time.Hour)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		tag, err := s.pool.Exec(ctx, "DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval", keep)
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("expire idempotency keys", "err", err)
+		} else if n := tag.RowsAffected(); n > 0 {
+			s.log.Info("idempotency keys expired", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
