@@ -58,29 +58,29 @@ func (b *Bind) CommandID() CommandID { return b.Type.command() }
 
 func (b *Bind) AppendBinary(dst []byte) ([]byte, error) {
 	var err error
-	if dst, err = appendCString(dst, b.SystemID, 16, "system_id"); err != nil {
+	if dst, err = appendCString(dst, b.SystemID, sizeSystemID, "system_id"); err != nil {
 		return dst, err
 	}
-	if dst, err = appendCString(dst, b.Password, 9, "password"); err != nil {
+	if dst, err = appendCString(dst, b.Password, sizePassword, "password"); err != nil {
 		return dst, err
 	}
-	if dst, err = appendCString(dst, b.SystemType, 13, "system_type"); err != nil {
+	if dst, err = appendCString(dst, b.SystemType, sizeSystemType, "system_type"); err != nil {
 		return dst, err
 	}
 	dst = append(dst, b.InterfaceVersion, b.AddrTON, b.AddrNPI)
-	return appendCString(dst, b.AddressRange, 41, "address_range")
+	return appendCString(dst, b.AddressRange, sizeAddressRange, "address_range")
 }
 
 func (b *Bind) UnmarshalBinary(data []byte) error {
 	r := bodyReader{b: data}
-	b.SystemID = r.cstring("system_id")
-	b.Password = r.cstring("password")
-	b.SystemType = r.cstring("system_type")
+	b.SystemID = r.cstring("system_id", sizeSystemID, StatusInvalidSystemID)
+	b.Password = r.cstring("password", sizePassword, StatusInvalidPassword)
+	b.SystemType = r.cstring("system_type", sizeSystemType, StatusInvalidSystemType)
 	b.InterfaceVersion = r.byte("interface_version")
 	b.AddrTON = r.byte("addr_ton")
 	b.AddrNPI = r.byte("addr_npi")
-	b.AddressRange = r.cstring("address_range")
-	return r.end("bind")
+	b.AddressRange = r.cstring("address_range", sizeAddressRange, StatusInvalidCmdLength)
+	return r.end(b.CommandID())
 }
 
 // BindResp answers a Bind of the same Type.
@@ -94,16 +94,16 @@ type BindResp struct {
 func (b *BindResp) CommandID() CommandID { return b.Type.command().Resp() }
 
 func (b *BindResp) AppendBinary(dst []byte) ([]byte, error) {
-	dst, err := appendCString(dst, b.SystemID, 16, "system_id")
+	dst, err := appendCString(dst, b.SystemID, sizeSystemID, "system_id")
 	if err != nil {
 		return dst, err
 	}
-	return appendTLVs(dst, b.TLVs)
+	return appendTLVs(dst, b.TLVs, b.CommandID())
 }
 
 func (b *BindResp) UnmarshalBinary(data []byte) error {
 	r := bodyReader{b: data}
-	b.SystemID = r.cstring("system_id")
-	b.TLVs = r.tlvs()
-	return r.end("bind_resp")
+	b.SystemID = r.cstring("system_id", sizeSystemID, StatusInvalidSystemID)
+	b.TLVs = r.tlvs(b.CommandID())
+	return r.end(b.CommandID())
 }

@@ -72,6 +72,12 @@ var commandNames = map[CommandID]string{
 // IsResponse reports whether id is a response (or generic_nack).
 func (id CommandID) IsResponse() bool { return id&respBit != 0 }
 
+// HasResponse reports whether request id is answered: every request but
+// outbind and alert_notification.
+func (id CommandID) HasResponse() bool {
+	return !id.IsResponse() && id != CmdOutbind && id != CmdAlertNotification
+}
+
 // Resp returns the response command id that answers request id.
 func (id CommandID) Resp() CommandID { return id | respBit }
 

@@ -41,6 +41,8 @@ type conn struct {
 	closeOnce sync.Once
 	err       error // why the connection ended; set before done closes
 
+	lastRead atomic.Int64 // unix nanoseconds of the last frame read
+
 	bufs sync.Pool
 }
 
@@ -48,6 +50,9 @@ type connConfig struct {
 	window         int
 	requestTimeout time.Duration
 	maxPDU         int
+	// idleTimeout, when set, closes the connection after this long
+	// without a frame from the peer.
+	idleTimeout time.Duration
 }
 
 // outFrame is one encoded PDU on its way to the writer. call is nil for
@@ -65,13 +70,19 @@ const (
 )
 
 // call is one request waiting for its response. Whoever removes it from
-// conn.pending completes it, exactly once.
+// conn.pending finishes it: frees its window slot and reports the
+// outcome. The outcome is reported exactly once; a call abandoned after it
+// was written is reported in doubt at once but keeps its slot until the
+// peer answers or the request times out, so the window counts what the
+// peer may still be working on.
 type call struct {
 	id       CommandID
 	seq      uint32
 	windowed bool
 	state    atomic.Uint32
+	reported atomic.Bool
 	sentAt   atomic.Int64 // unix nanoseconds; set when written
+	stop     func() bool  // unregisters the ctx watch, when set
 
 	done   chan struct{} // closed on completion, unless onDone is set
 	onDone func(PDU, error)
@@ -99,6 +110,7 @@ func newConn(nc net.Conn, cfg connConfig, log *slog.Logger) *conn {
 		b := make([]byte, 0, 512)
 		return &b
 	}
+	c.lastRead.Store(time.Now().UnixNano())
 	return c
 }
 
@@ -152,10 +164,11 @@ func (c *conn) close(cause error) {
 		close(c.done)
 		c.nc.Close()
 		for _, cl := range pending {
-			if cl.state.CompareAndSwap(callQueued, callAbandoned) {
-				c.complete(cl, PDU{}, cause)
+			cl.state.CompareAndSwap(callQueued, callAbandoned)
+			if cl.state.Load() == callAbandoned {
+				c.finish(cl, PDU{}, cause)
 			} else {
-				c.complete(cl, PDU{}, fmt.Errorf("%w: %w", carriers.ErrInDoubt, cause))
+				c.finish(cl, PDU{}, fmt.Errorf("%w: %w", carriers.ErrInDoubt, cause))
 			}
 		}
 	})
@@ -188,28 +201,54 @@ func windowExempt(id CommandID) bool {
 	return false
 }
 
+// acquire takes a window slot, waiting (bounded by ctx) while the window
+// is full. The slot goes back with releaseSlot, or with the call that
+// startAcquired makes.
+func (c *conn) acquire(ctx context.Context) error {
+	select {
+	case c.window <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return c.err
+	}
+}
+
+func (c *conn) releaseSlot() { <-c.window }
+
 // start sends a request: it waits for a window slot (bounded by ctx),
 // encodes body and queues it for the writer. When start fails nothing was
 // sent; an error wrapping ErrConnClosed (and not carriers.ErrInDoubt)
-// says the connection died first. onDone, if set, is called once with the
-// outcome instead of the call being waited on; it must not block.
+// says the connection died first.
+//
+// onDone, if set, is called once with the outcome instead of the call
+// being waited on; it must not block. The call then also watches ctx:
+// when ctx ends first, onDone hears ctx's error at once (wrapped with
+// carriers.ErrInDoubt when the request was written).
 func (c *conn) start(ctx context.Context, body Body, onDone func(PDU, error)) (*call, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if !windowExempt(body.CommandID()) {
+		if err := c.acquire(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return c.startAcquired(ctx, body, onDone)
+}
+
+// startAcquired is start for a caller that already holds the window slot
+// a windowed request needs. The slot is released when start fails.
+func (c *conn) startAcquired(ctx context.Context, body Body, onDone func(PDU, error)) (*call, error) {
 	id := body.CommandID()
 	cl := &call{id: id, windowed: !windowExempt(id), onDone: onDone}
 	if onDone == nil {
 		cl.done = make(chan struct{})
 	}
-	if cl.windowed {
-		select {
-		case c.window <- struct{}{}:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-c.done:
-			return nil, c.err
-		}
+	if err := ctx.Err(); err != nil {
+		c.release(cl)
+		return nil, err
 	}
 	cl.seq = c.nextSeq()
 	buf := c.getBuf()
@@ -229,17 +268,24 @@ func (c *conn) start(ctx context.Context, body Body, onDone func(PDU, error)) (*
 	}
 	c.pending[cl.seq] = cl
 	c.mu.Unlock()
+	if onDone != nil && ctx.Done() != nil {
+		cl.stop = context.AfterFunc(ctx, func() { c.abandon(cl, ctx.Err()) })
+	}
 	select {
 	case c.out <- outFrame{buf: buf, call: cl}:
 		return cl, nil
 	case <-c.done:
-		// close failed the call as never sent; wait reports it.
+		// close failed the call as never sent; it reports that.
+		c.putBuf(buf)
 		return cl, nil
 	case <-ctx.Done():
-		if c.remove(cl) {
+		c.putBuf(buf)
+		if cl.state.CompareAndSwap(callQueued, callAbandoned) && c.remove(cl) {
+			c.stopWatch(cl)
 			c.release(cl)
 			return nil, ctx.Err()
 		}
+		// Someone else took the call and reports it.
 		return cl, nil
 	}
 }
@@ -254,15 +300,9 @@ func (c *conn) wait(ctx context.Context, cl *call) (PDU, error) {
 		return cl.resp, cl.err
 	case <-ctx.Done():
 	}
-	if !c.remove(cl) {
-		<-cl.done // being completed right now
-		return cl.resp, cl.err
-	}
-	c.release(cl)
-	if cl.state.CompareAndSwap(callQueued, callAbandoned) {
-		return PDU{}, ctx.Err()
-	}
-	return PDU{}, fmt.Errorf("%w: %w", carriers.ErrInDoubt, ctx.Err())
+	c.abandon(cl, ctx.Err())
+	<-cl.done
+	return cl.resp, cl.err
 }
 
 // send is start followed by wait.
@@ -272,6 +312,23 @@ func (c *conn) send(ctx context.Context, body Body) (PDU, error) {
 		return PDU{}, err
 	}
 	return c.wait(ctx, cl)
+}
+
+// abandon gives up on cl because its caller's context ended: a request
+// not yet written is withdrawn and reported as never sent; a written one
+// is reported in doubt now and keeps its window slot until the peer
+// answers or the sweeper expires it.
+func (c *conn) abandon(cl *call, cause error) {
+	if cl.state.CompareAndSwap(callQueued, callAbandoned) {
+		if c.remove(cl) {
+			c.finish(cl, PDU{}, cause)
+		}
+		return
+	}
+	if cl.state.Load() == callWritten {
+		c.report(cl, PDU{}, fmt.Errorf("%w: %w", carriers.ErrInDoubt, cause))
+	}
+	// Otherwise whoever withdrew the call reports it.
 }
 
 // remove takes cl out of pending and reports whether it was there.
@@ -291,8 +348,24 @@ func (c *conn) release(cl *call) {
 	}
 }
 
-func (c *conn) complete(cl *call, resp PDU, err error) {
+func (c *conn) stopWatch(cl *call) {
+	if cl.stop != nil {
+		cl.stop()
+	}
+}
+
+// finish completes a call its caller took out of pending.
+func (c *conn) finish(cl *call, resp PDU, err error) {
+	c.stopWatch(cl)
 	c.release(cl)
+	c.report(cl, resp, err)
+}
+
+// report hands the outcome to the caller, the first time only.
+func (c *conn) report(cl *call, resp PDU, err error) {
+	if !cl.reported.CompareAndSwap(false, true) {
+		return
+	}
 	if cl.onDone != nil {
 		cl.onDone(resp, err)
 		return
@@ -377,9 +450,14 @@ func (c *conn) writeLoop() {
 	}
 }
 
-// sweepLoop fails written requests older than the request timeout.
+// sweepLoop fails written requests older than the request timeout and
+// closes a connection idle for longer than the idle timeout.
 func (c *conn) sweepLoop() {
-	tick := min(max(c.cfg.requestTimeout/4, 5*time.Millisecond), time.Second)
+	tick := c.cfg.requestTimeout / 4
+	if c.cfg.idleTimeout > 0 {
+		tick = min(tick, c.cfg.idleTimeout/4)
+	}
+	tick = min(max(tick, 5*time.Millisecond), time.Second)
 	t := time.NewTicker(tick)
 	defer t.Stop()
 	var expired []*call
@@ -388,6 +466,10 @@ func (c *conn) sweepLoop() {
 		case <-c.done:
 			return
 		case now := <-t.C:
+			if idle := c.cfg.idleTimeout; idle > 0 && now.UnixNano()-c.lastRead.Load() > int64(idle) {
+				c.close(fmt.Errorf("nothing from the peer for %v: %w", idle, ErrIdleTimeout))
+				return
+			}
 			limit := now.Add(-c.cfg.requestTimeout).UnixNano()
 			expired = expired[:0]
 			c.mu.Lock()
@@ -400,7 +482,7 @@ func (c *conn) sweepLoop() {
 			c.mu.Unlock()
 			for _, cl := range expired {
 				c.log.Warn("smpp request timed out", "command", cl.id, "seq", cl.seq)
-				c.complete(cl, PDU{}, fmt.Errorf("%w: %s seq %d: %w", carriers.ErrInDoubt, cl.id, cl.seq, ErrTimeout))
+				c.finish(cl, PDU{}, fmt.Errorf("%w: %s seq %d: %w", carriers.ErrInDoubt, cl.id, cl.seq, ErrTimeout))
 			}
 		}
 	}
@@ -416,6 +498,7 @@ func (c *conn) readLoop() error {
 			}
 			return fmt.Errorf("read: %w", err)
 		}
+		c.lastRead.Store(time.Now().UnixNano())
 		p, err := Decode(frame)
 		if err != nil {
 			if errors.Is(err, ErrCommandLength) {
@@ -446,7 +529,7 @@ func (c *conn) badPDU(p PDU, err error) {
 	c.log.Warn("smpp bad pdu", "command", p.ID, "seq", p.Seq, "err", err)
 	if p.ID.IsResponse() {
 		if cl := c.take(p.Seq); cl != nil {
-			c.complete(cl, PDU{}, fmt.Errorf("%w: %w", carriers.ErrInDoubt, err))
+			c.finish(cl, PDU{}, fmt.Errorf("%w: %w", carriers.ErrInDoubt, err))
 		}
 		return
 	}
@@ -456,7 +539,16 @@ func (c *conn) badPDU(p PDU, err error) {
 	} else {
 		errors.As(err, &st)
 	}
-	_ = c.respond(Header{ID: CmdGenericNack, Status: st, Seq: p.Seq}, nil)
+	if !p.ID.HasResponse() {
+		return
+	}
+	// A body the layout cannot frame gets generic_nack; a field out of
+	// range gets the command's own response with the field's status.
+	id := p.ID.Resp()
+	if st == StatusInvalidCmdID || st == StatusInvalidCmdLength {
+		id = CmdGenericNack
+	}
+	_ = c.respond(Header{ID: id, Status: st, Seq: p.Seq}, nil)
 }
 
 func (c *conn) take(seq uint32) *call {
@@ -482,10 +574,10 @@ func (c *conn) handleResponse(p PDU) {
 			p.Status = StatusUnknownError
 		}
 	default:
-		c.complete(cl, PDU{}, fmt.Errorf("%w: %s answered with %s", carriers.ErrInDoubt, cl.id, p.ID))
+		c.finish(cl, PDU{}, fmt.Errorf("%w: %s answered with %s", carriers.ErrInDoubt, cl.id, p.ID))
 		return
 	}
-	c.complete(cl, p, nil)
+	c.finish(cl, p, nil)
 }
 
 // keepalive sends enquire_link every interval until the connection or ctx

@@ -6,6 +6,7 @@ import (
 	"io"
 	"reflect"
 	"testing"
+	"testing/iotest"
 
 	"github.com/ternsms/tern/carriers/smpp"
 )
@@ -29,10 +30,10 @@ func (r *splitReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// FuzzDecode feeds a byte stream to the frame reader, whole and split in
-// two, and decodes every frame: nothing may panic, a rejected length ends
-// the stream, and whatever decodes must encode back to a PDU that decodes
-// the same.
+// FuzzDecode feeds a byte stream to the frame reader whole, split in two
+// at cut and one byte at a time, and decodes every frame: nothing may
+// panic, a rejected length ends the stream, the three readings agree, and
+// whatever decodes must encode back to a PDU that decodes the same.
 func FuzzDecode(f *testing.F) {
 	for _, s := range samplePDUs() {
 		b, err := s.pdu.AppendTo(nil)
@@ -46,6 +47,10 @@ func FuzzDecode(f *testing.F) {
 		split := decodeStream(t, &splitReader{b: data, cut: int(cut)})
 		if !reflect.DeepEqual(whole, split) {
 			t.Fatalf("split read decoded differently:\n%v\n%v", whole, split)
+		}
+		bytewise := decodeStream(t, iotest.OneByteReader(bytes.NewReader(data)))
+		if !reflect.DeepEqual(whole, bytewise) {
+			t.Fatalf("bytewise read decoded differently:\n%v\n%v", whole, bytewise)
 		}
 	})
 }
@@ -70,11 +75,8 @@ func decodeStream(t *testing.T, in io.Reader) []smpp.PDU {
 		}
 		b, err := p.AppendTo(nil)
 		if err != nil {
-			// Decoding is lenient about field sizes; encoding is not.
-			if !errors.Is(err, smpp.ErrFieldTooLong) {
-				t.Fatalf("re-encode %s: %v", p.ID, err)
-			}
-			continue
+			// Decoding enforces every limit encoding does.
+			t.Fatalf("re-encode %s: %v", p.ID, err)
 		}
 		again, err := smpp.Decode(b)
 		if err != nil {

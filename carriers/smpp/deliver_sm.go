@@ -8,11 +8,11 @@ type DeliverSM SubmitSM
 func (*DeliverSM) CommandID() CommandID { return CmdDeliverSM }
 
 func (m *DeliverSM) AppendBinary(dst []byte) ([]byte, error) {
-	return (*SubmitSM)(m).AppendBinary(dst)
+	return (*SubmitSM)(m).appendAs(dst, CmdDeliverSM)
 }
 
 func (m *DeliverSM) UnmarshalBinary(data []byte) error {
-	return (*SubmitSM)(m).UnmarshalBinary(data)
+	return (*SubmitSM)(m).unmarshalAs(data, CmdDeliverSM)
 }
 
 // Payload returns message_payload when present, short_message otherwise.
@@ -27,9 +27,11 @@ type DeliverSMResp struct {
 func (*DeliverSMResp) CommandID() CommandID { return CmdDeliverSMResp }
 
 func (m *DeliverSMResp) AppendBinary(dst []byte) ([]byte, error) {
-	return (*SubmitSMResp)(m).AppendBinary(dst)
+	return appendMessageIDResp(dst, m.MessageID, m.TLVs, CmdDeliverSMResp)
 }
 
 func (m *DeliverSMResp) UnmarshalBinary(data []byte) error {
-	return (*SubmitSMResp)(m).UnmarshalBinary(data)
+	var err error
+	m.MessageID, m.TLVs, err = unmarshalMessageIDResp(data, CmdDeliverSMResp)
+	return err
 }

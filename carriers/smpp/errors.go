@@ -29,6 +29,15 @@ var (
 	ErrExpired = errors.New("validity period already over")
 	// ErrNoReceipt means a text holds neither a receipt id nor a state.
 	ErrNoReceipt = errors.New("not a delivery receipt")
+	// ErrIdleTimeout means the peer sent nothing for longer than the
+	// inactivity timeout; the session was closed.
+	ErrIdleTimeout = errors.New("peer inactive")
+	// ErrBindTimeout means a connection did not bind within the bind
+	// timeout; the session was closed.
+	ErrBindTimeout = errors.New("no bind within the bind timeout")
+	// ErrTooLong means a text needs more parts than a concatenated
+	// message can number (255).
+	ErrTooLong = errors.New("message too long")
 )
 
 // ErrRunning is returned by Client.Run while another Run of the same

@@ -6,6 +6,21 @@ import (
 	"strings"
 )
 
+// C-octet-string sizes of SMPP 3.4 (section 4), terminator included, as
+// the specification writes them.
+const (
+	sizeSystemID     = 16
+	sizePassword     = 9
+	sizeSystemType   = 13
+	sizeAddressRange = 41
+	sizeServiceType  = 6
+	sizeAddr         = 21 // source_addr and destination_addr of most PDUs
+	sizeAddr65       = 65 // addresses of data_sm and alert_notification
+	sizeTime         = 17 // schedule_delivery_time, validity_period, final_date
+	sizeMessageID    = 65
+	sizeDLName       = 21
+)
+
 // appendCString appends s and its NUL terminator. max counts the
 // terminator, as the specification's field sizes do.
 func appendCString(dst []byte, s string, max int, field string) ([]byte, error) {
@@ -17,6 +32,12 @@ func appendCString(dst []byte, s string, max int, field string) ([]byte, error) 
 	}
 	dst = append(dst, s...)
 	return append(dst, 0), nil
+}
+
+// appendAddress appends an address's ton, npi and C-string.
+func appendAddress(dst []byte, a Address, max int, field string) ([]byte, error) {
+	dst = append(dst, a.TON, a.NPI)
+	return appendCString(dst, a.Addr, max, field)
 }
 
 // malformed builds a decode error that wraps ErrMalformed and the status
@@ -34,18 +55,35 @@ type bodyReader struct {
 	err error
 }
 
-func (r *bodyReader) cstring(field string) string {
+// cstring reads a C-octet-string of at most max octets (terminator
+// included); a longer one fails with st, the status that names the
+// field (ESME_RINVSRCADR for source_addr, …).
+func (r *bodyReader) cstring(field string, max int, st CommandStatus) string {
 	if r.err != nil {
 		return ""
 	}
-	i := bytes.IndexByte(r.b[r.off:], 0)
+	rest := r.b[r.off:]
+	i := bytes.IndexByte(rest[:min(len(rest), max)], 0)
 	if i < 0 {
-		r.err = malformed(StatusInvalidCmdLength, "%s: no NUL terminator", field)
+		if bytes.IndexByte(rest, 0) < 0 {
+			r.err = malformed(StatusInvalidCmdLength, "%s: no NUL terminator", field)
+		} else {
+			r.err = malformed(st, "%s: longer than %d octets", field, max-1)
+		}
 		return ""
 	}
-	s := string(r.b[r.off : r.off+i])
+	s := string(rest[:i])
 	r.off += i + 1
 	return s
+}
+
+// address reads ton, npi and an address of at most max octets.
+func (r *bodyReader) address(field string, max int, st CommandStatus) Address {
+	var a Address
+	a.TON = r.byte(field + "_ton")
+	a.NPI = r.byte(field + "_npi")
+	a.Addr = r.cstring(field, max, st)
+	return a
 }
 
 func (r *bodyReader) byte(field string) byte {
@@ -76,12 +114,22 @@ func (r *bodyReader) bytes(n int, field string) []byte {
 	return c
 }
 
-// tlvs reads the rest of the body as optional parameters.
-func (r *bodyReader) tlvs() TLVs {
+// shortMessage reads sm_length and short_message.
+func (r *bodyReader) shortMessage() []byte {
+	n := r.byte("sm_length")
+	if r.err == nil && int(n) > MaxShortMessage {
+		r.err = malformed(StatusInvalidMsgLength, "sm_length %d over %d", n, MaxShortMessage)
+		return nil
+	}
+	return r.bytes(int(n), "short_message")
+}
+
+// tlvs reads the rest of the body as the optional parameters of cmd.
+func (r *bodyReader) tlvs(cmd CommandID) TLVs {
 	if r.err != nil {
 		return nil
 	}
-	t, err := decodeTLVs(r.b[r.off:])
+	t, err := decodeTLVs(r.b[r.off:], cmd)
 	r.off = len(r.b)
 	if err != nil {
 		r.err = err
@@ -90,9 +138,18 @@ func (r *bodyReader) tlvs() TLVs {
 }
 
 // end fails when bytes remain that the layout has no place for.
-func (r *bodyReader) end(cmd string) error {
+func (r *bodyReader) end(cmd CommandID) error {
 	if r.err == nil && r.off != len(r.b) {
 		r.err = malformed(StatusInvalidCmdLength, "%s: %d trailing octets", cmd, len(r.b)-r.off)
 	}
 	return r.err
+}
+
+// appendShortMessage appends sm_length and short_message.
+func appendShortMessage(dst, sm []byte) ([]byte, error) {
+	if len(sm) > MaxShortMessage {
+		return dst, fmt.Errorf("short_message: %d octets, at most %d: %w", len(sm), MaxShortMessage, ErrFieldTooLong)
+	}
+	dst = append(dst, byte(len(sm)))
+	return append(dst, sm...), nil
 }

@@ -36,6 +36,7 @@ func (*UnbindResp) UnmarshalBinary(b []byte) error      { return emptyBody(b, Cm
 func (*EnquireLink) UnmarshalBinary(b []byte) error     { return emptyBody(b, CmdEnquireLink) }
 func (*EnquireLinkResp) UnmarshalBinary(b []byte) error { return emptyBody(b, CmdEnquireLinkResp) }
 
+// emptyBody checks the body of a PDU that has none.
 func emptyBody(b []byte, id CommandID) error {
 	if len(b) != 0 {
 		return malformed(StatusInvalidCmdLength, "%s takes no body, got %d octets", id, len(b))

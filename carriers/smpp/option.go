@@ -40,6 +40,8 @@ type sessionOptions struct {
 	enquireLink    time.Duration
 	systemID       string
 	maxPDU         int
+	bindTimeout    time.Duration
+	idleTimeout    time.Duration
 }
 
 type loggerOption struct{ log *slog.Logger }
@@ -114,6 +116,26 @@ func WithRequestTimeout(d time.Duration) SessionOption {
 // keepalive to the ESME.
 func WithEnquireLink(d time.Duration) SessionOption {
 	return sessionOptionFunc(func(s *sessionOptions) { s.enquireLink = d })
+}
+
+// Server session timeouts when no option sets them.
+const (
+	DefaultBindTimeout = 30 * time.Second
+	DefaultIdleTimeout = 5 * time.Minute
+)
+
+// WithBindTimeout closes a server session whose connection has not bound
+// within d (ErrBindTimeout). The default is DefaultBindTimeout; d ≤ 0
+// waits forever.
+func WithBindTimeout(d time.Duration) SessionOption {
+	return sessionOptionFunc(func(s *sessionOptions) { s.bindTimeout = d })
+}
+
+// WithIdleTimeout closes a server session whose peer sent nothing, not
+// even enquire_link, for d (ErrIdleTimeout). The default is
+// DefaultIdleTimeout; d ≤ 0 never closes an idle session.
+func WithIdleTimeout(d time.Duration) SessionOption {
+	return sessionOptionFunc(func(s *sessionOptions) { s.idleTimeout = d })
 }
 
 // WithSystemID sets the system_id a server session returns in bind

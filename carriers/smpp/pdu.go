@@ -79,8 +79,8 @@ func Decode(frame []byte) (PDU, error) {
 	return p, nil
 }
 
-// NewBody returns an empty body for id, or nil for ids the codec does not
-// implement.
+// NewBody returns an empty body for id, or nil for ids SMPP 3.4 does not
+// define.
 func NewBody(id CommandID) Body {
 	switch id {
 	case CmdGenericNack:
@@ -113,6 +113,30 @@ func NewBody(id CommandID) Body {
 		return &EnquireLink{}
 	case CmdEnquireLinkResp:
 		return &EnquireLinkResp{}
+	case CmdSubmitMulti:
+		return &SubmitMulti{}
+	case CmdSubmitMultiResp:
+		return &SubmitMultiResp{}
+	case CmdDataSM:
+		return &DataSM{}
+	case CmdDataSMResp:
+		return &DataSMResp{}
+	case CmdQuerySM:
+		return &QuerySM{}
+	case CmdQuerySMResp:
+		return &QuerySMResp{}
+	case CmdCancelSM:
+		return &CancelSM{}
+	case CmdCancelSMResp:
+		return &CancelSMResp{}
+	case CmdReplaceSM:
+		return &ReplaceSM{}
+	case CmdReplaceSMResp:
+		return &ReplaceSMResp{}
+	case CmdOutbind:
+		return &Outbind{}
+	case CmdAlertNotification:
+		return &AlertNotification{}
 	}
 	return nil
 }

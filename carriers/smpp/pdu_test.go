@@ -2,9 +2,11 @@ package smpp_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/ternsms/tern/carriers/smpp"
@@ -25,6 +27,18 @@ func samplePDUs() []struct {
 	sar.Set(smpp.Tag(0x1400), []byte("vendor")) // unknown tags survive
 	bindResp := smpp.TLVs{}
 	bindResp.SetUint8(smpp.TagSCInterfaceVersion, smpp.InterfaceVersion)
+	payload := smpp.TLVs{}
+	payload.Set(smpp.TagMessagePayload, bytes.Repeat([]byte("long "), 100))
+	payload.SetUint16(smpp.TagUserMessageReference, 77)
+	dataReceipt := smpp.TLVs{}
+	dataReceipt.SetCString(smpp.TagReceiptedMessageID, "4d2")
+	dataReceipt.SetUint8(smpp.TagMessageState, uint8(smpp.StateUndeliverable))
+	dataReceipt.Set(smpp.TagNetworkErrorCode, []byte{1, 0, 34})
+	dataResp := smpp.TLVs{}
+	dataResp.SetUint8(smpp.TagDeliveryFailureReason, 2)
+	dataResp.SetCString(smpp.TagAdditionalStatusInfoText, "queued")
+	alert := smpp.TLVs{}
+	alert.SetUint8(smpp.TagMSAvailabilityStatus, 0)
 	return []struct {
 		name string
 		pdu  smpp.PDU
@@ -55,6 +69,53 @@ func samplePDUs() []struct {
 		{"enquire_link", smpp.PDU{Header: smpp.Header{Seq: 9}, Body: &smpp.EnquireLink{}}},
 		{"enquire_link_resp", smpp.PDU{Header: smpp.Header{Seq: 9}, Body: &smpp.EnquireLinkResp{}}},
 		{"generic_nack", smpp.PDU{Header: smpp.Header{Seq: 10, Status: smpp.StatusInvalidCmdID}, Body: &smpp.GenericNack{}}},
+		{"submit_sm message_payload", smpp.PDU{Header: smpp.Header{Seq: 11}, Body: &smpp.SubmitSM{Dest: smpp.AddressOf("+4915112345678"), DataCoding: 0, TLVs: payload}}},
+		{"submit_sm longest fields", smpp.PDU{Header: smpp.Header{Seq: 12}, Body: &smpp.SubmitSM{
+			ServiceType: "12345", Source: smpp.Address{Addr: strings.Repeat("1", 20)}, Dest: smpp.Address{Addr: strings.Repeat("2", 20)},
+			ScheduleDeliveryTime: "000001000000000R", ValidityPeriod: "240102150405000+",
+		}}},
+		{"submit_multi", smpp.PDU{Header: smpp.Header{Seq: 13}, Body: &smpp.SubmitMulti{
+			ServiceType: "CMT", Source: smpp.AddressOf("Shop"),
+			Dests:    []smpp.Dest{{Addr: smpp.AddressOf("+4915112345678")}, {DistList: "vip"}, {Addr: smpp.AddressOf("+4915112345679")}},
+			ESMClass: smpp.ESMClassUDHI, RegisteredDelivery: 1, DataCoding: 8, ShortMessage: []byte{5, 0, 3, 1, 2, 1, 0, 'h'}, TLVs: sar[:3],
+		}}},
+		{"submit_multi_resp", smpp.PDU{Header: smpp.Header{Seq: 13}, Body: &smpp.SubmitMultiResp{MessageID: "m1"}}},
+		{"submit_multi_resp unsuccess", smpp.PDU{Header: smpp.Header{Seq: 13}, Body: &smpp.SubmitMultiResp{MessageID: "m2", Unsuccess: []smpp.Unsuccess{
+			{Addr: smpp.AddressOf("+4915112345679"), Status: smpp.StatusInvalidDestAddr},
+			{Addr: smpp.AddressOf("+4915112345670"), Status: smpp.StatusMessageQueueFull},
+		}}}},
+		{"data_sm", smpp.PDU{Header: smpp.Header{Seq: 14}, Body: &smpp.DataSM{ServiceType: "WAP", Source: smpp.AddressOf("Shop"), Dest: smpp.AddressOf("+4915112345678"), RegisteredDelivery: 1, DataCoding: 4, TLVs: payload}}},
+		{"data_sm receipt", smpp.PDU{Header: smpp.Header{Seq: 15}, Body: &smpp.DataSM{Source: smpp.AddressOf("+4915112345678"), ESMClass: smpp.ESMClassReceipt, TLVs: dataReceipt}}},
+		{"data_sm long addresses", smpp.PDU{Header: smpp.Header{Seq: 16}, Body: &smpp.DataSM{Source: smpp.Address{TON: 5, Addr: strings.Repeat("s", 64)}, Dest: smpp.Address{Addr: strings.Repeat("9", 64)}}}},
+		{"data_sm_resp", smpp.PDU{Header: smpp.Header{Seq: 14}, Body: &smpp.DataSMResp{MessageID: "abc", TLVs: dataResp}}},
+		{"data_sm_resp error", smpp.PDU{Header: smpp.Header{Seq: 14, Status: smpp.StatusDeliveryFailure}, Body: &smpp.DataSMResp{}}},
+		{"query_sm", smpp.PDU{Header: smpp.Header{Seq: 17}, Body: &smpp.QuerySM{MessageID: "18e4f0a2b7c", Source: smpp.AddressOf("Shop")}}},
+		{"query_sm_resp", smpp.PDU{Header: smpp.Header{Seq: 17}, Body: &smpp.QuerySMResp{MessageID: "18e4f0a2b7c", FinalDate: "240102150405000+", State: smpp.StateDelivered, ErrorCode: 0}}},
+		{"query_sm_resp enroute", smpp.PDU{Header: smpp.Header{Seq: 17}, Body: &smpp.QuerySMResp{MessageID: "x", State: smpp.StateEnroute}}},
+		{"cancel_sm", smpp.PDU{Header: smpp.Header{Seq: 18}, Body: &smpp.CancelSM{ServiceType: "CMT", MessageID: "18e4f0a2b7c", Source: smpp.AddressOf("Shop"), Dest: smpp.AddressOf("+4915112345678")}}},
+		{"cancel_sm_resp", smpp.PDU{Header: smpp.Header{Seq: 18}, Body: &smpp.CancelSMResp{}}},
+		{"cancel_sm_resp error", smpp.PDU{Header: smpp.Header{Seq: 18, Status: smpp.StatusCancelFailed}, Body: &smpp.CancelSMResp{}}},
+		{"replace_sm", smpp.PDU{Header: smpp.Header{Seq: 19}, Body: &smpp.ReplaceSM{MessageID: "18e4f0a2b7c", Source: smpp.AddressOf("Shop"), ValidityPeriod: "000002000000000R", RegisteredDelivery: 1, ShortMessage: []byte("new text")}}},
+		{"replace_sm_resp", smpp.PDU{Header: smpp.Header{Seq: 19}, Body: &smpp.ReplaceSMResp{}}},
+		{"outbind", smpp.PDU{Header: smpp.Header{Seq: 20}, Body: &smpp.Outbind{SystemID: "smsc", Password: "pw"}}},
+		{"alert_notification", smpp.PDU{Header: smpp.Header{Seq: 21}, Body: &smpp.AlertNotification{Source: smpp.AddressOf("+4915112345678"), ESME: smpp.AddressOf("12345"), TLVs: alert}}},
+	}
+}
+
+// TestEveryCommandRoundTrips checks that the samples cover every command
+// SMPP 3.4 defines.
+func TestEveryCommandRoundTrips(t *testing.T) {
+	t.Parallel()
+	covered := map[smpp.CommandID]bool{}
+	for _, s := range samplePDUs() {
+		covered[s.pdu.Body.CommandID()] = true
+	}
+	for id := smpp.CommandID(0); id <= 0x200; id++ {
+		for _, c := range []smpp.CommandID{id, id.Resp()} {
+			if smpp.NewBody(c) != nil && !covered[c] {
+				t.Errorf("no round-trip sample for %s", c)
+			}
+		}
 	}
 }
 
@@ -119,7 +180,7 @@ func TestDecodeErrors(t *testing.T) {
 		p := smpp.PDU{Header: smpp.Header{ID: id, Status: status, Seq: 42}}
 		b, _ := p.AppendTo(nil)
 		b = append(b, body...)
-		b[3] = byte(len(b)) // every test frame is shorter than 256 octets
+		binary.BigEndian.PutUint32(b, uint32(len(b)))
 		return b
 	}
 	tests := []struct {
@@ -138,6 +199,19 @@ func TestDecodeErrors(t *testing.T) {
 		{"submit_sm sm_length past end", frame(smpp.CmdSubmitSM, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 200, 'x'), smpp.ErrMalformed, smpp.StatusInvalidMsgLength, true},
 		{"submit_sm broken tlv", frame(smpp.CmdSubmitSM, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x04, 0x24, 0, 9, 1), smpp.ErrMalformed, smpp.StatusInvalidOptionalParamStream, true},
 		{"submit_sm_resp ok without body", frame(smpp.CmdSubmitSMResp, 0), smpp.ErrMalformed, smpp.StatusInvalidCmdLength, true},
+		{"submit_sm sm_length 255", frame(smpp.CmdSubmitSM, 0, append([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255}, make([]byte, 255)...)...), smpp.ErrMalformed, smpp.StatusInvalidMsgLength, true},
+		{"bind system_id too long", frame(smpp.CmdBindTransceiver, 0, append(append([]byte("sixteen-octets-x"), 0), 0, 0, 0x34, 0, 0, 0)...), smpp.ErrMalformed, smpp.StatusInvalidSystemID, true},
+		{"bind password too long", frame(smpp.CmdBindTransmitter, 0, append([]byte{'a', 0}, append(append([]byte("ninechars"), 0), 0, 0x34, 0, 0, 0)...)...), smpp.ErrMalformed, smpp.StatusInvalidPassword, true},
+		{"submit_sm destination too long", frame(smpp.CmdSubmitSM, 0, append(append([]byte{0, 1, 1, '1', 0, 1, 1}, []byte(strings.Repeat("4", 21))...), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)...), smpp.ErrMalformed, smpp.StatusInvalidDestAddr, true},
+		{"submit_sm validity too long", frame(smpp.CmdSubmitSM, 0, append(append([]byte{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, []byte(strings.Repeat("0", 17))...), 0, 0, 0, 0, 0, 0)...), smpp.ErrMalformed, smpp.StatusInvalidExpiry, true},
+		{"submit_sm message_state not allowed", frame(smpp.CmdSubmitSM, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x04, 0x27, 0, 1, 2), smpp.ErrMalformed, smpp.StatusOptionalParamNotAllowed, true},
+		{"submit_sm sar_msg_ref_num of 3 octets", frame(smpp.CmdSubmitSM, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x0C, 0, 3, 1, 2, 3), smpp.ErrMalformed, smpp.StatusInvalidParamLength, true},
+		{"deliver_sm network_error_code of 2 octets", frame(smpp.CmdDeliverSM, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x04, 0x23, 0, 2, 3, 0), smpp.ErrMalformed, smpp.StatusInvalidParamLength, true},
+		{"submit_multi no destinations", frame(smpp.CmdSubmitMulti, 0, 0, 0, 0, 0, 0), smpp.ErrMalformed, smpp.StatusInvalidNumDests, true},
+		{"submit_multi bad dest_flag", frame(smpp.CmdSubmitMulti, 0, 0, 0, 0, 0, 1, 3, 0), smpp.ErrMalformed, smpp.StatusInvalidDestFlag, true},
+		{"submit_multi lying number_of_dests", frame(smpp.CmdSubmitMulti, 0, 0, 0, 0, 0, 200, 1, 0, 0, '1', 0), smpp.ErrMalformed, smpp.StatusInvalidCmdLength, true},
+		{"query_sm trailing octets", frame(smpp.CmdQuerySM, 0, '1', 0, 0, 0, 0, 9), smpp.ErrMalformed, smpp.StatusInvalidCmdLength, true},
+		{"outbind with body cut", frame(smpp.CmdOutbind, 0, 's'), smpp.ErrMalformed, smpp.StatusInvalidCmdLength, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,6 +245,12 @@ func TestEncodeRejectsLongFields(t *testing.T) {
 		{"short_message", &smpp.SubmitSM{ShortMessage: make([]byte, 255)}},
 		{"tlv", &smpp.SubmitSM{TLVs: smpp.TLVs{{Tag: smpp.TagMessagePayload, Value: make([]byte, 70000)}}}},
 		{"embedded NUL", &smpp.SubmitSMResp{MessageID: "a\x00b"}},
+		{"data_sm source", &smpp.DataSM{Source: smpp.Address{Addr: strings.Repeat("s", 65)}}},
+		{"submit_multi no destination", &smpp.SubmitMulti{}},
+		{"submit_multi 255 destinations", &smpp.SubmitMulti{Dests: make([]smpp.Dest, 255)}},
+		{"query_sm message_id", &smpp.QuerySM{MessageID: strings.Repeat("f", 65)}},
+		{"tlv of the wrong length", &smpp.SubmitSM{TLVs: smpp.TLVs{{Tag: smpp.TagSARTotalSegments, Value: []byte{1, 2}}}}},
+		{"tlv not allowed", &smpp.SubmitSM{TLVs: smpp.TLVs{{Tag: smpp.TagMessageState, Value: []byte{2}}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

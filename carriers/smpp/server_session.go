@@ -18,16 +18,20 @@ type ServerHandler interface {
 	// it may block (to check credentials, say) under ctx.
 	Bind(ctx context.Context, s *ServerSession, b *Bind) CommandStatus
 	// Request receives every other request a bound ESME may send
-	// (submit_sm in this version), on the session's reader goroutine. It
-	// must not block: it answers with s.Respond exactly once, now or
-	// later, from any goroutine.
+	// (submit_sm, submit_multi, data_sm, query_sm, cancel_sm and
+	// replace_sm), on the session's reader goroutine. It must not block:
+	// it answers with s.Respond exactly once, now or later, from any
+	// goroutine. A handler that does not serve a command answers it with
+	// StatusInvalidCmdID.
 	Request(s *ServerSession, p PDU)
 }
 
 // ServerSession is the SMSC side of one ESME connection. It keeps the bind
 // state, answers enquire_link and unbind, refuses what the bind state does
 // not allow, throttles an ESME that holds too many requests unanswered,
-// and sends requests (deliver_sm) to the ESME under a window.
+// sends requests (deliver_sm, data_sm) to the ESME under a window, and
+// closes connections that do not bind in time (WithBindTimeout) or go
+// quiet (WithIdleTimeout).
 type ServerSession struct {
 	c    *conn
 	h    ServerHandler
@@ -48,7 +52,14 @@ type ServerSession struct {
 
 // NewServerSession wraps an accepted connection. Call Serve to run it.
 func NewServerSession(nc net.Conn, h ServerHandler, opts ...SessionOption) *ServerSession {
-	o := sessionOptions{window: 100, maxPending: 1000, requestTimeout: 10 * time.Second, systemID: "tern"}
+	o := sessionOptions{
+		window:         100,
+		maxPending:     1000,
+		requestTimeout: 10 * time.Second,
+		systemID:       "tern",
+		bindTimeout:    DefaultBindTimeout,
+		idleTimeout:    DefaultIdleTimeout,
+	}
 	for _, opt := range opts {
 		opt.applyToSession(&o)
 	}
@@ -57,7 +68,12 @@ func NewServerSession(nc net.Conn, h ServerHandler, opts ...SessionOption) *Serv
 	}
 	log := o.log.With("remote", nc.RemoteAddr().String())
 	s := &ServerSession{h: h, opts: o, log: log}
-	s.c = newConn(nc, connConfig{window: o.window, requestTimeout: o.requestTimeout, maxPDU: o.maxPDU}, log)
+	s.c = newConn(nc, connConfig{
+		window:         o.window,
+		requestTimeout: o.requestTimeout,
+		maxPDU:         o.maxPDU,
+		idleTimeout:    max(o.idleTimeout, 0),
+	}, log)
 	s.c.onRequest = s.onRequest
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	return s
@@ -83,6 +99,15 @@ func (s *ServerSession) Serve(ctx context.Context) error {
 	})
 	if s.opts.enquireLink > 0 {
 		wg.Go(func() { s.c.keepalive(s.ctx, s.opts.enquireLink) })
+	}
+	if d := s.opts.bindTimeout; d > 0 {
+		t := time.AfterFunc(d, func() {
+			if !s.bound.Load() && !s.unbound.Load() {
+				s.log.Info("smpp session closed: no bind", "after", d)
+				s.c.close(fmt.Errorf("after %v: %w", d, ErrBindTimeout))
+			}
+		})
+		defer t.Stop()
 	}
 	err := s.c.serve()
 	s.cancel()
@@ -155,8 +180,11 @@ func (s *ServerSession) SendAsync(ctx context.Context, body Body, done func(PDU,
 }
 
 func (s *ServerSession) canSend(body Body) error {
-	if body.CommandID() == CmdDeliverSM && !s.BindType().CanReceive() {
-		return fmt.Errorf("deliver_sm to %s bound as %s: %w", s.SystemID(), s.BindType(), ErrNotBound)
+	switch id := body.CommandID(); id {
+	case CmdDeliverSM, CmdDataSM, CmdAlertNotification:
+		if !s.BindType().CanReceive() {
+			return fmt.Errorf("%s to %s bound as %s: %w", id, s.SystemID(), s.BindType(), ErrNotBound)
+		}
 	}
 	return nil
 }
@@ -184,7 +212,7 @@ func (s *ServerSession) onRequest(p PDU) {
 	case CmdUnbind:
 		s.unbound.Store(true)
 		_ = s.c.respondAndClose(Header{ID: CmdUnbindResp, Seq: p.Seq}, &UnbindResp{})
-	case CmdSubmitSM:
+	case CmdSubmitSM, CmdSubmitMulti, CmdDataSM, CmdQuerySM, CmdCancelSM, CmdReplaceSM:
 		bt := s.BindType()
 		switch {
 		case !bt.CanSubmit():
@@ -195,6 +223,9 @@ func (s *ServerSession) onRequest(p PDU) {
 			s.unanswered.Add(1)
 			s.h.Request(s, p)
 		}
+	case CmdOutbind, CmdAlertNotification:
+		// Sent by SMSCs only, and never answered.
+		s.log.Debug("smpp request from an esme ignored", "command", p.ID, "seq", p.Seq)
 	default:
 		s.log.Debug("smpp request not served", "command", p.ID, "seq", p.Seq)
 		_ = s.c.respond(Header{ID: CmdGenericNack, Status: StatusInvalidCmdID, Seq: p.Seq}, nil)

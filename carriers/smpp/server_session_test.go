@@ -24,7 +24,14 @@ func (echoSMSC) Bind(_ context.Context, _ *smpp.ServerSession, b *smpp.Bind) smp
 }
 
 func (echoSMSC) Request(s *smpp.ServerSession, p smpp.PDU) {
-	_ = s.Respond(p, smpp.StatusOK, &smpp.SubmitSMResp{MessageID: "1"})
+	switch p.Body.(type) {
+	case *smpp.SubmitSM:
+		_ = s.Respond(p, smpp.StatusOK, &smpp.SubmitSMResp{MessageID: "1"})
+	case *smpp.DataSM:
+		_ = s.Respond(p, smpp.StatusOK, &smpp.DataSMResp{MessageID: "2"})
+	default:
+		_ = s.Respond(p, smpp.StatusInvalidCmdID, nil)
+	}
 }
 
 // serveSessions accepts connections for the test and runs a session on
@@ -178,6 +185,40 @@ func TestServerSession(t *testing.T) {
 			p.expect(smpp.CmdBindTransceiverResp, smpp.StatusOK, 1)
 			p.write([]byte{0, 0, 0, 19, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 9, 'C', 'M', 'T'})
 			p.expect(smpp.CmdGenericNack, smpp.StatusInvalidCmdLength, 9)
+		}},
+		{"every submitting command needs a bind", func(p *rawPeer) {
+			bodies := []smpp.Body{&smpp.SubmitMulti{Dests: []smpp.Dest{{DistList: "x"}}}, &smpp.DataSM{}, &smpp.QuerySM{}, &smpp.CancelSM{}, &smpp.ReplaceSM{}}
+			for i, b := range bodies {
+				p.send(uint32(10+i), b)
+				p.expect(b.CommandID().Resp(), smpp.StatusInvalidBindStatus, uint32(10+i))
+			}
+		}},
+		{"bound commands reach the handler", func(p *rawPeer) {
+			p.send(1, bindTRX("shop"))
+			p.expect(smpp.CmdBindTransceiverResp, smpp.StatusOK, 1)
+			p.send(2, &smpp.DataSM{Dest: smpp.AddressOf("+4915100000000")})
+			if got := p.expect(smpp.CmdDataSMResp, smpp.StatusOK, 2); got.Body.(*smpp.DataSMResp).MessageID != "2" {
+				t.Errorf("data_sm_resp %+v", got.Body)
+			}
+			p.send(3, &smpp.QuerySM{MessageID: "1"})
+			p.expect(smpp.CmdQuerySMResp, smpp.StatusInvalidCmdID, 3)
+			p.send(4, &smpp.AlertNotification{}) // never answered
+			p.send(5, &smpp.Outbind{})           // never answered
+			p.send(6, &smpp.EnquireLink{})
+			p.expect(smpp.CmdEnquireLinkResp, smpp.StatusOK, 6)
+		}},
+		{"field too long gets its own response", func(p *rawPeer) {
+			p.write([]byte{0, 0, 0, 0x27, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 3,
+				's', 'i', 'x', 't', 'e', 'e', 'n', '-', 'o', 'c', 't', 'e', 't', 's', '-', 'x', 0,
+				0, 0, 0x34, 0, 0, 0})
+			p.expect(smpp.CmdBindTransceiverResp, smpp.StatusInvalidSystemID, 3)
+		}},
+		{"tlv not allowed gets its own response", func(p *rawPeer) {
+			p.send(1, bindTRX("shop"))
+			p.expect(smpp.CmdBindTransceiverResp, smpp.StatusOK, 1)
+			p.write([]byte{0, 0, 0, 0x26, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 7,
+				0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x04, 0x27, 0, 1, 2})
+			p.expect(smpp.CmdSubmitSMResp, smpp.StatusOptionalParamNotAllowed, 7)
 		}},
 		{"garbage closes", func(p *rawPeer) {
 			p.write([]byte("GET / HTTP/1.1\r\n\r\n"))

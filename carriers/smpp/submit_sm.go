@@ -1,7 +1,5 @@
 package smpp
 
-import "fmt"
-
 // MaxShortMessage is the most octets short_message can hold; longer
 // content travels in the message_payload parameter.
 const MaxShortMessage = 254
@@ -30,55 +28,57 @@ type SubmitSM struct {
 func (*SubmitSM) CommandID() CommandID { return CmdSubmitSM }
 
 func (m *SubmitSM) AppendBinary(dst []byte) ([]byte, error) {
-	var err error
-	if dst, err = appendCString(dst, m.ServiceType, 6, "service_type"); err != nil {
-		return dst, err
-	}
-	dst = append(dst, m.Source.TON, m.Source.NPI)
-	if dst, err = appendCString(dst, m.Source.Addr, 21, "source_addr"); err != nil {
-		return dst, err
-	}
-	dst = append(dst, m.Dest.TON, m.Dest.NPI)
-	if dst, err = appendCString(dst, m.Dest.Addr, 21, "destination_addr"); err != nil {
-		return dst, err
-	}
-	dst = append(dst, m.ESMClass, m.ProtocolID, m.PriorityFlag)
-	if dst, err = appendCString(dst, m.ScheduleDeliveryTime, 17, "schedule_delivery_time"); err != nil {
-		return dst, err
-	}
-	if dst, err = appendCString(dst, m.ValidityPeriod, 17, "validity_period"); err != nil {
-		return dst, err
-	}
-	if len(m.ShortMessage) > MaxShortMessage {
-		return dst, fmt.Errorf("short_message: %d octets, at most %d: %w", len(m.ShortMessage), MaxShortMessage, ErrFieldTooLong)
-	}
-	dst = append(dst, m.RegisteredDelivery, m.ReplaceIfPresentFlag, m.DataCoding, m.SMDefaultMsgID, byte(len(m.ShortMessage)))
-	dst = append(dst, m.ShortMessage...)
-	return appendTLVs(dst, m.TLVs)
+	return m.appendAs(dst, CmdSubmitSM)
 }
 
 func (m *SubmitSM) UnmarshalBinary(data []byte) error {
+	return m.unmarshalAs(data, CmdSubmitSM)
+}
+
+// appendAs encodes the layout submit_sm and deliver_sm share; cmd decides
+// which parameters are allowed.
+func (m *SubmitSM) appendAs(dst []byte, cmd CommandID) ([]byte, error) {
+	var err error
+	if dst, err = appendCString(dst, m.ServiceType, sizeServiceType, "service_type"); err != nil {
+		return dst, err
+	}
+	if dst, err = appendAddress(dst, m.Source, sizeAddr, "source_addr"); err != nil {
+		return dst, err
+	}
+	if dst, err = appendAddress(dst, m.Dest, sizeAddr, "destination_addr"); err != nil {
+		return dst, err
+	}
+	dst = append(dst, m.ESMClass, m.ProtocolID, m.PriorityFlag)
+	if dst, err = appendCString(dst, m.ScheduleDeliveryTime, sizeTime, "schedule_delivery_time"); err != nil {
+		return dst, err
+	}
+	if dst, err = appendCString(dst, m.ValidityPeriod, sizeTime, "validity_period"); err != nil {
+		return dst, err
+	}
+	dst = append(dst, m.RegisteredDelivery, m.ReplaceIfPresentFlag, m.DataCoding, m.SMDefaultMsgID)
+	if dst, err = appendShortMessage(dst, m.ShortMessage); err != nil {
+		return dst, err
+	}
+	return appendTLVs(dst, m.TLVs, cmd)
+}
+
+func (m *SubmitSM) unmarshalAs(data []byte, cmd CommandID) error {
 	r := bodyReader{b: data}
-	m.ServiceType = r.cstring("service_type")
-	m.Source.TON = r.byte("source_addr_ton")
-	m.Source.NPI = r.byte("source_addr_npi")
-	m.Source.Addr = r.cstring("source_addr")
-	m.Dest.TON = r.byte("dest_addr_ton")
-	m.Dest.NPI = r.byte("dest_addr_npi")
-	m.Dest.Addr = r.cstring("destination_addr")
+	m.ServiceType = r.cstring("service_type", sizeServiceType, StatusInvalidServiceType)
+	m.Source = r.address("source_addr", sizeAddr, StatusInvalidSourceAddr)
+	m.Dest = r.address("destination_addr", sizeAddr, StatusInvalidDestAddr)
 	m.ESMClass = r.byte("esm_class")
 	m.ProtocolID = r.byte("protocol_id")
 	m.PriorityFlag = r.byte("priority_flag")
-	m.ScheduleDeliveryTime = r.cstring("schedule_delivery_time")
-	m.ValidityPeriod = r.cstring("validity_period")
+	m.ScheduleDeliveryTime = r.cstring("schedule_delivery_time", sizeTime, StatusInvalidScheduleTime)
+	m.ValidityPeriod = r.cstring("validity_period", sizeTime, StatusInvalidExpiry)
 	m.RegisteredDelivery = r.byte("registered_delivery")
 	m.ReplaceIfPresentFlag = r.byte("replace_if_present_flag")
 	m.DataCoding = r.byte("data_coding")
 	m.SMDefaultMsgID = r.byte("sm_default_msg_id")
-	n := r.byte("sm_length")
-	m.ShortMessage = r.bytes(int(n), "short_message")
-	m.TLVs = r.tlvs()
-	return r.end("short message")
+	m.ShortMessage = r.shortMessage()
+	m.TLVs = r.tlvs(cmd)
+	return r.end(cmd)
 }
 
 // Payload returns the message content: message_payload when present,
@@ -102,16 +102,28 @@ type SubmitSMResp struct {
 func (*SubmitSMResp) CommandID() CommandID { return CmdSubmitSMResp }
 
 func (m *SubmitSMResp) AppendBinary(dst []byte) ([]byte, error) {
-	dst, err := appendCString(dst, m.MessageID, 65, "message_id")
-	if err != nil {
-		return dst, err
-	}
-	return appendTLVs(dst, m.TLVs)
+	return appendMessageIDResp(dst, m.MessageID, m.TLVs, CmdSubmitSMResp)
 }
 
 func (m *SubmitSMResp) UnmarshalBinary(data []byte) error {
+	var err error
+	m.MessageID, m.TLVs, err = unmarshalMessageIDResp(data, CmdSubmitSMResp)
+	return err
+}
+
+// appendMessageIDResp encodes the message_id-and-parameters layout of
+// submit_sm_resp, deliver_sm_resp and data_sm_resp.
+func appendMessageIDResp(dst []byte, id string, ts TLVs, cmd CommandID) ([]byte, error) {
+	dst, err := appendCString(dst, id, sizeMessageID, "message_id")
+	if err != nil {
+		return dst, err
+	}
+	return appendTLVs(dst, ts, cmd)
+}
+
+func unmarshalMessageIDResp(data []byte, cmd CommandID) (string, TLVs, error) {
 	r := bodyReader{b: data}
-	m.MessageID = r.cstring("message_id")
-	m.TLVs = r.tlvs()
-	return r.end("submit_sm_resp")
+	id := r.cstring("message_id", sizeMessageID, StatusInvalidMessageID)
+	ts := r.tlvs(cmd)
+	return id, ts, r.end(cmd)
 }

@@ -84,10 +84,15 @@ func (ts TLVs) Uint16(tag Tag) (uint16, bool) {
 	return binary.BigEndian.Uint16(v), true
 }
 
-func appendTLVs(dst []byte, ts TLVs) ([]byte, error) {
+// appendTLVs appends the parameters of a cmd PDU, refusing those
+// checkTLV refuses (ErrFieldTooLong, with the status).
+func appendTLVs(dst []byte, ts TLVs, cmd CommandID) ([]byte, error) {
 	for _, t := range ts {
 		if len(t.Value) > 0xFFFF {
 			return dst, fmt.Errorf("%s: %d octets: %w", t.Tag, len(t.Value), ErrFieldTooLong)
+		}
+		if err := checkTLV(cmd, t); err != nil {
+			return dst, fmt.Errorf("%w: %w", ErrFieldTooLong, err)
 		}
 		dst = binary.BigEndian.AppendUint16(dst, uint16(t.Tag))
 		dst = binary.BigEndian.AppendUint16(dst, uint16(len(t.Value)))
@@ -96,9 +101,10 @@ func appendTLVs(dst []byte, ts TLVs) ([]byte, error) {
 	return dst, nil
 }
 
-// decodeTLVs parses b as a sequence of parameters. Values share one copy
-// of b, so the caller may reuse b.
-func decodeTLVs(b []byte) (TLVs, error) {
+// decodeTLVs parses b as the parameters of a cmd PDU, checking known
+// ones with checkTLV. Values share one copy of b, so the caller may reuse
+// b.
+func decodeTLVs(b []byte, cmd CommandID) (TLVs, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
@@ -107,9 +113,13 @@ func decodeTLVs(b []byte) (TLVs, error) {
 		if len(b)-off < 4 {
 			return nil, malformed(StatusInvalidOptionalParamStream, "tlv header: %d octets left", len(b)-off)
 		}
+		tag := Tag(binary.BigEndian.Uint16(b[off:]))
 		l := int(binary.BigEndian.Uint16(b[off+2:]))
 		if off+4+l > len(b) {
-			return nil, malformed(StatusInvalidOptionalParamStream, "tlv 0x%04x: length %d exceeds body", binary.BigEndian.Uint16(b[off:]), l)
+			return nil, malformed(StatusInvalidOptionalParamStream, "tlv 0x%04x: length %d exceeds body", uint16(tag), l)
+		}
+		if err := checkTLV(cmd, TLV{Tag: tag, Value: b[off+4 : off+4+l]}); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
 		off += 4 + l
 	}
