@@ -27,6 +27,10 @@ type Consumer struct {
 	retry   Backoff
 	window  int
 	policy  InDoubtPolicy
+	// slots bounds, across this instance's actors, the messages between
+	// their ledger intent and their recorded answer — the most that can be
+	// in doubt if the process dies. Sized to the carrier's own window.
+	slots chan struct{}
 }
 
 // ConsumerOption configures a Consumer.
@@ -64,6 +68,14 @@ func WithInDoubtPolicy(p InDoubtPolicy) ConsumerOption {
 	return consumerOptionFunc(func(c *Consumer) { c.policy = p })
 }
 
+// WithCarrierWindow bounds the submits this instance has between intent
+// and recorded answer, over all partitions: the carrier connection's
+// window × binds. It is also the most messages that can be in doubt after
+// a crash. Default 100.
+func WithCarrierWindow(n int) ConsumerOption {
+	return consumerOptionFunc(func(c *Consumer) { c.slots = make(chan struct{}, n) })
+}
+
 // WithMetrics records the consumer's metrics in m.
 func WithMetrics(m *Metrics) ConsumerOption {
 	return consumerOptionFunc(func(c *Consumer) { c.metrics = m })
@@ -91,6 +103,12 @@ func NewConsumer(c KafkaConfig, carrier carriers.Carrier, ledger *Ledger, opts .
 	}
 	if con.window < 1 {
 		return nil, fmt.Errorf("consumer window %d: want at least 1", con.window)
+	}
+	if con.slots == nil {
+		con.slots = make(chan struct{}, 100)
+	}
+	if cap(con.slots) < 1 {
+		return nil, errors.New("consumer carrier window: want at least 1")
 	}
 	return con, nil
 }

@@ -213,143 +213,174 @@ func (a *actor) commit(final bool) {
 // the outcome. It returns false if ctx ended before the outcome was
 // durable; the message is then left to the partition's next owner.
 func (c *Consumer) deliver(ctx context.Context, rec *recordv1.Submit, log *slog.Logger) bool {
-	ref := Ref{
-		MessageID: rec.Id, TenantID: rec.TenantId, CampaignID: rec.CampaignId,
-		To: rec.To, Region: rec.Region, Category: core.Category(rec.Category),
-		Encoding: gsm.Encoding(rec.Encoding), Carrier: c.carrier.Name(),
+	d := &delivery{
+		c:   c,
+		rec: rec,
+		log: log,
+		ref: Ref{
+			MessageID: rec.Id, TenantID: rec.TenantId, CampaignID: rec.CampaignId,
+			To: rec.To, Region: rec.Region, Category: core.Category(rec.Category),
+			Encoding: gsm.Encoding(rec.Encoding), Carrier: c.carrier.Name(),
+		},
+		sub: carriers.Submission{
+			MessageID:          rec.Id,
+			To:                 rec.To,
+			From:               rec.From,
+			Text:               rec.Body,
+			RegisteredDelivery: true,
+		},
 	}
-	sub := carriers.Submission{
-		MessageID:          rec.Id,
-		To:                 rec.To,
-		From:               rec.From,
-		Text:               rec.Body,
-		RegisteredDelivery: true,
-	}
-	// Work that must not be cut short once a submit may be on the wire.
-	durable := func() (context.Context, context.CancelFunc) {
-		return context.WithTimeout(context.WithoutCancel(ctx), c.submit)
-	}
-	inDoubt := false
 	for attempt := 1; ; attempt++ {
 		if ctx.Err() != nil {
 			return false
 		}
-		p, err := c.ledger.Begin(ctx, ref)
-		if err != nil {
-			log.Warn("ledger begin", "id", rec.Id, "err", err)
-			if !sleepCtx(ctx, c.retry.Delay(attempt)) {
-				return false
-			}
-			continue
+		finished, wait, again := d.try(ctx, attempt)
+		if !again {
+			return finished
 		}
-		inDoubt = inDoubt || p.inDoubt
-		switch {
-		case p.state == stateAccepted:
-			// Accepted before (an earlier owner died before committing):
-			// never again. Its event may not have been written; write it.
-			ev := submitEvent(rec, core.StatusSubmitted, time.Now())
-			ev.Carrier, ev.Segments = p.carrier, int32(len(p.carrierIDs))
-			if len(p.carrierIDs) > 0 {
-				ev.CarrierMessageId = p.carrierIDs[0]
-			}
-			return c.emit(ctx, ev)
-		case p.state == stateFailed:
-			ev := submitEvent(rec, core.StatusFailed, time.Now())
-			ev.Carrier, ev.ErrorCode, ev.Reason = p.carrier, p.errorCode, "failed before; not retried"
-			return c.emit(ctx, ev)
-		case p.inDoubt:
-			c.metrics.addInDoubt(c.policy)
-			log.Warn("submit in doubt", "id", rec.Id, "policy", c.policy.String())
-			if c.policy == Fail {
-				dctx, cancel := durable()
-				err := c.ledger.Answer(dctx, answer{messageID: rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: "in_doubt"})
-				cancel()
-				if err != nil {
-					log.Warn("ledger answer", "id", rec.Id, "err", err)
-					continue
-				}
-				ev := submitEvent(rec, core.StatusFailed, time.Now())
-				ev.Carrier, ev.Reason, ev.InDoubt = ref.Carrier, reasonOutcomeUnknown, true
-				c.metrics.addFinal(core.StatusFailed)
-				return c.emit(ctx, ev)
-			}
-		}
-
-		// The intent is durable: submit. From here the work finishes even
-		// if the partition is being revoked — a message on the wire is
-		// better answered than left in doubt.
-		sctx, cancel := durable()
-		acc, err := c.carrier.Submit(sctx, &sub)
-		cancel()
-		switch {
-		case err == nil:
-			dctx, cancel := durable()
-			err := c.ledger.Answer(dctx, answer{messageID: rec.Id, state: stateAccepted, carrier: ref.Carrier, ids: acc.IDs})
-			cancel()
-			if err != nil {
-				// The answer is lost: the message stays in doubt and the
-				// next attempt applies the policy.
-				log.Warn("ledger answer", "id", rec.Id, "err", err)
-				continue
-			}
-			c.metrics.addSubmitted()
-			ev := submitEvent(rec, core.StatusSubmitted, time.Now())
-			ev.Carrier, ev.Segments, ev.InDoubt = ref.Carrier, int32(len(acc.IDs)), inDoubt
-			if len(acc.IDs) > 0 {
-				ev.CarrierMessageId = acc.IDs[0]
-			}
-			return c.emit(ctx, ev)
-		case errors.Is(err, carriers.ErrInDoubt):
-			// Nothing recorded: the next Begin finds the intent and counts it.
-			log.Warn("submit outcome unknown", "id", rec.Id, "err", err)
-		case errors.Is(err, carriers.ErrUnavailable),
-			carriers.IsRetriable(err) && attempt < c.retry.Attempts:
-			if !c.refused(ctx, rec.Id, ref.Carrier) {
-				return false
-			}
-			c.metrics.addRetry()
-			wait := c.retry.Delay(attempt)
-			var b *carriers.BackoffError
-			if errors.As(err, &b) {
-				wait = max(wait, b.Wait)
-			}
-			log.Debug("submit retry", "id", rec.Id, "attempt", attempt, "wait", wait, "err", err)
-			if !sleepCtx(ctx, wait) {
-				return false
-			}
-		default:
-			code := carriers.StatusCode(err)
-			dctx, cancel := durable()
-			aerr := c.ledger.Answer(dctx, answer{messageID: rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: code})
-			cancel()
-			if aerr != nil {
-				log.Warn("ledger answer", "id", rec.Id, "err", aerr)
-				continue
-			}
-			ev := submitEvent(rec, core.StatusFailed, time.Now())
-			ev.Carrier, ev.ErrorCode = ref.Carrier, code
-			ev.Reason = fmt.Sprintf("carrier refused the message after %d attempts: %v", attempt, err)
-			c.metrics.addFinal(core.StatusFailed)
-			return c.emit(ctx, ev)
+		if !sleepCtx(ctx, wait) {
+			return false
 		}
 	}
 }
 
-// refused records that a submit did not go through, so a later attempt is
-// not mistaken for one in doubt.
-func (c *Consumer) refused(ctx context.Context, id, carrier string) bool {
-	for attempt := 1; ; attempt++ {
-		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.submit)
-		err := c.ledger.Answer(dctx, answer{messageID: id, state: stateRefused, carrier: carrier})
-		cancel()
-		if err == nil {
-			return true
-		}
-		c.log.Warn("ledger answer", "id", id, "err", err)
-		if !sleepCtx(ctx, c.retry.Delay(attempt)) {
-			return false
+// delivery is one message's way to the carrier.
+type delivery struct {
+	c       *Consumer
+	rec     *recordv1.Submit
+	ref     Ref
+	sub     carriers.Submission
+	log     *slog.Logger
+	inDoubt bool // some earlier submit of it was in doubt
+}
+
+// durable gives work that must not be cut short once a submit may be on
+// the wire: it outlives ctx for a bounded time.
+func (d *delivery) durable(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), d.c.submit)
+}
+
+// try makes one attempt: intent, submit, answer, event. It holds one of
+// the instance's carrier slots from the intent until the answer is
+// recorded. When again is true, another attempt follows after wait;
+// otherwise finished tells whether the outcome is durable.
+func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait time.Duration, again bool) {
+	c, rec, ref := d.c, d.rec, d.ref
+	retry := c.retry.Delay(attempt)
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return false, 0, false
+	}
+	held := true
+	release := func() {
+		if held {
+			<-c.slots
+			held = false
 		}
 	}
+	defer release()
+
+	p, err := c.ledger.Begin(ctx, ref)
+	if err != nil {
+		d.log.Warn("ledger begin", "id", rec.Id, "err", err)
+		return false, retry, true
+	}
+	d.inDoubt = d.inDoubt || p.inDoubt
+	switch {
+	case p.state == stateAccepted:
+		// Accepted before (an earlier owner died before committing):
+		// never again. Its event may not have been written; write it.
+		release()
+		ev := submitEvent(rec, core.StatusSubmitted, time.Now())
+		ev.Carrier, ev.Segments = p.carrier, int32(len(p.carrierIDs))
+		if len(p.carrierIDs) > 0 {
+			ev.CarrierMessageId = p.carrierIDs[0]
+		}
+		return c.emit(ctx, ev), 0, false
+	case p.state == stateFailed:
+		release()
+		ev := submitEvent(rec, core.StatusFailed, time.Now())
+		ev.Carrier, ev.ErrorCode, ev.Reason = p.carrier, p.errorCode, "failed before; not retried"
+		return c.emit(ctx, ev), 0, false
+	case p.inDoubt:
+		c.metrics.addInDoubt(c.policy)
+		d.log.Warn("submit in doubt", "id", rec.Id, "policy", c.policy.String())
+		if c.policy == Fail {
+			if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: "in_doubt"}) {
+				return false, retry, true
+			}
+			release()
+			ev := submitEvent(rec, core.StatusFailed, time.Now())
+			ev.Carrier, ev.Reason, ev.InDoubt = ref.Carrier, reasonOutcomeUnknown, true
+			c.metrics.addFinal(core.StatusFailed)
+			return c.emit(ctx, ev), 0, false
+		}
+	}
+
+	// The intent is durable: submit. From here the work finishes even if
+	// the partition is being revoked — a message on the wire is better
+	// answered than left in doubt.
+	sctx, cancel := d.durable(ctx)
+	acc, err := c.carrier.Submit(sctx, &d.sub)
+	cancel()
+	switch {
+	case err == nil:
+		if !d.answer(ctx, answer{messageID: rec.Id, state: stateAccepted, carrier: ref.Carrier, ids: acc.IDs}) {
+			// The answer is lost: the message stays in doubt and the next
+			// attempt applies the policy.
+			return false, retry, true
+		}
+		release()
+		c.metrics.addSubmitted()
+		ev := submitEvent(rec, core.StatusSubmitted, time.Now())
+		ev.Carrier, ev.Segments, ev.InDoubt = ref.Carrier, int32(len(acc.IDs)), d.inDoubt
+		if len(acc.IDs) > 0 {
+			ev.CarrierMessageId = acc.IDs[0]
+		}
+		return c.emit(ctx, ev), 0, false
+	case errors.Is(err, carriers.ErrInDoubt):
+		// Nothing recorded: the next Begin finds the intent and counts it.
+		d.log.Warn("submit outcome unknown", "id", rec.Id, "err", err)
+		return false, 0, true
+	case errors.Is(err, carriers.ErrUnavailable), carriers.IsRetriable(err) && attempt < c.retry.Attempts:
+		// Not on the wire, or refused for now: record it so the next
+		// attempt is not mistaken for one in doubt, then wait.
+		for !d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}) {
+			if !sleepCtx(ctx, retry) {
+				return false, 0, false
+			}
+		}
+		c.metrics.addRetry()
+		var b *carriers.BackoffError
+		if errors.As(err, &b) {
+			retry = max(retry, b.Wait)
+		}
+		d.log.Debug("submit retry", "id", rec.Id, "attempt", attempt, "wait", retry, "err", err)
+		return false, retry, true
+	default:
+		code := carriers.StatusCode(err)
+		if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: code}) {
+			return false, retry, true
+		}
+		release()
+		ev := submitEvent(rec, core.StatusFailed, time.Now())
+		ev.Carrier, ev.ErrorCode = ref.Carrier, code
+		ev.Reason = fmt.Sprintf("carrier refused the message after %d attempts: %v", attempt, err)
+		c.metrics.addFinal(core.StatusFailed)
+		return c.emit(ctx, ev), 0, false
+	}
+}
+
+// answer records a in the ledger, outliving ctx for a bounded time.
+func (d *delivery) answer(ctx context.Context, a answer) bool {
+	dctx, cancel := d.durable(ctx)
+	defer cancel()
+	if err := d.c.ledger.Answer(dctx, a); err != nil {
+		d.log.Warn("ledger answer", "id", a.messageID, "err", err)
+		return false
+	}
+	return true
 }
 
 // emit writes events, retrying until Kafka takes them. Once the outcome

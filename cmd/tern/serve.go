@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -355,7 +356,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	st.goRun("receipt joiner", joiner.Run)
 	consumer, err := pipeline.NewConsumer(c.kafka, client, ledger,
 		pipeline.WithConsumerLogger(log), pipeline.WithMetrics(metrics),
-		pipeline.WithWindow(c.window), pipeline.WithInDoubtPolicy(policy))
+		pipeline.WithWindow(c.window), pipeline.WithInDoubtPolicy(policy),
+		pipeline.WithCarrierWindow(cmp.Or(carrierCfg.Window, 100)))
 	if err != nil {
 		return r, err
 	}

@@ -1,0 +1,349 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+
+	"github.com/ternsms/tern/analytics"
+	"github.com/ternsms/tern/analytics/chtest"
+	"github.com/ternsms/tern/api"
+	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
+	"github.com/ternsms/tern/pipeline"
+	"github.com/ternsms/tern/pipeline/pgtest"
+	ternv1 "github.com/ternsms/tern/proto/tern/v1"
+	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
+)
+
+var (
+	buildOnce sync.Once
+	ternBin   string
+	buildErr  error
+)
+
+// ternBinary builds the tern command once per test run.
+func ternBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "tern-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		ternBin = filepath.Join(dir, "tern")
+		out, err := exec.Command("go", "build", "-o", ternBin, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return ternBin
+}
+
+// cluster is what several tern processes share: a broker, PostgreSQL,
+// ClickHouse, the simulator SMSC, a tenant and its key.
+type cluster struct {
+	t       *testing.T
+	bin     string
+	dir     string
+	brokers string
+	pgURL   string
+	ch      analytics.Config
+	sim     *smscsim.Server
+	simCfg  smscsim.Config
+	key     string
+	carrier string
+	store   *pipeline.Store
+	reports *analytics.Store
+	broker  *exec.Cmd
+}
+
+func newCluster(t *testing.T, simCfg smscsim.Config, carrierQuery string) *cluster {
+	t.Helper()
+	c := &cluster{t: t, bin: ternBinary(t), dir: t.TempDir(), pgURL: pgtest.URL(t), ch: chtest.Config(t), simCfg: simCfg}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	// The standalone broker: `tern kafka`.
+	port, err := localsvc.FreePort("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.brokers = fmt.Sprintf("127.0.0.1:%d", port)
+	c.broker = exec.Command(c.bin, "kafka", "--listen", c.brokers, "--data", filepath.Join(c.dir, "broker"))
+	c.broker.Stdout, c.broker.Stderr = t.Output(), t.Output()
+	if err := c.broker.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.broker.Process.Kill(); c.broker.Wait() })
+
+	sim, err := smscsim.New(simCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	c.sim = sim
+	c.carrier = "smpp://tern:pw@" + sim.Addr() + "?name=sim&" + carrierQuery
+
+	c.key = newAPIKey()
+	cfgFile := filepath.Join(c.dir, "tern.yaml")
+	idKey := filepath.Join(c.dir, "id-key")
+	os.WriteFile(idKey, []byte("00112233445566778899aabbccddeeff"), 0o600)
+	yaml := fmt.Sprintf("tenants:\n  - id: shop\n    api_key_sha256: [%q]\nid_key_file: %s\n", api.KeyHash(c.key), idKey)
+	if err := os.WriteFile(cfgFile, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	if c.store, err = pipeline.OpenStore(ctx, c.pgURL, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.store.Close)
+	if c.reports, err = analytics.Open(ctx, c.ch); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.reports.Close() })
+	return c
+}
+
+// instance is one `tern serve` process.
+type instance struct {
+	name string
+	api  string
+	cmd  *exec.Cmd
+}
+
+func (c *cluster) start(name string) *instance {
+	c.t.Helper()
+	port, err := localsvc.FreePort("127.0.0.1")
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	in := &instance{name: name, api: fmt.Sprintf("127.0.0.1:%d", port)}
+	logf, err := os.OpenFile(filepath.Join(c.dir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	in.cmd = exec.Command(c.bin, "serve",
+		"--data", filepath.Join(c.dir, name),
+		"--config", filepath.Join(c.dir, "tern.yaml"),
+		"--listen", in.api,
+		"--kafka-brokers", c.brokers,
+		"--kafka-partitions", "8",
+		"--clickhouse-addr", c.ch.Addr,
+		"--clickhouse-database", c.ch.Database,
+		"--postgres-url", c.pgURL,
+		"--carrier", c.carrier,
+		"--log-level", "warn",
+	)
+	in.cmd.Stdout, in.cmd.Stderr = logf, logf
+	if err := in.cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() {
+		in.cmd.Process.Kill()
+		in.cmd.Wait()
+		logf.Close()
+		if c.t.Failed() {
+			b, _ := os.ReadFile(logf.Name())
+			c.t.Logf("%s log (tail):\n%s", name, tail(string(b), 40))
+		}
+	})
+	deadline := time.Now().Add(time.Minute)
+	for {
+		resp, err := http.Get("http://" + in.api + "/metrics")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return in
+			}
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatalf("%s did not start: %v", name, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func tail(s string, lines int) string {
+	parts := strings.Split(s, "\n")
+	return strings.Join(parts[max(0, len(parts)-lines):], "\n")
+}
+
+// kill ends an instance with SIGKILL: no shutdown, no unbind, no flush.
+func (in *instance) kill() {
+	in.cmd.Process.Signal(syscall.SIGKILL)
+	in.cmd.Wait()
+}
+
+// stop ends an instance gracefully.
+func (in *instance) stop(t *testing.T) {
+	in.cmd.Process.Signal(syscall.SIGTERM)
+	if err := in.cmd.Wait(); err != nil {
+		t.Fatalf("%s: %v", in.name, err)
+	}
+}
+
+// sent is one message the load accepted.
+type sent struct{ id, to, body string }
+
+// load sends n unique messages to whichever instance answers, retrying
+// each with its idempotency key until some instance accepts it. onAccepted
+// sees the running count.
+func (c *cluster) load(ctx context.Context, n int, targets func() []string, onAccepted func(int64)) []sent {
+	out := make([]sent, n)
+	var accepted atomic.Int64
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for w := range 32 {
+		wg.Go(func() {
+			clients := map[string]ternv1connect.MessageServiceClient{}
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				to := fmt.Sprintf("+1415555%04d", i%9000+1000)
+				body := fmt.Sprintf("Order #%d is on its way (%d)", 100000+i, w)
+				req := &ternv1.SendRequest{To: to, Body: body, CampaignId: "load", IdempotencyKey: fmt.Sprintf("k-%d", i)}
+				for attempt := 0; ; attempt++ {
+					ts := targets()
+					addr := ts[(i+attempt)%len(ts)]
+					cl := clients[addr]
+					if cl == nil {
+						cl = ternv1connect.NewMessageServiceClient(h2c(), "http://"+addr, bearer(c.key))
+						clients[addr] = cl
+					}
+					sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+					resp, err := cl.Send(sctx, connect.NewRequest(req))
+					cancel()
+					if err == nil {
+						out[i] = sent{resp.Msg.Id, to, body}
+						onAccepted(accepted.Add(1))
+						break
+					}
+					if ctx.Err() != nil {
+						return
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// waitFinal waits until every message of the load is final in ClickHouse.
+func (c *cluster) waitFinal(ctx context.Context, n int) analytics.CampaignStats {
+	c.t.Helper()
+	var st analytics.CampaignStats
+	eventually(c.t, 3*time.Minute, func() error {
+		var err error
+		st, err = c.reports.CampaignStats(ctx, "shop", "load")
+		if err != nil {
+			return err
+		}
+		if st.Accepted != int64(n) || st.Queued+st.Submitted != 0 {
+			return fmt.Errorf("stats %+v, want %d accepted, all final", st, n)
+		}
+		return nil
+	})
+	return st
+}
+
+// checkNoLossNoDuplicates checks the acceptance's guarantees: every
+// accepted text reached the simulator, more than once only when the
+// ledger reported it in doubt; with the fail policy, never more than once
+// and in-doubt messages FAILED with "outcome unknown".
+func (c *cluster) checkNoLossNoDuplicates(ctx context.Context, msgs []sent, failPolicy bool, bound int) {
+	c.t.Helper()
+	inDoubt, err := pipeline.NewLedger(c.store, nil).InDoubt(ctx)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if len(inDoubt) >= bound {
+		c.t.Fatalf("%d messages in doubt, want fewer than window × binds = %d", len(inDoubt), bound)
+	}
+	dups := 0
+	for _, m := range msgs {
+		n := c.sim.Submits(m.to, m.body)
+		_, doubted := inDoubt[m.id]
+		switch {
+		case failPolicy && n > 1:
+			c.t.Fatalf("%s sent %d times under the fail policy", m.id, n)
+		case failPolicy && doubted:
+			v, err := c.reports.Message(ctx, "shop", m.id)
+			if err != nil || v.Status != 7 || v.Reason != "outcome unknown" {
+				c.t.Fatalf("in-doubt %s = %+v, %v; want FAILED, outcome unknown", m.id, v, err)
+			}
+		case n == 0:
+			c.t.Fatalf("%s (%q) never reached the carrier", m.id, m.body)
+		case n > 1 && !doubted:
+			c.t.Fatalf("%s sent %d times but never reported in doubt", m.id, n)
+		case n > 1:
+			dups++
+		}
+	}
+	c.t.Logf("%d messages in doubt, %d sent twice", len(inDoubt), dups)
+}
+
+func crashSim() smscsim.Config {
+	return smscsim.Config{Addr: "127.0.0.1:0", Seed: 9, DeliveredRatio: 0.9, UndeliveredRatio: 0.1,
+		Latency: 2 * time.Millisecond, ReceiptDelay: 50 * time.Millisecond}
+}
+
+// TestKillNineAndRestart: 20,000 sends, the instance killed with SIGKILL
+// mid-run and restarted; nothing lost, duplicates only among in-doubt
+// messages — and none with the fail policy.
+func TestKillNineAndRestart(t *testing.T) {
+	for _, policy := range []string{"resubmit", "fail"} {
+		t.Run(policy, func(t *testing.T) {
+			const n, window = 20000, 100
+			c := newCluster(t, crashSim(), "window=100&in_doubt="+policy)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			var mu sync.Mutex
+			inst := c.start("first")
+			current := []string{inst.api}
+			targets := func() []string { mu.Lock(); defer mu.Unlock(); return current }
+			var killed atomic.Bool
+			restarted := make(chan struct{})
+			msgs := c.load(ctx, n, targets, func(k int64) {
+				if k == n*2/5 && killed.CompareAndSwap(false, true) {
+					go func() {
+						defer close(restarted)
+						inst.kill()
+						time.Sleep(500 * time.Millisecond)
+						next := c.start("restarted")
+						mu.Lock()
+						current = []string{next.api}
+						mu.Unlock()
+					}()
+				}
+			})
+			if !killed.Load() {
+				t.Fatal("the instance was never killed")
+			}
+			<-restarted
+			c.waitFinal(ctx, n)
+			c.checkNoLossNoDuplicates(ctx, msgs, policy == "fail", window)
+		})
+	}
+}
