@@ -35,5 +35,8 @@ func ParseInDoubtPolicy(s string) (InDoubtPolicy, error) {
 	return Resubmit, fmt.Errorf("in-doubt policy %q: want resubmit or fail", s)
 }
 
-// reasonOutcomeUnknown is the reason of messages failed by the Fail policy.
-const reasonOutcomeUnknown = "outcome unknown"
+// The reason and error code of messages failed by the Fail policy.
+const (
+	reasonOutcomeUnknown = "outcome unknown"
+	errorCodeInDoubt     = "in_doubt"
+)

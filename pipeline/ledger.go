@@ -36,6 +36,7 @@ type prior struct {
 	carrier    string
 	carrierIDs []string
 	errorCode  string
+	reason     string
 }
 
 // answer is a carrier's answer to record.
@@ -45,6 +46,7 @@ type answer struct {
 	carrier   string
 	ids       []string // accepted parts' carrier ids, in part order
 	errorCode string
+	reason    string
 }
 
 // Ledger is the durable record of what was handed to which carrier. Begin
@@ -111,7 +113,7 @@ ON CONFLICT (message_id) DO UPDATE SET
 	state          = CASE WHEN d.state = 0 THEN 1 ELSE d.state END,
 	carrier   = CASE WHEN d.state IN (0, 1) THEN excluded.carrier ELSE d.carrier END,
 	intent_at = CASE WHEN d.state IN (0, 1) THEN now() ELSE d.intent_at END
-RETURNING message_id, (xmax = 0), begin_in_doubt, state, carrier, carrier_ids, error_code`
+RETURNING message_id, (xmax = 0), begin_in_doubt, state, carrier, carrier_ids, error_code, reason`
 
 // execBegin upserts intents. A row found in state 0 (refused) becomes 1;
 // one found in state 1 is counted in doubt and stays 1; accepted and
@@ -143,7 +145,7 @@ func (l *Ledger) execBegin(ctx context.Context, refs []Ref) ([]prior, error) {
 		var id string
 		var p prior
 		var state int16
-		if err := rows.Scan(&id, &p.fresh, &p.inDoubt, &state, &p.carrier, &p.carrierIDs, &p.errorCode); err != nil {
+		if err := rows.Scan(&id, &p.fresh, &p.inDoubt, &state, &p.carrier, &p.carrierIDs, &p.errorCode, &p.reason); err != nil {
 			return nil, fmt.Errorf("ledger begin: %w", err)
 		}
 		p.state = ledgerState(state)
@@ -169,7 +171,7 @@ const idSep = "\x1f"
 
 const answerSQL = `
 WITH x AS (
-	SELECT * FROM unnest($1::text[], $2::int2[], $3::text[], $4::text[], $5::text[]) AS x(m, st, car, ids, err)
+	SELECT * FROM unnest($1::text[], $2::int2[], $3::text[], $4::text[], $5::text[], $10::text[]) AS x(m, st, car, ids, err, reason)
 ), u AS (
 	UPDATE deliveries d SET
 		state       = x.st,
@@ -177,6 +179,7 @@ WITH x AS (
 		carrier_ids = string_to_array(x.ids, E'\x1f'),
 		part_status = array_fill(0::int2, ARRAY[coalesce(cardinality(string_to_array(x.ids, E'\x1f')), 0)]),
 		error_code  = x.err,
+		reason      = x.reason,
 		done        = (x.st = 3),
 		answered_at = now()
 	FROM x
@@ -201,10 +204,11 @@ func (l *Ledger) execAnswer(ctx context.Context, as []answer) ([]struct{}, error
 	cars := make([]string, len(as))
 	ids := make([]string, len(as))
 	errs := make([]string, len(as))
+	reasons := make([]string, len(as))
 	var jc, jid, jm []string
 	var jp []int16
 	for i, a := range as {
-		ms[i], sts[i], cars[i], errs[i] = a.messageID, int16(a.state), a.carrier, a.errorCode
+		ms[i], sts[i], cars[i], errs[i], reasons[i] = a.messageID, int16(a.state), a.carrier, a.errorCode, a.reason
 		ids[i] = strings.Join(a.ids, idSep)
 		for part, id := range a.ids {
 			if id == "" {
@@ -213,7 +217,7 @@ func (l *Ledger) execAnswer(ctx context.Context, as []answer) ([]struct{}, error
 			jc, jid, jm, jp = append(jc, a.carrier), append(jid, id), append(jm, a.messageID), append(jp, int16(part))
 		}
 	}
-	if _, err := l.s.pool.Exec(ctx, answerSQL, ms, sts, cars, ids, errs, jc, jid, jm, jp); err != nil {
+	if _, err := l.s.pool.Exec(ctx, answerSQL, ms, sts, cars, ids, errs, jc, jid, jm, jp, reasons); err != nil {
 		return nil, fmt.Errorf("ledger answer: %w", err)
 	}
 	return make([]struct{}, len(as)), nil

@@ -300,14 +300,15 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 		return c.emit(ctx, ev), 0, false
 	case p.state == stateFailed:
 		release()
+		// Failed before: write its event again, as it was.
 		ev := submitEvent(rec, core.StatusFailed, time.Now())
-		ev.Carrier, ev.ErrorCode, ev.Reason = p.carrier, p.errorCode, "failed before; not retried"
+		ev.Carrier, ev.ErrorCode, ev.Reason, ev.InDoubt = p.carrier, p.errorCode, p.reason, p.errorCode == errorCodeInDoubt
 		return c.emit(ctx, ev), 0, false
 	case p.inDoubt:
 		c.metrics.addInDoubt(c.policy)
 		d.log.Warn("submit in doubt", "id", rec.Id, "policy", c.policy.String())
 		if c.policy == Fail {
-			if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: "in_doubt"}) {
+			if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: errorCodeInDoubt, reason: reasonOutcomeUnknown}) {
 				return false, retry, true
 			}
 			release()
@@ -360,13 +361,13 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 		return false, retry, true
 	default:
 		code := carriers.StatusCode(err)
-		if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: code}) {
+		reason := fmt.Sprintf("carrier refused the message after %d attempts: %v", attempt, err)
+		if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: code, reason: reason}) {
 			return false, retry, true
 		}
 		release()
 		ev := submitEvent(rec, core.StatusFailed, time.Now())
-		ev.Carrier, ev.ErrorCode = ref.Carrier, code
-		ev.Reason = fmt.Sprintf("carrier refused the message after %d attempts: %v", attempt, err)
+		ev.Carrier, ev.ErrorCode, ev.Reason = ref.Carrier, code, reason
 		c.metrics.addFinal(core.StatusFailed)
 		return c.emit(ctx, ev), 0, false
 	}

@@ -85,6 +85,7 @@ CREATE TABLE deliveries (
 	carrier_ids text[]      NOT NULL DEFAULT '{}',
 	part_status smallint[]  NOT NULL DEFAULT '{}',
 	error_code  text        NOT NULL DEFAULT '',
+	reason      text        NOT NULL DEFAULT '',
 	done        boolean     NOT NULL DEFAULT false,
 	intent_at   timestamptz NOT NULL DEFAULT now(),
 	answered_at timestamptz
