@@ -347,3 +347,84 @@ func TestKillNineAndRestart(t *testing.T) {
 		})
 	}
 }
+
+// TestThreeInstancesOneKilled: three instances share one standalone
+// broker; one is killed mid-run and its partitions move to the others.
+func TestThreeInstancesOneKilled(t *testing.T) {
+	const n, window = 20000, 100
+	c := newCluster(t, crashSim(), "window=100")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	insts := []*instance{c.start("one"), c.start("two"), c.start("three")}
+	var mu sync.Mutex
+	alive := []string{insts[0].api, insts[1].api, insts[2].api}
+	var killed atomic.Bool
+	msgs := c.load(ctx, n, func() []string { mu.Lock(); defer mu.Unlock(); return alive }, func(k int64) {
+		if k == n*2/5 && killed.CompareAndSwap(false, true) {
+			mu.Lock()
+			alive = []string{insts[0].api, insts[2].api}
+			mu.Unlock()
+			insts[1].kill()
+		}
+	})
+	if !killed.Load() {
+		t.Fatal("no instance was killed")
+	}
+	c.waitFinal(ctx, n)
+	// Each surviving instance's window bounds what it had in doubt; the
+	// killed one left at most its own window.
+	c.checkNoLossNoDuplicates(ctx, msgs, false, window)
+}
+
+// TestReceiptOnAnotherInstance: instance A submits; it stops before the
+// carrier's receipts come; they arrive on instance B's bind, and B joins
+// them to A's messages through the shared ledger.
+func TestReceiptOnAnotherInstance(t *testing.T) {
+	const n = 300
+	sim := crashSim()
+	sim.ReceiptDelay = 4 * time.Second
+	c := newCluster(t, sim, "window=100")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	a := c.start("a")
+	msgs := c.load(ctx, n, func() []string { return []string{a.api} }, func(int64) {})
+	eventually(t, time.Minute, func() error {
+		var accepted int
+		if err := c.store.Pool().QueryRow(ctx, "SELECT count(*) FROM deliveries WHERE state = 2").Scan(&accepted); err != nil {
+			return err
+		}
+		if accepted != n {
+			return fmt.Errorf("%d of %d accepted by the carrier", accepted, n)
+		}
+		return nil
+	})
+	binds := c.sim.Stats().Binds
+	c.start("b")
+	eventually(t, 30*time.Second, func() error {
+		if got := c.sim.Stats().Binds; got <= binds {
+			return fmt.Errorf("b has not bound (%d binds)", got)
+		}
+		return nil
+	})
+	a.stop(t)
+	st, err := c.reports.CampaignStats(ctx, "shop", "load")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done := st.Delivered + st.Undelivered + st.Expired + st.Rejected; done != 0 {
+		t.Fatalf("%d receipts were joined before a stopped; the test proves nothing", done)
+	}
+	final := c.waitFinal(ctx, n)
+	var want analytics.CampaignStats
+	for _, m := range msgs {
+		switch c.simCfg.Outcome(m.to, m.body) {
+		case "DELIVRD":
+			want.Delivered++
+		case "UNDELIV":
+			want.Undelivered++
+		}
+	}
+	if final.Delivered != want.Delivered || final.Undelivered != want.Undelivered {
+		t.Fatalf("final %+v, want %d delivered and %d undelivered", final, want.Delivered, want.Undelivered)
+	}
+}
