@@ -11,9 +11,6 @@ PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_CONNECT_VERSION := v1.21.1
 BUF_VERSION                := v1.75.0
 
-# Debian packages: command -> package.
-DEB_PACKAGES := clickhouse-server:clickhouse-server
-
 .PHONY: run test fuzz build deps generate checkgenerate lint tools clean
 
 run: deps build ## start tern with a local ClickHouse, Kafka broker and simulator SMSC
@@ -37,11 +34,12 @@ fuzz:
 build:
 	go build -o $(TERN) ./cmd/tern
 
+# System packages from Debian: ClickHouse and PostgreSQL servers (tern runs
+# private instances of both under data/, not the system services).
 deps:
-	@missing=""; for pair in $(DEB_PACKAGES); do \
-	  cmd=$${pair%%:*}; pkg=$${pair##*:}; \
-	  command -v $$cmd >/dev/null 2>&1 || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; \
-	done; \
+	@missing=""; \
+	{ command -v clickhouse-server || [ -x /usr/sbin/clickhouse-server ]; } >/dev/null 2>&1 || missing="$$missing clickhouse-server"; \
+	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
