@@ -3,14 +3,19 @@ package api
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"connectrpc.com/connect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/gsm"
 	"github.com/ternsms/tern/core/msgid"
+	"github.com/ternsms/tern/core/phone"
+	"github.com/ternsms/tern/core/price"
 	"github.com/ternsms/tern/pipeline"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 )
@@ -19,7 +24,24 @@ type messageService struct {
 	d Deps
 }
 
-func request(tenant string, m *ternv1.SendRequest) pipeline.Request {
+// coding resolves a request's coding options: its own shift tables if it
+// names any, else the tenant's.
+func (s *messageService) coding(tenant string, smart bool, tables []string) (gsm.Options, error) {
+	o := gsm.Options{Smart: smart}
+	if len(tables) > 0 {
+		l, err := gsm.ParseLanguages(strings.Join(tables, ","))
+		if err != nil {
+			return o, &pipeline.FieldError{Field: "shift_tables", Reason: "unknown language; use ISO 639-1 codes such as tr, es, pt"}
+		}
+		o.Languages = l
+	} else if s.d.ShiftTables != nil {
+		o.Languages = s.d.ShiftTables(tenant)
+	}
+	return o, nil
+}
+
+func (s *messageService) request(tenant string, m *ternv1.SendRequest) (pipeline.Request, error) {
+	coding, err := s.coding(tenant, m.GetSmartEncoding(), m.GetShiftTables())
 	return pipeline.Request{
 		TenantID:       tenant,
 		To:             m.GetTo(),
@@ -28,7 +50,8 @@ func request(tenant string, m *ternv1.SendRequest) pipeline.Request {
 		CampaignID:     m.GetCampaignId(),
 		IdempotencyKey: m.GetIdempotencyKey(),
 		Category:       core.Category(m.GetCategory()),
-	}
+		Coding:         coding,
+	}, err
 }
 
 func sendResponse(r pipeline.Result) *ternv1.SendResponse {
@@ -37,11 +60,23 @@ func sendResponse(r pipeline.Result) *ternv1.SendResponse {
 		Status:   ternv1.Status(r.Status),
 		Segments: int32(r.Segments),
 		Encoding: ternv1.Encoding(r.Encoding),
+		Price:    money(r.Price),
 	}
 }
 
+func money(e *price.Estimate) *ternv1.Money {
+	if e == nil {
+		return nil
+	}
+	return &ternv1.Money{Currency: e.Currency, Micros: int64(e.Total)}
+}
+
 func (s *messageService) Send(ctx context.Context, req *connect.Request[ternv1.SendRequest]) (*connect.Response[ternv1.SendResponse], error) {
-	reqs := []pipeline.Request{request(tenantFrom(ctx), req.Msg)}
+	r, err := s.request(tenantFrom(ctx), req.Msg)
+	if err != nil {
+		return nil, connectError(s.d.Log, err)
+	}
+	reqs := []pipeline.Request{r}
 	var out [1]pipeline.Result
 	if err := s.d.Sender.Send(ctx, reqs, out[:]); err != nil {
 		return nil, connectError(s.d.Log, err)
@@ -58,13 +93,23 @@ func (s *messageService) SendBatch(ctx context.Context, req *connect.Request[ter
 		return nil, connectError(s.d.Log, &pipeline.FieldError{Field: "messages", Reason: "required"})
 	}
 	tenant := tenantFrom(ctx)
-	reqs := make([]pipeline.Request, len(items))
+	reqs := make([]pipeline.Request, 0, len(items))
+	pos := make([]int, 0, len(items)) // reqs[k] is item pos[k]
+	out := make([]pipeline.Result, len(items))
 	for i, m := range items {
-		reqs[i] = request(tenant, m)
+		r, err := s.request(tenant, m)
+		if err != nil {
+			out[i] = pipeline.Result{Err: err}
+			continue
+		}
+		reqs, pos = append(reqs, r), append(pos, i)
 	}
-	out := make([]pipeline.Result, len(reqs))
-	if err := s.d.Sender.Send(ctx, reqs, out); err != nil {
+	sent := make([]pipeline.Result, len(reqs))
+	if err := s.d.Sender.Send(ctx, reqs, sent); err != nil {
 		return nil, connectError(s.d.Log, err)
+	}
+	for k, r := range sent {
+		out[pos[k]] = r
 	}
 	resp := &ternv1.SendBatchResponse{Results: make([]*ternv1.SendBatchResult, len(out))}
 	for i, r := range out {
@@ -79,6 +124,47 @@ func (s *messageService) SendBatch(ctx context.Context, req *connect.Request[ter
 			se.Field = fe.Field
 		}
 		resp.Results[i] = &ternv1.SendBatchResult{Result: &ternv1.SendBatchResult_Error{Error: se}}
+	}
+	return connect.NewResponse(resp), nil
+}
+
+func (s *messageService) Estimate(ctx context.Context, req *connect.Request[ternv1.EstimateRequest]) (*connect.Response[ternv1.EstimateResponse], error) {
+	m := req.Msg
+	if m.GetBody() == "" {
+		return nil, connectError(s.d.Log, &pipeline.FieldError{Field: "body", Reason: "required"})
+	}
+	if !utf8.ValidString(m.GetBody()) || utf8.RuneCountInString(m.GetBody()) > pipeline.MaxBodyRunes {
+		return nil, connectError(s.d.Log, &pipeline.FieldError{Field: "body", Reason: "not UTF-8 or longer than 1600 characters"})
+	}
+	opt, err := s.coding(tenantFrom(ctx), m.GetSmartEncoding(), m.GetShiftTables())
+	if err != nil {
+		return nil, connectError(s.d.Log, err)
+	}
+	info := gsm.Analyze(m.GetBody(), opt)
+	resp := &ternv1.EstimateResponse{
+		Encoding: ternv1.Encoding(info.Encoding),
+		Units:    int32(info.Units),
+		Segments: int32(info.Segments),
+	}
+	if info.Locking != gsm.Default {
+		resp.LockingShift = info.Locking.String()
+	}
+	if info.Single != gsm.Default {
+		resp.SingleShift = info.Single.String()
+	}
+	if opt.Smart && info.Replaced > 0 {
+		for _, r := range gsm.Replacements(m.GetBody(), opt) {
+			resp.Replacements = append(resp.Replacements, &ternv1.Replacement{From: string(r.From), To: r.To, Count: int32(r.Count)})
+		}
+	}
+	if to := m.GetTo(); to != "" && s.d.Prices != nil {
+		n, err := phone.Parse(to, "")
+		if err != nil {
+			return nil, connectError(s.d.Log, &pipeline.FieldError{Field: "to", Reason: "not a valid phone number in E.164 form (+14155552671)"})
+		}
+		if e, err := s.d.Prices.Estimate(n.Region, "", info.Segments); err == nil {
+			resp.Price = money(&e)
+		}
 	}
 	return connect.NewResponse(resp), nil
 }

@@ -14,6 +14,8 @@ import (
 	"connectrpc.com/grpcreflect"
 
 	"github.com/ternsms/tern/analytics"
+	"github.com/ternsms/tern/core/gsm"
+	"github.com/ternsms/tern/core/price"
 	"github.com/ternsms/tern/pipeline"
 	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
 )
@@ -42,6 +44,11 @@ type Deps struct {
 	Reports Reports
 	IDs     IDChecker
 	Log     *slog.Logger
+	// ShiftTables returns the national language tables a tenant's
+	// messages may use when a request names none; nil allows none.
+	ShiftTables func(tenant string) gsm.Languages
+	// Prices prices Estimate; nil leaves prices out.
+	Prices *price.Table
 }
 
 // NewHandler returns the HTTP handler serving every tern.v1 service over

@@ -15,6 +15,7 @@ import (
 	"github.com/ternsms/tern/core"
 	"github.com/ternsms/tern/core/gsm"
 	"github.com/ternsms/tern/core/msgid"
+	"github.com/ternsms/tern/core/price"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 )
@@ -28,7 +29,9 @@ type Result struct {
 	Status   core.Status
 	Segments int
 	Encoding gsm.Encoding
-	Err      error
+	// Price is what the message costs the tenant; nil without a price table.
+	Price *price.Estimate
+	Err   error
 }
 
 // Intake validates requests and produces them to the submit topic. It
@@ -39,6 +42,7 @@ type Intake struct {
 	ids     *msgid.Issuer
 	store   *Store
 	metrics *Metrics
+	prices  *price.Table
 	now     func() time.Time
 	log     *slog.Logger
 	closed  atomic.Bool
@@ -59,6 +63,11 @@ func WithIntakeLogger(l *slog.Logger) IntakeOption {
 // WithIntakeMetrics records accepted messages in m.
 func WithIntakeMetrics(m *Metrics) IntakeOption {
 	return intakeOptionFunc(func(in *Intake) { in.metrics = m })
+}
+
+// WithPrices prices every accepted message from t.
+func WithPrices(t *price.Table) IntakeOption {
+	return intakeOptionFunc(func(in *Intake) { in.prices = t })
 }
 
 // WithClock replaces time.Now, for tests.
@@ -121,7 +130,8 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 			continue
 		}
 		valid[i] = c
-		out[i] = Result{ID: in.ids.New(r.TenantID, now), Status: core.StatusQueued, Segments: c.info.Segments, Encoding: c.info.Encoding}
+		out[i] = Result{ID: in.ids.New(r.TenantID, now), Status: core.StatusQueued, Segments: c.info.Segments, Encoding: c.info.Encoding,
+			Price: in.price(c)}
 		if r.IdempotencyKey == "" {
 			continue
 		}
@@ -155,13 +165,13 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 				case g.conflict:
 					out[i] = Result{Err: &FieldError{Field: "idempotency_key", Reason: "already used for a different message", Kind: ErrKeyConflict}}
 				case g.queued:
-					out[i] = Result{ID: g.id, Status: core.StatusQueued, Segments: g.segments, Encoding: g.encoding}
+					out[i] = Result{ID: g.id, Status: core.StatusQueued, Segments: g.segments, Encoding: g.encoding, Price: out[i].Price}
 				default:
 					// Fresh, or claimed before by a send whose produce may
 					// have failed: (re)send under the key's id. A copy that
 					// did reach Kafka is the same message id, which the
 					// delivery ledger never submits twice.
-					out[i] = Result{ID: g.id, Status: core.StatusQueued, Segments: g.segments, Encoding: g.encoding}
+					out[i] = Result{ID: g.id, Status: core.StatusQueued, Segments: g.segments, Encoding: g.encoding, Price: out[i].Price}
 					produce[i] = true
 					toMark = append(toMark, claims[k])
 				}
@@ -177,17 +187,22 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 		}
 		c := valid[i]
 		rec := &recordv1.Submit{
-			Id:         out[i].ID,
-			TenantId:   c.TenantID,
-			To:         c.to.E164,
-			From:       c.From,
-			Body:       c.Body,
-			CampaignId: c.CampaignID,
-			Category:   ternv1.Category(c.Category),
-			Segments:   int32(c.info.Segments),
-			Encoding:   ternv1.Encoding(c.info.Encoding),
-			AcceptedAt: timestamppb.New(now),
-			Region:     c.to.Region,
+			Id:            out[i].ID,
+			TenantId:      c.TenantID,
+			To:            c.to.E164,
+			From:          c.From,
+			Body:          c.Body,
+			CampaignId:    c.CampaignID,
+			Category:      ternv1.Category(c.Category),
+			Segments:      int32(c.info.Segments),
+			Encoding:      ternv1.Encoding(c.info.Encoding),
+			AcceptedAt:    timestamppb.New(now),
+			Region:        c.to.Region,
+			SmartEncoding: c.Coding.Smart,
+			ShiftTables:   languagesText(c.Coding.Languages),
+		}
+		if p := out[i].Price; p != nil {
+			rec.PriceMicros, rec.Currency = int64(p.Total), p.Currency
 		}
 		value, err := proto.Marshal(rec)
 		if err != nil {
@@ -224,6 +239,26 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 	}
 	in.metrics.addAccepted(n)
 	return nil
+}
+
+// price estimates what c costs, or nil without a price table or a price
+// for its destination.
+func (in *Intake) price(c checked) *price.Estimate {
+	if in.prices == nil {
+		return nil
+	}
+	e, err := in.prices.Estimate(c.to.Region, "", c.info.Segments)
+	if err != nil {
+		return nil
+	}
+	return &e
+}
+
+func languagesText(l gsm.Languages) string {
+	if l == 0 {
+		return ""
+	}
+	return l.String()
 }
 
 // produce writes msgs and records per-message failures in out.

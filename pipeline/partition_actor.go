@@ -227,6 +227,7 @@ func (c *Consumer) deliver(ctx context.Context, rec *recordv1.Submit, log *slog.
 			To:                 rec.To,
 			From:               rec.From,
 			Text:               rec.Body,
+			Coding:             codingOf(rec),
 			RegisteredDelivery: true,
 		},
 	}
@@ -242,6 +243,17 @@ func (c *Consumer) deliver(ctx context.Context, rec *recordv1.Submit, log *slog.
 			return false
 		}
 	}
+}
+
+// codingOf returns the coding options the intake counted rec's segments
+// with. A shift-table list that no longer parses is dropped (UCS-2 then
+// carries the text) rather than failing the message.
+func codingOf(rec *recordv1.Submit) gsm.Options {
+	o := gsm.Options{Smart: rec.SmartEncoding}
+	if rec.ShiftTables != "" {
+		o.Languages, _ = gsm.ParseLanguages(rec.ShiftTables)
+	}
+	return o
 }
 
 // delivery is one message's way to the carrier.

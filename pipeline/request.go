@@ -26,6 +26,10 @@ type Request struct {
 	CampaignID     string
 	IdempotencyKey string
 	Category       core.Category
+	// Coding is how the text is encoded and split: smart encoding and the
+	// national language tables allowed, resolved by the front door from the
+	// request and the tenant's settings.
+	Coding gsm.Options
 }
 
 // checked is a Request that passed validation, with what validation learned.
@@ -68,7 +72,7 @@ func check(r Request) (checked, error) {
 		return c, &FieldError{Field: "category", Reason: "unknown category"}
 	}
 	c.Category = r.Category.Normalize()
-	c.info = gsm.Analyze(r.Body, gsm.Options{})
+	c.info = gsm.Analyze(r.Body, r.Coding)
 	return c, nil
 }
 

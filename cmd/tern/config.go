@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ternsms/tern/core/gsm"
 )
 
 // fileConfig is the optional YAML file given with --config. Flags cover
@@ -15,6 +17,7 @@ import (
 //	tenants:
 //	  - id: shop-1
 //	    api_key_sha256: ["<output of tern keygen>"]
+//	    shift_tables: "tr"
 //	id_key_file: /etc/tern/id-key
 type fileConfig struct {
 	Tenants []tenantConfig `yaml:"tenants"`
@@ -26,6 +29,10 @@ type fileConfig struct {
 type tenantConfig struct {
 	ID           string   `yaml:"id"`
 	APIKeySHA256 []string `yaml:"api_key_sha256"`
+	// ShiftTables are the national language tables the tenant's messages
+	// may use when a request names none, e.g. "tr,es"; overrides
+	// --shift-tables.
+	ShiftTables *string `yaml:"shift_tables"`
 }
 
 func loadFileConfig(path string) (fileConfig, error) {
@@ -57,9 +64,31 @@ func (c fileConfig) Validate() error {
 		case len(t.APIKeySHA256) == 0:
 			return fmt.Errorf("config: tenant %s: no api_key_sha256", t.ID)
 		}
+		if t.ShiftTables != nil {
+			if _, err := gsm.ParseLanguages(*t.ShiftTables); err != nil {
+				return fmt.Errorf("config: tenant %s: shift_tables: %w", t.ID, err)
+			}
+		}
 		seen[t.ID] = true
 	}
 	return nil
+}
+
+// shiftTables returns each tenant's national language tables, falling
+// back to def.
+func (c fileConfig) shiftTables(def gsm.Languages) func(tenant string) gsm.Languages {
+	m := map[string]gsm.Languages{}
+	for _, t := range c.Tenants {
+		if t.ShiftTables != nil {
+			m[t.ID], _ = gsm.ParseLanguages(*t.ShiftTables)
+		}
+	}
+	return func(tenant string) gsm.Languages {
+		if l, ok := m[tenant]; ok {
+			return l
+		}
+		return def
+	}
 }
 
 func (c fileConfig) keyHashes() map[string][]string {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -18,6 +19,12 @@ Usage:
   tern smsc-sim [flags]       run the simulator SMSC on its own
   tern devenv [flags] -- CMD  start the local services tests need, run CMD, stop them
   tern keygen                 print a new API key and the hash for the config file
+
+Offline (no server needed; each prints one JSON object):
+  tern estimate [--smart] [--shift-tables tr,es,pt] TEXT   encoding, units and segments of a text
+  tern keyword TEXT                                        STOP/HELP/START classification of a reply
+  tern phone [--region CC] NUMBER                          E.164, validity, type, region, time zones
+  tern quiet-hours --to E164 --at RFC3339 --category C     whether a message may go out now, and when
 
 Run 'tern COMMAND -h' for a command's flags.
 `
@@ -41,11 +48,22 @@ func main() {
 		err = runDevEnv(ctx, args)
 	case "keygen":
 		err = runKeygen(args)
+	case "estimate":
+		err = runEstimate(args)
+	case "keyword":
+		err = runKeyword(args)
+	case "phone":
+		err = runPhone(args)
+	case "quiet-hours":
+		err = runQuietHours(args)
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 	default:
 		fmt.Fprintf(os.Stderr, "tern: unknown command %q\n\n%s", cmd, usage)
 		os.Exit(2)
+	}
+	if errors.Is(err, errInvalidNumber) {
+		os.Exit(1) // already reported in the JSON
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "tern %s: %v\n", os.Args[1], err)

@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	_ "embed"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -27,7 +28,9 @@ import (
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
+	"github.com/ternsms/tern/core/gsm"
 	"github.com/ternsms/tern/core/msgid"
+	"github.com/ternsms/tern/core/price"
 	"github.com/ternsms/tern/pipeline"
 )
 
@@ -51,7 +54,9 @@ type serveConfig struct {
 	postgresURL  string
 	postgresPort int
 
-	window int
+	window      int
+	shiftTables string
+	prices      string
 
 	carrier string
 	sim     smscsim.Config
@@ -76,6 +81,8 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.postgresURL, "postgres-url", "", "PostgreSQL URL; empty with --dev starts a local cluster under DATA/postgres")
 	fs.IntVar(&c.postgresPort, "postgres-port", 15432, "port of the local PostgreSQL (--dev)")
 	fs.IntVar(&c.window, "actor-window", 64, "messages each partition actor has in hand at once")
+	fs.StringVar(&c.shiftTables, "shift-tables", "", "national language shift tables messages may use unless a tenant or request says otherwise, e.g. tr,es,pt")
+	fs.StringVar(&c.prices, "prices", "", "CSV price table (country,route,price,currency); empty with --dev uses an example table")
 	fs.StringVar(&c.carrier, "carrier", "", "carrier as smpp://SYSTEM_ID:PASSWORD@HOST:PORT?window=N&in_doubt=resubmit|fail; empty starts the simulator SMSC in-process")
 	fs.StringVar(&c.sim.Addr, "sim-listen", "127.0.0.1:2776", "address of the in-process simulator SMSC")
 	fs.Int64Var(&c.sim.Seed, "sim-seed", 1, "simulator outcome seed")
@@ -99,6 +106,9 @@ func (c *serveConfig) Validate() error {
 	}
 	if c.kafka.Partitions < 1 {
 		return fmt.Errorf("--kafka-partitions %d: want at least 1", c.kafka.Partitions)
+	}
+	if _, err := gsm.ParseLanguages(c.shiftTables); err != nil {
+		return fmt.Errorf("--shift-tables: %w", err)
 	}
 	return nil
 }
@@ -362,14 +372,21 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		return r, err
 	}
 	st.goRun("pipeline", consumer.Run)
-	intake, err := pipeline.NewIntake(c.kafka, ids, pstore, pipeline.WithIntakeLogger(log), pipeline.WithIntakeMetrics(metrics))
+	prices, err := loadPrices(c.prices, c.dev)
+	if err != nil {
+		return r, err
+	}
+	intake, err := pipeline.NewIntake(c.kafka, ids, pstore, pipeline.WithIntakeLogger(log),
+		pipeline.WithIntakeMetrics(metrics), pipeline.WithPrices(prices))
 	if err != nil {
 		return r, err
 	}
 	st.onStop("intake", func(context.Context) error { return intake.Close() })
 
 	// Front door, stopped first.
-	h, err := api.NewHandler(api.Deps{Keys: keys, Sender: intake, Reports: store, IDs: ids, Log: log})
+	defaultTables, _ := gsm.ParseLanguages(c.shiftTables)
+	h, err := api.NewHandler(api.Deps{Keys: keys, Sender: intake, Reports: store, IDs: ids, Log: log,
+		ShiftTables: fc.shiftTables(defaultTables), Prices: prices})
 	if err != nil {
 		return r, err
 	}
@@ -424,6 +441,30 @@ func carrierConfig(spec string) (smpp.ClientConfig, pipeline.InDoubtPolicy, erro
 		return cfg, 0, fmt.Errorf("--carrier: %w", err)
 	}
 	return cfg, policy, cfg.Validate()
+}
+
+//go:embed default_prices.csv
+var defaultPrices string
+
+// loadPrices reads the price table at path; without one, dev mode uses the
+// example table and production prices nothing.
+func loadPrices(path string, dev bool) (*price.Table, error) {
+	switch {
+	case path != "":
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("--prices: %w", err)
+		}
+		defer f.Close()
+		t, err := price.Load(f)
+		if err != nil {
+			return nil, fmt.Errorf("--prices %s: %w", path, err)
+		}
+		return t, nil
+	case dev:
+		return price.Load(strings.NewReader(defaultPrices))
+	}
+	return nil, nil
 }
 
 func splitList(s string) []string {

@@ -334,6 +334,59 @@ func TestAPIErrors(t *testing.T) {
 	})
 }
 
+// TestEstimateAndCoding: Estimate answers without sending; Send honours
+// smart encoding and shift tables and prices the message.
+func TestEstimateAndCoding(t *testing.T) {
+	r := startTestSystem(t, smscsim.Config{Addr: "127.0.0.1:0", Seed: 1})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	client := ternv1connect.NewMessageServiceClient(h2c(), "http://"+r.apiAddr, bearer(r.devKey))
+	curly := "Your order \u201c4582\u201d has shipped \u2014 thanks!"
+	tests := []struct {
+		name     string
+		req      *ternv1.EstimateRequest
+		enc      ternv1.Encoding
+		units    int32
+		segments int32
+		replaced int
+		price    int64
+	}{
+		{"plain gsm", &ternv1.EstimateRequest{Body: "Your order #4582 has shipped"}, ternv1.Encoding_ENCODING_GSM7, 28, 1, 0, 0},
+		{"curly quotes are ucs2", &ternv1.EstimateRequest{Body: curly}, ternv1.Encoding_ENCODING_UCS2, 40, 1, 0, 0},
+		{"smart encoding", &ternv1.EstimateRequest{Body: curly, SmartEncoding: true}, ternv1.Encoding_ENCODING_GSM7, 40, 1, 3, 0},
+		{"priced for the US", &ternv1.EstimateRequest{Body: strings.Repeat("a", 161), To: "+14155552671"}, ternv1.Encoding_ENCODING_GSM7, 161, 2, 0, 15800},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, err := client.Estimate(ctx, connect.NewRequest(tt.req))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := resp.Msg
+			if m.Encoding != tt.enc || m.Units != tt.units || m.Segments != tt.segments || len(m.Replacements) != tt.replaced || m.GetPrice().GetMicros() != tt.price {
+				t.Fatalf("Estimate = %v", m)
+			}
+		})
+	}
+	if _, err := client.Estimate(ctx, connect.NewRequest(&ternv1.EstimateRequest{Body: "hi", ShiftTables: []string{"klingon"}})); connect.CodeOf(err) != connect.CodeInvalidArgument {
+		t.Fatalf("unknown shift table = %v, want InvalidArgument", err)
+	}
+	sent, err := client.Send(ctx, connect.NewRequest(&ternv1.SendRequest{To: "+14155552671", Body: curly, SmartEncoding: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sent.Msg.Encoding != ternv1.Encoding_ENCODING_GSM7 || sent.Msg.GetPrice().GetMicros() != 7900 || sent.Msg.GetPrice().GetCurrency() != "USD" {
+		t.Fatalf("Send with smart encoding = %v", sent.Msg)
+	}
+	// The carrier gets the text the segments were counted for.
+	eventually(t, 30*time.Second, func() error {
+		if n := r.sim.Submits("+14155552671", "Your order \"4582\" has shipped - thanks!"); n != 1 {
+			return fmt.Errorf("simulator saw the smart-encoded text %d times", n)
+		}
+		return nil
+	})
+}
+
 func connectMessage(err error) string {
 	var ce *connect.Error
 	if errors.As(err, &ce) {

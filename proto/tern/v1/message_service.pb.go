@@ -34,8 +34,15 @@ type SendRequest struct {
 	// A retried Send with the same key returns the first answer.
 	IdempotencyKey string   `protobuf:"bytes,5,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	Category       Category `protobuf:"varint,6,opt,name=category,proto3,enum=tern.v1.Category" json:"category,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Replace typographic look-alikes (curly quotes, dashes, ellipsis,
+	// special spaces) with GSM characters when that keeps the text GSM-7.
+	SmartEncoding bool `protobuf:"varint,7,opt,name=smart_encoding,json=smartEncoding,proto3" json:"smart_encoding,omitempty"`
+	// National language shift tables the text may use (ISO 639-1: "tr",
+	// "es", "pt"), only when they save parts over UCS-2. Empty uses the
+	// tenant's setting.
+	ShiftTables   []string `protobuf:"bytes,8,rep,name=shift_tables,json=shiftTables,proto3" json:"shift_tables,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SendRequest) Reset() {
@@ -110,12 +117,28 @@ func (x *SendRequest) GetCategory() Category {
 	return Category_CATEGORY_UNSPECIFIED
 }
 
+func (x *SendRequest) GetSmartEncoding() bool {
+	if x != nil {
+		return x.SmartEncoding
+	}
+	return false
+}
+
+func (x *SendRequest) GetShiftTables() []string {
+	if x != nil {
+		return x.ShiftTables
+	}
+	return nil
+}
+
 type SendResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Status        Status                 `protobuf:"varint,2,opt,name=status,proto3,enum=tern.v1.Status" json:"status,omitempty"`
-	Segments      int32                  `protobuf:"varint,3,opt,name=segments,proto3" json:"segments,omitempty"`
-	Encoding      Encoding               `protobuf:"varint,4,opt,name=encoding,proto3,enum=tern.v1.Encoding" json:"encoding,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Status   Status                 `protobuf:"varint,2,opt,name=status,proto3,enum=tern.v1.Status" json:"status,omitempty"`
+	Segments int32                  `protobuf:"varint,3,opt,name=segments,proto3" json:"segments,omitempty"`
+	Encoding Encoding               `protobuf:"varint,4,opt,name=encoding,proto3,enum=tern.v1.Encoding" json:"encoding,omitempty"`
+	// What the message costs the tenant; unset without a price table.
+	Price         *Money `protobuf:"bytes,5,opt,name=price,proto3" json:"price,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -176,6 +199,13 @@ func (x *SendResponse) GetEncoding() Encoding {
 		return x.Encoding
 	}
 	return Encoding_ENCODING_UNSPECIFIED
+}
+
+func (x *SendResponse) GetPrice() *Money {
+	if x != nil {
+		return x.Price
+	}
+	return nil
 }
 
 type SendBatchRequest struct {
@@ -503,11 +533,294 @@ func (x *GetMessageResponse) GetMessage() *Message {
 	return nil
 }
 
+type EstimateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The text to send. Required.
+	Body          string   `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	SmartEncoding bool     `protobuf:"varint,2,opt,name=smart_encoding,json=smartEncoding,proto3" json:"smart_encoding,omitempty"`
+	ShiftTables   []string `protobuf:"bytes,3,rep,name=shift_tables,json=shiftTables,proto3" json:"shift_tables,omitempty"`
+	// Recipient in E.164, for the price; optional.
+	To            string `protobuf:"bytes,4,opt,name=to,proto3" json:"to,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EstimateRequest) Reset() {
+	*x = EstimateRequest{}
+	mi := &file_tern_v1_message_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EstimateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EstimateRequest) ProtoMessage() {}
+
+func (x *EstimateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_message_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EstimateRequest.ProtoReflect.Descriptor instead.
+func (*EstimateRequest) Descriptor() ([]byte, []int) {
+	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *EstimateRequest) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+func (x *EstimateRequest) GetSmartEncoding() bool {
+	if x != nil {
+		return x.SmartEncoding
+	}
+	return false
+}
+
+func (x *EstimateRequest) GetShiftTables() []string {
+	if x != nil {
+		return x.ShiftTables
+	}
+	return nil
+}
+
+func (x *EstimateRequest) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+type EstimateResponse struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Encoding Encoding               `protobuf:"varint,1,opt,name=encoding,proto3,enum=tern.v1.Encoding" json:"encoding,omitempty"`
+	// Septets for GSM-7 (extension characters count 2), UTF-16 units for UCS-2.
+	Units    int32 `protobuf:"varint,2,opt,name=units,proto3" json:"units,omitempty"`
+	Segments int32 `protobuf:"varint,3,opt,name=segments,proto3" json:"segments,omitempty"`
+	// What smart encoding replaced.
+	Replacements []*Replacement `protobuf:"bytes,4,rep,name=replacements,proto3" json:"replacements,omitempty"`
+	// National language tables used, if any (ISO 639-1).
+	LockingShift string `protobuf:"bytes,5,opt,name=locking_shift,json=lockingShift,proto3" json:"locking_shift,omitempty"`
+	SingleShift  string `protobuf:"bytes,6,opt,name=single_shift,json=singleShift,proto3" json:"single_shift,omitempty"`
+	// segments × the destination's price per segment; unset without a
+	// destination or a price table.
+	Price         *Money `protobuf:"bytes,7,opt,name=price,proto3" json:"price,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EstimateResponse) Reset() {
+	*x = EstimateResponse{}
+	mi := &file_tern_v1_message_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EstimateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EstimateResponse) ProtoMessage() {}
+
+func (x *EstimateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_message_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EstimateResponse.ProtoReflect.Descriptor instead.
+func (*EstimateResponse) Descriptor() ([]byte, []int) {
+	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *EstimateResponse) GetEncoding() Encoding {
+	if x != nil {
+		return x.Encoding
+	}
+	return Encoding_ENCODING_UNSPECIFIED
+}
+
+func (x *EstimateResponse) GetUnits() int32 {
+	if x != nil {
+		return x.Units
+	}
+	return 0
+}
+
+func (x *EstimateResponse) GetSegments() int32 {
+	if x != nil {
+		return x.Segments
+	}
+	return 0
+}
+
+func (x *EstimateResponse) GetReplacements() []*Replacement {
+	if x != nil {
+		return x.Replacements
+	}
+	return nil
+}
+
+func (x *EstimateResponse) GetLockingShift() string {
+	if x != nil {
+		return x.LockingShift
+	}
+	return ""
+}
+
+func (x *EstimateResponse) GetSingleShift() string {
+	if x != nil {
+		return x.SingleShift
+	}
+	return ""
+}
+
+func (x *EstimateResponse) GetPrice() *Money {
+	if x != nil {
+		return x.Price
+	}
+	return nil
+}
+
+// Replacement is one look-alike character smart encoding replaced.
+type Replacement struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	From  string                 `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	// Empty when the character was dropped.
+	To            string `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	Count         int32  `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Replacement) Reset() {
+	*x = Replacement{}
+	mi := &file_tern_v1_message_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Replacement) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Replacement) ProtoMessage() {}
+
+func (x *Replacement) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_message_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Replacement.ProtoReflect.Descriptor instead.
+func (*Replacement) Descriptor() ([]byte, []int) {
+	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *Replacement) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *Replacement) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+func (x *Replacement) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// Money is an amount in millionths of a currency unit.
+type Money struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// ISO 4217, e.g. "USD".
+	Currency      string `protobuf:"bytes,1,opt,name=currency,proto3" json:"currency,omitempty"`
+	Micros        int64  `protobuf:"varint,2,opt,name=micros,proto3" json:"micros,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Money) Reset() {
+	*x = Money{}
+	mi := &file_tern_v1_message_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Money) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Money) ProtoMessage() {}
+
+func (x *Money) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_message_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Money.ProtoReflect.Descriptor instead.
+func (*Money) Descriptor() ([]byte, []int) {
+	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *Money) GetCurrency() string {
+	if x != nil {
+		return x.Currency
+	}
+	return ""
+}
+
+func (x *Money) GetMicros() int64 {
+	if x != nil {
+		return x.Micros
+	}
+	return 0
+}
+
 var File_tern_v1_message_service_proto protoreflect.FileDescriptor
 
 const file_tern_v1_message_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1dtern/v1/message_service.proto\x12\atern.v1\x1a\x15tern/v1/message.proto\"\xbe\x01\n" +
+	"\x1dtern/v1/message_service.proto\x12\atern.v1\x1a\x15tern/v1/message.proto\"\x88\x02\n" +
 	"\vSendRequest\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\tR\x02to\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x12\x12\n" +
@@ -515,12 +828,15 @@ const file_tern_v1_message_service_proto_rawDesc = "" +
 	"\vcampaign_id\x18\x04 \x01(\tR\n" +
 	"campaignId\x12'\n" +
 	"\x0fidempotency_key\x18\x05 \x01(\tR\x0eidempotencyKey\x12-\n" +
-	"\bcategory\x18\x06 \x01(\x0e2\x11.tern.v1.CategoryR\bcategory\"\x92\x01\n" +
+	"\bcategory\x18\x06 \x01(\x0e2\x11.tern.v1.CategoryR\bcategory\x12%\n" +
+	"\x0esmart_encoding\x18\a \x01(\bR\rsmartEncoding\x12!\n" +
+	"\fshift_tables\x18\b \x03(\tR\vshiftTables\"\xb8\x01\n" +
 	"\fSendResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x0f.tern.v1.StatusR\x06status\x12\x1a\n" +
 	"\bsegments\x18\x03 \x01(\x05R\bsegments\x12-\n" +
-	"\bencoding\x18\x04 \x01(\x0e2\x11.tern.v1.EncodingR\bencoding\"D\n" +
+	"\bencoding\x18\x04 \x01(\x0e2\x11.tern.v1.EncodingR\bencoding\x12$\n" +
+	"\x05price\x18\x05 \x01(\v2\x0e.tern.v1.MoneyR\x05price\"D\n" +
 	"\x10SendBatchRequest\x120\n" +
 	"\bmessages\x18\x01 \x03(\v2\x14.tern.v1.SendRequestR\bmessages\"G\n" +
 	"\x11SendBatchResponse\x122\n" +
@@ -536,10 +852,31 @@ const file_tern_v1_message_service_proto_rawDesc = "" +
 	"\x11GetMessageRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"@\n" +
 	"\x12GetMessageResponse\x12*\n" +
-	"\amessage\x18\x01 \x01(\v2\x10.tern.v1.MessageR\amessage2\xd9\x01\n" +
+	"\amessage\x18\x01 \x01(\v2\x10.tern.v1.MessageR\amessage\"\x7f\n" +
+	"\x0fEstimateRequest\x12\x12\n" +
+	"\x04body\x18\x01 \x01(\tR\x04body\x12%\n" +
+	"\x0esmart_encoding\x18\x02 \x01(\bR\rsmartEncoding\x12!\n" +
+	"\fshift_tables\x18\x03 \x03(\tR\vshiftTables\x12\x0e\n" +
+	"\x02to\x18\x04 \x01(\tR\x02to\"\x9b\x02\n" +
+	"\x10EstimateResponse\x12-\n" +
+	"\bencoding\x18\x01 \x01(\x0e2\x11.tern.v1.EncodingR\bencoding\x12\x14\n" +
+	"\x05units\x18\x02 \x01(\x05R\x05units\x12\x1a\n" +
+	"\bsegments\x18\x03 \x01(\x05R\bsegments\x128\n" +
+	"\freplacements\x18\x04 \x03(\v2\x14.tern.v1.ReplacementR\freplacements\x12#\n" +
+	"\rlocking_shift\x18\x05 \x01(\tR\flockingShift\x12!\n" +
+	"\fsingle_shift\x18\x06 \x01(\tR\vsingleShift\x12$\n" +
+	"\x05price\x18\a \x01(\v2\x0e.tern.v1.MoneyR\x05price\"G\n" +
+	"\vReplacement\x12\x12\n" +
+	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\x02 \x01(\tR\x02to\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x05R\x05count\";\n" +
+	"\x05Money\x12\x1a\n" +
+	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x16\n" +
+	"\x06micros\x18\x02 \x01(\x03R\x06micros2\x9f\x02\n" +
 	"\x0eMessageService\x125\n" +
 	"\x04Send\x12\x14.tern.v1.SendRequest\x1a\x15.tern.v1.SendResponse\"\x00\x12D\n" +
-	"\tSendBatch\x12\x19.tern.v1.SendBatchRequest\x1a\x1a.tern.v1.SendBatchResponse\"\x00\x12J\n" +
+	"\tSendBatch\x12\x19.tern.v1.SendBatchRequest\x1a\x1a.tern.v1.SendBatchResponse\"\x00\x12D\n" +
+	"\bEstimate\x12\x18.tern.v1.EstimateRequest\x1a\x19.tern.v1.EstimateResponse\"\x03\x90\x02\x01\x12J\n" +
 	"\n" +
 	"GetMessage\x12\x1a.tern.v1.GetMessageRequest\x1a\x1b.tern.v1.GetMessageResponse\"\x03\x90\x02\x01B.Z,github.com/ternsms/tern/proto/tern/v1;ternv1b\x06proto3"
 
@@ -555,7 +892,7 @@ func file_tern_v1_message_service_proto_rawDescGZIP() []byte {
 	return file_tern_v1_message_service_proto_rawDescData
 }
 
-var file_tern_v1_message_service_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_tern_v1_message_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_tern_v1_message_service_proto_goTypes = []any{
 	(*SendRequest)(nil),        // 0: tern.v1.SendRequest
 	(*SendResponse)(nil),       // 1: tern.v1.SendResponse
@@ -565,31 +902,41 @@ var file_tern_v1_message_service_proto_goTypes = []any{
 	(*SendError)(nil),          // 5: tern.v1.SendError
 	(*GetMessageRequest)(nil),  // 6: tern.v1.GetMessageRequest
 	(*GetMessageResponse)(nil), // 7: tern.v1.GetMessageResponse
-	(Category)(0),              // 8: tern.v1.Category
-	(Status)(0),                // 9: tern.v1.Status
-	(Encoding)(0),              // 10: tern.v1.Encoding
-	(*Message)(nil),            // 11: tern.v1.Message
+	(*EstimateRequest)(nil),    // 8: tern.v1.EstimateRequest
+	(*EstimateResponse)(nil),   // 9: tern.v1.EstimateResponse
+	(*Replacement)(nil),        // 10: tern.v1.Replacement
+	(*Money)(nil),              // 11: tern.v1.Money
+	(Category)(0),              // 12: tern.v1.Category
+	(Status)(0),                // 13: tern.v1.Status
+	(Encoding)(0),              // 14: tern.v1.Encoding
+	(*Message)(nil),            // 15: tern.v1.Message
 }
 var file_tern_v1_message_service_proto_depIdxs = []int32{
-	8,  // 0: tern.v1.SendRequest.category:type_name -> tern.v1.Category
-	9,  // 1: tern.v1.SendResponse.status:type_name -> tern.v1.Status
-	10, // 2: tern.v1.SendResponse.encoding:type_name -> tern.v1.Encoding
-	0,  // 3: tern.v1.SendBatchRequest.messages:type_name -> tern.v1.SendRequest
-	4,  // 4: tern.v1.SendBatchResponse.results:type_name -> tern.v1.SendBatchResult
-	1,  // 5: tern.v1.SendBatchResult.message:type_name -> tern.v1.SendResponse
-	5,  // 6: tern.v1.SendBatchResult.error:type_name -> tern.v1.SendError
-	11, // 7: tern.v1.GetMessageResponse.message:type_name -> tern.v1.Message
-	0,  // 8: tern.v1.MessageService.Send:input_type -> tern.v1.SendRequest
-	2,  // 9: tern.v1.MessageService.SendBatch:input_type -> tern.v1.SendBatchRequest
-	6,  // 10: tern.v1.MessageService.GetMessage:input_type -> tern.v1.GetMessageRequest
-	1,  // 11: tern.v1.MessageService.Send:output_type -> tern.v1.SendResponse
-	3,  // 12: tern.v1.MessageService.SendBatch:output_type -> tern.v1.SendBatchResponse
-	7,  // 13: tern.v1.MessageService.GetMessage:output_type -> tern.v1.GetMessageResponse
-	11, // [11:14] is the sub-list for method output_type
-	8,  // [8:11] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	12, // 0: tern.v1.SendRequest.category:type_name -> tern.v1.Category
+	13, // 1: tern.v1.SendResponse.status:type_name -> tern.v1.Status
+	14, // 2: tern.v1.SendResponse.encoding:type_name -> tern.v1.Encoding
+	11, // 3: tern.v1.SendResponse.price:type_name -> tern.v1.Money
+	0,  // 4: tern.v1.SendBatchRequest.messages:type_name -> tern.v1.SendRequest
+	4,  // 5: tern.v1.SendBatchResponse.results:type_name -> tern.v1.SendBatchResult
+	1,  // 6: tern.v1.SendBatchResult.message:type_name -> tern.v1.SendResponse
+	5,  // 7: tern.v1.SendBatchResult.error:type_name -> tern.v1.SendError
+	15, // 8: tern.v1.GetMessageResponse.message:type_name -> tern.v1.Message
+	14, // 9: tern.v1.EstimateResponse.encoding:type_name -> tern.v1.Encoding
+	10, // 10: tern.v1.EstimateResponse.replacements:type_name -> tern.v1.Replacement
+	11, // 11: tern.v1.EstimateResponse.price:type_name -> tern.v1.Money
+	0,  // 12: tern.v1.MessageService.Send:input_type -> tern.v1.SendRequest
+	2,  // 13: tern.v1.MessageService.SendBatch:input_type -> tern.v1.SendBatchRequest
+	8,  // 14: tern.v1.MessageService.Estimate:input_type -> tern.v1.EstimateRequest
+	6,  // 15: tern.v1.MessageService.GetMessage:input_type -> tern.v1.GetMessageRequest
+	1,  // 16: tern.v1.MessageService.Send:output_type -> tern.v1.SendResponse
+	3,  // 17: tern.v1.MessageService.SendBatch:output_type -> tern.v1.SendBatchResponse
+	9,  // 18: tern.v1.MessageService.Estimate:output_type -> tern.v1.EstimateResponse
+	7,  // 19: tern.v1.MessageService.GetMessage:output_type -> tern.v1.GetMessageResponse
+	16, // [16:20] is the sub-list for method output_type
+	12, // [12:16] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_tern_v1_message_service_proto_init() }
@@ -608,7 +955,7 @@ func file_tern_v1_message_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tern_v1_message_service_proto_rawDesc), len(file_tern_v1_message_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   8,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

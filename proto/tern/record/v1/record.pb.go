@@ -43,7 +43,16 @@ type Submit struct {
 	Encoding   v1.Encoding            `protobuf:"varint,9,opt,name=encoding,proto3,enum=tern.v1.Encoding" json:"encoding,omitempty"`
 	AcceptedAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=accepted_at,json=acceptedAt,proto3" json:"accepted_at,omitempty"`
 	// ISO 3166-1 alpha-2 region of the recipient.
-	Region        string `protobuf:"bytes,11,opt,name=region,proto3" json:"region,omitempty"`
+	Region string `protobuf:"bytes,11,opt,name=region,proto3" json:"region,omitempty"`
+	// Coding options resolved at intake: the carrier splits the text with
+	// the same options the segments were counted with.
+	SmartEncoding bool `protobuf:"varint,12,opt,name=smart_encoding,json=smartEncoding,proto3" json:"smart_encoding,omitempty"`
+	// National language shift tables allowed, e.g. "tr,pt"; empty for none.
+	ShiftTables string `protobuf:"bytes,13,opt,name=shift_tables,json=shiftTables,proto3" json:"shift_tables,omitempty"`
+	// What the tenant pays: segments × the destination's price, in
+	// millionths of currency; 0 and "" when no price table is configured.
+	PriceMicros   int64  `protobuf:"varint,14,opt,name=price_micros,json=priceMicros,proto3" json:"price_micros,omitempty"`
+	Currency      string `protobuf:"bytes,15,opt,name=currency,proto3" json:"currency,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -151,6 +160,34 @@ func (x *Submit) GetAcceptedAt() *timestamppb.Timestamp {
 func (x *Submit) GetRegion() string {
 	if x != nil {
 		return x.Region
+	}
+	return ""
+}
+
+func (x *Submit) GetSmartEncoding() bool {
+	if x != nil {
+		return x.SmartEncoding
+	}
+	return false
+}
+
+func (x *Submit) GetShiftTables() string {
+	if x != nil {
+		return x.ShiftTables
+	}
+	return ""
+}
+
+func (x *Submit) GetPriceMicros() int64 {
+	if x != nil {
+		return x.PriceMicros
+	}
+	return 0
+}
+
+func (x *Submit) GetCurrency() string {
+	if x != nil {
+		return x.Currency
 	}
 	return ""
 }
@@ -419,7 +456,7 @@ var File_tern_record_v1_record_proto protoreflect.FileDescriptor
 
 const file_tern_record_v1_record_proto_rawDesc = "" +
 	"\n" +
-	"\x1btern/record/v1/record.proto\x12\x0etern.record.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\"\xdd\x02\n" +
+	"\x1btern/record/v1/record.proto\x12\x0etern.record.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\"\xe6\x03\n" +
 	"\x06Submit\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12\x0e\n" +
@@ -434,7 +471,11 @@ const file_tern_record_v1_record_proto_rawDesc = "" +
 	"\vaccepted_at\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"acceptedAt\x12\x16\n" +
-	"\x06region\x18\v \x01(\tR\x06region\"\xf9\x03\n" +
+	"\x06region\x18\v \x01(\tR\x06region\x12%\n" +
+	"\x0esmart_encoding\x18\f \x01(\bR\rsmartEncoding\x12!\n" +
+	"\fshift_tables\x18\r \x01(\tR\vshiftTables\x12!\n" +
+	"\fprice_micros\x18\x0e \x01(\x03R\vpriceMicros\x12\x1a\n" +
+	"\bcurrency\x18\x0f \x01(\tR\bcurrency\"\xf9\x03\n" +
 	"\x05Event\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1b\n" +

@@ -38,6 +38,8 @@ const (
 	// MessageServiceSendBatchProcedure is the fully-qualified name of the MessageService's SendBatch
 	// RPC.
 	MessageServiceSendBatchProcedure = "/tern.v1.MessageService/SendBatch"
+	// MessageServiceEstimateProcedure is the fully-qualified name of the MessageService's Estimate RPC.
+	MessageServiceEstimateProcedure = "/tern.v1.MessageService/Estimate"
 	// MessageServiceGetMessageProcedure is the fully-qualified name of the MessageService's GetMessage
 	// RPC.
 	MessageServiceGetMessageProcedure = "/tern.v1.MessageService/GetMessage"
@@ -50,6 +52,10 @@ type MessageServiceClient interface {
 	Send(context.Context, *connect.Request[v1.SendRequest]) (*connect.Response[v1.SendResponse], error)
 	// SendBatch queues many messages; each item succeeds or fails on its own.
 	SendBatch(context.Context, *connect.Request[v1.SendBatchRequest]) (*connect.Response[v1.SendBatchResponse], error)
+	// Estimate tells what a text costs before it is sent: its alphabet,
+	// length and parts, and the price when a destination is given and a
+	// price table is configured. It sends nothing.
+	Estimate(context.Context, *connect.Request[v1.EstimateRequest]) (*connect.Response[v1.EstimateResponse], error)
 	// GetMessage reports a message's current status.
 	GetMessage(context.Context, *connect.Request[v1.GetMessageRequest]) (*connect.Response[v1.GetMessageResponse], error)
 }
@@ -77,6 +83,13 @@ func NewMessageServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithSchema(messageServiceMethods.ByName("SendBatch")),
 			connect.WithClientOptions(opts...),
 		),
+		estimate: connect.NewClient[v1.EstimateRequest, v1.EstimateResponse](
+			httpClient,
+			baseURL+MessageServiceEstimateProcedure,
+			connect.WithSchema(messageServiceMethods.ByName("Estimate")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 		getMessage: connect.NewClient[v1.GetMessageRequest, v1.GetMessageResponse](
 			httpClient,
 			baseURL+MessageServiceGetMessageProcedure,
@@ -91,6 +104,7 @@ func NewMessageServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 type messageServiceClient struct {
 	send       *connect.Client[v1.SendRequest, v1.SendResponse]
 	sendBatch  *connect.Client[v1.SendBatchRequest, v1.SendBatchResponse]
+	estimate   *connect.Client[v1.EstimateRequest, v1.EstimateResponse]
 	getMessage *connect.Client[v1.GetMessageRequest, v1.GetMessageResponse]
 }
 
@@ -102,6 +116,11 @@ func (c *messageServiceClient) Send(ctx context.Context, req *connect.Request[v1
 // SendBatch calls tern.v1.MessageService.SendBatch.
 func (c *messageServiceClient) SendBatch(ctx context.Context, req *connect.Request[v1.SendBatchRequest]) (*connect.Response[v1.SendBatchResponse], error) {
 	return c.sendBatch.CallUnary(ctx, req)
+}
+
+// Estimate calls tern.v1.MessageService.Estimate.
+func (c *messageServiceClient) Estimate(ctx context.Context, req *connect.Request[v1.EstimateRequest]) (*connect.Response[v1.EstimateResponse], error) {
+	return c.estimate.CallUnary(ctx, req)
 }
 
 // GetMessage calls tern.v1.MessageService.GetMessage.
@@ -116,6 +135,10 @@ type MessageServiceHandler interface {
 	Send(context.Context, *connect.Request[v1.SendRequest]) (*connect.Response[v1.SendResponse], error)
 	// SendBatch queues many messages; each item succeeds or fails on its own.
 	SendBatch(context.Context, *connect.Request[v1.SendBatchRequest]) (*connect.Response[v1.SendBatchResponse], error)
+	// Estimate tells what a text costs before it is sent: its alphabet,
+	// length and parts, and the price when a destination is given and a
+	// price table is configured. It sends nothing.
+	Estimate(context.Context, *connect.Request[v1.EstimateRequest]) (*connect.Response[v1.EstimateResponse], error)
 	// GetMessage reports a message's current status.
 	GetMessage(context.Context, *connect.Request[v1.GetMessageRequest]) (*connect.Response[v1.GetMessageResponse], error)
 }
@@ -139,6 +162,13 @@ func NewMessageServiceHandler(svc MessageServiceHandler, opts ...connect.Handler
 		connect.WithSchema(messageServiceMethods.ByName("SendBatch")),
 		connect.WithHandlerOptions(opts...),
 	)
+	messageServiceEstimateHandler := connect.NewUnaryHandler(
+		MessageServiceEstimateProcedure,
+		svc.Estimate,
+		connect.WithSchema(messageServiceMethods.ByName("Estimate")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	messageServiceGetMessageHandler := connect.NewUnaryHandler(
 		MessageServiceGetMessageProcedure,
 		svc.GetMessage,
@@ -152,6 +182,8 @@ func NewMessageServiceHandler(svc MessageServiceHandler, opts ...connect.Handler
 			messageServiceSendHandler.ServeHTTP(w, r)
 		case MessageServiceSendBatchProcedure:
 			messageServiceSendBatchHandler.ServeHTTP(w, r)
+		case MessageServiceEstimateProcedure:
+			messageServiceEstimateHandler.ServeHTTP(w, r)
 		case MessageServiceGetMessageProcedure:
 			messageServiceGetMessageHandler.ServeHTTP(w, r)
 		default:
@@ -169,6 +201,10 @@ func (UnimplementedMessageServiceHandler) Send(context.Context, *connect.Request
 
 func (UnimplementedMessageServiceHandler) SendBatch(context.Context, *connect.Request[v1.SendBatchRequest]) (*connect.Response[v1.SendBatchResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.MessageService.SendBatch is not implemented"))
+}
+
+func (UnimplementedMessageServiceHandler) Estimate(context.Context, *connect.Request[v1.EstimateRequest]) (*connect.Response[v1.EstimateResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.MessageService.Estimate is not implemented"))
 }
 
 func (UnimplementedMessageServiceHandler) GetMessage(context.Context, *connect.Request[v1.GetMessageRequest]) (*connect.Response[v1.GetMessageResponse], error) {
