@@ -352,8 +352,8 @@ func TestEstimateAndCoding(t *testing.T) {
 		price    int64
 	}{
 		{"plain gsm", &ternv1.EstimateRequest{Body: "Your order #4582 has shipped"}, ternv1.Encoding_ENCODING_GSM7, 28, 1, 0, 0},
-		{"curly quotes are ucs2", &ternv1.EstimateRequest{Body: curly}, ternv1.Encoding_ENCODING_UCS2, 40, 1, 0, 0},
-		{"smart encoding", &ternv1.EstimateRequest{Body: curly, SmartEncoding: true}, ternv1.Encoding_ENCODING_GSM7, 40, 1, 3, 0},
+		{"curly quotes are ucs2", &ternv1.EstimateRequest{Body: curly}, ternv1.Encoding_ENCODING_UCS2, 39, 1, 0, 0},
+		{"smart encoding", &ternv1.EstimateRequest{Body: curly, SmartEncoding: true}, ternv1.Encoding_ENCODING_GSM7, 39, 1, 3, 0},
 		{"priced for the US", &ternv1.EstimateRequest{Body: strings.Repeat("a", 161), To: "+14155552671"}, ternv1.Encoding_ENCODING_GSM7, 161, 2, 0, 15800},
 	}
 	for _, tt := range tests {
