@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ternsms/tern/carriers/smpp"
 )
 
 // Config describes a simulator. Zero values take the documented defaults;
@@ -34,6 +36,41 @@ type Config struct {
 	// MaxPending is how many submit_sm one session may hold unanswered;
 	// more are answered ESME_RTHROTTLED. Default 1000.
 	MaxPending int
+
+	// IDFormat is how message ids are written in submit_sm_resp (and the
+	// receipted_message_id parameter): "hex" (the default) or "decimal".
+	IDFormat string
+	// ReceiptIDFormat is how the id is written in receipt texts: "hex",
+	// "decimal", or "" for IDFormat. Carriers that mix the two are the
+	// reason tern's client has per-carrier id formats.
+	ReceiptIDFormat string
+	// NoReceiptTLVs sends receipts as text only, without the
+	// receipted_message_id and message_state parameters.
+	NoReceiptTLVs bool
+	// Packed reads and writes data_coding 0 septets packed 8 into 7
+	// octets.
+	Packed bool
+
+	// The faults below are where the simulator starts; the Server's Set…
+	// methods change them while it runs.
+
+	// LatencyP99, when above Latency, spreads each submit's answer delay
+	// log-normally with median Latency and this 99th percentile.
+	LatencyP99 time.Duration
+	// ThrottleRate, when above 0, answers ESME_RTHROTTLED to submits
+	// beyond this many a second across all sessions, with bursts of
+	// ThrottleBurst (default a tenth of a second's worth).
+	ThrottleRate  float64
+	ThrottleBurst int
+	// ErrorRatio is the share of submits answered with ErrorStatus
+	// (default ESME_RSYSERR) instead of being taken.
+	ErrorRatio  float64
+	ErrorStatus smpp.CommandStatus
+	// DropEvery, when set, drops every session this often without
+	// unbind.
+	DropEvery time.Duration
+	// Silent stops the simulator answering anything, as a hung SMSC.
+	Silent bool
 }
 
 func (cfg Config) withDefaults() Config {
@@ -45,6 +82,18 @@ func (cfg Config) withDefaults() Config {
 	}
 	if cfg.MaxPending == 0 {
 		cfg.MaxPending = 1000
+	}
+	if cfg.IDFormat == "" {
+		cfg.IDFormat = "hex"
+	}
+	if cfg.ReceiptIDFormat == "" {
+		cfg.ReceiptIDFormat = cfg.IDFormat
+	}
+	if cfg.ThrottleRate > 0 && cfg.ThrottleBurst == 0 {
+		cfg.ThrottleBurst = defaultBurst(cfg.ThrottleRate)
+	}
+	if cfg.ErrorStatus == smpp.StatusOK {
+		cfg.ErrorStatus = smpp.StatusSystemError
 	}
 	return cfg
 }
@@ -74,13 +123,27 @@ func (cfg Config) Validate() error {
 	for _, d := range []struct {
 		name string
 		v    time.Duration
-	}{{"receipt delay", cfg.ReceiptDelay}, {"latency", cfg.Latency}, {"receipt retry", cfg.ReceiptRetry}} {
+	}{
+		{"receipt delay", cfg.ReceiptDelay}, {"latency", cfg.Latency}, {"receipt retry", cfg.ReceiptRetry},
+		{"latency p99", cfg.LatencyP99}, {"drop every", cfg.DropEvery},
+	} {
 		if d.v < 0 {
 			errs = append(errs, fmt.Errorf("%s: %v, want ≥ 0", d.name, d.v))
 		}
 	}
 	if cfg.MaxPending < 0 {
 		errs = append(errs, fmt.Errorf("max pending: %d, want ≥ 0", cfg.MaxPending))
+	}
+	for _, f := range []struct{ name, v string }{{"id format", cfg.IDFormat}, {"receipt id format", cfg.ReceiptIDFormat}} {
+		if f.v != "" && f.v != "hex" && f.v != "decimal" {
+			errs = append(errs, fmt.Errorf("%s %q: want hex or decimal", f.name, f.v))
+		}
+	}
+	if cfg.ThrottleRate < 0 || cfg.ThrottleBurst < 0 {
+		errs = append(errs, fmt.Errorf("throttle: rate %v burst %d, want ≥ 0", cfg.ThrottleRate, cfg.ThrottleBurst))
+	}
+	if cfg.ErrorRatio < 0 || cfg.ErrorRatio > 1 {
+		errs = append(errs, fmt.Errorf("error ratio: %v, want 0 to 1", cfg.ErrorRatio))
 	}
 	if len(cfg.SystemID) > 15 || len(cfg.Password) > 8 {
 		errs = append(errs, errors.New("system id at most 15 octets, password at most 8"))

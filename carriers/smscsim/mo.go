@@ -10,27 +10,21 @@ import (
 
 // SendMO delivers a mobile-originated message from a handset (from) to
 // an ESME number (to) on a receiver bound with systemID, and waits for
-// the ESME to take it. Long texts go as concatenated parts.
+// the ESME to take it. Long texts go as concatenated parts with user
+// data headers.
 func (s *Server) SendMO(ctx context.Context, systemID, from, to, text string) error {
-	ss := s.receiver(systemID)
-	if ss == nil {
-		return fmt.Errorf("mo for %q: %w", systemID, ErrNoReceiver)
-	}
-	enc := gsm.Encode(text, gsm.Options{})
-	n := len(enc.Parts)
-	ref := uint16(s.nextID.Load())
-	for i, part := range enc.Parts {
+	msg := gsm.Split(text, uint16(s.nextID.Load()), gsm.Options{Packed: s.cfg.Packed})
+	for _, part := range msg.Parts() {
 		d := &smpp.DeliverSM{
-			Source:     smpp.AddressOf(from),
-			Dest:       smpp.AddressOf(to),
-			DataCoding: enc.DataCoding,
+			Source:       smpp.AddressOf(from),
+			Dest:         smpp.AddressOf(to),
+			DataCoding:   msg.DataCoding,
+			ShortMessage: part,
 		}
-		if n > 1 {
+		if msg.UDHI {
 			d.ESMClass = smpp.ESMClassUDHI
-			d.ShortMessage = gsm.AppendConcatUDH(nil, ref, n, i+1, false)
 		}
-		d.ShortMessage = append(d.ShortMessage, part...)
-		resp, err := ss.Send(ctx, d)
+		resp, err := s.Inject(ctx, systemID, d)
 		if err != nil {
 			return fmt.Errorf("mo to %s: %w", systemID, err)
 		}
@@ -39,4 +33,15 @@ func (s *Server) SendMO(ctx context.Context, systemID, from, to, text string) er
 		}
 	}
 	return nil
+}
+
+// Inject sends any request the SMSC side may send (deliver_sm, data_sm)
+// to a receiver bound with systemID and returns its answer: for tests of
+// vendor receipt forms, SAR inbound messages and the like.
+func (s *Server) Inject(ctx context.Context, systemID string, body smpp.Body) (smpp.PDU, error) {
+	ss := s.receiver(systemID)
+	if ss == nil {
+		return smpp.PDU{}, fmt.Errorf("%s for %q: %w", body.CommandID(), systemID, ErrNoReceiver)
+	}
+	return ss.Send(ctx, body)
 }

@@ -12,6 +12,8 @@ const (
 	StatUndelivered = "UNDELIV"
 	StatExpired     = "EXPIRED"
 	StatRejected    = "REJECTD"
+	// StatDeleted is the state of a message cancelled with cancel_sm.
+	StatDeleted = "DELETED"
 )
 
 // Outcome returns the stat word the simulator reports for a message to

@@ -6,17 +6,19 @@ import (
 	"github.com/ternsms/tern/carriers/smpp"
 )
 
-// receiptJob is one part's receipt, from submit until the ESME took it.
+// receiptJob is one part's fate, from submit until the ESME took its
+// receipt. stat, text, due and done are guarded by Server.mu.
 type receiptJob struct {
-	id         string
+	id         uint64
 	systemID   string
 	source     smpp.Address // of the submit_sm
 	dest       smpp.Address
 	submitted  time.Time
 	registered uint8
-	stat       string
-	text       string
-	done       time.Time
+	stat       string    // the outcome; "" while a multipart message waits for parts
+	text       string    // the whole message's text
+	due        time.Time // when the outcome is reached
+	done       time.Time // when the receipt was first sent
 }
 
 var statErr = map[string]string{
@@ -24,12 +26,18 @@ var statErr = map[string]string{
 	StatUndelivered: "001",
 	StatExpired:     "002",
 	StatRejected:    "003",
+	StatDeleted:     "004",
 }
 
-// scheduleReceipts decides the receipts of a whole message for due,
-// skipping parts that asked for none (or only for failures, when it was
-// delivered).
+// scheduleReceipts decides the outcome of a whole message's parts for due
+// and schedules their receipts, skipping parts that asked for none (or
+// only for failures, when it was delivered).
 func (s *Server) scheduleReceipts(jobs []*receiptJob, stat, text string, due time.Time) {
+	s.mu.Lock()
+	for _, j := range jobs {
+		j.stat, j.text, j.due = stat, text, due
+	}
+	s.mu.Unlock()
 	for _, j := range jobs {
 		switch {
 		case j.registered == smpp.RegisteredDeliveryNone:
@@ -37,7 +45,6 @@ func (s *Server) scheduleReceipts(jobs []*receiptJob, stat, text string, due tim
 		case j.registered == smpp.RegisteredDeliveryOnFailure && stat == StatDelivered:
 			continue
 		}
-		j.stat, j.text = stat, text
 		s.timers.at(due, func() { s.queueReceipt(j) })
 	}
 }
@@ -69,10 +76,13 @@ func (s *Server) sendReceipts() {
 				s.retryReceipt(j)
 				continue
 			}
+			s.mu.Lock()
 			if j.done.IsZero() {
 				j.done = time.Now()
 			}
-			err := ss.SendAsync(s.ctx, j.deliverSM(), func(resp smpp.PDU, err error) {
+			d := s.receiptPDU(j)
+			s.mu.Unlock()
+			err := ss.SendAsync(s.ctx, d, func(resp smpp.PDU, err error) {
 				if err != nil || resp.Status != smpp.StatusOK {
 					s.retryReceipt(j)
 					return
@@ -92,13 +102,14 @@ func (s *Server) sendReceipts() {
 	}
 }
 
-func (j *receiptJob) deliverSM() *smpp.DeliverSM {
+// receiptPDU builds j's receipt deliver_sm; s.mu is held.
+func (s *Server) receiptPDU(j *receiptJob) *smpp.DeliverSM {
 	dlvrd := "000"
 	if j.stat == StatDelivered {
 		dlvrd = "001"
 	}
 	text := smpp.FormatReceiptText(smpp.ReceiptText{
-		ID:         j.id,
+		ID:         formatID(j.id, s.cfg.ReceiptIDFormat),
 		Sub:        "001",
 		Dlvrd:      dlvrd,
 		SubmitDate: j.submitted,
@@ -113,9 +124,11 @@ func (j *receiptJob) deliverSM() *smpp.DeliverSM {
 		ESMClass:     smpp.ESMClassReceipt,
 		ShortMessage: []byte(text),
 	}
-	state, _ := smpp.StateOf(j.stat)
-	d.TLVs.SetCString(smpp.TagReceiptedMessageID, j.id)
-	d.TLVs.SetUint8(smpp.TagMessageState, uint8(state))
+	if !s.cfg.NoReceiptTLVs {
+		state, _ := smpp.StateOf(j.stat)
+		d.TLVs.SetCString(smpp.TagReceiptedMessageID, formatID(j.id, s.cfg.IDFormat))
+		d.TLVs.SetUint8(smpp.TagMessageState, uint8(state))
+	}
 	return d
 }
 

@@ -35,6 +35,12 @@ type Server struct {
 
 	nextID atomic.Uint64
 
+	faultMu     sync.Mutex // serializes fault changes
+	faults      atomic.Pointer[faults]
+	bucket      tokenBucket
+	rand        *lockedRand
+	dropChanged chan struct{}
+
 	mu        sync.Mutex
 	sessions  map[*session]struct{}
 	rr        int
@@ -43,6 +49,9 @@ type Server struct {
 	total     int
 	stats     Stats
 	maxFlight int
+	msgs      map[uint64]*receiptJob // by id, for query_sm, cancel_sm, replace_sm
+	msgOrder  []uint64               // ring of the ids in msgs, oldest first
+	msgNext   int
 }
 
 // New checks cfg and returns a server. It does not listen: call Start.
@@ -51,13 +60,28 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{
-		cfg:      cfg.withDefaults(),
-		timers:   newScheduler(),
-		receipts: make(chan *receiptJob, 4096),
-		sessions: make(map[*session]struct{}),
-		partials: make(map[partKey]*partial),
-		counts:   make(map[uint64]uint32),
+		cfg:         cfg.withDefaults(),
+		timers:      newScheduler(),
+		receipts:    make(chan *receiptJob, 4096),
+		sessions:    make(map[*session]struct{}),
+		partials:    make(map[partKey]*partial),
+		counts:      make(map[uint64]uint32),
+		msgs:        make(map[uint64]*receiptJob),
+		rand:        newLockedRand(cfg.Seed),
+		dropChanged: make(chan struct{}, 1),
 	}
+	c := s.cfg
+	s.faults.Store(&faults{
+		latency:       c.Latency,
+		latencyP99:    c.LatencyP99,
+		throttleRate:  c.ThrottleRate,
+		throttleBurst: c.ThrottleBurst,
+		errorRatio:    c.ErrorRatio,
+		errorStatus:   c.ErrorStatus,
+		silent:        c.Silent,
+		dropEvery:     c.DropEvery,
+	})
+	s.bucket.set(c.ThrottleRate, c.ThrottleBurst)
 	for _, o := range opts {
 		o.apply(s)
 	}
@@ -98,6 +122,7 @@ func (s *Server) start(ctx context.Context) error {
 	s.wg.Go(func() { s.timers.run(s.ctx) })
 	s.wg.Go(s.sendReceipts)
 	s.wg.Go(s.sweepPartials)
+	s.wg.Go(s.dropLoop)
 	s.wg.Go(s.accept)
 	s.log.Info("smsc simulator listening", "addr", s.addr)
 	return nil
@@ -140,8 +165,9 @@ func (s *Server) accept() {
 	}
 }
 
-func (s *Server) serve(nc net.Conn) {
-	h := &session{srv: s}
+func (s *Server) serve(c net.Conn) {
+	nc := &faultConn{Conn: c, silent: func() bool { return s.faults.Load().silent }}
+	h := &session{srv: s, nc: nc}
 	h.ss = smpp.NewServerSession(nc, h,
 		smpp.WithLogger(s.log),
 		smpp.WithMaxPending(s.cfg.MaxPending),
@@ -162,9 +188,27 @@ func (s *Server) serve(nc net.Conn) {
 	s.log.Debug("smsc simulator session ended", "system_id", h.ss.SystemID(), "err", err)
 }
 
-// newID returns the next message id: a hex counter, as many SMSCs issue.
-func (s *Server) newID() string {
-	return strconv.FormatUint(s.nextID.Add(1), 16)
+// newID returns the next message id, a counter continuing from the
+// clock.
+func (s *Server) newID() uint64 { return s.nextID.Add(1) }
+
+// formatID writes id as format says: "decimal", or hex as many SMSCs do.
+func formatID(id uint64, format string) string {
+	if format == "decimal" {
+		return strconv.FormatUint(id, 10)
+	}
+	return strconv.FormatUint(id, 16)
+}
+
+// parseID reads an id a client sends back (query_sm, cancel_sm,
+// replace_sm) in the IDFormat the simulator writes.
+func (s *Server) parseID(id string) (uint64, bool) {
+	base := 16
+	if s.cfg.IDFormat == "decimal" {
+		base = 10
+	}
+	v, err := strconv.ParseUint(id, base, 64)
+	return v, err == nil
 }
 
 // receiver picks a session bound to receive for systemID, round robin.

@@ -9,6 +9,7 @@ import (
 // session is the simulator's handler for one connection.
 type session struct {
 	srv *Server
+	nc  *faultConn
 	ss  *smpp.ServerSession
 }
 
@@ -29,9 +30,28 @@ func (h *session) Bind(_ context.Context, _ *smpp.ServerSession, b *smpp.Bind) s
 }
 
 func (h *session) Request(ss *smpp.ServerSession, p smpp.PDU) {
+	srv := h.srv
 	switch m := p.Body.(type) {
 	case *smpp.SubmitSM:
-		h.srv.submit(h, p, m)
+		if srv.admit(h, p) {
+			srv.submit(h, p, submission{dests: []smpp.Address{m.Dest}, source: m.Source, esmClass: m.ESMClass,
+				registered: m.RegisteredDelivery, dataCoding: m.DataCoding, payload: m.Payload(), tlvs: m.TLVs})
+		}
+	case *smpp.DataSM:
+		if srv.admit(h, p) {
+			srv.submit(h, p, submission{dests: []smpp.Address{m.Dest}, source: m.Source, esmClass: m.ESMClass,
+				registered: m.RegisteredDelivery, dataCoding: m.DataCoding, payload: m.Payload(), tlvs: m.TLVs})
+		}
+	case *smpp.SubmitMulti:
+		if srv.admit(h, p) {
+			srv.submitMulti(h, p, m)
+		}
+	case *smpp.QuerySM:
+		srv.querySM(h, p, m)
+	case *smpp.CancelSM:
+		srv.cancelSM(h, p, m)
+	case *smpp.ReplaceSM:
+		srv.replaceSM(h, p, m)
 	default:
 		_ = ss.Respond(p, smpp.StatusInvalidCmdID, nil)
 	}

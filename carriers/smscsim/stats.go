@@ -6,8 +6,15 @@ type Stats struct {
 	Sessions int
 	// Binds counts accepted binds; Unbinds sessions ended by unbind.
 	Binds, Unbinds int
-	// SubmitSM counts submit_sm PDUs answered ESME_ROK.
+	// Received counts the submits (submit_sm, data_sm, submit_multi)
+	// that reached the simulator's faults; SubmitSM counts messages and
+	// parts taken (one per destination of a submit_multi).
+	Received int
 	SubmitSM int
+	// Throttled counts submits answered ESME_RTHROTTLED by ThrottleRate,
+	// Injected those answered with ErrorStatus, and Dropped the sessions
+	// dropped on purpose.
+	Throttled, Injected, Dropped int
 	// MaxInFlight is the most submit_sm any one session held unanswered
 	// at once: it never exceeds a well-behaved client's window.
 	MaxInFlight int

@@ -1,7 +1,6 @@
 package smscsim
 
 import (
-	"encoding/binary"
 	"strings"
 	"time"
 
@@ -34,39 +33,123 @@ type concat struct {
 	total, seq uint8
 }
 
-// submit answers one submit_sm and schedules its receipt.
-func (s *Server) submit(h *session, p smpp.PDU, m *smpp.SubmitSM) {
-	s.noteInFlight(h.ss.Unanswered())
-	dest := strings.TrimPrefix(m.Dest.Addr, "+")
-	if dest == "" {
-		_ = h.ss.Respond(p, smpp.StatusInvalidDestAddr, nil)
-		return
-	}
-	udh, body, ok := splitUDH(m.ESMClass, m.Payload())
-	if !ok {
-		_ = h.ss.Respond(p, smpp.StatusInvalidMsgLength, nil)
-		return
-	}
-	part, multi := concatOf(udh, m.TLVs)
-	if multi && (part.seq == 0 || part.seq > part.total) {
-		_ = h.ss.Respond(p, smpp.StatusInvalidMsgLength, nil)
-		return
-	}
-	text := decodeText(m.DataCoding, body)
-	now := time.Now()
-	job := &receiptJob{
-		id:         s.newID(),
-		systemID:   h.ss.SystemID(),
-		source:     m.Source,
-		dest:       m.Dest,
-		submitted:  now,
-		registered: m.RegisteredDelivery & smpp.RegisteredDeliveryMask,
-	}
+// submission is what the simulator reads from a submit_sm, a data_sm or
+// a submit_multi.
+type submission struct {
+	dests      []smpp.Address
+	source     smpp.Address
+	esmClass   uint8
+	registered uint8
+	dataCoding uint8
+	payload    []byte
+	tlvs       smpp.TLVs
+}
 
+// admit applies the throttle and error faults to a submit and reports
+// whether it may be taken; when not, it answered it.
+func (s *Server) admit(h *session, p smpp.PDU) bool {
+	now := time.Now()
+	st := smpp.StatusOK
+	if !s.bucket.take(now) {
+		st = smpp.StatusThrottled
+	} else {
+		st = s.faults.Load().injectError(now, s.rand)
+	}
+	s.mu.Lock()
+	s.stats.Received++
+	switch {
+	case st == smpp.StatusThrottled:
+		s.stats.Throttled++
+	case st != smpp.StatusOK:
+		s.stats.Injected++
+	}
+	s.mu.Unlock()
+	if st != smpp.StatusOK {
+		_ = h.ss.Respond(p, st, nil)
+		return false
+	}
+	return true
+}
+
+// submit answers one submit_sm or data_sm and schedules its receipts.
+func (s *Server) submit(h *session, p smpp.PDU, sub submission) {
+	s.noteInFlight(h.ss.Unanswered())
+	now := time.Now()
+	latency := s.faults.Load().drawLatency(s.rand)
+	id := s.newID()
+	if st := s.take(h, sub, sub.dests[0], id, now, latency); st != smpp.StatusOK {
+		_ = h.ss.Respond(p, st, nil)
+		return
+	}
+	var resp smpp.Body = &smpp.SubmitSMResp{MessageID: formatID(id, s.cfg.IDFormat)}
+	if p.ID == smpp.CmdDataSM {
+		resp = &smpp.DataSMResp{MessageID: formatID(id, s.cfg.IDFormat)}
+	}
+	s.answer(h, p, resp, now, latency)
+}
+
+// submitMulti takes a submit_multi as one message per SME destination,
+// all under one message id; distribution lists are not served.
+func (s *Server) submitMulti(h *session, p smpp.PDU, m *smpp.SubmitMulti) {
+	s.noteInFlight(h.ss.Unanswered())
+	now := time.Now()
+	latency := s.faults.Load().drawLatency(s.rand)
+	id := s.newID()
+	sub := submission{source: m.Source, esmClass: m.ESMClass, registered: m.RegisteredDelivery,
+		dataCoding: m.DataCoding, payload: m.Payload(), tlvs: m.TLVs}
+	resp := &smpp.SubmitMultiResp{MessageID: formatID(id, s.cfg.IDFormat)}
+	for _, d := range m.Dests {
+		st := smpp.StatusCannotSubmitToDistList
+		if d.DistList == "" {
+			st = s.take(h, sub, d.Addr, id, now, latency)
+		}
+		if st != smpp.StatusOK {
+			resp.Unsuccess = append(resp.Unsuccess, smpp.Unsuccess{Addr: d.Addr, Status: st})
+		}
+	}
+	if len(resp.Unsuccess) == len(m.Dests) {
+		_ = h.ss.Respond(p, smpp.StatusSubmitFailed, nil)
+		return
+	}
+	s.answer(h, p, resp, now, latency)
+}
+
+// answer responds to p after latency. The answer is scheduled before the
+// receipts so that, due at the same instant, it still goes first.
+func (s *Server) answer(h *session, p smpp.PDU, resp smpp.Body, now time.Time, latency time.Duration) {
+	if latency > 0 {
+		s.timers.at(now.Add(latency), func() { _ = h.ss.Respond(p, smpp.StatusOK, resp) })
+		return
+	}
+	_ = h.ss.Respond(p, smpp.StatusOK, resp)
+}
+
+// take accepts one message (or part) to dest under id: it counts it,
+// joins multipart messages and schedules the receipts, due ReceiptDelay
+// after the answer. It returns the status to refuse it with, or
+// StatusOK.
+func (s *Server) take(h *session, sub submission, destAddr smpp.Address, id uint64, now time.Time, latency time.Duration) smpp.CommandStatus {
+	dest := strings.TrimPrefix(destAddr.Addr, "+")
+	if dest == "" {
+		return smpp.StatusInvalidDestAddr
+	}
+	text, part, multi, st := s.read(sub)
+	if st != smpp.StatusOK {
+		return st
+	}
+	job := &receiptJob{
+		id:         id,
+		systemID:   h.ss.SystemID(),
+		source:     sub.source,
+		dest:       destAddr,
+		submitted:  now,
+		registered: sub.registered & smpp.RegisteredDeliveryMask,
+	}
 	var ready []*receiptJob
 	full := text
 	s.mu.Lock()
 	s.stats.SubmitSM++
+	s.remember(job)
 	if !multi {
 		s.count(dest, text)
 		ready = []*receiptJob{job}
@@ -90,71 +173,52 @@ func (s *Server) submit(h *session, p smpp.PDU, m *smpp.SubmitSM) {
 		}
 	}
 	s.mu.Unlock()
-
-	// The answer is scheduled before the receipts so that, due at the
-	// same instant, it still goes first.
-	resp := &smpp.SubmitSMResp{MessageID: job.id}
-	if s.cfg.Latency > 0 {
-		s.timers.at(now.Add(s.cfg.Latency), func() { _ = h.ss.Respond(p, smpp.StatusOK, resp) })
-	} else {
-		_ = h.ss.Respond(p, smpp.StatusOK, resp)
-	}
 	if ready != nil {
-		s.scheduleReceipts(ready, s.cfg.Outcome(dest, full), full, now.Add(s.cfg.Latency+s.cfg.ReceiptDelay))
+		s.scheduleReceipts(ready, s.cfg.Outcome(dest, full), full, now.Add(latency+s.cfg.ReceiptDelay))
 	}
+	return smpp.StatusOK
+}
+
+// read decodes a submission's text in its header's national tables and
+// finds its place in a multipart message, from the concatenation header
+// or the sar_* parameters. Text in a coding gsm cannot read is kept as
+// raw octets, so that counting still works.
+func (s *Server) read(sub submission) (string, concat, bool, smpp.CommandStatus) {
+	udhi := sub.esmClass&smpp.ESMClassUDHI != 0
+	var udh gsm.UDH
+	text := ""
+	p, err := gsm.DecodePart(sub.dataCoding, udhi, s.cfg.Packed, sub.payload)
+	switch {
+	case err == nil:
+		udh, text = p.UDH, p.Text
+	case udhi:
+		h, n, uerr := gsm.ParseUDH(sub.payload)
+		if uerr != nil {
+			return "", concat{}, false, smpp.StatusInvalidMsgLength
+		}
+		udh, text = h, string(sub.payload[n:])
+	default:
+		text = string(sub.payload)
+	}
+	if udh.Total > 1 {
+		return text, concat{ref: udh.Ref, total: uint8(udh.Total), seq: uint8(udh.Seq)}, true, smpp.StatusOK
+	}
+	ref, ok1 := sub.tlvs.Uint16(smpp.TagSARMsgRefNum)
+	total, ok2 := sub.tlvs.Uint8(smpp.TagSARTotalSegments)
+	seq, ok3 := sub.tlvs.Uint8(smpp.TagSARSegmentSeqnum)
+	if ok1 && ok2 && ok3 && total > 1 {
+		if seq == 0 || seq > total {
+			return "", concat{}, false, smpp.StatusInvalidMsgLength
+		}
+		return text, concat{ref: ref, total: total, seq: seq}, true, smpp.StatusOK
+	}
+	return text, concat{}, false, smpp.StatusOK
 }
 
 func (s *Server) noteInFlight(n int) {
 	s.mu.Lock()
 	s.maxFlight = max(s.maxFlight, n)
 	s.mu.Unlock()
-}
-
-// splitUDH separates the user data header, when esm_class announces one.
-func splitUDH(esmClass uint8, b []byte) (udh, body []byte, ok bool) {
-	if esmClass&smpp.ESMClassUDHI == 0 {
-		return nil, b, true
-	}
-	if len(b) == 0 || int(b[0])+1 > len(b) {
-		return nil, nil, false
-	}
-	return b[1 : b[0]+1], b[b[0]+1:], true
-}
-
-// concatOf finds the concatenation information element (8- or 16-bit
-// reference) in udh, or else the sar_* parameters.
-func concatOf(udh []byte, tlvs smpp.TLVs) (concat, bool) {
-	for i := 0; i+2 <= len(udh); {
-		iei, l := udh[i], int(udh[i+1])
-		v := udh[i+2:]
-		if l > len(v) {
-			break
-		}
-		v = v[:l]
-		switch {
-		case iei == 0x00 && l == 3 && v[1] > 1:
-			return concat{ref: uint16(v[0]), total: v[1], seq: v[2]}, true
-		case iei == 0x08 && l == 4 && v[2] > 1:
-			return concat{ref: binary.BigEndian.Uint16(v), total: v[2], seq: v[3]}, true
-		}
-		i += 2 + l
-	}
-	ref, ok1 := tlvs.Uint16(smpp.TagSARMsgRefNum)
-	total, ok2 := tlvs.Uint8(smpp.TagSARTotalSegments)
-	seq, ok3 := tlvs.Uint8(smpp.TagSARSegmentSeqnum)
-	if ok1 && ok2 && ok3 && total > 1 {
-		return concat{ref: ref, total: total, seq: seq}, true
-	}
-	return concat{}, false
-}
-
-// decodeText reads a payload as text; what gsm cannot read is kept as
-// raw octets so that counting still works.
-func decodeText(dataCoding uint8, b []byte) string {
-	if t, err := gsm.Decode(dataCoding, b); err == nil {
-		return t
-	}
-	return string(b)
 }
 
 // sweepPartials gives up on multipart messages whose parts stopped

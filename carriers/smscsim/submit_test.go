@@ -4,50 +4,58 @@ import (
 	"testing"
 
 	"github.com/ternsms/tern/carriers/smpp"
+	"github.com/ternsms/tern/core/gsm"
 )
 
-func TestConcatOf(t *testing.T) {
+func TestRead(t *testing.T) {
 	t.Parallel()
 	sar := smpp.TLVs{}
 	sar.SetUint16(smpp.TagSARMsgRefNum, 0x0102)
 	sar.SetUint8(smpp.TagSARTotalSegments, 3)
 	sar.SetUint8(smpp.TagSARSegmentSeqnum, 2)
+	badSAR := smpp.TLVs{}
+	badSAR.SetUint16(smpp.TagSARMsgRefNum, 1)
+	badSAR.SetUint8(smpp.TagSARTotalSegments, 3)
+	badSAR.SetUint8(smpp.TagSARSegmentSeqnum, 4)
+	packed := gsm.Split("hello packed", 0, gsm.Options{Packed: true})
 	tests := []struct {
-		name  string
-		esm   uint8
-		sm    []byte
-		tlvs  smpp.TLVs
-		want  concat
-		multi bool
-		body  string
-		ok    bool
+		name   string
+		packed bool
+		sub    submission
+		text   string
+		want   concat
+		multi  bool
+		status smpp.CommandStatus
 	}{
-		{"8-bit ref", smpp.ESMClassUDHI, []byte{5, 0, 3, 0xAB, 3, 1, 'h', 'i'}, nil, concat{ref: 0xAB, total: 3, seq: 1}, true, "hi", true},
-		{"16-bit ref", smpp.ESMClassUDHI, []byte{6, 8, 4, 0x12, 0x34, 2, 2, 'h'}, nil, concat{ref: 0x1234, total: 2, seq: 2}, true, "h", true},
-		{"other element first", smpp.ESMClassUDHI, []byte{8, 0x24, 1, 1, 0, 3, 7, 2, 1, 'x'}, nil, concat{ref: 7, total: 2, seq: 1}, true, "x", true},
-		{"sar parameters", 0, []byte("hey"), sar, concat{ref: 0x0102, total: 3, seq: 2}, true, "hey", true},
-		{"single part", 0, []byte("hey"), nil, concat{}, false, "hey", true},
-		{"one of one is single", smpp.ESMClassUDHI, []byte{5, 0, 3, 1, 1, 1, 'a'}, nil, concat{}, false, "a", true},
-		{"udh longer than message", smpp.ESMClassUDHI, []byte{9, 0, 3}, nil, concat{}, false, "", false},
-		{"empty with udhi", smpp.ESMClassUDHI, nil, nil, concat{}, false, "", false},
-		{"truncated element", smpp.ESMClassUDHI, []byte{3, 0, 3, 1, 'a'}, nil, concat{}, false, "a", true},
+		{"8-bit ref", false, submission{esmClass: smpp.ESMClassUDHI, payload: []byte{5, 0, 3, 0xAB, 3, 1, 'h', 'i'}}, "hi", concat{ref: 0xAB, total: 3, seq: 1}, true, smpp.StatusOK},
+		{"16-bit ref", false, submission{esmClass: smpp.ESMClassUDHI, payload: []byte{6, 8, 4, 0x12, 0x34, 2, 2, 'h'}}, "h", concat{ref: 0x1234, total: 2, seq: 2}, true, smpp.StatusOK},
+		{"shift element first", false, submission{esmClass: smpp.ESMClassUDHI, payload: []byte{8, 0x24, 1, 1, 0, 3, 7, 2, 1, 'x'}}, "x", concat{ref: 7, total: 2, seq: 1}, true, smpp.StatusOK},
+		{"sar parameters", false, submission{payload: []byte("hey"), tlvs: sar}, "hey", concat{ref: 0x0102, total: 3, seq: 2}, true, smpp.StatusOK},
+		{"sar past the end", false, submission{payload: []byte("hey"), tlvs: badSAR}, "", concat{}, false, smpp.StatusInvalidMsgLength},
+		{"single part", false, submission{payload: []byte("hey")}, "hey", concat{}, false, smpp.StatusOK},
+		{"one of one is single", false, submission{esmClass: smpp.ESMClassUDHI, payload: []byte{5, 0, 3, 1, 1, 1, 'a'}}, "a", concat{}, false, smpp.StatusOK},
+		{"udh longer than message", false, submission{esmClass: smpp.ESMClassUDHI, payload: []byte{9, 0, 3}}, "", concat{}, false, smpp.StatusInvalidMsgLength},
+		{"empty with udhi", false, submission{esmClass: smpp.ESMClassUDHI}, "", concat{}, false, smpp.StatusInvalidMsgLength},
+		{"ucs2", false, submission{dataCoding: 8, payload: []byte{0x04, 0x1F, 0, '!'}}, "П!", concat{}, false, smpp.StatusOK},
+		{"binary kept raw", false, submission{dataCoding: 4, payload: []byte{1, 2}}, "\x01\x02", concat{}, false, smpp.StatusOK},
+		{"packed", true, submission{payload: packed.Part(0)}, "hello packed", concat{}, false, smpp.StatusOK},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			udh, body, ok := splitUDH(tt.esm, tt.sm)
-			if ok != tt.ok {
-				t.Fatalf("splitUDH ok = %v, want %v", ok, tt.ok)
+			s, err := New(Config{Packed: tt.packed})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if !ok {
+			text, c, multi, st := s.read(tt.sub)
+			if st != tt.status {
+				t.Fatalf("status %v, want %v", st, tt.status)
+			}
+			if st != smpp.StatusOK {
 				return
 			}
-			if string(body) != tt.body {
-				t.Errorf("body %q, want %q", body, tt.body)
-			}
-			got, multi := concatOf(udh, tt.tlvs)
-			if got != tt.want || multi != tt.multi {
-				t.Errorf("concatOf = %+v, %v; want %+v, %v", got, multi, tt.want, tt.multi)
+			if text != tt.text || c != tt.want || multi != tt.multi {
+				t.Errorf("read = %q, %+v, %v; want %q, %+v, %v", text, c, multi, tt.text, tt.want, tt.multi)
 			}
 		})
 	}
