@@ -9,20 +9,16 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/ternsms/tern/carriers"
 )
 
-// Reconnect backoff bounds.
-const (
-	minBackoff = 250 * time.Millisecond
-	maxBackoff = 10 * time.Second
-)
-
-// Client is an ESME bound as transceiver to one carrier SMSC. Run keeps
-// the bind up; Submit sends through it; receipts and inbound messages go
-// to the handlers given as options. It implements carriers.Carrier.
+// Client is an ESME bound to one carrier's SMSC: Binds sessions that
+// submit (transceivers, or transmitters beside Receivers receivers), each
+// with its own window, sharing the carrier's TPS cap. Run keeps the binds
+// up; Submit sends through whichever bind is free; receipts and inbound
+// messages go to the handlers given as options. It implements
+// carriers.Carrier.
 type Client struct {
 	cfg  ClientConfig
 	opts clientOptions
@@ -30,14 +26,20 @@ type Client struct {
 
 	ref     atomic.Uint32 // concatenation reference
 	running atomic.Bool
+	queue   *sendQueue
+	limiter *rateLimiter
+	inbound *reassembler
+	stats   clientCounters
 
 	mu      sync.Mutex
-	cur     *conn         // the bound connection, nil while none
-	ready   chan struct{} // closed while cur != nil
 	active  int           // Submit calls under way
 	drained chan struct{} // closed when closing and active reaches 0
+	runDone chan struct{} // closed when the running Run returns; nil while none
+	errs    []error       // unbind failures for Close to report
 
-	closing   chan struct{}
+	closing   chan struct{} // closed by Close: no new submits
+	unbinding chan struct{} // closed by Close once drained: unbind now
+	abort     atomic.Bool   // Close gave up draining: close without unbind
 	closeOnce sync.Once
 	closed    chan struct{}
 }
@@ -58,14 +60,23 @@ func NewClient(cfg ClientConfig, opts ...ClientOption) (*Client, error) {
 	if o.log == nil {
 		o.log = slog.New(slog.DiscardHandler)
 	}
+	if o.dial == nil {
+		o.dial = func(ctx context.Context, addr string) (net.Conn, error) {
+			d := net.Dialer{Timeout: cfg.RequestTimeout}
+			return d.DialContext(ctx, "tcp", addr)
+		}
+	}
 	c := &Client{
-		cfg:     cfg,
-		opts:    o,
-		log:     o.log.With("carrier", cfg.Name, "addr", cfg.Addr),
-		ready:   make(chan struct{}),
-		drained: make(chan struct{}),
-		closing: make(chan struct{}),
-		closed:  make(chan struct{}),
+		cfg:       cfg,
+		opts:      o,
+		log:       o.log.With("carrier", cfg.Name, "addr", cfg.Addr),
+		queue:     newSendQueue(),
+		limiter:   newRateLimiter(cfg.TPS),
+		inbound:   newReassembler(cfg.InboundPending, cfg.InboundTimeout),
+		drained:   make(chan struct{}),
+		closing:   make(chan struct{}),
+		unbinding: make(chan struct{}),
+		closed:    make(chan struct{}),
 	}
 	c.ref.Store(rand.Uint32())
 	return c, nil
@@ -74,120 +85,41 @@ func NewClient(cfg ClientConfig, opts ...ClientOption) (*Client, error) {
 // Name returns the carrier name from the config.
 func (c *Client) Name() string { return c.cfg.Name }
 
-// Run connects, binds as transceiver and keeps the bind alive with
-// enquire_link, reconnecting with backoff whenever the connection is lost,
+// Run connects and binds every session of the config and keeps them
+// bound, each reconnecting on its own with jittered exponential backoff,
 // until ctx ends or Close is called. It then returns nil; when ctx ends
-// it unbinds first, waiting at most RequestTimeout.
+// each bind unbinds first, waiting at most RequestTimeout.
 func (c *Client) Run(ctx context.Context) error {
 	if !c.running.CompareAndSwap(false, true) {
 		return ErrRunning
 	}
 	defer c.running.Store(false)
-	backoff := minBackoff
-	for {
-		if ctx.Err() != nil || c.isClosing() {
-			return nil
-		}
-		bound, err := c.runConn(ctx)
-		if ctx.Err() != nil || c.isClosing() {
-			return nil
-		}
-		if bound {
-			backoff = minBackoff
-		}
-		c.log.Warn("smpp session lost; reconnecting", "err", err, "in", backoff)
-		t := time.NewTimer(backoff)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil
-		case <-c.closing:
-			t.Stop()
-			return nil
-		case <-t.C:
-		}
-		backoff = min(backoff*2, maxBackoff)
+	c.mu.Lock()
+	if c.isClosing() {
+		c.mu.Unlock()
+		return nil
 	}
-}
+	done := make(chan struct{})
+	c.runDone = done
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.runDone = nil
+		c.mu.Unlock()
+		close(done)
+	}()
 
-// runConn runs one connection: dial, bind, keepalive. It reports whether
-// the bind succeeded and why the connection ended.
-func (c *Client) runConn(ctx context.Context) (bool, error) {
-	d := net.Dialer{Timeout: c.cfg.RequestTimeout}
-	nc, err := d.DialContext(ctx, "tcp", c.cfg.Addr)
-	if err != nil {
-		return false, fmt.Errorf("dial %s: %w", c.cfg.Name, err)
-	}
-	cn := newConn(nc, connConfig{window: c.cfg.Window, requestTimeout: c.cfg.RequestTimeout, maxPDU: c.opts.maxPDU}, c.log)
-	inbox := make(chan PDU, 4*c.opts.workers)
-	cn.onRequest = func(p PDU) { c.onRequest(cn, inbox, p) }
-	var wg sync.WaitGroup
-	wg.Go(func() { cn.serve() })
-	for range c.opts.workers {
-		wg.Go(func() { c.dispatch(ctx, cn, inbox) })
-	}
-	defer wg.Wait()
-	defer cn.close(ErrConnClosed)
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	var sweep sync.WaitGroup
+	sweep.Go(func() { c.sweepInbound(sweepCtx) })
+	defer sweep.Wait()
+	defer stopSweep()
 
-	bctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
-	resp, err := cn.send(bctx, &Bind{
-		Type:             BindTransceiver,
-		SystemID:         c.cfg.SystemID,
-		Password:         c.cfg.Password,
-		SystemType:       c.cfg.SystemType,
-		InterfaceVersion: InterfaceVersion,
-	})
-	cancel()
-	if err != nil {
-		return false, fmt.Errorf("bind_transceiver to %s: %w", c.cfg.Name, err)
+	var binds sync.WaitGroup
+	for i, bt := range c.cfg.sessions() {
+		binds.Go(func() { c.keepBound(ctx, i, bt) })
 	}
-	if resp.Status != StatusOK {
-		return false, fmt.Errorf("bind_transceiver to %s: %w", c.cfg.Name, resp.Status)
-	}
-	c.log.Info("smpp bound", "smsc_system_id", resp.Body.(*BindResp).SystemID)
-	c.setConn(cn)
-	defer c.clearConn(cn)
-
-	kctx, stopKeepalive := context.WithCancel(ctx)
-	defer stopKeepalive()
-	wg.Go(func() { cn.keepalive(kctx, c.cfg.EnquireLink) })
-	select {
-	case <-ctx.Done():
-		c.clearConn(cn)
-		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.RequestTimeout)
-		defer cancel()
-		return true, c.unbind(uctx, cn)
-	case <-c.closing:
-		// Close drains, unbinds and closes this connection, unless it
-		// found none because the bind was still under way.
-		select {
-		case <-cn.done:
-		case <-c.closed:
-			if !cn.isClosed() {
-				c.clearConn(cn)
-				uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.RequestTimeout)
-				defer cancel()
-				_ = c.unbind(uctx, cn)
-			}
-		}
-		return true, nil
-	case <-cn.done:
-		return true, cn.Err()
-	}
-}
-
-// unbind sends unbind, waits for its answer (bounded by ctx) and closes
-// the connection.
-func (c *Client) unbind(ctx context.Context, cn *conn) error {
-	defer cn.close(ErrConnClosed)
-	resp, err := cn.send(ctx, &Unbind{})
-	if err != nil {
-		return fmt.Errorf("unbind from %s: %w", c.cfg.Name, err)
-	}
-	if resp.Status != StatusOK {
-		return fmt.Errorf("unbind from %s: %w", c.cfg.Name, resp.Status)
-	}
-	c.log.Info("smpp unbound")
+	binds.Wait()
 	return nil
 }
 
@@ -200,42 +132,13 @@ func (c *Client) isClosing() bool {
 	}
 }
 
-func (c *Client) setConn(cn *conn) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.cur = cn
-	close(c.ready)
-}
-
-func (c *Client) clearConn(cn *conn) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.cur == cn {
-		c.cur = nil
-		c.ready = make(chan struct{})
-	}
-}
-
-// bound waits for a bound connection, bounded by ctx.
-func (c *Client) bound(ctx context.Context) (*conn, error) {
-	for {
-		c.mu.Lock()
-		cn, ready := c.cur, c.ready
-		c.mu.Unlock()
-		if cn != nil {
-			if !cn.isClosed() {
-				return cn, nil
-			}
-			c.clearConn(cn)
-			continue
-		}
-		select {
-		case <-ready:
-		case <-ctx.Done():
-			return nil, fmt.Errorf("no bind to %s: %w: %w", c.cfg.Name, carriers.ErrUnavailable, ctx.Err())
-		case <-c.closing:
-			return nil, carriers.ErrClosed
-		}
+// stopping reports whether binds should end: Close is unbinding them.
+func (c *Client) stopping() bool {
+	select {
+	case <-c.unbinding:
+		return true
+	default:
+		return false
 	}
 }
 
@@ -260,9 +163,10 @@ func (c *Client) leave() {
 }
 
 // Close stops new submits, waits (bounded by ctx) for those under way to
-// be answered, unbinds and closes the connection, and makes Run return.
-// Receipts keep flowing to the handler until the unbind. Calling Close
-// again waits for the first call to finish.
+// be answered, unbinds every session and makes Run return. Receipts keep
+// flowing to the handler until the unbinds. When ctx ends first, the
+// sessions are dropped without unbind and submits still on the wire end
+// in doubt. Calling Close again waits for the first call to finish.
 func (c *Client) Close(ctx context.Context) error {
 	first := false
 	c.closeOnce.Do(func() {
@@ -288,19 +192,35 @@ func (c *Client) Close(ctx context.Context) error {
 	case <-c.drained:
 	case <-ctx.Done():
 		err = fmt.Errorf("close %s: submits still waiting: %w", c.cfg.Name, ctx.Err())
+		c.abort.Store(true)
 	}
 	c.mu.Lock()
-	cn := c.cur
+	close(c.unbinding)
+	runDone := c.runDone
 	c.mu.Unlock()
-	if cn == nil {
-		return err
+	if runDone != nil {
+		select {
+		case <-runDone:
+		case <-ctx.Done():
+			if err == nil {
+				err = fmt.Errorf("close %s: unbind: %w", c.cfg.Name, ctx.Err())
+			}
+		}
 	}
-	c.clearConn(cn)
-	if err != nil {
-		cn.close(ErrConnClosed)
-		return err
+	c.mu.Lock()
+	errs := c.errs
+	c.mu.Unlock()
+	return errors.Join(append([]error{err}, errs...)...)
+}
+
+// noteUnbindError keeps an unbind failure for Close to report.
+func (c *Client) noteUnbindError(err error) {
+	if err == nil || !c.isClosing() {
+		return
 	}
-	return c.unbind(ctx, cn)
+	c.mu.Lock()
+	c.errs = append(c.errs, err)
+	c.mu.Unlock()
 }
 
 // errNotSent reports whether err says a request never left: the

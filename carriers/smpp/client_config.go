@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 )
 
-// ClientConfig describes one bind to a carrier's SMSC.
+// ClientConfig describes the binds to one carrier's SMSC. Zero values take
+// the documented defaults.
 type ClientConfig struct {
 	// Name names the carrier in receipts (carriers.Receipt.Carrier) and
 	// logs. Required.
@@ -15,15 +17,104 @@ type ClientConfig struct {
 	// Addr is the SMSC's host:port. Required.
 	Addr string
 	// SystemID (at most 15 octets), Password (at most 8) and SystemType
-	// (at most 12) go into bind_transceiver.
+	// (at most 12) go into every bind.
 	SystemID, Password, SystemType string
-	// Window bounds the submit_sm in flight on the bind. Default 100.
+	// Window bounds the submit_sm in flight on each bind. Default 100.
 	Window int
 	// RequestTimeout bounds the wait for each response; a submit_sm
 	// answered later than this is reported in doubt. Default 10s.
 	RequestTimeout time.Duration
-	// EnquireLink is the keepalive interval. Default 30s.
+	// EnquireLink is the keepalive interval. A bind whose peer stops
+	// answering is dropped within EnquireLink + RequestTimeout. Default 30s.
 	EnquireLink time.Duration
+
+	// Mode chooses the sessions: BindTransceivers (the default) binds
+	// Binds transceivers; BindTransmitterReceiver binds Binds
+	// transmitters and Receivers receivers.
+	Mode BindMode
+	// Binds is how many sessions submit, each with its own Window.
+	// Default 1.
+	Binds int
+	// Receivers is how many receiver sessions BindTransmitterReceiver
+	// opens. Default 1.
+	Receivers int
+	// TPS caps the submit_sm per second across all binds; 0 sets no cap.
+	// Below the cap the client adapts to ESME_RTHROTTLED answers.
+	TPS float64
+	// ThrottlePause is how long a bind stops sending after an
+	// ESME_RTHROTTLED answer; it doubles while the same bind keeps being
+	// throttled, up to 32 times. Default 200ms.
+	ThrottlePause time.Duration
+	// QueueFullRetry is the wait before a part answered ESME_RMSGQFUL is
+	// sent again; it doubles for each of the 3 retries. Default 1s.
+	QueueFullRetry time.Duration
+	// ReconnectMin and ReconnectMax bound the jittered exponential wait
+	// between reconnects of a bind. Defaults 500ms and 30s.
+	ReconnectMin, ReconnectMax time.Duration
+	// StableAfter is how long a bind must stay up before its reconnect
+	// wait starts again from ReconnectMin. Default 30s.
+	StableAfter time.Duration
+
+	// LongMessages chooses how texts longer than one part travel:
+	// LongUDH (the default), LongSAR or LongPayload.
+	LongMessages LongMode
+	// Packed packs GSM-7 septets 8 into 7 octets, for carriers that
+	// expect data_coding 0 packed. It applies to inbound messages too.
+	Packed bool
+	// ResponseIDFormat and ReceiptIDFormat say how the carrier writes
+	// message ids in submit_sm_resp (and in the receipted_message_id
+	// parameter, which repeats it) and in receipt texts. Default IDAuto.
+	ResponseIDFormat, ReceiptIDFormat IDFormat
+
+	// InboundTimeout is how long the parts of a multipart inbound
+	// message wait for the rest; then what arrived is delivered alone.
+	// Default 2m.
+	InboundTimeout time.Duration
+	// InboundPending bounds the multipart inbound messages waiting for
+	// parts; beyond it the oldest is delivered as it is. Default 1024.
+	InboundPending int
+}
+
+// BindMode is the kind of sessions a client opens.
+type BindMode uint8
+
+const (
+	// BindTransceivers submits and receives on the same sessions.
+	BindTransceivers BindMode = iota
+	// BindTransmitterReceiver submits on transmitters and receives on
+	// separate receivers.
+	BindTransmitterReceiver
+)
+
+func (m BindMode) String() string {
+	if m == BindTransmitterReceiver {
+		return "tx+rx"
+	}
+	return "trx"
+}
+
+// MarshalText writes the name ParseBindMode reads.
+func (m BindMode) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText reads a mode as ParseBindMode does.
+func (m *BindMode) UnmarshalText(b []byte) error {
+	v, err := ParseBindMode(string(b))
+	if err != nil {
+		return err
+	}
+	*m = v
+	return nil
+}
+
+// ParseBindMode reads trx (or transceiver, or "") and tx+rx (or txrx).
+func ParseBindMode(s string) (BindMode, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "trx", "transceiver":
+		return BindTransceivers, nil
+	case "tx+rx", "txrx", "tx,rx", "transmitter+receiver":
+		return BindTransmitterReceiver, nil
+	}
+	return 0, fmt.Errorf("bind mode %q: want trx or tx+rx", s)
 }
 
 func (c ClientConfig) withDefaults() ClientConfig {
@@ -35,6 +126,33 @@ func (c ClientConfig) withDefaults() ClientConfig {
 	}
 	if c.EnquireLink == 0 {
 		c.EnquireLink = 30 * time.Second
+	}
+	if c.Binds == 0 {
+		c.Binds = 1
+	}
+	if c.Receivers == 0 {
+		c.Receivers = 1
+	}
+	if c.ThrottlePause == 0 {
+		c.ThrottlePause = 200 * time.Millisecond
+	}
+	if c.QueueFullRetry == 0 {
+		c.QueueFullRetry = time.Second
+	}
+	if c.ReconnectMin == 0 {
+		c.ReconnectMin = 500 * time.Millisecond
+	}
+	if c.ReconnectMax == 0 {
+		c.ReconnectMax = 30 * time.Second
+	}
+	if c.StableAfter == 0 {
+		c.StableAfter = 30 * time.Second
+	}
+	if c.InboundTimeout == 0 {
+		c.InboundTimeout = 2 * time.Minute
+	}
+	if c.InboundPending == 0 {
+		c.InboundPending = 1024
 	}
 	return c
 }
@@ -62,14 +180,68 @@ func (c ClientConfig) Validate() error {
 	if c.Window < 1 || c.Window > 10000 {
 		errs = append(errs, fmt.Errorf("window: %d, want 1 to 10000", c.Window))
 	}
-	if c.RequestTimeout < 0 {
-		errs = append(errs, fmt.Errorf("request timeout: %v, want > 0", c.RequestTimeout))
+	if c.Mode > BindTransmitterReceiver {
+		errs = append(errs, fmt.Errorf("mode: %d, want trx or tx+rx", c.Mode))
 	}
-	if c.EnquireLink < 0 {
-		errs = append(errs, fmt.Errorf("enquire link: %v, want > 0", c.EnquireLink))
+	if c.Binds < 1 || c.Binds > 64 {
+		errs = append(errs, fmt.Errorf("binds: %d, want 1 to 64", c.Binds))
+	}
+	if c.Receivers < 1 || c.Receivers > 64 {
+		errs = append(errs, fmt.Errorf("receivers: %d, want 1 to 64", c.Receivers))
+	}
+	if c.TPS < 0 {
+		errs = append(errs, fmt.Errorf("tps: %v, want ≥ 0", c.TPS))
+	}
+	if c.LongMessages > LongPayload {
+		errs = append(errs, fmt.Errorf("long messages: %d, want udh, sar or payload", c.LongMessages))
+	}
+	if c.ResponseIDFormat > IDAsIs || c.ReceiptIDFormat > IDAsIs {
+		errs = append(errs, errors.New("id formats: want auto, hex, decimal or as-is"))
+	}
+	if c.InboundPending < 1 {
+		errs = append(errs, fmt.Errorf("inbound pending: %d, want ≥ 1", c.InboundPending))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"request timeout", c.RequestTimeout},
+		{"enquire link", c.EnquireLink},
+		{"throttle pause", c.ThrottlePause},
+		{"queue full retry", c.QueueFullRetry},
+		{"reconnect min", c.ReconnectMin},
+		{"reconnect max", c.ReconnectMax},
+		{"stable after", c.StableAfter},
+		{"inbound timeout", c.InboundTimeout},
+	} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("%s: %v, want > 0", d.name, d.v))
+		}
+	}
+	if c.ReconnectMax < c.ReconnectMin {
+		errs = append(errs, fmt.Errorf("reconnect max %v below reconnect min %v", c.ReconnectMax, c.ReconnectMin))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("smpp client config: %w", err)
 	}
 	return nil
+}
+
+// sessions returns the bind type of every session the config opens.
+func (c ClientConfig) sessions() []BindType {
+	if c.Mode == BindTransmitterReceiver {
+		types := make([]BindType, 0, c.Binds+c.Receivers)
+		for range c.Binds {
+			types = append(types, BindTransmitter)
+		}
+		for range c.Receivers {
+			types = append(types, BindReceiver)
+		}
+		return types
+	}
+	types := make([]BindType, c.Binds)
+	for i := range types {
+		types[i] = BindTransceiver
+	}
+	return types
 }

@@ -1,29 +1,64 @@
 package smpp
 
 import (
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/ternsms/tern/carriers"
-	"github.com/ternsms/tern/core/gsm"
 )
 
-// Submit sends s as one submit_sm per part and waits for every answer.
+// maxQueueFullRetries is how many times a part answered ESME_RMSGQFUL is
+// sent again before Submit reports it.
+const maxQueueFullRetries = 3
+
+// part is one submit_sm of a Submit on its way through the send queue.
+type part struct {
+	idx int
+	m   *SubmitSM
+	ctx context.Context
+	res chan<- partResult
+
+	elem *list.Element // in the send queue; guarded by its lock
+	in   *list.List
+
+	sentAt    time.Time // set by the sender
+	throttles int
+	queueFull int
+}
+
+// partResult is the outcome of one attempt of a part.
+type partResult struct {
+	p    *part
+	resp PDU
+	err  error
+}
+
+// Submit sends s as one submit_sm per part (one in all with LongPayload)
+// and waits for every answer.
 //
-// Parts of a long text carry an 8-bit (or, with s.Coding.Ref16, 16-bit)
-// concatenation header with esm_class UDHI; all parts are pipelined
-// within the window. On success Accepted.IDs holds one normalized carrier
-// id per part, in part order.
+// Parts of a long text carry a concatenation header (LongUDH, 8-bit or,
+// with s.Coding.Ref16, 16-bit reference) or the sar_* parameters
+// (LongSAR); all parts are pipelined on the free binds. On success
+// Accepted.IDs holds one normalized carrier id per submit_sm, in part
+// order.
+//
+// A part answered ESME_RTHROTTLED pauses its bind and is sent again ahead
+// of every new part; one answered ESME_RMSGQFUL is sent again after
+// QueueFullRetry, up to 3 times; a part whose connection died before it
+// was written goes out on the next bind. None of them counts as sent
+// twice: the SMSC refused or never saw the earlier attempt.
 //
 // On failure the error names the first failed part and Accepted.IDs still
 // holds the ids of the parts the carrier accepted ("" for the others), so
 // that the caller knows what it must not send again. A part refused with
 // a command_status yields that CommandStatus (carriers.IsRetriable reads
-// it); a part written but never answered (timeout, lost connection, ctx
-// ending) makes the whole error wrap carriers.ErrInDoubt. While no bind is
-// up Submit waits for one until ctx ends (carriers.ErrUnavailable); after
+// it), wrapped in a carriers.BackoffError when the carrier asked to slow
+// down; a part written but never answered (timeout, lost connection, ctx
+// ending) makes the whole error wrap carriers.ErrInDoubt. While no bind
+// can send, Submit waits until ctx ends (carriers.ErrUnavailable); after
 // Close it returns carriers.ErrClosed.
 func (c *Client) Submit(ctx context.Context, s *carriers.Submission) (carriers.Accepted, error) {
 	if s == nil {
@@ -34,57 +69,49 @@ func (c *Client) Submit(ctx context.Context, s *carriers.Submission) (carriers.A
 	}
 	defer c.leave()
 
-	base := SubmitSM{
-		Source: AddressOf(s.From),
-		Dest:   AddressOf(s.To),
+	pdus, err := c.cfg.encode(s, uint16(c.ref.Add(1)))
+	if err != nil {
+		return carriers.Accepted{}, fmt.Errorf("submit_sm to %s: %w", c.cfg.Name, err)
 	}
-	if s.RegisteredDelivery {
-		base.RegisteredDelivery = RegisteredDeliveryFinal
-	}
-	if !s.ValidUntil.IsZero() {
-		d := time.Until(s.ValidUntil)
-		if d <= 0 {
-			return carriers.Accepted{}, fmt.Errorf("submit_sm to %s: %w", c.cfg.Name, ErrExpired)
-		}
-		base.ValidityPeriod = RelativeTime(d)
-	}
-	enc := gsm.Encode(s.Text, s.Coding)
-	base.DataCoding = enc.DataCoding
-	n := len(enc.Parts)
-	var ref uint16
-	if n > 1 {
-		base.ESMClass = ESMClassUDHI
-		ref = uint16(c.ref.Add(1))
-	}
-
-	var small [4]partSend
+	n := len(pdus)
+	res := make(chan partResult, n)
+	var small [4]part
 	parts := small[:0]
 	if n > len(small) {
-		parts = make([]partSend, 0, n)
+		parts = make([]part, 0, n)
 	}
-	for i, payload := range enc.Parts {
-		m := new(SubmitSM)
-		*m = base
-		if n > 1 {
-			m.ShortMessage = make([]byte, 0, 7+len(payload))
-			m.ShortMessage = gsm.AppendConcatUDH(m.ShortMessage, ref, n, i+1, s.Coding.Ref16)
-			m.ShortMessage = append(m.ShortMessage, payload...)
-		} else {
-			m.ShortMessage = payload
-		}
-		parts = append(parts, c.startPart(ctx, m))
+	for i, m := range pdus {
+		parts = append(parts, part{idx: i, m: m, ctx: ctx, res: res})
+	}
+	for i := range parts {
+		c.queue.push(&parts[i], false)
 	}
 
 	ids := make([]string, n)
-	var first, doubt error
-	for i, p := range parts {
-		err := p.err
-		if err == nil {
-			var resp PDU
-			if resp, err = p.cn.wait(ctx, p.cl); err == nil {
-				err = c.accepted(resp, &ids[i])
+	errs := make([]error, n)
+	left := n
+	done := ctx.Done()
+	for left > 0 {
+		select {
+		case r := <-res:
+			if done != nil && c.retry(ctx, r) {
+				continue
+			}
+			errs[r.p.idx] = c.outcome(ctx, r, &ids[r.p.idx])
+			left--
+		case <-done:
+			done = nil
+			for i := range parts {
+				if c.queue.remove(&parts[i]) {
+					errs[i] = c.unsent(&parts[i], ctx.Err())
+					left--
+				}
 			}
 		}
+	}
+
+	var first, doubt error
+	for i, err := range errs {
 		if err == nil {
 			continue
 		}
@@ -109,52 +136,78 @@ func (c *Client) Submit(ctx context.Context, s *carriers.Submission) (carriers.A
 	return carriers.Accepted{IDs: ids}, first
 }
 
-// partSend is one part on its way: the call to wait on, or why it was
-// never sent.
-type partSend struct {
-	cn  *conn
-	cl  *call
-	err error
+// retry queues a part again when its attempt calls for it and ctx allows,
+// and reports whether it did.
+func (c *Client) retry(ctx context.Context, r partResult) bool {
+	p := r.p
+	switch {
+	case r.err != nil:
+		if !errNotSent(r.err) || ctx.Err() != nil {
+			return false
+		}
+		// The connection died before the part left: the next bind
+		// sends it.
+	case r.resp.Status == StatusThrottled:
+		// The bind is paused; the part goes first when one may send.
+		p.throttles++
+	case r.resp.Status == StatusMessageQueueFull && p.queueFull < maxQueueFullRetries:
+		wait := c.cfg.QueueFullRetry << p.queueFull
+		p.queueFull++
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		}
+	default:
+		return false
+	}
+	c.queue.push(p, true)
+	return true
 }
 
-// startPart queues one submit_sm on the bound connection, moving to the
-// next connection when the current one dies before the PDU left.
-func (c *Client) startPart(ctx context.Context, m *SubmitSM) (s partSend) {
-	for {
-		cn, err := c.bound(ctx)
-		if err != nil {
-			s.err = err
-			return s
+// outcome reads the final attempt of a part into *id or an error.
+func (c *Client) outcome(ctx context.Context, r partResult, id *string) error {
+	if r.err != nil {
+		if errors.Is(r.err, carriers.ErrInDoubt) {
+			c.stats.inDoubt.Add(1)
+			return r.err
 		}
-		cl, err := cn.start(ctx, m, nil)
-		if err == nil {
-			s.cn, s.cl = cn, cl
-			return s
+		if ctx.Err() != nil || errNotSent(r.err) {
+			return c.unsent(r.p, r.err)
 		}
-		if errNotSent(err) && ctx.Err() == nil {
-			c.clearConn(cn)
-			continue
-		}
-		if ctx.Err() != nil {
-			err = fmt.Errorf("%w: %w", carriers.ErrUnavailable, err)
-		}
-		s.err = err
-		return s
+		return r.err
 	}
-}
-
-// accepted reads a submit_sm answer into *id.
-func (c *Client) accepted(resp PDU, id *string) error {
-	if resp.Status != StatusOK {
-		return resp.Status
+	switch st := r.resp.Status; st {
+	case StatusOK:
+	case StatusThrottled:
+		return &carriers.BackoffError{Err: st, Wait: c.cfg.ThrottlePause}
+	case StatusMessageQueueFull:
+		return &carriers.BackoffError{Err: st, Wait: c.cfg.QueueFullRetry << maxQueueFullRetries}
+	default:
+		return st
 	}
-	r, ok := resp.Body.(*SubmitSMResp)
+	resp, ok := r.resp.Body.(*SubmitSMResp)
 	if !ok {
-		return fmt.Errorf("%w: answered with %s", carriers.ErrInDoubt, resp.ID)
+		c.stats.inDoubt.Add(1)
+		return fmt.Errorf("%w: answered with %s", carriers.ErrInDoubt, r.resp.ID)
 	}
-	if r.MessageID == "" {
+	if resp.MessageID == "" {
 		c.log.Warn("smpp submit_sm_resp without message_id; receipts for it cannot be matched")
 	}
-	*id = carriers.NormalizeID(r.MessageID)
+	*id = c.cfg.ResponseIDFormat.Normalize(resp.MessageID)
 	return nil
+}
+
+// unsent is the error of a part that never left because ctx ended (or,
+// after a throttle, the connection died).
+func (c *Client) unsent(p *part, cause error) error {
+	if p.throttles > 0 {
+		return &carriers.BackoffError{Err: fmt.Errorf("%w: %w", StatusThrottled, cause), Wait: c.cfg.ThrottlePause}
+	}
+	if c.stats.bound.Load() == 0 {
+		return fmt.Errorf("no bind to %s: %w: %w", c.cfg.Name, carriers.ErrUnavailable, cause)
+	}
+	return fmt.Errorf("waiting for a free bind to %s: %w: %w", c.cfg.Name, carriers.ErrUnavailable, cause)
 }

@@ -204,7 +204,8 @@ func TestSubmitCommandStatus(t *testing.T) {
 		retriable bool
 	}{
 		{"invalid destination", smscsim.Config{}, "", 1, smpp.StatusInvalidDestAddr, false},
-		{"throttled", smscsim.Config{MaxPending: 2, Latency: 50 * time.Millisecond}, "+4915100000001", 16, smpp.StatusThrottled, true},
+		{"system error", smscsim.Config{ErrorRatio: 1}, "+4915100000001", 4, smpp.StatusSystemError, true},
+		{"chosen permanent error", smscsim.Config{ErrorRatio: 1, ErrorStatus: smpp.StatusInvalidSourceAddr}, "+4915100000001", 2, smpp.StatusInvalidSourceAddr, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -3,6 +3,7 @@ package smpp
 import (
 	"context"
 	"log/slog"
+	"net"
 	"time"
 
 	"github.com/ternsms/tern/carriers"
@@ -30,6 +31,7 @@ type clientOptions struct {
 	onInbound func(context.Context, carriers.Inbound) error
 	maxPDU    int
 	workers   int
+	dial      func(context.Context, string) (net.Conn, error)
 }
 
 type sessionOptions struct {
@@ -86,6 +88,13 @@ func WithInboundHandler(f func(context.Context, carriers.Inbound) error) ClientO
 // a broker's acknowledgement then still keeps up with a fast SMSC.
 func WithHandlerWorkers(n int) ClientOption {
 	return clientOptionFunc(func(c *clientOptions) { c.workers = n })
+}
+
+// WithDialer sets how the client opens its connections; the default
+// dials TCP with RequestTimeout as the connect timeout. Tests dial
+// in-memory pipes with it; a deployment may dial through TLS.
+func WithDialer(dial func(ctx context.Context, addr string) (net.Conn, error)) ClientOption {
+	return clientOptionFunc(func(c *clientOptions) { c.dial = dial })
 }
 
 type sessionOptionFunc func(*sessionOptions)

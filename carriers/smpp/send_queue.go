@@ -1,0 +1,99 @@
+package smpp
+
+import (
+	"container/list"
+	"context"
+	"sync"
+)
+
+// sendQueue holds the parts waiting for a bind to send them: parts to
+// retry first (throttled, or back from a connection that died before
+// writing them), then new parts in arrival order. It is bounded by its
+// callers: every part belongs to a Submit that waits for it.
+type sendQueue struct {
+	mu    sync.Mutex
+	retry list.List
+	fresh list.List
+	ready chan struct{} // holds a token while parts wait
+}
+
+func newSendQueue() *sendQueue {
+	return &sendQueue{ready: make(chan struct{}, 1)}
+}
+
+// push queues p, ahead of new parts when retry is set.
+func (q *sendQueue) push(p *part, retry bool) {
+	q.mu.Lock()
+	if retry {
+		p.elem, p.in = q.retry.PushBack(p), &q.retry
+	} else {
+		p.elem, p.in = q.fresh.PushBack(p), &q.fresh
+	}
+	q.mu.Unlock()
+	q.signal()
+}
+
+// pushFront puts p back at the very front: it was taken but not sent.
+func (q *sendQueue) pushFront(p *part) {
+	q.mu.Lock()
+	p.elem, p.in = q.retry.PushFront(p), &q.retry
+	q.mu.Unlock()
+	q.signal()
+}
+
+func (q *sendQueue) signal() {
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+}
+
+// remove withdraws p and reports whether it was still queued; when it
+// was not, a sender has it.
+func (q *sendQueue) remove(p *part) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if p.elem == nil {
+		return false
+	}
+	p.in.Remove(p.elem)
+	p.elem, p.in = nil, nil
+	return true
+}
+
+// pop takes the next part, waiting until one comes, ctx ends or stop
+// closes.
+func (q *sendQueue) pop(ctx context.Context, stop <-chan struct{}) (*part, bool) {
+	for {
+		q.mu.Lock()
+		l := &q.retry
+		if l.Len() == 0 {
+			l = &q.fresh
+		}
+		if e := l.Front(); e != nil {
+			p := l.Remove(e).(*part)
+			p.elem, p.in = nil, nil
+			more := q.retry.Len()+q.fresh.Len() > 0
+			q.mu.Unlock()
+			if more {
+				q.signal() // wake the next sender
+			}
+			return p, true
+		}
+		q.mu.Unlock()
+		select {
+		case <-q.ready:
+		case <-ctx.Done():
+			return nil, false
+		case <-stop:
+			return nil, false
+		}
+	}
+}
+
+// len returns how many parts wait.
+func (q *sendQueue) len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.retry.Len() + q.fresh.Len()
+}
