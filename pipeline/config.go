@@ -15,6 +15,9 @@ type Topics struct {
 	// Receipts carries carrier receipts before they are joined, keyed by
 	// carrier message id. Default "tern.receipts".
 	Receipts string
+	// MO carries customers' replies, keyed by the customer's number.
+	// Default "tern.mo".
+	MO string
 }
 
 // KafkaConfig says where Kafka is and how tern's topics are laid out.
@@ -44,6 +47,9 @@ func (c KafkaConfig) WithDefaults() KafkaConfig {
 	}
 	if c.Topics.Receipts == "" {
 		c.Topics.Receipts = "tern.receipts"
+	}
+	if c.Topics.MO == "" {
+		c.Topics.MO = "tern.mo"
 	}
 	if c.Partitions == 0 {
 		c.Partitions = 16

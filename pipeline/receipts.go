@@ -17,26 +17,48 @@ import (
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 )
 
-// ReceiptSink makes carrier receipts durable: Handle returns only after
-// the receipt is on the receipts topic, so a carrier connection can
-// acknowledge the receipt to the carrier safely. Use Handle as the
-// carrier's receipt handler.
+// ReceiptSink makes what carriers send us durable: Handle and
+// HandleInbound return only after the receipt or reply is in Kafka, so a
+// carrier connection can acknowledge it to the carrier safely. Use them
+// as the carrier's receipt and inbound handlers; both are safe for
+// concurrent use.
 type ReceiptSink struct {
-	w *kafka.Writer
+	w  *kafka.Writer // receipts topic
+	mo *kafka.Writer // MO topic
 }
 
-// NewReceiptSink returns a sink producing to c's receipts topic.
+// NewReceiptSink returns a sink producing to c's receipts and MO topics.
 func NewReceiptSink(c KafkaConfig) *ReceiptSink {
 	c = c.WithDefaults()
-	return &ReceiptSink{w: &kafka.Writer{
-		Addr:         kafka.TCP(c.Brokers...),
-		Topic:        c.Topics.Receipts,
-		Balancer:     &kafka.Murmur2Balancer{},
-		RequiredAcks: kafka.RequireAll,
-		BatchTimeout: c.BatchTimeout,
-		BatchSize:    1000,
-		WriteTimeout: 10 * time.Second,
-	}}
+	writer := func(topic string) *kafka.Writer {
+		return &kafka.Writer{
+			Addr:         kafka.TCP(c.Brokers...),
+			Topic:        topic,
+			Balancer:     &kafka.Murmur2Balancer{},
+			RequiredAcks: kafka.RequireAll,
+			BatchTimeout: c.BatchTimeout,
+			BatchSize:    1000,
+			WriteTimeout: 10 * time.Second,
+		}
+	}
+	return &ReceiptSink{w: writer(c.Topics.Receipts), mo: writer(c.Topics.MO)}
+}
+
+// HandleInbound produces a customer's reply to the MO topic and waits for
+// the ack.
+func (s *ReceiptSink) HandleInbound(ctx context.Context, in carriers.Inbound) error {
+	rec := &recordv1.Inbound{Carrier: in.Carrier, From: in.From, To: in.To, Text: in.Text, ReceivedAt: timestamppb.Now()}
+	if !in.Received.IsZero() {
+		rec.ReceivedAt = timestamppb.New(in.Received)
+	}
+	v, err := proto.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode inbound: %w", err)
+	}
+	if err := s.mo.WriteMessages(ctx, kafka.Message{Key: []byte(in.From), Value: v}); err != nil {
+		return fmt.Errorf("produce inbound: %w", err)
+	}
+	return nil
 }
 
 // Handle produces r to the receipts topic and waits for the ack.
@@ -62,8 +84,8 @@ func (s *ReceiptSink) Handle(ctx context.Context, r carriers.Receipt) error {
 	return nil
 }
 
-// Close flushes and closes the producer.
-func (s *ReceiptSink) Close() error { return s.w.Close() }
+// Close flushes and closes the producers.
+func (s *ReceiptSink) Close() error { return errors.Join(s.w.Close(), s.mo.Close()) }
 
 // ReceiptJoiner consumes the receipts topic, joins each receipt to its
 // message through the durable carrier-id map (so a receipt may arrive at

@@ -74,6 +74,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.kafka.Topics.Submit, "topic-submit", "tern.submit", "topic of accepted messages")
 	fs.StringVar(&c.kafka.Topics.Events, "topic-events", "tern.events", "topic of status events")
 	fs.StringVar(&c.kafka.Topics.Receipts, "topic-receipts", "tern.receipts", "topic of carrier receipts")
+	fs.StringVar(&c.kafka.Topics.MO, "topic-mo", "tern.mo", "topic of customers' replies (mobile-originated messages)")
 	fs.StringVar(&c.clickhouseAddr, "clickhouse-addr", "", "ClickHouse native address; empty with --dev starts a local server under DATA/clickhouse")
 	fs.StringVar(&c.clickhouseDatabase, "clickhouse-database", "tern", "ClickHouse database")
 	fs.IntVar(&c.clickhouseTCPPort, "clickhouse-port", 19000, "native port of the local ClickHouse (--dev)")
@@ -354,7 +355,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 	receipts := pipeline.NewReceiptSink(c.kafka)
 	st.onStop("receipt sink", func(context.Context) error { return receipts.Close() })
-	client, err := smpp.NewClient(carrierCfg, smpp.WithReceiptHandler(receipts.Handle), smpp.WithLogger(log))
+	client, err := smpp.NewClient(carrierCfg, smpp.WithReceiptHandler(receipts.Handle),
+		smpp.WithInboundHandler(receipts.HandleInbound), smpp.WithLogger(log))
 	if err != nil {
 		return r, err
 	}

@@ -452,6 +452,86 @@ func (x *Receipt) GetReceivedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// Inbound is a mobile-originated message (a customer's reply) on the MO
+// topic, keyed by the customer's number.
+type Inbound struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Carrier string                 `protobuf:"bytes,1,opt,name=carrier,proto3" json:"carrier,omitempty"`
+	// The customer, E.164 when the carrier gave an international number.
+	From string `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	// The number or short code the customer wrote to.
+	To            string                 `protobuf:"bytes,3,opt,name=to,proto3" json:"to,omitempty"`
+	Text          string                 `protobuf:"bytes,4,opt,name=text,proto3" json:"text,omitempty"`
+	ReceivedAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Inbound) Reset() {
+	*x = Inbound{}
+	mi := &file_tern_record_v1_record_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Inbound) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Inbound) ProtoMessage() {}
+
+func (x *Inbound) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_record_v1_record_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Inbound.ProtoReflect.Descriptor instead.
+func (*Inbound) Descriptor() ([]byte, []int) {
+	return file_tern_record_v1_record_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Inbound) GetCarrier() string {
+	if x != nil {
+		return x.Carrier
+	}
+	return ""
+}
+
+func (x *Inbound) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *Inbound) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+func (x *Inbound) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *Inbound) GetReceivedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceivedAt
+	}
+	return nil
+}
+
 var File_tern_record_v1_record_proto protoreflect.FileDescriptor
 
 const file_tern_record_v1_record_proto_rawDesc = "" +
@@ -505,6 +585,13 @@ const file_tern_record_v1_record_proto_rawDesc = "" +
 	"error_code\x18\x05 \x01(\tR\terrorCode\x123\n" +
 	"\adone_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\x06doneAt\x12;\n" +
 	"\vreceived_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"receivedAt\"\x98\x01\n" +
+	"\aInbound\x12\x18\n" +
+	"\acarrier\x18\x01 \x01(\tR\acarrier\x12\x12\n" +
+	"\x04from\x18\x02 \x01(\tR\x04from\x12\x0e\n" +
+	"\x02to\x18\x03 \x01(\tR\x02to\x12\x12\n" +
+	"\x04text\x18\x04 \x01(\tR\x04text\x12;\n" +
+	"\vreceived_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"receivedAtB7Z5github.com/ternsms/tern/proto/tern/record/v1;recordv1b\x06proto3"
 
 var (
@@ -519,32 +606,34 @@ func file_tern_record_v1_record_proto_rawDescGZIP() []byte {
 	return file_tern_record_v1_record_proto_rawDescData
 }
 
-var file_tern_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_tern_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_tern_record_v1_record_proto_goTypes = []any{
 	(*Submit)(nil),                // 0: tern.record.v1.Submit
 	(*Event)(nil),                 // 1: tern.record.v1.Event
 	(*Receipt)(nil),               // 2: tern.record.v1.Receipt
-	(v1.Category)(0),              // 3: tern.v1.Category
-	(v1.Encoding)(0),              // 4: tern.v1.Encoding
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
-	(v1.Status)(0),                // 6: tern.v1.Status
+	(*Inbound)(nil),               // 3: tern.record.v1.Inbound
+	(v1.Category)(0),              // 4: tern.v1.Category
+	(v1.Encoding)(0),              // 5: tern.v1.Encoding
+	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
+	(v1.Status)(0),                // 7: tern.v1.Status
 }
 var file_tern_record_v1_record_proto_depIdxs = []int32{
-	3,  // 0: tern.record.v1.Submit.category:type_name -> tern.v1.Category
-	4,  // 1: tern.record.v1.Submit.encoding:type_name -> tern.v1.Encoding
-	5,  // 2: tern.record.v1.Submit.accepted_at:type_name -> google.protobuf.Timestamp
-	6,  // 3: tern.record.v1.Event.status:type_name -> tern.v1.Status
-	5,  // 4: tern.record.v1.Event.time:type_name -> google.protobuf.Timestamp
-	3,  // 5: tern.record.v1.Event.category:type_name -> tern.v1.Category
-	4,  // 6: tern.record.v1.Event.encoding:type_name -> tern.v1.Encoding
-	6,  // 7: tern.record.v1.Receipt.status:type_name -> tern.v1.Status
-	5,  // 8: tern.record.v1.Receipt.done_at:type_name -> google.protobuf.Timestamp
-	5,  // 9: tern.record.v1.Receipt.received_at:type_name -> google.protobuf.Timestamp
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	4,  // 0: tern.record.v1.Submit.category:type_name -> tern.v1.Category
+	5,  // 1: tern.record.v1.Submit.encoding:type_name -> tern.v1.Encoding
+	6,  // 2: tern.record.v1.Submit.accepted_at:type_name -> google.protobuf.Timestamp
+	7,  // 3: tern.record.v1.Event.status:type_name -> tern.v1.Status
+	6,  // 4: tern.record.v1.Event.time:type_name -> google.protobuf.Timestamp
+	4,  // 5: tern.record.v1.Event.category:type_name -> tern.v1.Category
+	5,  // 6: tern.record.v1.Event.encoding:type_name -> tern.v1.Encoding
+	7,  // 7: tern.record.v1.Receipt.status:type_name -> tern.v1.Status
+	6,  // 8: tern.record.v1.Receipt.done_at:type_name -> google.protobuf.Timestamp
+	6,  // 9: tern.record.v1.Receipt.received_at:type_name -> google.protobuf.Timestamp
+	6,  // 10: tern.record.v1.Inbound.received_at:type_name -> google.protobuf.Timestamp
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_tern_record_v1_record_proto_init() }
@@ -558,7 +647,7 @@ func file_tern_record_v1_record_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tern_record_v1_record_proto_rawDesc), len(file_tern_record_v1_record_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
