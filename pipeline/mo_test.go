@@ -69,4 +69,3 @@ func TestInboundToMOTopic(t *testing.T) {
 		t.Fatalf("inbound record = %v", in)
 	}
 }
-
