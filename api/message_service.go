@@ -51,7 +51,15 @@ func (s *messageService) request(tenant string, m *ternv1.SendRequest) (pipeline
 		IdempotencyKey: m.GetIdempotencyKey(),
 		Category:       core.Category(m.GetCategory()),
 		Coding:         coding,
+		SendAt:         sendAt(m),
 	}, err
+}
+
+func sendAt(m *ternv1.SendRequest) time.Time {
+	if m.GetSendAt() == nil {
+		return time.Time{}
+	}
+	return m.GetSendAt().AsTime()
 }
 
 func sendResponse(r pipeline.Result) *ternv1.SendResponse {

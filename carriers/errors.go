@@ -66,3 +66,7 @@ func StatusCode(err error) string {
 	}
 	return ""
 }
+
+// ErrNoRoute means no carrier is configured for a destination: a
+// configuration problem, reported per message.
+var ErrNoRoute = errors.New("no carrier route for destination")

@@ -18,6 +18,9 @@ type Topics struct {
 	// MO carries customers' replies, keyed by the customer's number.
 	// Default "tern.mo".
 	MO string
+	// DLQ carries records that could not be processed, with the reason in
+	// their headers. Default "tern.dlq".
+	DLQ string
 }
 
 // KafkaConfig says where Kafka is and how tern's topics are laid out.
@@ -50,6 +53,9 @@ func (c KafkaConfig) WithDefaults() KafkaConfig {
 	}
 	if c.Topics.MO == "" {
 		c.Topics.MO = "tern.mo"
+	}
+	if c.Topics.DLQ == "" {
+		c.Topics.DLQ = "tern.dlq"
 	}
 	if c.Partitions == 0 {
 		c.Partitions = 16

@@ -11,22 +11,45 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/ternsms/tern/carriers"
+	"github.com/ternsms/tern/core/phone"
+	"github.com/ternsms/tern/core/quiet"
 )
+
+// Picker chooses the carrier for a destination; carriers/router's Router
+// is one, OneCarrier another.
+type Picker interface {
+	// Pick returns the carrier to try now, carriers.ErrNoRoute when none is
+	// configured for to, or an error wrapping carriers.ErrUnavailable when
+	// every configured one is down (the caller waits and picks again).
+	Pick(to string) (carriers.Carrier, error)
+}
+
+// OneCarrier is a Picker sending everything through one carrier.
+type OneCarrier struct{ carriers.Carrier }
+
+// Pick implements Picker.
+func (o OneCarrier) Pick(string) (carriers.Carrier, error) { return o.Carrier, nil }
 
 // Consumer runs the submit topic's consumer group: one actor goroutine per
 // partition this instance is assigned, each handing its partition's
-// messages to the carrier through the delivery ledger.
+// messages to a carrier through the delivery ledger.
 type Consumer struct {
-	cfg     KafkaConfig
-	carrier carriers.Carrier
-	ledger  *Ledger
-	events  *eventWriter
-	log     *slog.Logger
-	metrics *Metrics
-	submit  time.Duration
-	retry   Backoff
-	window  int
-	policy  InDoubtPolicy
+	cfg       KafkaConfig
+	picker    Picker
+	ledger    *Ledger
+	events    *eventWriter
+	dlq       *deadLetters
+	deferrals *batcher[deferral, struct{}]
+	log       *slog.Logger
+	metrics   *Metrics
+	submit    time.Duration
+	retry     Backoff
+	window    int
+	policies  map[string]InDoubtPolicy
+	limits    *Limits
+	quiet     func(tenant string) *quiet.Policy
+	phones    *phone.Cache
+	now       func() time.Time
 	// slots bounds, across this instance's actors, the messages between
 	// their ledger intent and their recorded answer — the most that can be
 	// in doubt if the process dies. Sized to the carrier's own window.
@@ -62,10 +85,26 @@ func WithWindow(n int) ConsumerOption {
 	return consumerOptionFunc(func(c *Consumer) { c.window = n })
 }
 
-// WithInDoubtPolicy sets what happens to messages whose submit was in
-// doubt. Default Resubmit.
-func WithInDoubtPolicy(p InDoubtPolicy) ConsumerOption {
-	return consumerOptionFunc(func(c *Consumer) { c.policy = p })
+// WithInDoubtPolicies sets, per carrier name, what happens to messages
+// whose submit to it was in doubt. Carriers not named resubmit.
+func WithInDoubtPolicies(p map[string]InDoubtPolicy) ConsumerOption {
+	return consumerOptionFunc(func(c *Consumer) { c.policies = p })
+}
+
+// WithLimits applies per-tenant and per-sender rate limits.
+func WithLimits(l *Limits) ConsumerOption {
+	return consumerOptionFunc(func(c *Consumer) { c.limits = l })
+}
+
+// WithQuietHours holds marketing messages outside the recipient's sending
+// window, per tenant's policy.
+func WithQuietHours(p func(tenant string) *quiet.Policy) ConsumerOption {
+	return consumerOptionFunc(func(c *Consumer) { c.quiet = p })
+}
+
+// WithConsumerClock replaces time.Now, for tests.
+func WithConsumerClock(now func() time.Time) ConsumerOption {
+	return consumerOptionFunc(func(c *Consumer) { c.now = now })
 }
 
 // WithCarrierWindow bounds the submits this instance has between intent
@@ -81,22 +120,26 @@ func WithMetrics(m *Metrics) ConsumerOption {
 	return consumerOptionFunc(func(c *Consumer) { c.metrics = m })
 }
 
-// NewConsumer returns a Consumer sending through carrier and recording
-// every intent and answer in ledger.
-func NewConsumer(c KafkaConfig, carrier carriers.Carrier, ledger *Ledger, opts ...ConsumerOption) (*Consumer, error) {
+// NewConsumer returns a Consumer sending through the carriers picker
+// picks and recording every intent and answer in ledger.
+func NewConsumer(c KafkaConfig, picker Picker, ledger *Ledger, opts ...ConsumerOption) (*Consumer, error) {
 	c = c.WithDefaults()
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	con := &Consumer{
-		cfg:     c,
-		carrier: carrier,
-		ledger:  ledger,
-		events:  newEventWriter(c),
-		log:     slog.Default(),
-		submit:  30 * time.Second,
-		retry:   DefaultBackoff,
-		window:  64,
+		cfg:       c,
+		picker:    picker,
+		ledger:    ledger,
+		events:    newEventWriter(c),
+		dlq:       newDeadLetters(c),
+		deferrals: newBatcher(ledgerBatch, ledger.s.execDefer),
+		log:       slog.Default(),
+		submit:    30 * time.Second,
+		retry:     DefaultBackoff,
+		window:    64,
+		phones:    phone.NewCache(100_000),
+		now:       time.Now,
 	}
 	for _, o := range opts {
 		o.applyConsumer(con)
@@ -118,6 +161,12 @@ func NewConsumer(c KafkaConfig, carrier carriers.Carrier, ledger *Ledger, opts .
 // in hand.
 func (c *Consumer) Run(ctx context.Context) error {
 	defer c.events.close()
+	defer c.dlq.close()
+	bctx, stopBatcher := context.WithCancel(context.WithoutCancel(ctx))
+	batcherDone := make(chan struct{})
+	go func() { c.deferrals.run(bctx); close(batcherDone) }()
+	defer func() { stopBatcher(); <-batcherDone }()
+	total := c.partitionCount(ctx)
 	g, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID:                c.cfg.GroupID,
 		Brokers:           c.cfg.Brokers,
@@ -149,6 +198,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 			continue
 		}
 		assigned := gen.Assignments[c.cfg.Topics.Submit]
+		if total > 0 {
+			c.limits.SetShare(float64(len(assigned)) / float64(total))
+		}
 		for _, pa := range assigned {
 			a := newActor(c, gen, pa.ID, pa.Offset)
 			actors.Add(1)
@@ -159,6 +211,25 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		c.log.Info("partitions assigned", "generation", gen.ID, "partitions", len(assigned))
 	}
+}
+
+// policy returns the in-doubt policy of a carrier.
+func (c *Consumer) policy(carrier string) InDoubtPolicy { return c.policies[carrier] }
+
+// partitionCount reads how many partitions the submit topic has, or 0.
+func (c *Consumer) partitionCount(ctx context.Context) int {
+	conn, err := kafka.DialContext(ctx, "tcp", c.cfg.Brokers[0])
+	if err != nil {
+		c.log.Warn("read submit topic partitions", "err", err)
+		return 0
+	}
+	defer conn.Close()
+	parts, err := conn.ReadPartitions(c.cfg.Topics.Submit)
+	if err != nil {
+		c.log.Warn("read submit topic partitions", "err", err)
+		return 0
+	}
+	return len(parts)
 }
 
 // sleepCtx waits d or until ctx ends; it reports whether d passed.

@@ -106,7 +106,7 @@ func TestConsumerOrderWindowAndReceipts(t *testing.T) {
 		t.Fatal(err)
 	}
 	watch := &orderWatch{Carrier: client, busy: map[string]bool{}, last: map[string]int{}}
-	con, err := NewConsumer(cfg, watch, ledger, WithWindow(32), WithConsumerLogger(log))
+	con, err := NewConsumer(cfg, OneCarrier{watch}, ledger, WithWindow(32), WithConsumerLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,8 @@ type Intake struct {
 	store   *Store
 	metrics *Metrics
 	prices  *price.Table
+	// validity is how long after its send time a message may still go out.
+	validity time.Duration
 	now     func() time.Time
 	log     *slog.Logger
 	closed  atomic.Bool
@@ -70,6 +72,12 @@ func WithPrices(t *price.Table) IntakeOption {
 	return intakeOptionFunc(func(in *Intake) { in.prices = t })
 }
 
+// WithValidity sets how long after its send time a message may still go
+// out; later it ends EXPIRED. Default 48h.
+func WithValidity(d time.Duration) IntakeOption {
+	return intakeOptionFunc(func(in *Intake) { in.validity = d })
+}
+
 // WithClock replaces time.Now, for tests.
 func WithClock(now func() time.Time) IntakeOption {
 	return intakeOptionFunc(func(in *Intake) { in.now = now })
@@ -82,7 +90,7 @@ func NewIntake(c KafkaConfig, ids *msgid.Issuer, store *Store, opts ...IntakeOpt
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	in := &Intake{ids: ids, store: store, now: time.Now, log: slog.Default()}
+	in := &Intake{ids: ids, store: store, now: time.Now, log: slog.Default(), validity: 48 * time.Hour}
 	for _, o := range opts {
 		o.applyIntake(in)
 	}
@@ -204,6 +212,12 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 		if p := out[i].Price; p != nil {
 			rec.PriceMicros, rec.Currency = int64(p.Total), p.Currency
 		}
+		start := now
+		if c.SendAt.After(now) {
+			start = c.SendAt
+			rec.NotBefore = timestamppb.New(c.SendAt)
+		}
+		rec.ValidUntil = timestamppb.New(start.Add(in.validity))
 		value, err := proto.Marshal(rec)
 		if err != nil {
 			out[i] = Result{Err: fmt.Errorf("encode submit record: %w", err)}

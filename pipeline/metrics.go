@@ -17,6 +17,8 @@ type Metrics struct {
 	final           *prometheus.CounterVec
 	inDoubt         *prometheus.CounterVec
 	retried         prometheus.Counter
+	deadLettered    prometheus.Counter
+	deferred        *prometheus.CounterVec
 	unknownReceipts prometheus.Counter
 	window          prometheus.Gauge
 	lag             *prometheus.GaugeVec
@@ -42,6 +44,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		retried: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tern_submit_retries_total", Help: "Submits retried after a temporary refusal or an unreachable carrier.",
 		}),
+		deadLettered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tern_messages_dead_lettered_total", Help: "Records that could not be processed and went to the dead-letter topic.",
+		}),
+		deferred: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tern_messages_deferred_total", Help: "Messages put aside until a later time, by reason (send_at, quiet_hours, retry).",
+		}, []string{"reason"}),
 		unknownReceipts: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tern_receipts_unknown_total", Help: "Receipts whose carrier id matched no message when they arrived (kept for a later join).",
 		}),
@@ -60,7 +68,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
 		}, []string{"kind"}),
 	}
-	reg.MustRegister(m.accepted, m.submitted, m.final, m.inDoubt, m.retried, m.unknownReceipts,
+	reg.MustRegister(m.accepted, m.submitted, m.final, m.inDoubt, m.retried, m.deadLettered, m.deferred, m.unknownReceipts,
 		m.window, m.lag, m.ledgerSeconds, m.ledgerRows)
 	return m
 }
@@ -92,6 +100,18 @@ func (m *Metrics) addInDoubt(p InDoubtPolicy) {
 func (m *Metrics) addRetry() {
 	if m != nil {
 		m.retried.Inc()
+	}
+}
+
+func (m *Metrics) addDeadLettered() {
+	if m != nil {
+		m.deadLettered.Inc()
+	}
+}
+
+func (m *Metrics) addDeferred(reason string) {
+	if m != nil {
+		m.deferred.WithLabelValues(reason).Inc()
 	}
 }
 

@@ -2,17 +2,12 @@ package pipeline
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/ternsms/tern/carriers"
-	"github.com/ternsms/tern/core"
-	"github.com/ternsms/tern/core/gsm"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
 
@@ -44,8 +39,8 @@ type actor struct {
 
 // job is one message in an actor's hands.
 type job struct {
-	offset   int64
-	rec      *recordv1.Submit // nil: undecodable, finished at once
+	msg      kafka.Message
+	rec      *recordv1.Submit // nil: undecodable, dead-lettered
 	finished bool             // its outcome is durable
 }
 
@@ -133,7 +128,7 @@ func (a *actor) run(ctx context.Context) {
 
 // take adds a fetched message and starts it unless its recipient is busy.
 func (a *actor) take(ctx context.Context, m kafka.Message, done chan<- *job) {
-	j := &job{offset: m.Offset}
+	j := &job{msg: m}
 	if a.next < 0 {
 		a.next = m.Offset
 	}
@@ -141,9 +136,8 @@ func (a *actor) take(ctx context.Context, m kafka.Message, done chan<- *job) {
 	a.c.metrics.addWindow(1)
 	rec := &recordv1.Submit{}
 	if err := proto.Unmarshal(m.Value, rec); err != nil {
-		a.log.Error("undecodable submit record skipped", "offset", m.Offset, "err", err)
-		j.finished = true
-		a.advance()
+		a.log.Error("undecodable submit record", "offset", m.Offset, "err", err)
+		a.launch(ctx, j, done) // to the dead-letter topic, outside any recipient's queue
 		return
 	}
 	j.rec = rec
@@ -157,7 +151,7 @@ func (a *actor) take(ctx context.Context, m kafka.Message, done chan<- *job) {
 func (a *actor) launch(ctx context.Context, j *job, done chan<- *job) {
 	a.running++
 	go func() {
-		j.finished = a.c.deliver(ctx, j.rec, a.log)
+		j.finished = a.c.deliver(ctx, j.msg, j.rec, a.log)
 		done <- j
 	}()
 }
@@ -168,6 +162,10 @@ func (a *actor) launch(ctx context.Context, j *job, done chan<- *job) {
 func (a *actor) finish(ctx context.Context, j *job, done chan<- *job) {
 	a.running--
 	if !j.finished {
+		return
+	}
+	if j.rec == nil {
+		a.advance()
 		return
 	}
 	q := a.byTo[j.rec.To][1:]
@@ -186,7 +184,7 @@ func (a *actor) finish(ctx context.Context, j *job, done chan<- *job) {
 func (a *actor) advance() {
 	n := 0
 	for n < len(a.inHand) && a.inHand[n].finished {
-		a.next = a.inHand[n].offset + 1
+		a.next = a.inHand[n].msg.Offset + 1
 		n++
 	}
 	if n > 0 {
@@ -207,211 +205,4 @@ func (a *actor) commit(final bool) {
 		return
 	}
 	a.committed, a.lastCmt = a.next, time.Now()
-}
-
-// deliver takes one message through the ledger to the carrier and records
-// the outcome. It returns false if ctx ended before the outcome was
-// durable; the message is then left to the partition's next owner.
-func (c *Consumer) deliver(ctx context.Context, rec *recordv1.Submit, log *slog.Logger) bool {
-	d := &delivery{
-		c:   c,
-		rec: rec,
-		log: log,
-		ref: Ref{
-			MessageID: rec.Id, TenantID: rec.TenantId, CampaignID: rec.CampaignId,
-			To: rec.To, Region: rec.Region, Category: core.Category(rec.Category),
-			Encoding: gsm.Encoding(rec.Encoding), Carrier: c.carrier.Name(),
-		},
-		sub: carriers.Submission{
-			MessageID:          rec.Id,
-			To:                 rec.To,
-			From:               rec.From,
-			Text:               rec.Body,
-			Coding:             codingOf(rec),
-			RegisteredDelivery: true,
-		},
-	}
-	for attempt := 1; ; attempt++ {
-		if ctx.Err() != nil {
-			return false
-		}
-		finished, wait, again := d.try(ctx, attempt)
-		if !again {
-			return finished
-		}
-		if !sleepCtx(ctx, wait) {
-			return false
-		}
-	}
-}
-
-// codingOf returns the coding options the intake counted rec's segments
-// with. A shift-table list that no longer parses is dropped (UCS-2 then
-// carries the text) rather than failing the message.
-func codingOf(rec *recordv1.Submit) gsm.Options {
-	o := gsm.Options{Smart: rec.SmartEncoding}
-	if rec.ShiftTables != "" {
-		o.Languages, _ = gsm.ParseLanguages(rec.ShiftTables)
-	}
-	return o
-}
-
-// delivery is one message's way to the carrier.
-type delivery struct {
-	c       *Consumer
-	rec     *recordv1.Submit
-	ref     Ref
-	sub     carriers.Submission
-	log     *slog.Logger
-	inDoubt bool // some earlier submit of it was in doubt
-}
-
-// durable gives work that must not be cut short once a submit may be on
-// the wire: it outlives ctx for a bounded time.
-func (d *delivery) durable(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), d.c.submit)
-}
-
-// try makes one attempt: intent, submit, answer, event. It holds one of
-// the instance's carrier slots from the intent until the answer is
-// recorded. When again is true, another attempt follows after wait;
-// otherwise finished tells whether the outcome is durable.
-func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait time.Duration, again bool) {
-	c, rec, ref := d.c, d.rec, d.ref
-	retry := c.retry.Delay(attempt)
-	select {
-	case c.slots <- struct{}{}:
-	case <-ctx.Done():
-		return false, 0, false
-	}
-	held := true
-	release := func() {
-		if held {
-			<-c.slots
-			held = false
-		}
-	}
-	defer release()
-
-	p, err := c.ledger.Begin(ctx, ref)
-	if err != nil {
-		d.log.Warn("ledger begin", "id", rec.Id, "err", err)
-		return false, retry, true
-	}
-	d.inDoubt = d.inDoubt || p.inDoubt
-	switch {
-	case p.state == stateAccepted:
-		// Accepted before (an earlier owner died before committing):
-		// never again. Its event may not have been written; write it.
-		release()
-		ev := submitEvent(rec, core.StatusSubmitted, time.Now())
-		ev.Carrier, ev.Segments = p.carrier, int32(len(p.carrierIDs))
-		if len(p.carrierIDs) > 0 {
-			ev.CarrierMessageId = p.carrierIDs[0]
-		}
-		return c.emit(ctx, ev), 0, false
-	case p.state == stateFailed:
-		release()
-		// Failed before: write its event again, as it was.
-		ev := submitEvent(rec, core.StatusFailed, time.Now())
-		ev.Carrier, ev.ErrorCode, ev.Reason, ev.InDoubt = p.carrier, p.errorCode, p.reason, p.errorCode == errorCodeInDoubt
-		return c.emit(ctx, ev), 0, false
-	case p.inDoubt:
-		c.metrics.addInDoubt(c.policy)
-		d.log.Warn("submit in doubt", "id", rec.Id, "policy", c.policy.String())
-		if c.policy == Fail {
-			if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: errorCodeInDoubt, reason: reasonOutcomeUnknown}) {
-				return false, retry, true
-			}
-			release()
-			ev := submitEvent(rec, core.StatusFailed, time.Now())
-			ev.Carrier, ev.Reason, ev.InDoubt = ref.Carrier, reasonOutcomeUnknown, true
-			c.metrics.addFinal(core.StatusFailed)
-			return c.emit(ctx, ev), 0, false
-		}
-	}
-
-	// The intent is durable: submit. From here the work finishes even if
-	// the partition is being revoked — a message on the wire is better
-	// answered than left in doubt.
-	sctx, cancel := d.durable(ctx)
-	acc, err := c.carrier.Submit(sctx, &d.sub)
-	cancel()
-	switch {
-	case err == nil:
-		if !d.answer(ctx, answer{messageID: rec.Id, state: stateAccepted, carrier: ref.Carrier, ids: acc.IDs}) {
-			// The answer is lost: the message stays in doubt and the next
-			// attempt applies the policy.
-			return false, retry, true
-		}
-		release()
-		c.metrics.addSubmitted()
-		ev := submitEvent(rec, core.StatusSubmitted, time.Now())
-		ev.Carrier, ev.Segments, ev.InDoubt = ref.Carrier, int32(len(acc.IDs)), d.inDoubt
-		if len(acc.IDs) > 0 {
-			ev.CarrierMessageId = acc.IDs[0]
-		}
-		return c.emit(ctx, ev), 0, false
-	case errors.Is(err, carriers.ErrInDoubt):
-		// Nothing recorded: the next Begin finds the intent and counts it.
-		d.log.Warn("submit outcome unknown", "id", rec.Id, "err", err)
-		return false, 0, true
-	case errors.Is(err, carriers.ErrUnavailable), carriers.IsRetriable(err) && attempt < c.retry.Attempts:
-		// Not on the wire, or refused for now: record it so the next
-		// attempt is not mistaken for one in doubt, then wait.
-		for !d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}) {
-			if !sleepCtx(ctx, retry) {
-				return false, 0, false
-			}
-		}
-		c.metrics.addRetry()
-		var b *carriers.BackoffError
-		if errors.As(err, &b) {
-			retry = max(retry, b.Wait)
-		}
-		d.log.Debug("submit retry", "id", rec.Id, "attempt", attempt, "wait", retry, "err", err)
-		return false, retry, true
-	default:
-		code := carriers.StatusCode(err)
-		reason := fmt.Sprintf("carrier refused the message after %d attempts: %v", attempt, err)
-		if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: code, reason: reason}) {
-			return false, retry, true
-		}
-		release()
-		ev := submitEvent(rec, core.StatusFailed, time.Now())
-		ev.Carrier, ev.ErrorCode, ev.Reason = ref.Carrier, code, reason
-		c.metrics.addFinal(core.StatusFailed)
-		return c.emit(ctx, ev), 0, false
-	}
-}
-
-// answer records a in the ledger, outliving ctx for a bounded time.
-func (d *delivery) answer(ctx context.Context, a answer) bool {
-	dctx, cancel := d.durable(ctx)
-	defer cancel()
-	if err := d.c.ledger.Answer(dctx, a); err != nil {
-		d.log.Warn("ledger answer", "id", a.messageID, "err", err)
-		return false
-	}
-	return true
-}
-
-// emit writes events, retrying until Kafka takes them. Once the outcome
-// is in the ledger the event must follow, so a revoked partition still
-// gets a bounded time to write it.
-func (c *Consumer) emit(ctx context.Context, evs ...*recordv1.Event) bool {
-	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.submit)
-	defer cancel()
-	for attempt := 1; ; attempt++ {
-		err := c.events.write(ectx, evs...)
-		if err == nil {
-			return true
-		}
-		c.log.Warn("produce events", "attempt", attempt, "err", err)
-		if !sleepCtx(ectx, c.retry.Delay(attempt)) {
-			// Not written: leave the message uncommitted; its next owner
-			// finds it settled in the ledger and writes the event.
-			return false
-		}
-	}
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"time"
 	"unicode/utf8"
 
 	"github.com/ternsms/tern/core"
@@ -15,6 +16,8 @@ const (
 	MaxIdempotencyKey   = 255
 	maxAlphaSenderLen   = 11
 	maxNumericSenderLen = 16
+	// MaxScheduleAhead bounds how far ahead send_at may be.
+	MaxScheduleAhead = 35 * 24 * time.Hour
 )
 
 // Request is one message to send, as every front door hands it in.
@@ -26,6 +29,8 @@ type Request struct {
 	CampaignID     string
 	IdempotencyKey string
 	Category       core.Category
+	// SendAt, if set, is the earliest time to send.
+	SendAt time.Time
 	// Coding is how the text is encoded and split: smart encoding and the
 	// national language tables allowed, resolved by the front door from the
 	// request and the tenant's settings.
@@ -67,6 +72,9 @@ func check(r Request) (checked, error) {
 	}
 	if len(r.IdempotencyKey) > MaxIdempotencyKey || !utf8.ValidString(r.IdempotencyKey) {
 		return c, &FieldError{Field: "idempotency_key", Reason: "longer than 255 bytes or not UTF-8"}
+	}
+	if !r.SendAt.IsZero() && time.Until(r.SendAt) > MaxScheduleAhead {
+		return c, &FieldError{Field: "send_at", Reason: "more than 35 days ahead"}
 	}
 	if r.Category > core.CategoryOTP {
 		return c, &FieldError{Field: "category", Reason: "unknown category"}

@@ -115,6 +115,21 @@ CREATE TABLE unknown_receipts (
 );
 CREATE INDEX unknown_receipts_pending ON unknown_receipts (received_at) WHERE joined_at IS NULL;
 `,
+	2: `
+-- Messages waiting for their time: a requested send_at, the end of the
+-- recipient's quiet hours, or a retry's backoff. The scheduler produces
+-- each record back to the submit topic when it is due.
+CREATE TABLE schedules (
+	id         bigserial   PRIMARY KEY,
+	message_id text        NOT NULL,
+	recipient  text        NOT NULL,
+	due_at     timestamptz NOT NULL,
+	reason     text        NOT NULL,
+	record     bytea       NOT NULL,
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX schedules_due_at ON schedules (due_at);
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

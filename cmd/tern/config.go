@@ -9,6 +9,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/ternsms/tern/core/gsm"
+	"github.com/ternsms/tern/core/quiet"
+	"github.com/ternsms/tern/pipeline"
 )
 
 // fileConfig is the optional YAML file given with --config. Flags cover
@@ -21,6 +23,9 @@ import (
 //	id_key_file: /etc/tern/id-key
 type fileConfig struct {
 	Tenants []tenantConfig `yaml:"tenants"`
+	// QuietHours overrides the built-in marketing window (08:00-21:00
+	// local) for everyone.
+	QuietHours quietConfig `yaml:"quiet_hours"`
 	// IDKeyFile holds the hex key message ids are tagged with; every
 	// instance serving the same tenants must use the same key.
 	IDKeyFile string `yaml:"id_key_file"`
@@ -33,6 +38,43 @@ type tenantConfig struct {
 	// may use when a request names none, e.g. "tr,es"; overrides
 	// --shift-tables.
 	ShiftTables *string `yaml:"shift_tables"`
+	// Rate caps the tenant's messages per second; SenderRate each of its
+	// sender ids. 0 is unlimited.
+	Rate       float64 `yaml:"rate"`
+	SenderRate float64 `yaml:"sender_rate"`
+	// QuietHours overrides the marketing window for this tenant.
+	QuietHours quietConfig `yaml:"quiet_hours"`
+}
+
+// quietConfig is a marketing sending window: `default: "08:00-21:00"`,
+// per-country windows and the zone deciding per country when a number's
+// zones disagree.
+type quietConfig struct {
+	Default   string            `yaml:"default"`
+	Countries map[string]string `yaml:"countries"`
+	Zones     map[string]string `yaml:"zones"`
+}
+
+func (q quietConfig) parse() (quiet.Config, error) {
+	var c quiet.Config
+	var err error
+	if q.Default != "" {
+		if c.Default, err = quiet.ParseWindow(q.Default); err != nil {
+			return c, fmt.Errorf("quiet_hours.default: %w", err)
+		}
+	}
+	for country, w := range q.Countries {
+		win, err := quiet.ParseWindow(w)
+		if err != nil {
+			return c, fmt.Errorf("quiet_hours.countries.%s: %w", country, err)
+		}
+		if c.Countries == nil {
+			c.Countries = map[string]quiet.Window{}
+		}
+		c.Countries[country] = win
+	}
+	c.Zones = q.Zones
+	return c, nil
 }
 
 func loadFileConfig(path string) (fileConfig, error) {
@@ -69,7 +111,13 @@ func (c fileConfig) Validate() error {
 				return fmt.Errorf("config: tenant %s: shift_tables: %w", t.ID, err)
 			}
 		}
+		if t.Rate < 0 || t.SenderRate < 0 {
+			return fmt.Errorf("config: tenant %s: negative rate", t.ID)
+		}
 		seen[t.ID] = true
+	}
+	if _, err := c.quietPolicies(); err != nil {
+		return fmt.Errorf("config: %w", err)
 	}
 	return nil
 }
@@ -89,6 +137,51 @@ func (c fileConfig) shiftTables(def gsm.Languages) func(tenant string) gsm.Langu
 		}
 		return def
 	}
+}
+
+// limits returns the tenants' rate limits.
+func (c fileConfig) limits() map[string]pipeline.TenantLimit {
+	m := map[string]pipeline.TenantLimit{}
+	for _, t := range c.Tenants {
+		if t.Rate > 0 || t.SenderRate > 0 {
+			m[t.ID] = pipeline.TenantLimit{Rate: t.Rate, SenderRate: t.SenderRate}
+		}
+	}
+	return m
+}
+
+// quietPolicies returns each tenant's quiet-hours policy: the global one
+// with the tenant's overrides.
+func (c fileConfig) quietPolicies() (func(tenant string) *quiet.Policy, error) {
+	gc, err := c.QuietHours.parse()
+	if err != nil {
+		return nil, err
+	}
+	global, err := quiet.New(gc)
+	if err != nil {
+		return nil, fmt.Errorf("quiet_hours: %w", err)
+	}
+	per := map[string]*quiet.Policy{}
+	for _, t := range c.Tenants {
+		tc, err := t.QuietHours.parse()
+		if err != nil {
+			return nil, fmt.Errorf("tenant %s: %w", t.ID, err)
+		}
+		if tc.Default == (quiet.Window{}) && len(tc.Countries) == 0 && len(tc.Zones) == 0 {
+			continue
+		}
+		p, err := global.WithTenant(tc)
+		if err != nil {
+			return nil, fmt.Errorf("tenant %s: quiet_hours: %w", t.ID, err)
+		}
+		per[t.ID] = p
+	}
+	return func(tenant string) *quiet.Policy {
+		if p, ok := per[tenant]; ok {
+			return p
+		}
+		return global
+	}, nil
 }
 
 func (c fileConfig) keyHashes() map[string][]string {

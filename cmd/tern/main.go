@@ -19,6 +19,7 @@ Usage:
   tern smsc-sim [flags]       run the simulator SMSC on its own
   tern devenv [flags] -- CMD  start the local services tests need, run CMD, stop them
   tern keygen                 print a new API key and the hash for the config file
+  tern dlq list|replay        show dead-lettered messages, or put them back on their topic
 
 Offline (no server needed; each prints one JSON object):
   tern estimate [--smart] [--shift-tables tr,es,pt] TEXT   encoding, units and segments of a text
@@ -46,6 +47,8 @@ func main() {
 		err = runSMSCSim(ctx, args)
 	case "devenv":
 		err = runDevEnv(ctx, args)
+	case "dlq":
+		err = runDLQ(ctx, args)
 	case "keygen":
 		err = runKeygen(args)
 	case "estimate":

@@ -57,6 +57,7 @@ type serveConfig struct {
 	window      int
 	shiftTables string
 	prices      string
+	validity    time.Duration
 
 	carrier string
 	sim     smscsim.Config
@@ -83,6 +84,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.postgresPort, "postgres-port", 15432, "port of the local PostgreSQL (--dev)")
 	fs.IntVar(&c.window, "actor-window", 64, "messages each partition actor has in hand at once")
 	fs.StringVar(&c.shiftTables, "shift-tables", "", "national language shift tables messages may use unless a tenant or request says otherwise, e.g. tr,es,pt")
+	fs.DurationVar(&c.validity, "validity", 48*time.Hour, "how long after its send time a message may still go out; later it ends EXPIRED")
 	fs.StringVar(&c.prices, "prices", "", "CSV price table (country,route,price,currency); empty with --dev uses an example table")
 	fs.StringVar(&c.carrier, "carrier", "", "carrier as smpp://SYSTEM_ID:PASSWORD@HOST:PORT?window=N&in_doubt=resubmit|fail; empty starts the simulator SMSC in-process")
 	fs.StringVar(&c.sim.Addr, "sim-listen", "127.0.0.1:2776", "address of the in-process simulator SMSC")
@@ -366,20 +368,28 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	// Pipeline.
 	joiner := pipeline.NewReceiptJoiner(c.kafka, pstore, metrics, log)
 	st.goRun("receipt joiner", joiner.Run)
-	consumer, err := pipeline.NewConsumer(c.kafka, client, ledger,
+	quietHours, err := fc.quietPolicies()
+	if err != nil {
+		return r, err
+	}
+	consumer, err := pipeline.NewConsumer(c.kafka, pipeline.OneCarrier{Carrier: client}, ledger,
 		pipeline.WithConsumerLogger(log), pipeline.WithMetrics(metrics),
-		pipeline.WithWindow(c.window), pipeline.WithInDoubtPolicy(policy),
-		pipeline.WithCarrierWindow(cmp.Or(carrierCfg.Window, 100)))
+		pipeline.WithWindow(c.window),
+		pipeline.WithInDoubtPolicies(map[string]pipeline.InDoubtPolicy{carrierCfg.Name: policy}),
+		pipeline.WithCarrierWindow(cmp.Or(carrierCfg.Window, 100)),
+		pipeline.WithLimits(pipeline.NewLimits(fc.limits())),
+		pipeline.WithQuietHours(quietHours))
 	if err != nil {
 		return r, err
 	}
 	st.goRun("pipeline", consumer.Run)
+	st.goRun("scheduler", pipeline.NewScheduler(c.kafka, pstore, metrics, log).Run)
 	prices, err := loadPrices(c.prices, c.dev)
 	if err != nil {
 		return r, err
 	}
 	intake, err := pipeline.NewIntake(c.kafka, ids, pstore, pipeline.WithIntakeLogger(log),
-		pipeline.WithIntakeMetrics(metrics), pipeline.WithPrices(prices))
+		pipeline.WithIntakeMetrics(metrics), pipeline.WithPrices(prices), pipeline.WithValidity(c.validity))
 	if err != nil {
 		return r, err
 	}

@@ -45,6 +45,7 @@ func startTestSystem(t *testing.T, sim smscsim.Config) *running {
 		clickhouseDatabase: chCfg.Database,
 		postgresURL:        pgtest.URL(t),
 		window:             64,
+		validity:           48 * time.Hour,
 		sim:                sim,
 	}
 	c.kafka.Partitions = 16

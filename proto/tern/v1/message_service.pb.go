@@ -9,6 +9,7 @@ package ternv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -40,7 +41,10 @@ type SendRequest struct {
 	// National language shift tables the text may use (ISO 639-1: "tr",
 	// "es", "pt"), only when they save parts over UCS-2. Empty uses the
 	// tenant's setting.
-	ShiftTables   []string `protobuf:"bytes,8,rep,name=shift_tables,json=shiftTables,proto3" json:"shift_tables,omitempty"`
+	ShiftTables []string `protobuf:"bytes,8,rep,name=shift_tables,json=shiftTables,proto3" json:"shift_tables,omitempty"`
+	// Send no earlier than this; unset sends now. Marketing messages are
+	// also held outside the recipient's quiet hours.
+	SendAt        *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=send_at,json=sendAt,proto3" json:"send_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -127,6 +131,13 @@ func (x *SendRequest) GetSmartEncoding() bool {
 func (x *SendRequest) GetShiftTables() []string {
 	if x != nil {
 		return x.ShiftTables
+	}
+	return nil
+}
+
+func (x *SendRequest) GetSendAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SendAt
 	}
 	return nil
 }
@@ -820,7 +831,7 @@ var File_tern_v1_message_service_proto protoreflect.FileDescriptor
 
 const file_tern_v1_message_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1dtern/v1/message_service.proto\x12\atern.v1\x1a\x15tern/v1/message.proto\"\x88\x02\n" +
+	"\x1dtern/v1/message_service.proto\x12\atern.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\"\xbd\x02\n" +
 	"\vSendRequest\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\tR\x02to\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x12\x12\n" +
@@ -830,7 +841,8 @@ const file_tern_v1_message_service_proto_rawDesc = "" +
 	"\x0fidempotency_key\x18\x05 \x01(\tR\x0eidempotencyKey\x12-\n" +
 	"\bcategory\x18\x06 \x01(\x0e2\x11.tern.v1.CategoryR\bcategory\x12%\n" +
 	"\x0esmart_encoding\x18\a \x01(\bR\rsmartEncoding\x12!\n" +
-	"\fshift_tables\x18\b \x03(\tR\vshiftTables\"\xb8\x01\n" +
+	"\fshift_tables\x18\b \x03(\tR\vshiftTables\x123\n" +
+	"\asend_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x06sendAt\"\xb8\x01\n" +
 	"\fSendResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x0f.tern.v1.StatusR\x06status\x12\x1a\n" +
@@ -894,49 +906,51 @@ func file_tern_v1_message_service_proto_rawDescGZIP() []byte {
 
 var file_tern_v1_message_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_tern_v1_message_service_proto_goTypes = []any{
-	(*SendRequest)(nil),        // 0: tern.v1.SendRequest
-	(*SendResponse)(nil),       // 1: tern.v1.SendResponse
-	(*SendBatchRequest)(nil),   // 2: tern.v1.SendBatchRequest
-	(*SendBatchResponse)(nil),  // 3: tern.v1.SendBatchResponse
-	(*SendBatchResult)(nil),    // 4: tern.v1.SendBatchResult
-	(*SendError)(nil),          // 5: tern.v1.SendError
-	(*GetMessageRequest)(nil),  // 6: tern.v1.GetMessageRequest
-	(*GetMessageResponse)(nil), // 7: tern.v1.GetMessageResponse
-	(*EstimateRequest)(nil),    // 8: tern.v1.EstimateRequest
-	(*EstimateResponse)(nil),   // 9: tern.v1.EstimateResponse
-	(*Replacement)(nil),        // 10: tern.v1.Replacement
-	(*Money)(nil),              // 11: tern.v1.Money
-	(Category)(0),              // 12: tern.v1.Category
-	(Status)(0),                // 13: tern.v1.Status
-	(Encoding)(0),              // 14: tern.v1.Encoding
-	(*Message)(nil),            // 15: tern.v1.Message
+	(*SendRequest)(nil),           // 0: tern.v1.SendRequest
+	(*SendResponse)(nil),          // 1: tern.v1.SendResponse
+	(*SendBatchRequest)(nil),      // 2: tern.v1.SendBatchRequest
+	(*SendBatchResponse)(nil),     // 3: tern.v1.SendBatchResponse
+	(*SendBatchResult)(nil),       // 4: tern.v1.SendBatchResult
+	(*SendError)(nil),             // 5: tern.v1.SendError
+	(*GetMessageRequest)(nil),     // 6: tern.v1.GetMessageRequest
+	(*GetMessageResponse)(nil),    // 7: tern.v1.GetMessageResponse
+	(*EstimateRequest)(nil),       // 8: tern.v1.EstimateRequest
+	(*EstimateResponse)(nil),      // 9: tern.v1.EstimateResponse
+	(*Replacement)(nil),           // 10: tern.v1.Replacement
+	(*Money)(nil),                 // 11: tern.v1.Money
+	(Category)(0),                 // 12: tern.v1.Category
+	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
+	(Status)(0),                   // 14: tern.v1.Status
+	(Encoding)(0),                 // 15: tern.v1.Encoding
+	(*Message)(nil),               // 16: tern.v1.Message
 }
 var file_tern_v1_message_service_proto_depIdxs = []int32{
 	12, // 0: tern.v1.SendRequest.category:type_name -> tern.v1.Category
-	13, // 1: tern.v1.SendResponse.status:type_name -> tern.v1.Status
-	14, // 2: tern.v1.SendResponse.encoding:type_name -> tern.v1.Encoding
-	11, // 3: tern.v1.SendResponse.price:type_name -> tern.v1.Money
-	0,  // 4: tern.v1.SendBatchRequest.messages:type_name -> tern.v1.SendRequest
-	4,  // 5: tern.v1.SendBatchResponse.results:type_name -> tern.v1.SendBatchResult
-	1,  // 6: tern.v1.SendBatchResult.message:type_name -> tern.v1.SendResponse
-	5,  // 7: tern.v1.SendBatchResult.error:type_name -> tern.v1.SendError
-	15, // 8: tern.v1.GetMessageResponse.message:type_name -> tern.v1.Message
-	14, // 9: tern.v1.EstimateResponse.encoding:type_name -> tern.v1.Encoding
-	10, // 10: tern.v1.EstimateResponse.replacements:type_name -> tern.v1.Replacement
-	11, // 11: tern.v1.EstimateResponse.price:type_name -> tern.v1.Money
-	0,  // 12: tern.v1.MessageService.Send:input_type -> tern.v1.SendRequest
-	2,  // 13: tern.v1.MessageService.SendBatch:input_type -> tern.v1.SendBatchRequest
-	8,  // 14: tern.v1.MessageService.Estimate:input_type -> tern.v1.EstimateRequest
-	6,  // 15: tern.v1.MessageService.GetMessage:input_type -> tern.v1.GetMessageRequest
-	1,  // 16: tern.v1.MessageService.Send:output_type -> tern.v1.SendResponse
-	3,  // 17: tern.v1.MessageService.SendBatch:output_type -> tern.v1.SendBatchResponse
-	9,  // 18: tern.v1.MessageService.Estimate:output_type -> tern.v1.EstimateResponse
-	7,  // 19: tern.v1.MessageService.GetMessage:output_type -> tern.v1.GetMessageResponse
-	16, // [16:20] is the sub-list for method output_type
-	12, // [12:16] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	13, // 1: tern.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
+	14, // 2: tern.v1.SendResponse.status:type_name -> tern.v1.Status
+	15, // 3: tern.v1.SendResponse.encoding:type_name -> tern.v1.Encoding
+	11, // 4: tern.v1.SendResponse.price:type_name -> tern.v1.Money
+	0,  // 5: tern.v1.SendBatchRequest.messages:type_name -> tern.v1.SendRequest
+	4,  // 6: tern.v1.SendBatchResponse.results:type_name -> tern.v1.SendBatchResult
+	1,  // 7: tern.v1.SendBatchResult.message:type_name -> tern.v1.SendResponse
+	5,  // 8: tern.v1.SendBatchResult.error:type_name -> tern.v1.SendError
+	16, // 9: tern.v1.GetMessageResponse.message:type_name -> tern.v1.Message
+	15, // 10: tern.v1.EstimateResponse.encoding:type_name -> tern.v1.Encoding
+	10, // 11: tern.v1.EstimateResponse.replacements:type_name -> tern.v1.Replacement
+	11, // 12: tern.v1.EstimateResponse.price:type_name -> tern.v1.Money
+	0,  // 13: tern.v1.MessageService.Send:input_type -> tern.v1.SendRequest
+	2,  // 14: tern.v1.MessageService.SendBatch:input_type -> tern.v1.SendBatchRequest
+	8,  // 15: tern.v1.MessageService.Estimate:input_type -> tern.v1.EstimateRequest
+	6,  // 16: tern.v1.MessageService.GetMessage:input_type -> tern.v1.GetMessageRequest
+	1,  // 17: tern.v1.MessageService.Send:output_type -> tern.v1.SendResponse
+	3,  // 18: tern.v1.MessageService.SendBatch:output_type -> tern.v1.SendBatchResponse
+	9,  // 19: tern.v1.MessageService.Estimate:output_type -> tern.v1.EstimateResponse
+	7,  // 20: tern.v1.MessageService.GetMessage:output_type -> tern.v1.GetMessageResponse
+	17, // [17:21] is the sub-list for method output_type
+	13, // [13:17] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_tern_v1_message_service_proto_init() }

@@ -51,8 +51,15 @@ type Submit struct {
 	ShiftTables string `protobuf:"bytes,13,opt,name=shift_tables,json=shiftTables,proto3" json:"shift_tables,omitempty"`
 	// What the tenant pays: segments × the destination's price, in
 	// millionths of currency; 0 and "" when no price table is configured.
-	PriceMicros   int64  `protobuf:"varint,14,opt,name=price_micros,json=priceMicros,proto3" json:"price_micros,omitempty"`
-	Currency      string `protobuf:"bytes,15,opt,name=currency,proto3" json:"currency,omitempty"`
+	PriceMicros int64  `protobuf:"varint,14,opt,name=price_micros,json=priceMicros,proto3" json:"price_micros,omitempty"`
+	Currency    string `protobuf:"bytes,15,opt,name=currency,proto3" json:"currency,omitempty"`
+	// Not before this instant (requested send_at, a quiet-hours deferral or
+	// a retry's backoff); unset: now.
+	NotBefore *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=not_before,json=notBefore,proto3" json:"not_before,omitempty"`
+	// The carrier attempts already made; retries carry it forward.
+	Attempts int32 `protobuf:"varint,17,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// After this the message is not sent any more and ends EXPIRED.
+	ValidUntil    *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -190,6 +197,27 @@ func (x *Submit) GetCurrency() string {
 		return x.Currency
 	}
 	return ""
+}
+
+func (x *Submit) GetNotBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NotBefore
+	}
+	return nil
+}
+
+func (x *Submit) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *Submit) GetValidUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ValidUntil
+	}
+	return nil
 }
 
 // Event is one status change of one message, on the events topic keyed by
@@ -536,7 +564,7 @@ var File_tern_record_v1_record_proto protoreflect.FileDescriptor
 
 const file_tern_record_v1_record_proto_rawDesc = "" +
 	"\n" +
-	"\x1btern/record/v1/record.proto\x12\x0etern.record.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\"\xe6\x03\n" +
+	"\x1btern/record/v1/record.proto\x12\x0etern.record.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\"\xfa\x04\n" +
 	"\x06Submit\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12\x0e\n" +
@@ -555,7 +583,12 @@ const file_tern_record_v1_record_proto_rawDesc = "" +
 	"\x0esmart_encoding\x18\f \x01(\bR\rsmartEncoding\x12!\n" +
 	"\fshift_tables\x18\r \x01(\tR\vshiftTables\x12!\n" +
 	"\fprice_micros\x18\x0e \x01(\x03R\vpriceMicros\x12\x1a\n" +
-	"\bcurrency\x18\x0f \x01(\tR\bcurrency\"\xf9\x03\n" +
+	"\bcurrency\x18\x0f \x01(\tR\bcurrency\x129\n" +
+	"\n" +
+	"not_before\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tnotBefore\x12\x1a\n" +
+	"\battempts\x18\x11 \x01(\x05R\battempts\x12;\n" +
+	"\vvalid_until\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"validUntil\"\xf9\x03\n" +
 	"\x05Event\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1b\n" +
@@ -621,19 +654,21 @@ var file_tern_record_v1_record_proto_depIdxs = []int32{
 	4,  // 0: tern.record.v1.Submit.category:type_name -> tern.v1.Category
 	5,  // 1: tern.record.v1.Submit.encoding:type_name -> tern.v1.Encoding
 	6,  // 2: tern.record.v1.Submit.accepted_at:type_name -> google.protobuf.Timestamp
-	7,  // 3: tern.record.v1.Event.status:type_name -> tern.v1.Status
-	6,  // 4: tern.record.v1.Event.time:type_name -> google.protobuf.Timestamp
-	4,  // 5: tern.record.v1.Event.category:type_name -> tern.v1.Category
-	5,  // 6: tern.record.v1.Event.encoding:type_name -> tern.v1.Encoding
-	7,  // 7: tern.record.v1.Receipt.status:type_name -> tern.v1.Status
-	6,  // 8: tern.record.v1.Receipt.done_at:type_name -> google.protobuf.Timestamp
-	6,  // 9: tern.record.v1.Receipt.received_at:type_name -> google.protobuf.Timestamp
-	6,  // 10: tern.record.v1.Inbound.received_at:type_name -> google.protobuf.Timestamp
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	6,  // 3: tern.record.v1.Submit.not_before:type_name -> google.protobuf.Timestamp
+	6,  // 4: tern.record.v1.Submit.valid_until:type_name -> google.protobuf.Timestamp
+	7,  // 5: tern.record.v1.Event.status:type_name -> tern.v1.Status
+	6,  // 6: tern.record.v1.Event.time:type_name -> google.protobuf.Timestamp
+	4,  // 7: tern.record.v1.Event.category:type_name -> tern.v1.Category
+	5,  // 8: tern.record.v1.Event.encoding:type_name -> tern.v1.Encoding
+	7,  // 9: tern.record.v1.Receipt.status:type_name -> tern.v1.Status
+	6,  // 10: tern.record.v1.Receipt.done_at:type_name -> google.protobuf.Timestamp
+	6,  // 11: tern.record.v1.Receipt.received_at:type_name -> google.protobuf.Timestamp
+	6,  // 12: tern.record.v1.Inbound.received_at:type_name -> google.protobuf.Timestamp
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_tern_record_v1_record_proto_init() }

@@ -1,0 +1,358 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ternsms/tern/carriers"
+	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/gsm"
+	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
+)
+
+// scheduleSlack: a message due this soon is sent now rather than scheduled.
+const scheduleSlack = 500 * time.Millisecond
+
+// deliver takes one message through its checks, the ledger and the
+// carrier, and records the outcome. It returns false if ctx ended before
+// the outcome was durable; the message is then left to the partition's
+// next owner. A message that cannot be processed goes to the dead-letter
+// topic.
+func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.Submit, log *slog.Logger) (finished bool) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("panic processing a message", "offset", m.Offset, "panic", p, "stack", string(debug.Stack()))
+			finished = c.deadLetter(ctx, m, rec, fmt.Sprintf("panic: %v", p), log)
+		}
+	}()
+	if rec == nil {
+		return c.deadLetter(ctx, m, nil, "undecodable submit record", log)
+	}
+	if reason := invalidRecord(rec); reason != "" {
+		return c.deadLetter(ctx, m, rec, reason, log)
+	}
+	now := c.now()
+	if rec.ValidUntil != nil && now.After(rec.ValidUntil.AsTime()) {
+		ev := submitEvent(rec, core.StatusExpired, now)
+		ev.Reason = "validity period ended before the message could be sent"
+		c.metrics.addFinal(core.StatusExpired)
+		return c.emit(ctx, ev)
+	}
+	if rec.NotBefore != nil && rec.NotBefore.AsTime().After(now.Add(scheduleSlack)) {
+		reason := deferSendAt
+		if rec.Attempts > 0 {
+			reason = deferRetry
+		}
+		return c.deferTo(ctx, rec, rec.NotBefore.AsTime(), reason, log)
+	}
+	if core.Category(rec.Category) == core.CategoryMarketing && c.quiet != nil {
+		if n, err := c.phones.Parse(rec.To, ""); err == nil {
+			if d := c.quiet(rec.TenantId).Check(now, core.CategoryMarketing, n); !d.Allowed {
+				return c.deferTo(ctx, rec, d.NextAllowed, deferQuietHours, log)
+			}
+		}
+	}
+	if err := c.limits.Wait(ctx, rec.TenantId, rec.From); err != nil {
+		return false
+	}
+	d := &delivery{
+		c:   c,
+		rec: rec,
+		log: log,
+		ref: Ref{
+			MessageID: rec.Id, TenantID: rec.TenantId, CampaignID: rec.CampaignId,
+			To: rec.To, Region: rec.Region, Category: core.Category(rec.Category),
+			Encoding: gsm.Encoding(rec.Encoding),
+		},
+		sub: carriers.Submission{
+			MessageID:          rec.Id,
+			To:                 rec.To,
+			From:               rec.From,
+			Text:               rec.Body,
+			Coding:             codingOf(rec),
+			RegisteredDelivery: true,
+		},
+	}
+	if rec.ValidUntil != nil {
+		d.sub.ValidUntil = rec.ValidUntil.AsTime()
+	}
+	for attempt := 1; ; attempt++ {
+		if ctx.Err() != nil {
+			return false
+		}
+		finished, wait, again := d.try(ctx, attempt)
+		if !again {
+			return finished
+		}
+		if !sleepCtx(ctx, wait) {
+			return false
+		}
+	}
+}
+
+// invalidRecord says why a decoded record cannot be processed, or "".
+func invalidRecord(rec *recordv1.Submit) string {
+	switch {
+	case rec.Id == "":
+		return "submit record without id"
+	case rec.TenantId == "":
+		return "submit record without tenant"
+	case rec.To == "":
+		return "submit record without recipient"
+	case rec.Body == "":
+		return "submit record without body"
+	}
+	return ""
+}
+
+// deadLetter puts m on the dead-letter topic and, when the message is
+// known, records it FAILED "dead-lettered".
+func (c *Consumer) deadLetter(ctx context.Context, m kafka.Message, rec *recordv1.Submit, why string, log *slog.Logger) bool {
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.submit)
+	defer cancel()
+	if err := c.dlq.send(dctx, m, why); err != nil {
+		log.Error("dead-letter", "offset", m.Offset, "err", err)
+		return false
+	}
+	c.metrics.addDeadLettered()
+	log.Warn("dead-lettered", "offset", m.Offset, "reason", why)
+	if rec == nil || rec.Id == "" || rec.TenantId == "" {
+		return true
+	}
+	ev := submitEvent(rec, core.StatusFailed, c.now())
+	ev.Reason = reasonDeadLettered + ": " + why
+	c.metrics.addFinal(core.StatusFailed)
+	return c.emit(ctx, ev)
+}
+
+// deferTo schedules rec for due and records that it waits.
+func (c *Consumer) deferTo(ctx context.Context, rec *recordv1.Submit, due time.Time, reason string, log *slog.Logger) bool {
+	if rec.ValidUntil != nil && due.After(rec.ValidUntil.AsTime()) {
+		ev := submitEvent(rec, core.StatusExpired, c.now())
+		ev.Reason = fmt.Sprintf("validity period ends before the message could go out (%s until %s)", reason, due.UTC().Format(time.RFC3339))
+		c.metrics.addFinal(core.StatusExpired)
+		return c.emit(ctx, ev)
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.submit)
+	_, err := c.deferrals.do(dctx, deferral{rec: withNotBefore(rec, due, rec.Attempts), due: due, reason: reason})
+	cancel()
+	if err != nil {
+		log.Warn("defer message", "id", rec.Id, "err", err)
+		return false
+	}
+	c.metrics.addDeferred(reason)
+	ev := submitEvent(rec, core.StatusQueued, c.now())
+	ev.Reason = fmt.Sprintf("waiting until %s (%s)", due.UTC().Format(time.RFC3339), reason)
+	return c.emit(ctx, ev)
+}
+
+// codingOf returns the coding options the intake counted rec's segments
+// with. A shift-table list that no longer parses is dropped (UCS-2 then
+// carries the text) rather than failing the message.
+func codingOf(rec *recordv1.Submit) gsm.Options {
+	o := gsm.Options{Smart: rec.SmartEncoding}
+	if rec.ShiftTables != "" {
+		o.Languages, _ = gsm.ParseLanguages(rec.ShiftTables)
+	}
+	return o
+}
+
+// delivery is one message's way to a carrier.
+type delivery struct {
+	c       *Consumer
+	rec     *recordv1.Submit
+	ref     Ref
+	sub     carriers.Submission
+	log     *slog.Logger
+	inDoubt bool // some earlier submit of it was in doubt
+}
+
+// durable gives work that must not be cut short once a submit may be on
+// the wire: it outlives ctx for a bounded time.
+func (d *delivery) durable(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), d.c.submit)
+}
+
+// try makes one attempt: pick a carrier, intent, submit, answer, event.
+// It holds one of the instance's carrier slots from the intent until the
+// answer is recorded. When again is true, another attempt follows after
+// wait; otherwise finished tells whether the outcome is durable.
+func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait time.Duration, again bool) {
+	c, rec := d.c, d.rec
+	retry := c.retry.Delay(attempt)
+	carrier, err := c.picker.Pick(rec.To)
+	switch {
+	case errors.Is(err, carriers.ErrNoRoute):
+		ev := submitEvent(rec, core.StatusFailed, c.now())
+		ev.Reason = "no carrier route for the destination"
+		c.metrics.addFinal(core.StatusFailed)
+		return c.emit(ctx, ev), 0, false
+	case err != nil:
+		// Every carrier for the destination is down or open: wait for one.
+		d.log.Debug("no carrier available", "id", rec.Id, "err", err)
+		return false, retry, true
+	}
+	ref := d.ref
+	ref.Carrier = carrier.Name()
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return false, 0, false
+	}
+	held := true
+	release := func() {
+		if held {
+			<-c.slots
+			held = false
+		}
+	}
+	defer release()
+
+	p, err := c.ledger.Begin(ctx, ref)
+	if err != nil {
+		d.log.Warn("ledger begin", "id", rec.Id, "err", err)
+		return false, retry, true
+	}
+	d.inDoubt = d.inDoubt || p.inDoubt
+	switch {
+	case p.state == stateAccepted:
+		// Accepted before (an earlier owner died before committing):
+		// never again. Its event may not have been written; write it.
+		release()
+		ev := submitEvent(rec, core.StatusSubmitted, c.now())
+		ev.Carrier, ev.Segments = p.carrier, int32(len(p.carrierIDs))
+		if len(p.carrierIDs) > 0 {
+			ev.CarrierMessageId = p.carrierIDs[0]
+		}
+		return c.emit(ctx, ev), 0, false
+	case p.state == stateFailed:
+		// Failed before: write its event again, as it was.
+		release()
+		ev := submitEvent(rec, core.StatusFailed, c.now())
+		ev.Carrier, ev.ErrorCode, ev.Reason, ev.InDoubt = p.carrier, p.errorCode, p.reason, p.errorCode == errorCodeInDoubt
+		return c.emit(ctx, ev), 0, false
+	case p.inDoubt:
+		policy := c.policy(p.carrier)
+		c.metrics.addInDoubt(policy)
+		d.log.Warn("submit in doubt", "id", rec.Id, "carrier", p.carrier, "policy", policy.String())
+		if policy == Fail {
+			if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: p.carrier, errorCode: errorCodeInDoubt, reason: reasonOutcomeUnknown}) {
+				return false, retry, true
+			}
+			release()
+			ev := submitEvent(rec, core.StatusFailed, c.now())
+			ev.Carrier, ev.Reason, ev.InDoubt = p.carrier, reasonOutcomeUnknown, true
+			c.metrics.addFinal(core.StatusFailed)
+			return c.emit(ctx, ev), 0, false
+		}
+	}
+
+	// The intent is durable: submit. From here the work finishes even if
+	// the partition is being revoked — a message on the wire is better
+	// answered than left in doubt.
+	sctx, cancel := d.durable(ctx)
+	acc, err := carrier.Submit(sctx, &d.sub)
+	cancel()
+	switch {
+	case err == nil:
+		if !d.answer(ctx, answer{messageID: rec.Id, state: stateAccepted, carrier: ref.Carrier, ids: acc.IDs}) {
+			// The answer is lost: the message stays in doubt and the next
+			// attempt applies the policy.
+			return false, retry, true
+		}
+		release()
+		c.metrics.addSubmitted()
+		ev := submitEvent(rec, core.StatusSubmitted, c.now())
+		ev.Carrier, ev.Segments, ev.InDoubt = ref.Carrier, int32(len(acc.IDs)), d.inDoubt
+		if len(acc.IDs) > 0 {
+			ev.CarrierMessageId = acc.IDs[0]
+		}
+		return c.emit(ctx, ev), 0, false
+	case errors.Is(err, carriers.ErrInDoubt):
+		// Nothing recorded: the next Begin finds the intent and counts it.
+		d.log.Warn("submit outcome unknown", "id", rec.Id, "carrier", ref.Carrier, "err", err)
+		return false, 0, true
+	case errors.Is(err, carriers.ErrUnavailable):
+		// Not on the wire: record it so the next attempt is not mistaken for
+		// one in doubt, then wait here (or on another carrier).
+		if !d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}) {
+			return false, retry, true
+		}
+		c.metrics.addRetry()
+		return false, retry, true
+	case carriers.IsRetriable(err):
+		// Refused for now: retry later through the scheduler, so the
+		// partition goes on meanwhile.
+		if !d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}) {
+			return false, retry, true
+		}
+		release()
+		attempts := rec.Attempts + 1
+		if int(attempts) >= c.retry.Attempts {
+			return d.fail(ctx, ref, err, int(attempts), fmt.Sprintf("gave up after %d attempts: %v", attempts, err)), 0, false
+		}
+		wait := c.retry.Delay(int(attempts))
+		var b *carriers.BackoffError
+		if errors.As(err, &b) {
+			wait = max(wait, b.Wait)
+		}
+		c.metrics.addRetry()
+		d.log.Debug("submit retry scheduled", "id", rec.Id, "attempts", attempts, "in", wait, "err", err)
+		next := proto.Clone(rec).(*recordv1.Submit)
+		next.Attempts = attempts
+		return c.deferTo(ctx, next, c.now().Add(wait), deferRetry, d.log), 0, false
+	default:
+		release()
+		return d.fail(ctx, ref, err, int(rec.Attempts)+1, fmt.Sprintf("carrier refused the message: %v", err)), 0, false
+	}
+}
+
+// fail records a permanent failure in the ledger and its event.
+func (d *delivery) fail(ctx context.Context, ref Ref, err error, attempts int, reason string) bool {
+	code := carriers.StatusCode(err)
+	if !d.answer(ctx, answer{messageID: d.rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: code, reason: reason}) {
+		return false
+	}
+	ev := submitEvent(d.rec, core.StatusFailed, d.c.now())
+	ev.Carrier, ev.ErrorCode, ev.Reason = ref.Carrier, code, reason
+	d.c.metrics.addFinal(core.StatusFailed)
+	return d.c.emit(ctx, ev)
+}
+
+// answer records a in the ledger, outliving ctx for a bounded time.
+func (d *delivery) answer(ctx context.Context, a answer) bool {
+	dctx, cancel := d.durable(ctx)
+	defer cancel()
+	if err := d.c.ledger.Answer(dctx, a); err != nil {
+		d.log.Warn("ledger answer", "id", a.messageID, "err", err)
+		return false
+	}
+	return true
+}
+
+// emit writes events, retrying until Kafka takes them. Once an outcome is
+// durable its event must follow, so a revoked partition still gets a
+// bounded time to write it.
+func (c *Consumer) emit(ctx context.Context, evs ...*recordv1.Event) bool {
+	ectx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.submit)
+	defer cancel()
+	for attempt := 1; ; attempt++ {
+		err := c.events.write(ectx, evs...)
+		if err == nil {
+			return true
+		}
+		c.log.Warn("produce events", "attempt", attempt, "err", err)
+		if !sleepCtx(ectx, c.retry.Delay(attempt)) {
+			// Not written: leave the message uncommitted; its next owner
+			// finds it settled in the ledger and writes the event.
+			return false
+		}
+	}
+}

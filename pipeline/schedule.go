@@ -1,0 +1,175 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/segmentio/kafka-go"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
+)
+
+// Why a message waits.
+const (
+	deferSendAt     = "send_at"
+	deferQuietHours = "quiet_hours"
+	deferRetry      = "retry"
+)
+
+// deferral is one message put aside until due.
+type deferral struct {
+	rec    *recordv1.Submit // with NotBefore set to due
+	due    time.Time
+	reason string
+}
+
+// execDefer writes deferrals in one statement.
+func (s *Store) execDefer(ctx context.Context, ds []deferral) ([]struct{}, error) {
+	ids, tos, dues, reasons := make([]string, len(ds)), make([]string, len(ds)), make([]time.Time, len(ds)), make([]string, len(ds))
+	recs := make([][]byte, len(ds))
+	for i, d := range ds {
+		b, err := proto.Marshal(d.rec)
+		if err != nil {
+			return nil, fmt.Errorf("encode deferred record: %w", err)
+		}
+		ids[i], tos[i], dues[i], reasons[i], recs[i] = d.rec.Id, d.rec.To, d.due, d.reason, b
+	}
+	_, err := s.pool.Exec(ctx, `
+INSERT INTO schedules (message_id, recipient, due_at, reason, record)
+SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::bytea[])`, ids, tos, dues, reasons, recs)
+	if err != nil {
+		return nil, fmt.Errorf("defer messages: %w", err)
+	}
+	return make([]struct{}, len(ds)), nil
+}
+
+// Scheduler puts due messages back on the submit topic: every poll it
+// takes the due rows (rows other instances hold are skipped), produces
+// their records and deletes them in one transaction that commits only
+// after Kafka acknowledged. A crash in between produces a record twice;
+// the copy carries the same message id, which the ledger sends once.
+type Scheduler struct {
+	s       *Store
+	w       *kafka.Writer
+	log     *slog.Logger
+	metrics *Metrics
+	poll    time.Duration
+}
+
+// schedulerBatch is the most messages released per transaction.
+const schedulerBatch = 1000
+
+// NewScheduler returns a scheduler producing to c's submit topic.
+func NewScheduler(c KafkaConfig, s *Store, m *Metrics, log *slog.Logger) *Scheduler {
+	c = c.WithDefaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Scheduler{
+		s: s, log: log, metrics: m, poll: 200 * time.Millisecond,
+		w: &kafka.Writer{
+			Addr:         kafka.TCP(c.Brokers...),
+			Topic:        c.Topics.Submit,
+			Balancer:     &kafka.Murmur2Balancer{},
+			RequiredAcks: kafka.RequireAll,
+			BatchTimeout: c.BatchTimeout,
+			BatchSize:    schedulerBatch,
+			WriteTimeout: 10 * time.Second,
+		},
+	}
+}
+
+// Run releases due messages until ctx ends. Messages are released within
+// the poll interval (200ms) of their time.
+func (sc *Scheduler) Run(ctx context.Context) error {
+	defer sc.w.Close()
+	t := time.NewTicker(sc.poll)
+	defer t.Stop()
+	for {
+		n, err := sc.release(ctx)
+		if err != nil && ctx.Err() == nil {
+			sc.log.Warn("release scheduled messages", "err", err)
+		}
+		if n == schedulerBatch {
+			continue // more are due
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (sc *Scheduler) release(ctx context.Context) (int, error) {
+	n := 0
+	err := pgx.BeginFunc(ctx, sc.s.pool, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `
+SELECT id, recipient, record FROM schedules
+WHERE due_at <= now()
+ORDER BY due_at
+LIMIT $1
+FOR UPDATE SKIP LOCKED`, schedulerBatch)
+		if err != nil {
+			return err
+		}
+		var ids []int64
+		var msgs []kafka.Message
+		for rows.Next() {
+			var id int64
+			var to string
+			var rec []byte
+			if err := rows.Scan(&id, &to, &rec); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+			msgs = append(msgs, kafka.Message{Key: []byte(to), Value: rec})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil || len(ids) == 0 {
+			return err
+		}
+		if err := sc.w.WriteMessages(ctx, msgs...); err != nil {
+			return fmt.Errorf("produce %d due messages: %w", len(msgs), err)
+		}
+		if _, err := tx.Exec(ctx, "DELETE FROM schedules WHERE id = ANY($1)", ids); err != nil {
+			return err
+		}
+		n = len(ids)
+		return nil
+	})
+	return n, err
+}
+
+// Scheduled counts messages waiting, by reason.
+func (s *Store) Scheduled(ctx context.Context) (map[string]int, error) {
+	rows, err := s.pool.Query(ctx, "SELECT reason, count(*) FROM schedules GROUP BY reason")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var r string
+		var n int
+		if err := rows.Scan(&r, &n); err != nil {
+			return nil, err
+		}
+		out[r] = n
+	}
+	return out, rows.Err()
+}
+
+// withNotBefore returns a copy of rec due at t, after attempts attempts.
+func withNotBefore(rec *recordv1.Submit, t time.Time, attempts int32) *recordv1.Submit {
+	c := proto.Clone(rec).(*recordv1.Submit)
+	c.NotBefore = timestamppb.New(t)
+	c.Attempts = attempts
+	return c
+}
