@@ -267,10 +267,11 @@ func (c *conn) startAcquired(ctx context.Context, body Body, onDone func(PDU, er
 		return nil, c.err
 	}
 	c.pending[cl.seq] = cl
-	c.mu.Unlock()
 	if onDone != nil && ctx.Done() != nil {
+		// Set under the lock: whoever takes cl from pending reads it.
 		cl.stop = context.AfterFunc(ctx, func() { c.abandon(cl, ctx.Err()) })
 	}
+	c.mu.Unlock()
 	select {
 	case c.out <- outFrame{buf: buf, call: cl}:
 		return cl, nil

@@ -11,8 +11,12 @@ import (
 //	id:IIIIIIIIII sub:SSS dlvrd:DDD submit date:YYMMDDhhmm done date:YYMMDDhhmm stat:DDDDDDD err:E text:…
 //
 // The format is informative, not normative, and carriers vary: keys are
-// matched without regard to case, "submit_date" and "done_date" are
-// accepted, dates may carry seconds, and fields may be missing.
+// matched without regard to case; "submit_date", "submitdate",
+// "submit-date" (and the same for done) are accepted, as are "msgid:"
+// and "message_id:" for the id; dates may carry seconds or a four-digit
+// year; the id may be quoted; stat may be spelled out (DELIVERED,
+// UNDELIVERABLE, …) or given as a message_state number; and fields may
+// be missing.
 type ReceiptText struct {
 	ID         string // as written; see carriers.NormalizeID
 	Sub, Dlvrd string
@@ -43,15 +47,50 @@ var receiptKeys = []struct {
 	key  receiptKey
 }{
 	{"id:", keyID},
+	{"msgid:", keyID},
+	{"msg_id:", keyID},
+	{"message_id:", keyID},
 	{"sub:", keySub},
 	{"dlvrd:", keyDlvrd},
 	{"submit date:", keySubmitDate},
 	{"submit_date:", keySubmitDate},
+	{"submitdate:", keySubmitDate},
+	{"submit-date:", keySubmitDate},
 	{"done date:", keyDoneDate},
 	{"done_date:", keyDoneDate},
+	{"donedate:", keyDoneDate},
+	{"done-date:", keyDoneDate},
 	{"stat:", keyStat},
+	{"state:", keyStat},
 	{"err:", keyErr},
+	{"error:", keyErr},
 	{"text:", keyText},
+}
+
+// statWords maps the spellings carriers use onto the appendix B words.
+var statWords = map[string]string{
+	"DELIVERED":     "DELIVRD",
+	"DELIVER":       "DELIVRD",
+	"UNDELIVERED":   "UNDELIV",
+	"UNDELIVERABLE": "UNDELIV",
+	"ACCEPTED":      "ACCEPTD",
+	"REJECTED":      "REJECTD",
+	"EXPIRE":        "EXPIRED",
+	"DELETE":        "DELETED",
+	"EN_ROUTE":      "ENROUTE",
+	"FAILED":        "UNDELIV",
+}
+
+// normalizeStat returns the appendix B word for a stat as written.
+func normalizeStat(v string) string {
+	v = strings.ToUpper(v)
+	if w, ok := statWords[v]; ok {
+		return w
+	}
+	if len(v) == 1 && v[0] >= '1' && v[0] <= '8' {
+		return MessageState(v[0] - '0').Stat()
+	}
+	return v
 }
 
 // ParseReceiptText reads a receipt text. It fails with ErrNoReceipt only
@@ -85,7 +124,7 @@ func ParseReceiptText(s string) (ReceiptText, error) {
 		i = j
 		switch key {
 		case keyID:
-			if v != "" {
+			if v = strings.Trim(v, `"'`); v != "" {
 				r.ID = v
 			}
 		case keySub:
@@ -98,7 +137,7 @@ func ParseReceiptText(s string) (ReceiptText, error) {
 			r.DoneDate = parseReceiptDate(v)
 		case keyStat:
 			if v != "" {
-				r.Stat = strings.ToUpper(v)
+				r.Stat = normalizeStat(v)
 			}
 		case keyErr:
 			r.Err = v
@@ -121,7 +160,7 @@ func matchKey(s string) (receiptKey, int) {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
-// parseReceiptDate reads YYMMDDhhmm or YYMMDDhhmmss.
+// parseReceiptDate reads YYMMDDhhmm, YYMMDDhhmmss or YYYYMMDDhhmmss.
 func parseReceiptDate(v string) time.Time {
 	var layout string
 	switch len(v) {
@@ -129,6 +168,8 @@ func parseReceiptDate(v string) time.Time {
 		layout = "0601021504"
 	case 12:
 		layout = "060102150405"
+	case 14:
+		layout = "20060102150405"
 	default:
 		return time.Time{}
 	}

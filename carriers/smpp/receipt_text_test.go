@@ -65,6 +65,21 @@ func TestParseReceiptText(t *testing.T) {
 			in:   "id:1 submit date:24010215 done date:24x1021506 stat:DELIVRD",
 			want: smpp.ReceiptText{ID: "1", Stat: "DELIVRD"},
 		},
+		{
+			name: "vendor keys, four-digit years, quoted id, spelled-out stat",
+			in:   `MsgId:"0A1B" SubmitDate:20240102150405 Done-Date:20240102150709 Stat:Delivered Error:0`,
+			want: smpp.ReceiptText{ID: "0A1B", SubmitDate: date("2024-01-02 15:04:05"), DoneDate: date("2024-01-02 15:07:09"), Stat: "DELIVRD", Err: "0"},
+		},
+		{
+			name: "message_id key, numeric state",
+			in:   "message_id:12345 state:5 err:034",
+			want: smpp.ReceiptText{ID: "12345", Stat: "UNDELIV", Err: "034"},
+		},
+		{
+			name: "spelled-out failures",
+			in:   "id:9 stat:UNDELIVERABLE",
+			want: smpp.ReceiptText{ID: "9", Stat: "UNDELIV"},
+		},
 		{name: "empty", in: "", wantErr: smpp.ErrNoReceipt},
 		{name: "a plain message", in: "Hello, see you at 5", wantErr: smpp.ErrNoReceipt},
 		{name: "keys without values", in: "id: stat: err:000", want: smpp.ReceiptText{Err: "000"}, wantErr: smpp.ErrNoReceipt},
@@ -96,6 +111,80 @@ func TestFormatReceiptTextRoundTrip(t *testing.T) {
 	want.Text = "Ваш заказ отправлен " // cut to 20 characters
 	if got != want {
 		t.Errorf("got  %+v\nwant %+v", got, want)
+	}
+}
+
+// TestReceiptIDsMatchSubmitIDs checks, for every id form the client
+// accepts, that the key Submit records for a submit_sm_resp id equals the
+// key ParseReceipt reads from the receipt of the same message.
+func TestReceiptIDsMatchSubmitIDs(t *testing.T) {
+	t.Parallel()
+	receipt := func(textID, tlvID string) *smpp.DeliverSM {
+		d := &smpp.DeliverSM{ESMClass: smpp.ESMClassReceipt}
+		if textID != "" {
+			d.ShortMessage = []byte("id:" + textID + " sub:001 dlvrd:001 submit date:2401021504 done date:2401021506 stat:DELIVRD err:000 text:")
+		}
+		if tlvID != "" {
+			d.TLVs.SetCString(smpp.TagReceiptedMessageID, tlvID)
+			d.TLVs.SetUint8(smpp.TagMessageState, uint8(smpp.StateDelivered))
+		}
+		return d
+	}
+	tests := []struct {
+		name         string
+		resp         string // the id in submit_sm_resp
+		respFmt      smpp.IDFormat
+		receiptFmt   smpp.IDFormat
+		d            *smpp.DeliverSM
+		wantKey      string
+		wantMismatch bool // a form the settings cannot reconcile
+	}{
+		{"hex both, auto", "1a2b", smpp.IDAuto, smpp.IDAuto, receipt("1A2B", ""), "6699", false},
+		{"hex answer, decimal receipt, auto", "1a2b", smpp.IDAuto, smpp.IDAuto, receipt("6699", ""), "6699", false},
+		{"decimal answer, zero-padded receipt", "12345", smpp.IDAuto, smpp.IDAuto, receipt("0000012345", ""), "12345", false},
+		{"hex without letters is ambiguous in auto", "3039", smpp.IDAuto, smpp.IDAuto, receipt("12345", ""), "3039", true},
+		{"hex without letters, declared", "3039", smpp.IDHex, smpp.IDDecimal, receipt("12345", ""), "12345", false},
+		{"decimal answer, hex receipt, declared", "12345", smpp.IDDecimal, smpp.IDHex, receipt("3039", ""), "12345", false},
+		{"hex both declared, padded", "00ff", smpp.IDHex, smpp.IDHex, receipt("FF", ""), "255", false},
+		{"tlv repeats the answer", "3039", smpp.IDHex, smpp.IDDecimal, receipt("12345", "3039"), "12345", false},
+		{"tlv only", "3039", smpp.IDHex, smpp.IDDecimal, receipt("", "3039"), "12345", false},
+		{"long hex beyond 64 bits", "1234567890abcdef1234", smpp.IDHex, smpp.IDDecimal, receipt("85968058272638546416180", ""), "85968058272638546416180", false},
+		{"uuid as is", "6F9619FF-8B86-D011-B42D-00C04FC964FF", smpp.IDAsIs, smpp.IDAsIs, receipt("6F9619FF-8B86-D011-B42D-00C04FC964FF", ""), "6F9619FF-8B86-D011-B42D-00C04FC964FF", false},
+		{"alphanumeric, auto", "MSG-77X", smpp.IDAuto, smpp.IDAuto, receipt("msg-77x", ""), "msg-77x", false},
+		{"quoted id", "77", smpp.IDAuto, smpp.IDAuto, &smpp.DeliverSM{ESMClass: smpp.ESMClassReceipt, ShortMessage: []byte(`MsgId:"77" Stat:Delivered`)}, "77", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			submitKey := tt.respFmt.Normalize(tt.resp)
+			r, err := smpp.ParseReceipt(tt.d, tt.respFmt, tt.receiptFmt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if submitKey != tt.wantKey {
+				t.Errorf("submit key %q, want %q", submitKey, tt.wantKey)
+			}
+			if (r.ID != submitKey) != tt.wantMismatch {
+				t.Errorf("receipt key %q, submit key %q (mismatch expected: %v)", r.ID, submitKey, tt.wantMismatch)
+			}
+			if r.State != "DELIVRD" {
+				t.Errorf("state %q", r.State)
+			}
+		})
+	}
+}
+
+func TestParseIDFormat(t *testing.T) {
+	t.Parallel()
+	for _, f := range []smpp.IDFormat{smpp.IDAuto, smpp.IDHex, smpp.IDDecimal, smpp.IDAsIs} {
+		b, _ := f.MarshalText()
+		var got smpp.IDFormat
+		if err := got.UnmarshalText(b); err != nil || got != f {
+			t.Errorf("%v: round trip gave %v, %v", f, got, err)
+		}
+	}
+	if _, err := smpp.ParseIDFormat("octal"); err == nil {
+		t.Error("octal accepted")
 	}
 }
 
