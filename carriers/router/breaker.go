@@ -1,0 +1,215 @@
+package router
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/sony/gobreaker/v2"
+
+	"github.com/ternsms/tern/carriers"
+)
+
+// BreakerState is where a carrier's circuit breaker stands.
+type BreakerState uint8
+
+// Breaker states, in the values the state gauge reports.
+const (
+	// Closed lets every submit through.
+	Closed BreakerState = iota
+	// HalfOpen lets probes through, BreakerConfig.Probes at once.
+	HalfOpen
+	// Open lets nothing through until OpenTimeout has passed.
+	Open
+)
+
+func (s BreakerState) String() string {
+	switch s {
+	case Closed:
+		return "closed"
+	case HalfOpen:
+		return "half-open"
+	case Open:
+		return "open"
+	}
+	return fmt.Sprintf("BreakerState(%d)", uint8(s))
+}
+
+func stateOf(s gobreaker.State) BreakerState {
+	switch s {
+	case gobreaker.StateHalfOpen:
+		return HalfOpen
+	case gobreaker.StateOpen:
+		return Open
+	}
+	return Closed
+}
+
+// breaker is a carrier behind its circuit breaker: what Pick returns.
+// Submit asks the breaker, submits, times the submit and tells the
+// breaker what the outcome says about the carrier.
+type breaker struct {
+	c       carriers.Carrier
+	name    string
+	cb      *gobreaker.TwoStepCircuitBreaker[struct{}]
+	probes  int32
+	timeout time.Duration
+	// probing counts submits let through while half-open and not
+	// finished, so that Pick passes over a breaker whose probe slots
+	// are taken.
+	probing atomic.Int32
+	// openedAt is when the breaker last opened, in Unix nanoseconds.
+	openedAt atomic.Int64
+	observe  [outcomeCount]func(time.Duration)
+}
+
+func newBreaker(c carriers.Carrier, cfg BreakerConfig, log *slog.Logger, m *metrics) *breaker {
+	b := &breaker{c: c, name: c.Name(), probes: int32(cfg.Probes), timeout: cfg.OpenTimeout}
+	failures := uint32(cfg.Failures)
+	b.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:        b.name,
+		MaxRequests: uint32(cfg.Probes),
+		Timeout:     cfg.OpenTimeout,
+		ReadyToTrip: func(n gobreaker.Counts) bool { return n.ConsecutiveFailures >= failures },
+		IsExcluded:  func(err error) bool { return errors.Is(err, errNeutral) },
+		OnStateChange: func(_ string, from, to gobreaker.State) {
+			// Runs under the breaker's lock: record, never call it.
+			f, t := stateOf(from), stateOf(to)
+			if t == Open {
+				b.openedAt.Store(time.Now().UnixNano())
+			}
+			m.transition(b.name, f, t)
+			switch t {
+			case Open:
+				log.Warn("carrier breaker open", "carrier", b.name, "from", f.String(), "open_for", cfg.OpenTimeout)
+			default:
+				log.Info("carrier breaker "+t.String(), "carrier", b.name, "from", f.String())
+			}
+		},
+	})
+	for o := range outcomeCount {
+		b.observe[o] = m.observer(b.name, o)
+	}
+	return b
+}
+
+// Name returns the carrier's name.
+func (b *breaker) Name() string { return b.name }
+
+// Unwrap returns the carrier behind the breaker.
+func (b *breaker) Unwrap() carriers.Carrier { return b.c }
+
+// state returns the breaker's state; an open breaker whose timeout has
+// passed becomes half-open on the way.
+func (b *breaker) state() BreakerState { return stateOf(b.cb.State()) }
+
+// available reports whether the breaker would let a submit through now
+// and, if not, how long until it may.
+func (b *breaker) available() (bool, time.Duration) {
+	switch b.state() {
+	case Closed:
+		return true, 0
+	case HalfOpen:
+		return b.probing.Load() < b.probes, 0
+	}
+	wait := time.Until(time.Unix(0, b.openedAt.Load()).Add(b.timeout))
+	return false, max(wait, 0)
+}
+
+// Submit sends s if the breaker lets it through. A submit the breaker
+// refuses is not sent and fails with carriers.ErrUnavailable: pick again.
+func (b *breaker) Submit(ctx context.Context, s *carriers.Submission) (carriers.Accepted, error) {
+	probe := b.state() == HalfOpen
+	done, err := b.cb.Allow()
+	if err != nil {
+		return carriers.Accepted{}, fmt.Errorf("carrier %s: breaker %s: %w", b.name, b.state(), carriers.ErrUnavailable)
+	}
+	if probe {
+		b.probing.Add(1)
+		defer b.probing.Add(-1)
+	}
+	start := time.Now()
+	acc, err := b.c.Submit(ctx, s)
+	o, v := classify(ctx, err)
+	b.observe[o](time.Since(start))
+	done(v.err())
+	return acc, err
+}
+
+// outcome is what a submit ended as, for the latency histogram.
+type outcome uint8
+
+const (
+	outcomeOK outcome = iota
+	outcomeRefused
+	outcomeInDoubt
+	outcomeUnavailable
+	outcomeCount
+)
+
+var outcomeNames = [outcomeCount]string{"ok", "refused", "in_doubt", "unavailable"}
+
+func (o outcome) String() string { return outcomeNames[o] }
+
+// verdict is what a submit's outcome says about the carrier.
+type verdict uint8
+
+const (
+	working verdict = iota
+	failing
+	neutral // says nothing: not counted
+)
+
+var (
+	errFailing = errors.New("carrier failing")
+	errNeutral = errors.New("outcome says nothing about the carrier")
+)
+
+// err is what the breaker is told: nil counts as a success.
+func (v verdict) err() error {
+	switch v {
+	case failing:
+		return errFailing
+	case neutral:
+		return errNeutral
+	}
+	return nil
+}
+
+// classify reads a submit's error. Failures are the carrier not working:
+// no answer (in doubt), no usable connection, a retriable system error.
+// A refusal of the message itself (a non-retriable status such as
+// ESME_RINVDSTADR) shows the carrier working. Throttling (a
+// BackoffError) is the client's business, and a caller that cancelled
+// learned nothing: neither counts.
+func classify(ctx context.Context, err error) (outcome, verdict) {
+	var o outcome
+	var v verdict
+	var backoff *carriers.BackoffError
+	switch {
+	case err == nil:
+		return outcomeOK, working
+	case errors.Is(err, carriers.ErrInDoubt):
+		o, v = outcomeInDoubt, failing
+	case errors.Is(err, carriers.ErrClosed):
+		return outcomeUnavailable, neutral
+	case errors.Is(err, carriers.ErrUnavailable):
+		o, v = outcomeUnavailable, failing
+	case errors.As(err, &backoff):
+		return outcomeRefused, neutral
+	case carriers.IsRetriable(err):
+		o, v = outcomeRefused, failing
+	case carriers.StatusCode(err) != "":
+		return outcomeRefused, working
+	default:
+		// Refused before reaching the carrier: too long, expired...
+		return outcomeRefused, neutral
+	}
+	if errors.Is(ctx.Err(), context.Canceled) {
+		v = neutral
+	}
+	return o, v
+}

@@ -1,0 +1,25 @@
+package router
+
+import (
+	"testing"
+	"time"
+)
+
+// eventually polls cond until it returns nil or timeout passes, then
+// fails the test with cond's last error. Call it on the test goroutine.
+func eventually(t *testing.T, timeout time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %v: %v", timeout, err)
+		}
+		<-tick.C
+	}
+}
