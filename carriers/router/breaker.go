@@ -18,21 +18,21 @@ type BreakerState uint8
 
 // Breaker states, in the values the state gauge reports.
 const (
-	// Closed lets every submit through.
-	Closed BreakerState = iota
-	// HalfOpen lets probes through, BreakerConfig.Probes at once.
-	HalfOpen
-	// Open lets nothing through until OpenTimeout has passed.
-	Open
+	// BreakerClosed lets every submit through.
+	BreakerClosed BreakerState = iota
+	// BreakerHalfOpen lets probes through, BreakerConfig.Probes at once.
+	BreakerHalfOpen
+	// BreakerOpen lets nothing through until OpenTimeout has passed.
+	BreakerOpen
 )
 
 func (s BreakerState) String() string {
 	switch s {
-	case Closed:
+	case BreakerClosed:
 		return "closed"
-	case HalfOpen:
+	case BreakerHalfOpen:
 		return "half-open"
-	case Open:
+	case BreakerOpen:
 		return "open"
 	}
 	return fmt.Sprintf("BreakerState(%d)", uint8(s))
@@ -41,11 +41,11 @@ func (s BreakerState) String() string {
 func stateOf(s gobreaker.State) BreakerState {
 	switch s {
 	case gobreaker.StateHalfOpen:
-		return HalfOpen
+		return BreakerHalfOpen
 	case gobreaker.StateOpen:
-		return Open
+		return BreakerOpen
 	}
-	return Closed
+	return BreakerClosed
 }
 
 // breaker is a carrier behind its circuit breaker: what Pick returns.
@@ -78,12 +78,12 @@ func newBreaker(c carriers.Carrier, cfg BreakerConfig, log *slog.Logger, m *metr
 		OnStateChange: func(_ string, from, to gobreaker.State) {
 			// Runs under the breaker's lock: record, never call it.
 			f, t := stateOf(from), stateOf(to)
-			if t == Open {
+			if t == BreakerOpen {
 				b.openedAt.Store(time.Now().UnixNano())
 			}
 			m.transition(b.name, f, t)
 			switch t {
-			case Open:
+			case BreakerOpen:
 				log.Warn("carrier breaker open", "carrier", b.name, "from", f.String(), "open_for", cfg.OpenTimeout)
 			default:
 				log.Info("carrier breaker "+t.String(), "carrier", b.name, "from", f.String())
@@ -110,9 +110,9 @@ func (b *breaker) state() BreakerState { return stateOf(b.cb.State()) }
 // and, if not, how long until it may.
 func (b *breaker) available() (bool, time.Duration) {
 	switch b.state() {
-	case Closed:
+	case BreakerClosed:
 		return true, 0
-	case HalfOpen:
+	case BreakerHalfOpen:
 		return b.probing.Load() < b.probes, 0
 	}
 	wait := time.Until(time.Unix(0, b.openedAt.Load()).Add(b.timeout))
@@ -122,7 +122,7 @@ func (b *breaker) available() (bool, time.Duration) {
 // Submit sends s if the breaker lets it through. A submit the breaker
 // refuses is not sent and fails with carriers.ErrUnavailable: pick again.
 func (b *breaker) Submit(ctx context.Context, s *carriers.Submission) (carriers.Accepted, error) {
-	probe := b.state() == HalfOpen
+	probe := b.state() == BreakerHalfOpen
 	done, err := b.cb.Allow()
 	if err != nil {
 		return carriers.Accepted{}, fmt.Errorf("carrier %s: breaker %s: %w", b.name, b.state(), carriers.ErrUnavailable)

@@ -110,7 +110,7 @@ func TestBreakerCycle(t *testing.T) {
 				t.Fatalf("failure %d: %s, %v", i+1, name, err)
 			}
 		}
-		if s := r.State("primary"); s != Open {
+		if s := r.State("primary"); s != BreakerOpen {
 			t.Fatalf("after 3 consecutive failures the breaker is %s", s)
 		}
 		calls := primary.submits()
@@ -126,7 +126,7 @@ func TestBreakerCycle(t *testing.T) {
 		time.Sleep(open / 2)
 		mustPick("backup")
 		time.Sleep(open/2 + time.Millisecond)
-		if s := r.State("primary"); s != HalfOpen {
+		if s := r.State("primary"); s != BreakerHalfOpen {
 			t.Fatalf("after the open timeout the breaker is %s", s)
 		}
 
@@ -158,7 +158,7 @@ func TestBreakerCycle(t *testing.T) {
 		if err := <-probe; !errors.Is(err, carriers.ErrInDoubt) {
 			t.Fatalf("probe: %v", err)
 		}
-		if s := r.State("primary"); s != Open {
+		if s := r.State("primary"); s != BreakerOpen {
 			t.Fatalf("after a failed probe the breaker is %s", s)
 		}
 		mustPick("backup")
@@ -169,7 +169,7 @@ func TestBreakerCycle(t *testing.T) {
 		if name, err := submitPicked(r, to); name != "primary" || err != nil {
 			t.Fatalf("probe after recovery: %s, %v", name, err)
 		}
-		if s := r.State("primary"); s != Closed {
+		if s := r.State("primary"); s != BreakerClosed {
 			t.Fatalf("after a successful probe the breaker is %s", s)
 		}
 		mustPick("primary")
@@ -253,7 +253,7 @@ func TestBreakerIgnoresRefusals(t *testing.T) {
 		for range 10 {
 			submitPicked(r, "+1")
 		}
-		if s := r.State("a"); s != Closed {
+		if s := r.State("a"); s != BreakerClosed {
 			t.Errorf("after 10 × %v the breaker is %s", err, s)
 		}
 	}

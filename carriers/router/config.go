@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 // Config is the carriers, the routes across them and their breakers.
@@ -171,7 +174,25 @@ func (c Config) resolve() ([]resolvedRoute, []error) {
 		rr.match, rr.kind = m, kind
 		routes = append(routes, rr)
 	}
-	return routes, errs
+	return routes, append(errs, shadowed(routes)...)
+}
+
+// shadowed reports country routes that never serve anything: a prefix
+// route as short as the country's calling code takes all its numbers.
+func shadowed(routes []resolvedRoute) []error {
+	var errs []error
+	for _, c := range routes {
+		if c.kind != matchCountry {
+			continue
+		}
+		code := "+" + strconv.Itoa(phonenumbers.GetCountryCodeForRegion(c.match))
+		for _, p := range routes {
+			if p.kind == matchPrefix && strings.HasPrefix(code, p.match) {
+				errs = append(errs, fmt.Errorf("route %q: never used: prefix route %q takes every %s number", c.match, p.match, code))
+			}
+		}
+	}
+	return errs
 }
 
 // resolveRoute fills in priorities and costs and orders the carriers.

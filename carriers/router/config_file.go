@@ -90,9 +90,9 @@ func decodeCarrier(n *yaml.Node) (CarrierConfig, error) {
 	var c CarrierConfig
 	values := map[string]string{}
 	lines := map[string]int{}
-	err := fields(n, "carrier", nil, func(key string, v *yaml.Node) error {
+	err := eachField(n, "carrier", func(key string, k, v *yaml.Node) error {
 		if _, ok := carrierParams[key]; !ok && !fileOnlyCarrierKeys[key] {
-			return fmt.Errorf("line %d: unknown field %q", v.Line, key)
+			return fmt.Errorf("line %d: unknown field %q", k.Line, key)
 		}
 		s, err := scalar(v, key)
 		values[key], lines[key] = s, v.Line
@@ -271,9 +271,21 @@ func decodeBreaker(n *yaml.Node) (BreakerConfig, error) {
 	return b, err
 }
 
-// fields walks a mapping node, calling known[key] for each key or, when
-// known is nil, any(key, value). Unknown and repeated keys are errors.
-func fields(n *yaml.Node, what string, known map[string]func(*yaml.Node) error, anyKey ...func(string, *yaml.Node) error) error {
+// fields walks a mapping node, calling known[key] for each key; unknown
+// and repeated keys are errors.
+func fields(n *yaml.Node, what string, known map[string]func(*yaml.Node) error) error {
+	return eachField(n, what, func(key string, k, v *yaml.Node) error {
+		f, ok := known[key]
+		if !ok {
+			return fmt.Errorf("line %d: %s: unknown field %q", k.Line, what, key)
+		}
+		return f(v)
+	})
+}
+
+// eachField walks a mapping node, calling f for each key; repeated keys
+// are errors. An empty node is an empty mapping.
+func eachField(n *yaml.Node, what string, f func(key string, k, v *yaml.Node) error) error {
 	if n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 		n = n.Content[0]
 	}
@@ -286,22 +298,11 @@ func fields(n *yaml.Node, what string, known map[string]func(*yaml.Node) error, 
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		key := k.Value
-		if seen[key] {
-			return fmt.Errorf("line %d: %s: %q given twice", k.Line, what, key)
+		if seen[k.Value] {
+			return fmt.Errorf("line %d: %s: %q given twice", k.Line, what, k.Value)
 		}
-		seen[key] = true
-		if known == nil {
-			if err := anyKey[0](key, v); err != nil {
-				return err
-			}
-			continue
-		}
-		f, ok := known[key]
-		if !ok {
-			return fmt.Errorf("line %d: %s: unknown field %q", k.Line, what, key)
-		}
-		if err := f(v); err != nil {
+		seen[k.Value] = true
+		if err := f(k.Value, k, v); err != nil {
 			return err
 		}
 	}

@@ -68,6 +68,11 @@ func TestConfigValidate(t *testing.T) {
 			Routes: []Route{route("*=a,b")}}, []string{`carrier "b" costs EUR, others USD`}},
 		{"breaker", Config{Carriers: []CarrierConfig{carrier("a")}, Breaker: BreakerConfig{Failures: -1, OpenTimeout: -time.Second, Probes: 5000}},
 			[]string{"breaker failures: -1", "breaker open_timeout: -1s", "breaker probes: 5000"}},
+		{"country route under a prefix route", Config{Carriers: []CarrierConfig{carrier("a")},
+			Routes: []Route{route("+1=a"), route("CA=a"), route("+4479=a"), route("GB=a")}},
+			[]string{`route "CA": never used: prefix route "+1" takes every +1 number`}},
+		{"longer prefixes leave the country", Config{Carriers: []CarrierConfig{carrier("a")},
+			Routes: []Route{route("+1268=a"), route("US=a"), route("+447=a"), route("GB=a")}}, nil},
 		{"every problem at once", Config{Carriers: []CarrierConfig{carrier("a"), carrier("a")},
 			Routes: []Route{route("US=b"), route("*=a")}}, []string{"duplicate name", `unknown carrier "b"`}},
 	}

@@ -64,7 +64,7 @@ func TestFailoverAndBack(t *testing.T) {
 	if n := tripPrimary(t, r, func() { simA.SetSilent(true) }); n != testFailures {
 		t.Errorf("breaker opened after %d failures, want %d", n, testFailures)
 	}
-	if s := r.State("primary"); s != Open {
+	if s := r.State("primary"); s != BreakerOpen {
 		t.Fatalf("primary breaker %s, want open", s)
 	}
 
@@ -98,7 +98,7 @@ func TestFailoverAndBack(t *testing.T) {
 		}
 		return nil
 	})
-	if s := r.State("primary"); s != Closed {
+	if s := r.State("primary"); s != BreakerClosed {
 		t.Errorf("primary breaker %s after a successful probe, want closed", s)
 	}
 	if name, err := send(t, r, "+4915100000002", "after"); name != "primary" || err != nil {
@@ -150,7 +150,7 @@ func TestNoFailoverWaits(t *testing.T) {
 		}
 		return nil
 	})
-	if s := r.State("primary"); s != Closed {
+	if s := r.State("primary"); s != BreakerClosed {
 		t.Errorf("breaker %s after recovery, want closed", s)
 	}
 }
@@ -194,7 +194,7 @@ func TestRefusalsDoNotOpen(t *testing.T) {
 					t.Fatalf("after %d × %s: %s, %v; want primary", testFailures, tt.status, name, err)
 				}
 			}
-			if want := map[bool]BreakerState{true: Open, false: Closed}[tt.wantOpen]; r.State("primary") != want {
+			if want := map[bool]BreakerState{true: BreakerOpen, false: BreakerClosed}[tt.wantOpen]; r.State("primary") != want {
 				t.Errorf("primary breaker %s, want %s", r.State("primary"), want)
 			}
 		})

@@ -184,12 +184,12 @@ func (r *Router) Cost(name, to string) Cost {
 	return cc.Cost
 }
 
-// State returns the named carrier's breaker state; Closed for a carrier
+// State returns the named carrier's breaker state; BreakerClosed for a carrier
 // not configured.
 func (r *Router) State(name string) BreakerState {
 	b, ok := r.byName[name]
 	if !ok {
-		return Closed
+		return BreakerClosed
 	}
 	return b.state()
 }
