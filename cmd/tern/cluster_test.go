@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/analytics/chtest"
@@ -103,13 +104,7 @@ func newCluster(t *testing.T, simCfg smscsim.Config, carrierQuery string) *clust
 	c.carrier = "smpp://tern:pw@" + sim.Addr() + "?name=sim&" + carrierQuery
 
 	c.key = newAPIKey()
-	cfgFile := filepath.Join(c.dir, "tern.yaml")
-	idKey := filepath.Join(c.dir, "id-key")
-	os.WriteFile(idKey, []byte("00112233445566778899aabbccddeeff"), 0o600)
-	yaml := fmt.Sprintf("tenants:\n  - id: shop\n    api_key_sha256: [%q]\nid_key_file: %s\n", api.KeyHash(c.key), idKey)
-	if err := os.WriteFile(cfgFile, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	c.writeConfig("")
 
 	if c.store, err = pipeline.OpenStore(ctx, c.pgURL, nil); err != nil {
 		t.Fatal(err)
@@ -120,6 +115,20 @@ func newCluster(t *testing.T, simCfg smscsim.Config, carrierQuery string) *clust
 	}
 	t.Cleanup(func() { c.reports.Close() })
 	return c
+}
+
+// writeConfig writes the instances' config file: one tenant, "shop",
+// with extra YAML appended to its entry.
+func (c *cluster) writeConfig(tenantExtra string) {
+	c.t.Helper()
+	idKey := filepath.Join(c.dir, "id-key")
+	if err := os.WriteFile(idKey, []byte("00112233445566778899aabbccddeeff"), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
+	yaml := fmt.Sprintf("tenants:\n  - id: shop\n    api_key_sha256: [%q]\n%sid_key_file: %s\n", api.KeyHash(c.key), tenantExtra, idKey)
+	if err := os.WriteFile(filepath.Join(c.dir, "tern.yaml"), []byte(yaml), 0o600); err != nil {
+		c.t.Fatal(err)
+	}
 }
 
 // instance is one `tern serve` process.
@@ -426,5 +435,68 @@ func TestReceiptOnAnotherInstance(t *testing.T) {
 	}
 	if final.Delivered != want.Delivered || final.Undelivered != want.Undelivered {
 		t.Fatalf("final %+v, want %d delivered and %d undelivered", final, want.Delivered, want.Undelivered)
+	}
+}
+
+// TestScheduledAndQuietHoursAcrossRestart: a message with send_at and a
+// marketing message held by quiet hours both wait durably; the instance is
+// killed and restarted in between; both go out within a second of their
+// time.
+func TestScheduledAndQuietHoursAcrossRestart(t *testing.T) {
+	c := newCluster(t, crashSim(), "window=100")
+	// The recipient (+1 415) is in America/Los_Angeles. Its marketing
+	// window opens at the next minute boundary at least 15 s away.
+	la, err := time.LoadLocation("America/Los_Angeles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opens := time.Now().Add(15 * time.Second).Truncate(time.Minute).Add(time.Minute)
+	local := opens.In(la)
+	closes := local.Add(2 * time.Hour)
+	c.writeConfig(fmt.Sprintf("    quiet_hours:\n      countries:\n        US: \"%02d:%02d-%02d:%02d\"\n",
+		local.Hour(), local.Minute(), closes.Hour(), closes.Minute()))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	inst := c.start("before")
+	client := ternv1connect.NewMessageServiceClient(h2c(), "http://"+inst.api, bearer(c.key))
+	promo, err := client.Send(ctx, connect.NewRequest(&ternv1.SendRequest{
+		To: "+14155552671", Body: "Weekend offer: 15% off with code WEEKEND", CampaignId: "load",
+		Category: ternv1.Category_CATEGORY_MARKETING,
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	later, err := client.Send(ctx, connect.NewRequest(&ternv1.SendRequest{
+		To: "+14155552672", Body: "Your pickup window starts now", CampaignId: "load",
+		SendAt: timestamppb.New(opens),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, func() error {
+		waiting, err := c.store.Scheduled(ctx)
+		if err != nil {
+			return err
+		}
+		if waiting["quiet_hours"] != 1 || waiting["send_at"] != 1 {
+			return fmt.Errorf("waiting %v, want one for quiet hours and one for send_at", waiting)
+		}
+		return nil
+	})
+	inst.kill()
+	c.start("after")
+	if time.Now().After(opens) {
+		t.Fatal("the restart took past the scheduled time; the test proves nothing")
+	}
+	c.waitFinal(ctx, 2)
+	for _, id := range []string{promo.Msg.Id, later.Msg.Id} {
+		v, err := c.reports.Message(ctx, "shop", id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.SubmittedAt.Before(opens) || v.SubmittedAt.After(opens.Add(time.Second)) {
+			t.Fatalf("%s submitted at %v, want within a second after %v", id, v.SubmittedAt, opens)
+		}
+		t.Logf("%s went out %v after its time", id, v.SubmittedAt.Sub(opens))
 	}
 }
