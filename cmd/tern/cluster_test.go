@@ -101,7 +101,7 @@ func newCluster(t *testing.T, simCfg smscsim.Config, carrierQuery string) *clust
 	}
 	t.Cleanup(func() { sim.Close() })
 	c.sim = sim
-	c.carrier = "smpp://tern:pw@" + sim.Addr() + "?name=sim&" + carrierQuery
+	c.carrier = "sim=smpp://tern:pw@" + sim.Addr() + "?" + carrierQuery
 
 	c.key = newAPIKey()
 	c.writeConfig("")

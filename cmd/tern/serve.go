@@ -11,10 +11,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,6 +23,8 @@ import (
 
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/api"
+	"github.com/ternsms/tern/carriers"
+	"github.com/ternsms/tern/carriers/router"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
@@ -59,8 +59,10 @@ type serveConfig struct {
 	prices      string
 	validity    time.Duration
 
-	carrier string
-	sim     smscsim.Config
+	carriers   []string
+	routes     []string
+	routesFile string
+	sim        smscsim.Config
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -86,7 +88,15 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.shiftTables, "shift-tables", "", "national language shift tables messages may use unless a tenant or request says otherwise, e.g. tr,es,pt")
 	fs.DurationVar(&c.validity, "validity", 48*time.Hour, "how long after its send time a message may still go out; later it ends EXPIRED")
 	fs.StringVar(&c.prices, "prices", "", "CSV price table (country,route,price,currency); empty with --dev uses an example table")
-	fs.StringVar(&c.carrier, "carrier", "", "carrier as smpp://SYSTEM_ID:PASSWORD@HOST:PORT?window=N&in_doubt=resubmit|fail; empty starts the simulator SMSC in-process")
+	fs.Func("carrier", "a carrier, repeatable: NAME=smpp://SYSTEM_ID:PASSWORD@HOST:PORT?window=N&tps=N&binds=N&in_doubt=resubmit|fail&cost=0.004&currency=USD; none starts the simulator SMSC in-process", func(v string) error {
+		c.carriers = append(c.carriers, v)
+		return nil
+	})
+	fs.Func("route", "a route, repeatable: MATCH=CARRIER[:PRIORITY][@COST],... where MATCH is a country (US), an E.164 prefix (+4479) or *", func(v string) error {
+		c.routes = append(c.routes, v)
+		return nil
+	})
+	fs.StringVar(&c.routesFile, "routes", "", "YAML file of carriers, routes and breaker settings (see carriers/router)")
 	fs.StringVar(&c.sim.Addr, "sim-listen", "127.0.0.1:2776", "address of the in-process simulator SMSC")
 	fs.Int64Var(&c.sim.Seed, "sim-seed", 1, "simulator outcome seed")
 	fs.Float64Var(&c.sim.DeliveredRatio, "sim-delivered", 0.95, "share of messages the simulator delivers")
@@ -200,7 +210,7 @@ func runServe(ctx context.Context, args []string) error {
 	fmt.Printf("  Kafka:                         %s\n", strings.Join(r.brokers, ","))
 	fmt.Printf("  ClickHouse (native):           %s  database %s\n", r.clickhouseAddr, c.clickhouseDatabase)
 	fmt.Printf("  PostgreSQL:                    %s\n", r.postgresURL)
-	fmt.Printf("  carrier SMSC:                  %s\n", r.smscAddr)
+	fmt.Printf("  carriers:                      %s\n", strings.Join(r.smscAddrs, ", "))
 	fmt.Printf("  metrics:                       http://%s/metrics\n", r.apiAddr)
 	fmt.Printf("Press Ctrl-C to stop.\n")
 	<-ctx.Done()
@@ -215,7 +225,7 @@ type running struct {
 	devKey         string
 	brokers        []string
 	clickhouseAddr string
-	smscAddr       string
+	smscAddrs      []string
 	postgresURL    string
 	sim            *smscsim.Server // nil when a real carrier is configured
 	ledger         *pipeline.Ledger
@@ -337,12 +347,12 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	ledger := pipeline.NewLedger(pstore, metrics)
 	st.goRun("ledger", ledger.Run)
 
-	// Carrier: the configured SMSC or the in-process simulator.
-	carrierCfg, policy, err := carrierConfig(c.carrier)
+	// Carriers: the configured SMSCs and routes, or the in-process simulator.
+	routing, err := c.routing()
 	if err != nil {
 		return r, err
 	}
-	if c.carrier == "" {
+	if len(routing.Carriers) == 0 {
 		sim, err := smscsim.New(c.sim, smscsim.WithLogger(log))
 		if err != nil {
 			return r, err
@@ -353,17 +363,35 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		}
 		st.onStop("simulator smsc", func(context.Context) error { return sim.Close() })
 		r.sim = sim
-		carrierCfg.Addr = sim.Addr()
+		simCarrier, err := router.ParseCarrier("sim=smpp://tern:tern@" + sim.Addr())
+		if err != nil {
+			return r, err
+		}
+		routing.Carriers = []router.CarrierConfig{simCarrier}
 	}
 	receipts := pipeline.NewReceiptSink(c.kafka)
 	st.onStop("receipt sink", func(context.Context) error { return receipts.Close() })
-	client, err := smpp.NewClient(carrierCfg, smpp.WithReceiptHandler(receipts.Handle),
-		smpp.WithInboundHandler(receipts.HandleInbound), smpp.WithLogger(log))
+	rt, err := router.New(routing, func(cc router.CarrierConfig) (carriers.Carrier, error) {
+		return smpp.NewClient(cc.SMPP, smpp.WithReceiptHandler(receipts.Handle),
+			smpp.WithInboundHandler(receipts.HandleInbound), smpp.WithLogger(log))
+	}, router.WithLogger(log), router.WithRegisterer(reg))
 	if err != nil {
 		return r, err
 	}
-	st.goRun("carrier", client.Run)
-	st.onStop("carrier unbind", client.Close) // before Run is cancelled
+	policies := map[string]pipeline.InDoubtPolicy{}
+	slots := 0
+	for _, cc := range routing.Carriers {
+		if policies[cc.Name], err = pipeline.ParseInDoubtPolicy(rt.InDoubtPolicy(cc.Name)); err != nil {
+			return r, err
+		}
+		slots += cmp.Or(cc.SMPP.Window, 100) * max(cc.SMPP.Binds, 1)
+		r.smscAddrs = append(r.smscAddrs, cc.Name+"="+cc.SMPP.Addr)
+	}
+	for _, carrier := range rt.Carriers() {
+		client := carrier.(*smpp.Client)
+		st.goRun("carrier "+client.Name(), client.Run)
+		st.onStop("carrier "+client.Name()+" unbind", client.Close) // before Run is cancelled
+	}
 
 	// Pipeline.
 	joiner := pipeline.NewReceiptJoiner(c.kafka, pstore, metrics, log)
@@ -372,11 +400,11 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	if err != nil {
 		return r, err
 	}
-	consumer, err := pipeline.NewConsumer(c.kafka, pipeline.OneCarrier{Carrier: client}, ledger,
+	consumer, err := pipeline.NewConsumer(c.kafka, rt, ledger,
 		pipeline.WithConsumerLogger(log), pipeline.WithMetrics(metrics),
 		pipeline.WithWindow(c.window),
-		pipeline.WithInDoubtPolicies(map[string]pipeline.InDoubtPolicy{carrierCfg.Name: policy}),
-		pipeline.WithCarrierWindow(cmp.Or(carrierCfg.Window, 100)),
+		pipeline.WithInDoubtPolicies(policies),
+		pipeline.WithCarrierWindow(slots),
 		pipeline.WithLimits(pipeline.NewLimits(fc.limits())),
 		pipeline.WithQuietHours(quietHours))
 	if err != nil {
@@ -416,43 +444,28 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		}
 	}()
 	st.onStop("api", srv.Shutdown)
-	r.apiAddr, r.devKey, r.brokers, r.clickhouseAddr, r.smscAddr, r.postgresURL = ln.Addr().String(), devKey, c.kafka.Brokers, chAddr, carrierCfg.Addr, pgURL
+	r.apiAddr, r.devKey, r.brokers, r.clickhouseAddr, r.postgresURL = ln.Addr().String(), devKey, c.kafka.Brokers, chAddr, pgURL
 	r.ledger, r.store = ledger, pstore
 	return r, nil
 }
 
-// carrierConfig parses
-// smpp://SYSTEM_ID:PASSWORD@HOST:PORT?window=N&name=NAME&in_doubt=resubmit|fail.
-// An empty spec gives the simulator's credentials.
-func carrierConfig(spec string) (smpp.ClientConfig, pipeline.InDoubtPolicy, error) {
-	cfg := smpp.ClientConfig{Name: "sim", SystemID: "tern", Password: "tern"}
-	if spec == "" {
-		return cfg, pipeline.Resubmit, nil
-	}
-	u, err := url.Parse(spec)
-	if err != nil || u.Scheme != "smpp" || u.Host == "" {
-		return cfg, 0, fmt.Errorf("--carrier %q: want smpp://SYSTEM_ID:PASSWORD@HOST:PORT", spec)
-	}
-	cfg.Name = u.Hostname()
-	cfg.Addr = u.Host
-	cfg.SystemID = u.User.Username()
-	cfg.Password, _ = u.User.Password()
-	q := u.Query()
-	if v := q.Get("window"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return cfg, 0, fmt.Errorf("--carrier: window %q: want a positive number", v)
+// routing gathers the carriers and routes from --routes, --carrier and
+// --route. With none, the in-process simulator serves every destination.
+func (c *serveConfig) routing() (router.Config, error) {
+	var cfg router.Config
+	if c.routesFile != "" {
+		var err error
+		if cfg, err = router.LoadConfig(c.routesFile); err != nil {
+			return cfg, err
 		}
-		cfg.Window = n
 	}
-	if v := q.Get("name"); v != "" {
-		cfg.Name = v
-	}
-	policy, err := pipeline.ParseInDoubtPolicy(q.Get("in_doubt"))
+	flags, err := router.FromSpecs(c.carriers, c.routes)
 	if err != nil {
-		return cfg, 0, fmt.Errorf("--carrier: %w", err)
+		return cfg, err
 	}
-	return cfg, policy, cfg.Validate()
+	cfg.Carriers = append(cfg.Carriers, flags.Carriers...)
+	cfg.Routes = append(cfg.Routes, flags.Routes...)
+	return cfg, nil
 }
 
 //go:embed default_prices.csv
