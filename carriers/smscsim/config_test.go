@@ -23,6 +23,10 @@ func TestValidate(t *testing.T) {
 		{"negative delay", smscsim.Config{ReceiptDelay: -time.Second}, false},
 		{"negative max pending", smscsim.Config{MaxPending: -1}, false},
 		{"long system id", smscsim.Config{SystemID: "sixteen-chars-xx"}, false},
+		{"faults", smscsim.Config{ThrottleRate: 100, ErrorRatio: 0.3, LatencyP99: time.Second, DropEvery: time.Minute, IDFormat: "decimal", ReceiptIDFormat: "hex"}, true},
+		{"bad id format", smscsim.Config{IDFormat: "octal"}, false},
+		{"error ratio over one", smscsim.Config{ErrorRatio: 1.5}, false},
+		{"negative throttle", smscsim.Config{ThrottleRate: -1}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -37,9 +37,9 @@ func (s *Server) find(id string) *receiptJob {
 }
 
 // pending reports whether j has not reached its outcome at now; s.mu is
-// held.
+// held. A cancelled message is final at once.
 func (j *receiptJob) pending(now time.Time) bool {
-	return j.stat == "" || now.Before(j.due)
+	return j.stat == "" || j.stat != StatDeleted && now.Before(j.due)
 }
 
 // querySM answers query_sm with the message's state: ENROUTE until its
