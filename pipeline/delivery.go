@@ -239,16 +239,16 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 		ev.Carrier, ev.ErrorCode, ev.Reason, ev.InDoubt = p.carrier, p.errorCode, p.reason, p.errorCode == errorCodeInDoubt
 		return c.emit(ctx, ev), 0, false
 	case p.inDoubt:
-		policy := c.policy(p.carrier)
+		policy := c.policy(p.doubtCarrier)
 		c.metrics.addInDoubt(policy)
-		d.log.Warn("submit in doubt", "id", rec.Id, "carrier", p.carrier, "policy", policy.String())
+		d.log.Warn("submit in doubt", "id", rec.Id, "carrier", p.doubtCarrier, "policy", policy.String())
 		if policy == Fail {
-			if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: p.carrier, errorCode: errorCodeInDoubt, reason: reasonOutcomeUnknown}) {
+			if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: p.doubtCarrier, errorCode: errorCodeInDoubt, reason: reasonOutcomeUnknown}) {
 				return false, retry, true
 			}
 			release()
 			ev := submitEvent(rec, core.StatusFailed, c.now())
-			ev.Carrier, ev.Reason, ev.InDoubt = p.carrier, reasonOutcomeUnknown, true
+			ev.Carrier, ev.Reason, ev.InDoubt = p.doubtCarrier, reasonOutcomeUnknown, true
 			c.metrics.addFinal(core.StatusFailed)
 			return c.emit(ctx, ev), 0, false
 		}

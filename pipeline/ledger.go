@@ -31,12 +31,14 @@ type prior struct {
 	fresh bool // no row existed: first attempt
 	// inDoubt: an earlier submit may have reached the carrier without its
 	// answer being recorded.
-	inDoubt    bool
-	state      ledgerState
-	carrier    string
-	carrierIDs []string
-	errorCode  string
-	reason     string
+	inDoubt bool
+	// doubtCarrier is the carrier that had the message in doubt.
+	doubtCarrier string
+	state        ledgerState
+	carrier      string
+	carrierIDs   []string
+	errorCode    string
+	reason       string
 }
 
 // answer is a carrier's answer to record.
@@ -110,10 +112,11 @@ ON CONFLICT (message_id) DO UPDATE SET
 	attempts       = d.attempts + 1,
 	in_doubt       = d.in_doubt + (d.state = 1)::int,
 	begin_in_doubt = (d.state = 1),
+	doubt_carrier  = CASE WHEN d.state = 1 THEN d.carrier ELSE '' END,
 	state          = CASE WHEN d.state = 0 THEN 1 ELSE d.state END,
 	carrier   = CASE WHEN d.state IN (0, 1) THEN excluded.carrier ELSE d.carrier END,
 	intent_at = CASE WHEN d.state IN (0, 1) THEN now() ELSE d.intent_at END
-RETURNING message_id, (xmax = 0), begin_in_doubt, state, carrier, carrier_ids, error_code, reason`
+RETURNING message_id, (xmax = 0), begin_in_doubt, doubt_carrier, state, carrier, carrier_ids, error_code, reason`
 
 // execBegin upserts intents. A row found in state 0 (refused) becomes 1;
 // one found in state 1 is counted in doubt and stays 1; accepted and
@@ -145,7 +148,7 @@ func (l *Ledger) execBegin(ctx context.Context, refs []Ref) ([]prior, error) {
 		var id string
 		var p prior
 		var state int16
-		if err := rows.Scan(&id, &p.fresh, &p.inDoubt, &state, &p.carrier, &p.carrierIDs, &p.errorCode, &p.reason); err != nil {
+		if err := rows.Scan(&id, &p.fresh, &p.inDoubt, &p.doubtCarrier, &state, &p.carrier, &p.carrierIDs, &p.errorCode, &p.reason); err != nil {
 			return nil, fmt.Errorf("ledger begin: %w", err)
 		}
 		p.state = ledgerState(state)

@@ -80,8 +80,10 @@ CREATE TABLE deliveries (
 	state       smallint    NOT NULL,
 	attempts    int         NOT NULL DEFAULT 1,
 	in_doubt    int         NOT NULL DEFAULT 0,
-	-- whether the latest Begin found the row submitting (in doubt)
+	-- whether the latest Begin found the row submitting (in doubt), and
+	-- the carrier that then had it
 	begin_in_doubt boolean  NOT NULL DEFAULT false,
+	doubt_carrier  text     NOT NULL DEFAULT '',
 	carrier_ids text[]      NOT NULL DEFAULT '{}',
 	part_status smallint[]  NOT NULL DEFAULT '{}',
 	error_code  text        NOT NULL DEFAULT '',

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -68,6 +69,7 @@ type cluster struct {
 	simCfg  smscsim.Config
 	key     string
 	carrier string
+	flags   []string // more `tern serve` flags
 	store   *pipeline.Store
 	reports *analytics.Store
 	broker  *exec.Cmd
@@ -158,9 +160,12 @@ func (c *cluster) start(name string) *instance {
 		"--clickhouse-addr", c.ch.Addr,
 		"--clickhouse-database", c.ch.Database,
 		"--postgres-url", c.pgURL,
-		"--carrier", c.carrier,
 		"--log-level", "warn",
 	)
+	if c.carrier != "" {
+		in.cmd.Args = append(in.cmd.Args, "--carrier", c.carrier)
+	}
+	in.cmd.Args = append(in.cmd.Args, c.flags...)
 	in.cmd.Stdout, in.cmd.Stderr = logf, logf
 	if err := in.cmd.Start(); err != nil {
 		c.t.Fatal(err)
@@ -216,6 +221,11 @@ type sent struct{ id, to, body string }
 // each with its idempotency key until some instance accepts it. onAccepted
 // sees the running count.
 func (c *cluster) load(ctx context.Context, n int, targets func() []string, onAccepted func(int64)) []sent {
+	return c.loadNamed(ctx, "", n, targets, onAccepted)
+}
+
+// loadNamed is load with texts and keys distinct per name.
+func (c *cluster) loadNamed(ctx context.Context, name string, n int, targets func() []string, onAccepted func(int64)) []sent {
 	out := make([]sent, n)
 	var accepted atomic.Int64
 	var wg sync.WaitGroup
@@ -229,8 +239,8 @@ func (c *cluster) load(ctx context.Context, n int, targets func() []string, onAc
 					return
 				}
 				to := fmt.Sprintf("+1415555%04d", i%9000+1000)
-				body := fmt.Sprintf("Order #%d is on its way (%d)", 100000+i, w)
-				req := &ternv1.SendRequest{To: to, Body: body, CampaignId: "load", IdempotencyKey: fmt.Sprintf("k-%d", i)}
+				body := fmt.Sprintf("Order #%d%s is on its way (%d)", 100000+i, name, w)
+				req := &ternv1.SendRequest{To: to, Body: body, CampaignId: "load", IdempotencyKey: fmt.Sprintf("k-%s%d", name, i)}
 				for attempt := 0; ; attempt++ {
 					ts := targets()
 					addr := ts[(i+attempt)%len(ts)]
@@ -499,4 +509,95 @@ func TestScheduledAndQuietHoursAcrossRestart(t *testing.T) {
 		}
 		t.Logf("%s went out %v after its time", id, v.SubmittedAt.Sub(opens))
 	}
+}
+
+// TestFailover: the primary carrier stops answering; its breaker opens and
+// the failover carrier takes the traffic; nothing is lost. When the
+// primary answers again its breaker closes and traffic returns to it.
+func TestFailover(t *testing.T) {
+	simCfg := crashSim()
+	c := newCluster(t, simCfg, "")
+	backup, err := smscsim.New(simCfg) // same seed: the same outcome per message
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := backup.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	defer backup.Close()
+	routes := filepath.Join(c.dir, "routes.yaml")
+	os.WriteFile(routes, []byte(fmt.Sprintf(`carriers:
+  - primary=smpp://tern:pw@%s?request_timeout=1s&window=50
+  - backup=smpp://tern:pw@%s?window=50
+routes:
+  - match: "*"
+    carriers: [primary, backup]
+breaker:
+  failures: 3
+  open_timeout: 2s
+`, c.sim.Addr(), backup.Addr())), 0o600)
+	c.carrier, c.flags = "", []string{"--routes", routes}
+	inst := c.start("one")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+
+	const n = 3000
+	targets := func() []string { return []string{inst.api} }
+	msgs := c.loadNamed(ctx, "a", n/3, targets, func(int64) {})
+	// The primary hangs: its breaker opens, the backup takes the traffic.
+	c.sim.SetSilent(true)
+	msgs = append(msgs, c.loadNamed(ctx, "b", n/3, targets, func(int64) {})...)
+	// (The hung primary sends no receipts for what it took before; those
+	// messages stay SUBMITTED until it recovers.)
+	eventually(t, time.Minute, func() error {
+		if got := backup.TotalSubmits(); got < n/3 {
+			return fmt.Errorf("the failover carrier took %d of the %d messages sent while the primary hung", got, n/3)
+		}
+		return nil
+	})
+	// The primary recovers: after the open timeout a probe closes its
+	// breaker and traffic returns.
+	c.sim.SetSilent(false)
+	primaryAtRecovery := c.sim.TotalSubmits()
+	time.Sleep(2500 * time.Millisecond) // the breaker's open timeout
+	msgs = append(msgs, c.loadNamed(ctx, "c", n/3, targets, func(int64) {})...)
+	c.waitFinal(ctx, n)
+	inDoubt, err := pipeline.NewLedger(c.store, nil).InDoubt(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range msgs {
+		got := c.sim.Submits(m.to, m.body) + backup.Submits(m.to, m.body)
+		if _, doubted := inDoubt[m.id]; got == 0 || (got > 1 && !doubted) {
+			t.Fatalf("%s reached the carriers %d times (in doubt: %v)", m.id, got, doubted)
+		}
+	}
+	if after := c.sim.TotalSubmits(); after < primaryAtRecovery+n/6 {
+		t.Fatalf("traffic did not return to the primary after it recovered (%d submits, %d at recovery)", after, primaryAtRecovery)
+	}
+	metrics := scrape(t, inst.api)
+	for _, want := range []string{
+		`tern_carrier_breaker_transitions_total{carrier="primary",from="closed",to="open"}`,
+		`tern_carrier_breaker_transitions_total{carrier="primary",from="half-open",to="closed"}`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Fatalf("metrics lack %s", want)
+		}
+	}
+	t.Logf("primary %d submits, backup %d, %d in doubt", c.sim.TotalSubmits(), backup.TotalSubmits(), len(inDoubt))
+}
+
+// scrape returns an instance's /metrics text.
+func scrape(t *testing.T, addr string) string {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

@@ -459,6 +459,9 @@ func (c *serveConfig) routing() (router.Config, error) {
 			return cfg, err
 		}
 	}
+	if len(c.carriers) == 0 && len(c.routes) == 0 {
+		return cfg, nil
+	}
 	flags, err := router.FromSpecs(c.carriers, c.routes)
 	if err != nil {
 		return cfg, err
