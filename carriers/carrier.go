@@ -33,6 +33,21 @@ type Submission struct {
 	RegisteredDelivery bool
 	// ValidUntil, if set, is when the carrier should stop trying.
 	ValidUntil time.Time
+	// Raw, when set, is a short_message the sender encoded itself (a
+	// customer's submit_sm through tern's SMPP gateway, possibly one part
+	// of the customer's own concatenated message): it goes to the carrier
+	// as one PDU, as it is, instead of Text and Coding.
+	Raw *Raw
+}
+
+// Raw is a pre-encoded short message.
+type Raw struct {
+	// DataCoding is the SMPP data_coding of ShortMessage.
+	DataCoding byte
+	// UDHI: ShortMessage starts with a user data header (esm_class 0x40).
+	UDHI bool
+	// ShortMessage is the user data, header included when UDHI.
+	ShortMessage []byte
 }
 
 // Accepted is the carrier's answer to a successful submit.

@@ -69,7 +69,7 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 		ref: Ref{
 			MessageID: rec.Id, TenantID: rec.TenantId, CampaignID: rec.CampaignId,
 			To: rec.To, Region: rec.Region, Category: core.Category(rec.Category),
-			Encoding: gsm.Encoding(rec.Encoding),
+			Encoding: gsm.Encoding(rec.Encoding), Origin: rec.Origin,
 		},
 		sub: carriers.Submission{
 			MessageID:          rec.Id,
@@ -82,6 +82,9 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 	}
 	if rec.ValidUntil != nil {
 		d.sub.ValidUntil = rec.ValidUntil.AsTime()
+	}
+	if r := rec.Raw; r != nil {
+		d.sub.Raw = &carriers.Raw{DataCoding: byte(r.DataCoding), UDHI: r.Udhi, ShortMessage: r.ShortMessage}
 	}
 	for attempt := 1; ; attempt++ {
 		if ctx.Err() != nil {

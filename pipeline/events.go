@@ -63,6 +63,7 @@ func submitEvent(rec *recordv1.Submit, s core.Status, at time.Time) *recordv1.Ev
 		Segments:   rec.Segments,
 		Category:   rec.Category,
 		Encoding:   rec.Encoding,
+		Origin:     rec.Origin,
 	}
 }
 
@@ -80,5 +81,6 @@ func refEvent(ref Ref, s core.Status, at time.Time) *recordv1.Event {
 		Carrier:    ref.Carrier,
 		Category:   ternv1.Category(ref.Category),
 		Encoding:   ternv1.Encoding(ref.Encoding),
+		Origin:     ref.Origin,
 	}
 }

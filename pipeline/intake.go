@@ -45,9 +45,9 @@ type Intake struct {
 	prices  *price.Table
 	// validity is how long after its send time a message may still go out.
 	validity time.Duration
-	now     func() time.Time
-	log     *slog.Logger
-	closed  atomic.Bool
+	now      func() time.Time
+	log      *slog.Logger
+	closed   atomic.Bool
 }
 
 // IntakeOption configures an Intake.
@@ -208,6 +208,10 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 			Region:        c.to.Region,
 			SmartEncoding: c.Coding.Smart,
 			ShiftTables:   languagesText(c.Coding.Languages),
+			Origin:        c.Origin,
+		}
+		if c.Raw != nil {
+			rec.Raw = &recordv1.RawMessage{DataCoding: uint32(c.Raw.DataCoding), Udhi: c.Raw.UDHI, ShortMessage: c.Raw.ShortMessage}
 		}
 		if p := out[i].Price; p != nil {
 			rec.PriceMicros, rec.Currency = int64(p.Total), p.Currency

@@ -104,10 +104,10 @@ func (l *Ledger) Answer(ctx context.Context, a answer) error {
 }
 
 const beginSQL = `
-INSERT INTO deliveries AS d (message_id, tenant_id, campaign_id, recipient, region, category, encoding, carrier, state)
-SELECT m, t, c, r, g, cat, enc, car, 1
-FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int2[], $7::int2[], $8::text[])
-	AS x(m, t, c, r, g, cat, enc, car)
+INSERT INTO deliveries AS d (message_id, tenant_id, campaign_id, recipient, region, category, encoding, carrier, origin, state)
+SELECT m, t, c, r, g, cat, enc, car, o, 1
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int2[], $7::int2[], $8::text[], $9::text[])
+	AS x(m, t, c, r, g, cat, enc, car, o)
 ON CONFLICT (message_id) DO UPDATE SET
 	attempts       = d.attempts + 1,
 	in_doubt       = d.in_doubt + (d.state = 1)::int,
@@ -125,11 +125,11 @@ func (l *Ledger) execBegin(ctx context.Context, refs []Ref) ([]prior, error) {
 	if hasDuplicateIDs(refs, func(r Ref) string { return r.MessageID }) {
 		return oneByOne(ctx, refs, l.execBegin)
 	}
-	cols := make([][]string, 6)
+	cols := make([][]string, 7)
 	cats := make([]int16, len(refs))
 	encs := make([]int16, len(refs))
 	for i, r := range refs {
-		for j, v := range []string{r.MessageID, r.TenantID, r.CampaignID, r.To, r.Region, r.Carrier} {
+		for j, v := range []string{r.MessageID, r.TenantID, r.CampaignID, r.To, r.Region, r.Carrier, r.Origin} {
 			if cols[j] == nil {
 				cols[j] = make([]string, len(refs))
 			}
@@ -138,7 +138,7 @@ func (l *Ledger) execBegin(ctx context.Context, refs []Ref) ([]prior, error) {
 		cats[i], encs[i] = int16(r.Category), int16(r.Encoding)
 	}
 	rows, err := l.s.pool.Query(ctx, beginSQL,
-		cols[0], cols[1], cols[2], cols[3], cols[4], cats, encs, cols[5])
+		cols[0], cols[1], cols[2], cols[3], cols[4], cats, encs, cols[5], cols[6])
 	if err != nil {
 		return nil, fmt.Errorf("ledger begin: %w", err)
 	}

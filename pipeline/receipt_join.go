@@ -27,6 +27,8 @@ type Ref struct {
 	Carrier    string
 	// Parts is how many parts the carrier accepted, one receipt each.
 	Parts int
+	// Origin is the front door that took the message.
+	Origin string
 }
 
 // Outcome is a message's state after a receipt was applied.
@@ -60,7 +62,7 @@ func (s *Store) applyReceipts(ctx context.Context, rs []carriers.Receipt) ([]Out
 		}
 		rows, err := tx.Query(ctx, `
 SELECT c.carrier, c.carrier_message_id, c.part, d.message_id, d.tenant_id, d.campaign_id, d.recipient,
-	d.region, d.category, d.encoding, d.part_status, d.error_code, d.done
+	d.region, d.category, d.encoding, d.part_status, d.error_code, d.done, d.origin
 FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS x(carrier, id)) x
 JOIN carrier_message_ids c ON c.carrier = x.carrier AND c.carrier_message_id = x.id
 JOIN deliveries d ON d.message_id = c.message_id
@@ -88,7 +90,7 @@ FOR UPDATE OF d`, cs, ids)
 			var m msg
 			var cat, enc int16
 			if err := rows.Scan(&carrier, &cid, &p, &m.ref.MessageID, &m.ref.TenantID, &m.ref.CampaignID, &m.ref.To,
-				&m.ref.Region, &cat, &enc, &m.parts, &m.errorCode, &m.done); err != nil {
+				&m.ref.Region, &cat, &enc, &m.parts, &m.errorCode, &m.done, &m.ref.Origin); err != nil {
 				rows.Close()
 				return err
 			}

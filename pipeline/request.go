@@ -4,6 +4,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/core"
 	"github.com/ternsms/tern/core/gsm"
 	"github.com/ternsms/tern/core/phone"
@@ -31,6 +32,12 @@ type Request struct {
 	Category       core.Category
 	// SendAt, if set, is the earliest time to send.
 	SendAt time.Time
+	// Origin names the front door: "" for the API, "smpp/SYSTEM_ID" for
+	// the SMPP gateway. Events carry it.
+	Origin string
+	// Raw, when set, is the message as its sender encoded it, sent as one
+	// part unchanged; Body must hold its decoded text.
+	Raw *carriers.Raw
 	// Coding is how the text is encoded and split: smart encoding and the
 	// national language tables allowed, resolved by the front door from the
 	// request and the tenant's settings.
@@ -80,6 +87,16 @@ func check(r Request) (checked, error) {
 		return c, &FieldError{Field: "category", Reason: "unknown category"}
 	}
 	c.Category = r.Category.Normalize()
+	if r.Raw != nil {
+		if len(r.Raw.ShortMessage) == 0 || len(r.Raw.ShortMessage) > 140 {
+			return c, &FieldError{Field: "short_message", Reason: "1 to 140 octets"}
+		}
+		c.info = gsm.Info{Encoding: gsm.GSM7, Units: len(r.Raw.ShortMessage), Segments: 1}
+		if r.Raw.DataCoding == gsm.DataCodingUCS2 {
+			c.info.Encoding = gsm.UCS2
+		}
+		return c, nil
+	}
 	c.info = gsm.Analyze(r.Body, r.Coding)
 	return c, nil
 }

@@ -132,6 +132,10 @@ CREATE TABLE schedules (
 );
 CREATE INDEX schedules_due_at ON schedules (due_at);
 `,
+	3: `
+-- The front door that took each message ("" API, "smpp/SYSTEM_ID").
+ALTER TABLE deliveries ADD COLUMN origin text NOT NULL DEFAULT '';
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

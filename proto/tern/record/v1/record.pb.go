@@ -59,7 +59,13 @@ type Submit struct {
 	// The carrier attempts already made; retries carry it forward.
 	Attempts int32 `protobuf:"varint,17,opt,name=attempts,proto3" json:"attempts,omitempty"`
 	// After this the message is not sent any more and ends EXPIRED.
-	ValidUntil    *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	ValidUntil *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	// Which front door took the message: "" for the API, "smpp/SYSTEM_ID"
+	// for the SMPP gateway. Carried onto every event of the message.
+	Origin string `protobuf:"bytes,19,opt,name=origin,proto3" json:"origin,omitempty"`
+	// A short message the sender encoded itself, sent as is (one part);
+	// body then holds its decoded text.
+	Raw           *RawMessage `protobuf:"bytes,20,opt,name=raw,proto3" json:"raw,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -220,6 +226,82 @@ func (x *Submit) GetValidUntil() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Submit) GetOrigin() string {
+	if x != nil {
+		return x.Origin
+	}
+	return ""
+}
+
+func (x *Submit) GetRaw() *RawMessage {
+	if x != nil {
+		return x.Raw
+	}
+	return nil
+}
+
+// RawMessage is a pre-encoded SMPP short message.
+type RawMessage struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	DataCoding uint32                 `protobuf:"varint,1,opt,name=data_coding,json=dataCoding,proto3" json:"data_coding,omitempty"`
+	// short_message starts with a user data header.
+	Udhi          bool   `protobuf:"varint,2,opt,name=udhi,proto3" json:"udhi,omitempty"`
+	ShortMessage  []byte `protobuf:"bytes,3,opt,name=short_message,json=shortMessage,proto3" json:"short_message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RawMessage) Reset() {
+	*x = RawMessage{}
+	mi := &file_tern_record_v1_record_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RawMessage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RawMessage) ProtoMessage() {}
+
+func (x *RawMessage) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_record_v1_record_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RawMessage.ProtoReflect.Descriptor instead.
+func (*RawMessage) Descriptor() ([]byte, []int) {
+	return file_tern_record_v1_record_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *RawMessage) GetDataCoding() uint32 {
+	if x != nil {
+		return x.DataCoding
+	}
+	return 0
+}
+
+func (x *RawMessage) GetUdhi() bool {
+	if x != nil {
+		return x.Udhi
+	}
+	return false
+}
+
+func (x *RawMessage) GetShortMessage() []byte {
+	if x != nil {
+		return x.ShortMessage
+	}
+	return nil
+}
+
 // Event is one status change of one message, on the events topic keyed by
 // message id. Events may be delivered more than once; consumers dedupe.
 type Event struct {
@@ -244,14 +326,16 @@ type Event struct {
 	// The submit before this event was in doubt: sent, but its answer was
 	// never recorded (the process died or the connection dropped). The
 	// message was resubmitted, or failed when the carrier's policy says so.
-	InDoubt       bool `protobuf:"varint,15,opt,name=in_doubt,json=inDoubt,proto3" json:"in_doubt,omitempty"`
+	InDoubt bool `protobuf:"varint,15,opt,name=in_doubt,json=inDoubt,proto3" json:"in_doubt,omitempty"`
+	// The front door that took the message, as on its Submit record.
+	Origin        string `protobuf:"bytes,16,opt,name=origin,proto3" json:"origin,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Event) Reset() {
 	*x = Event{}
-	mi := &file_tern_record_v1_record_proto_msgTypes[1]
+	mi := &file_tern_record_v1_record_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -263,7 +347,7 @@ func (x *Event) String() string {
 func (*Event) ProtoMessage() {}
 
 func (x *Event) ProtoReflect() protoreflect.Message {
-	mi := &file_tern_record_v1_record_proto_msgTypes[1]
+	mi := &file_tern_record_v1_record_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -276,7 +360,7 @@ func (x *Event) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Event.ProtoReflect.Descriptor instead.
 func (*Event) Descriptor() ([]byte, []int) {
-	return file_tern_record_v1_record_proto_rawDescGZIP(), []int{1}
+	return file_tern_record_v1_record_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Event) GetMessageId() string {
@@ -384,6 +468,13 @@ func (x *Event) GetInDoubt() bool {
 	return false
 }
 
+func (x *Event) GetOrigin() string {
+	if x != nil {
+		return x.Origin
+	}
+	return ""
+}
+
 // Receipt is a carrier's delivery receipt before it is joined to a message,
 // on the receipts topic keyed by carrier message id.
 type Receipt struct {
@@ -403,7 +494,7 @@ type Receipt struct {
 
 func (x *Receipt) Reset() {
 	*x = Receipt{}
-	mi := &file_tern_record_v1_record_proto_msgTypes[2]
+	mi := &file_tern_record_v1_record_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -415,7 +506,7 @@ func (x *Receipt) String() string {
 func (*Receipt) ProtoMessage() {}
 
 func (x *Receipt) ProtoReflect() protoreflect.Message {
-	mi := &file_tern_record_v1_record_proto_msgTypes[2]
+	mi := &file_tern_record_v1_record_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -428,7 +519,7 @@ func (x *Receipt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Receipt.ProtoReflect.Descriptor instead.
 func (*Receipt) Descriptor() ([]byte, []int) {
-	return file_tern_record_v1_record_proto_rawDescGZIP(), []int{2}
+	return file_tern_record_v1_record_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *Receipt) GetCarrier() string {
@@ -497,7 +588,7 @@ type Inbound struct {
 
 func (x *Inbound) Reset() {
 	*x = Inbound{}
-	mi := &file_tern_record_v1_record_proto_msgTypes[3]
+	mi := &file_tern_record_v1_record_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -509,7 +600,7 @@ func (x *Inbound) String() string {
 func (*Inbound) ProtoMessage() {}
 
 func (x *Inbound) ProtoReflect() protoreflect.Message {
-	mi := &file_tern_record_v1_record_proto_msgTypes[3]
+	mi := &file_tern_record_v1_record_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -522,7 +613,7 @@ func (x *Inbound) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Inbound.ProtoReflect.Descriptor instead.
 func (*Inbound) Descriptor() ([]byte, []int) {
-	return file_tern_record_v1_record_proto_rawDescGZIP(), []int{3}
+	return file_tern_record_v1_record_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *Inbound) GetCarrier() string {
@@ -564,7 +655,7 @@ var File_tern_record_v1_record_proto protoreflect.FileDescriptor
 
 const file_tern_record_v1_record_proto_rawDesc = "" +
 	"\n" +
-	"\x1btern/record/v1/record.proto\x12\x0etern.record.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\"\xfa\x04\n" +
+	"\x1btern/record/v1/record.proto\x12\x0etern.record.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\"\xc0\x05\n" +
 	"\x06Submit\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12\x0e\n" +
@@ -588,7 +679,15 @@ const file_tern_record_v1_record_proto_rawDesc = "" +
 	"not_before\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\tnotBefore\x12\x1a\n" +
 	"\battempts\x18\x11 \x01(\x05R\battempts\x12;\n" +
 	"\vvalid_until\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"validUntil\"\xf9\x03\n" +
+	"validUntil\x12\x16\n" +
+	"\x06origin\x18\x13 \x01(\tR\x06origin\x12,\n" +
+	"\x03raw\x18\x14 \x01(\v2\x1a.tern.record.v1.RawMessageR\x03raw\"f\n" +
+	"\n" +
+	"RawMessage\x12\x1f\n" +
+	"\vdata_coding\x18\x01 \x01(\rR\n" +
+	"dataCoding\x12\x12\n" +
+	"\x04udhi\x18\x02 \x01(\bR\x04udhi\x12#\n" +
+	"\rshort_message\x18\x03 \x01(\fR\fshortMessage\"\x91\x04\n" +
 	"\x05Event\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1b\n" +
@@ -608,7 +707,8 @@ const file_tern_record_v1_record_proto_rawDesc = "" +
 	"\x06reason\x18\f \x01(\tR\x06reason\x12-\n" +
 	"\bcategory\x18\r \x01(\x0e2\x11.tern.v1.CategoryR\bcategory\x12-\n" +
 	"\bencoding\x18\x0e \x01(\x0e2\x11.tern.v1.EncodingR\bencoding\x12\x19\n" +
-	"\bin_doubt\x18\x0f \x01(\bR\ainDoubt\"\xa1\x02\n" +
+	"\bin_doubt\x18\x0f \x01(\bR\ainDoubt\x12\x16\n" +
+	"\x06origin\x18\x10 \x01(\tR\x06origin\"\xa1\x02\n" +
 	"\aReceipt\x12\x18\n" +
 	"\acarrier\x18\x01 \x01(\tR\acarrier\x12,\n" +
 	"\x12carrier_message_id\x18\x02 \x01(\tR\x10carrierMessageId\x12'\n" +
@@ -639,36 +739,38 @@ func file_tern_record_v1_record_proto_rawDescGZIP() []byte {
 	return file_tern_record_v1_record_proto_rawDescData
 }
 
-var file_tern_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_tern_record_v1_record_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_tern_record_v1_record_proto_goTypes = []any{
 	(*Submit)(nil),                // 0: tern.record.v1.Submit
-	(*Event)(nil),                 // 1: tern.record.v1.Event
-	(*Receipt)(nil),               // 2: tern.record.v1.Receipt
-	(*Inbound)(nil),               // 3: tern.record.v1.Inbound
-	(v1.Category)(0),              // 4: tern.v1.Category
-	(v1.Encoding)(0),              // 5: tern.v1.Encoding
-	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
-	(v1.Status)(0),                // 7: tern.v1.Status
+	(*RawMessage)(nil),            // 1: tern.record.v1.RawMessage
+	(*Event)(nil),                 // 2: tern.record.v1.Event
+	(*Receipt)(nil),               // 3: tern.record.v1.Receipt
+	(*Inbound)(nil),               // 4: tern.record.v1.Inbound
+	(v1.Category)(0),              // 5: tern.v1.Category
+	(v1.Encoding)(0),              // 6: tern.v1.Encoding
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(v1.Status)(0),                // 8: tern.v1.Status
 }
 var file_tern_record_v1_record_proto_depIdxs = []int32{
-	4,  // 0: tern.record.v1.Submit.category:type_name -> tern.v1.Category
-	5,  // 1: tern.record.v1.Submit.encoding:type_name -> tern.v1.Encoding
-	6,  // 2: tern.record.v1.Submit.accepted_at:type_name -> google.protobuf.Timestamp
-	6,  // 3: tern.record.v1.Submit.not_before:type_name -> google.protobuf.Timestamp
-	6,  // 4: tern.record.v1.Submit.valid_until:type_name -> google.protobuf.Timestamp
-	7,  // 5: tern.record.v1.Event.status:type_name -> tern.v1.Status
-	6,  // 6: tern.record.v1.Event.time:type_name -> google.protobuf.Timestamp
-	4,  // 7: tern.record.v1.Event.category:type_name -> tern.v1.Category
-	5,  // 8: tern.record.v1.Event.encoding:type_name -> tern.v1.Encoding
-	7,  // 9: tern.record.v1.Receipt.status:type_name -> tern.v1.Status
-	6,  // 10: tern.record.v1.Receipt.done_at:type_name -> google.protobuf.Timestamp
-	6,  // 11: tern.record.v1.Receipt.received_at:type_name -> google.protobuf.Timestamp
-	6,  // 12: tern.record.v1.Inbound.received_at:type_name -> google.protobuf.Timestamp
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	5,  // 0: tern.record.v1.Submit.category:type_name -> tern.v1.Category
+	6,  // 1: tern.record.v1.Submit.encoding:type_name -> tern.v1.Encoding
+	7,  // 2: tern.record.v1.Submit.accepted_at:type_name -> google.protobuf.Timestamp
+	7,  // 3: tern.record.v1.Submit.not_before:type_name -> google.protobuf.Timestamp
+	7,  // 4: tern.record.v1.Submit.valid_until:type_name -> google.protobuf.Timestamp
+	1,  // 5: tern.record.v1.Submit.raw:type_name -> tern.record.v1.RawMessage
+	8,  // 6: tern.record.v1.Event.status:type_name -> tern.v1.Status
+	7,  // 7: tern.record.v1.Event.time:type_name -> google.protobuf.Timestamp
+	5,  // 8: tern.record.v1.Event.category:type_name -> tern.v1.Category
+	6,  // 9: tern.record.v1.Event.encoding:type_name -> tern.v1.Encoding
+	8,  // 10: tern.record.v1.Receipt.status:type_name -> tern.v1.Status
+	7,  // 11: tern.record.v1.Receipt.done_at:type_name -> google.protobuf.Timestamp
+	7,  // 12: tern.record.v1.Receipt.received_at:type_name -> google.protobuf.Timestamp
+	7,  // 13: tern.record.v1.Inbound.received_at:type_name -> google.protobuf.Timestamp
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_tern_record_v1_record_proto_init() }
@@ -682,7 +784,7 @@ func file_tern_record_v1_record_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tern_record_v1_record_proto_rawDesc), len(file_tern_record_v1_record_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
