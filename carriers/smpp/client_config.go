@@ -49,7 +49,8 @@ type ClientConfig struct {
 	// sent again; it doubles for each of the 3 retries. Default 1s.
 	QueueFullRetry time.Duration
 	// ReconnectMin and ReconnectMax bound the jittered exponential wait
-	// between reconnects of a bind. Defaults 500ms and 30s.
+	// between reconnects of a bind. Defaults 250ms and 10s, so that a bind
+	// is back within about 10s of its SMSC.
 	ReconnectMin, ReconnectMax time.Duration
 	// StableAfter is how long a bind must stay up before its reconnect
 	// wait starts again from ReconnectMin. Default 30s.
@@ -140,10 +141,10 @@ func (c ClientConfig) withDefaults() ClientConfig {
 		c.QueueFullRetry = time.Second
 	}
 	if c.ReconnectMin == 0 {
-		c.ReconnectMin = 500 * time.Millisecond
+		c.ReconnectMin = 250 * time.Millisecond
 	}
 	if c.ReconnectMax == 0 {
-		c.ReconnectMax = 30 * time.Second
+		c.ReconnectMax = max(10*time.Second, c.ReconnectMin)
 	}
 	if c.StableAfter == 0 {
 		c.StableAfter = 30 * time.Second
