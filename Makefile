@@ -11,7 +11,7 @@ PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_CONNECT_VERSION := v1.21.1
 BUF_VERSION                := v1.75.0
 
-.PHONY: run test fuzz build deps generate checkgenerate lint tools clean
+.PHONY: run test fuzz build deps generate checkgenerate lint tools clean bench
 
 run: deps build ## start tern with a local ClickHouse, Kafka broker and simulator SMSC
 	exec $(TERN) serve --dev $(ARGS)
@@ -33,6 +33,12 @@ fuzz:
 
 build:
 	go build -o $(TERN) ./cmd/tern
+
+# End to end (Send → Kafka → pipeline → SMPP → receipts → ClickHouse) beside
+# an echo handler and raw Kafka, 60 s each plus startup and drain: about six
+# minutes. `make bench BENCHARGS='-duration 20s'`; go run ./bench/e2e -h.
+bench: deps ## measure end to end beside its baselines; prints a table for bench/RESULTS.md
+	go run ./bench/e2e $(BENCHARGS)
 
 # System packages from Debian: ClickHouse and PostgreSQL servers (tern runs
 # private instances of both under data/, not the system services).

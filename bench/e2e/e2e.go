@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/segmentio/kafka-go"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ternsms/tern/core"
+	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
+	ternv1 "github.com/ternsms/tern/proto/tern/v1"
+	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
+)
+
+// system is where the end-to-end run sends: a tern serve the harness
+// started, or one given with -addr.
+type system struct {
+	baseURL string
+	key     string
+	brokers []string
+	serve   *ternServe // nil with -addr
+}
+
+// runE2E is the end-to-end run: Send over the API, then every message's
+// final event on the events topic, timed by the harness per message id;
+// then the totals from ClickHouse through GetCampaignStats.
+//
+// Each run has a campaign of its own. The first run on a tern the harness
+// started reads the events topic from its start; later runs, and runs
+// against -addr, from its end.
+func runE2E(ctx context.Context, e *env, sys system, cfg loadConfig, campaign string, fromStart, profiling bool) (row, error) {
+	r := row{name: "tern end to end, closed loop"}
+	if cfg.rate > 0 {
+		r.name = fmt.Sprintf("tern end to end, open loop at %.0f/s", cfg.rate)
+	}
+	reqs := make([]*ternv1.SendRequest, len(e.reqs))
+	for i, q := range e.reqs {
+		c := proto.CloneOf(q)
+		c.CampaignId = campaign
+		reqs[i] = c
+	}
+
+	// Final events of this run's campaign, first sighting per message id.
+	start := kafka.LastOffset
+	if fromStart {
+		start = kafka.FirstOffset
+	}
+	n, err := partitions(ctx, sys.brokers, "tern.events")
+	if err != nil {
+		return r, err
+	}
+	finals := newFirstSeen(n)
+	statuses := make([][9]int, n) // per partition, final events by status
+	var submitted atomic.Int64
+	tctx, stopTail := context.WithCancel(ctx)
+	defer stopTail()
+	_, waitTail, err := tail(tctx, sys.brokers, "tern.events", start, func(p int, m kafka.Message) {
+		now := time.Now()
+		ev := &recordv1.Event{}
+		if proto.Unmarshal(m.Value, ev) != nil || ev.CampaignId != campaign {
+			return
+		}
+		s := core.Status(ev.Status)
+		switch {
+		case s == core.StatusSubmitted:
+			submitted.Add(1)
+		case s.Final():
+			if _, seen := finals.parts[p][ev.MessageId]; !seen {
+				statuses[p][min(int(s), 8)]++
+			}
+			finals.see(p, ev.MessageId, now)
+		}
+	})
+	if err != nil {
+		return r, err
+	}
+
+	send, err := sendLoad(sys.baseURL, e.client(sys.key), reqs)
+	if err != nil {
+		return r, err
+	}
+	m0 := readMetrics(ctx, sys.baseURL+"/metrics")
+	var a, b cpuSnap
+	roots := []root{{os.Getpid(), "harness (load generator, events reader)"}}
+	if sys.serve != nil {
+		roots = append(roots, root{sys.serve.cmd.Process.Pid, "tern serve"})
+	}
+	cfg.atWindow = func(start bool) {
+		if start {
+			a = snapCPU(roots...)
+			if profiling && sys.serve != nil && sys.serve.pprof != "" {
+				go func() {
+					// Skip the window's first seconds, then profile most of it.
+					secs := max(int(cfg.duration.Seconds())-15, 5)
+					time.Sleep(5 * time.Second)
+					e.logf("e2e: profiling tern serve for %ds into %s", secs, e.profileDir)
+					profile(ctx, sys.serve.pprof, e.profileDir, secs, e.contention, e.logf)
+				}()
+			}
+		} else {
+			b = snapCPU(roots...)
+		}
+	}
+	e.logf("e2e: %d callers over %d connections for %v after %v warmup, campaign %s", cfg.concurrency, e.conns, cfg.duration, cfg.warmup, campaign)
+	res := runLoad(ctx, cfg, send)
+	r.cpu, r.load = a.until(b), loadAvg()
+	atEnd := finals.count.Load()
+	accepted := int64(len(res.calls))
+
+	// Drain: wait for every accepted message's final event.
+	e.logf("e2e: load stopped with %d accepted, %d final; waiting up to %v for the rest", accepted, atEnd, e.drain)
+	stopped := time.Now()
+	lastCount, lastChange := atEnd, stopped
+	for finals.count.Load() < accepted && time.Since(stopped) < e.drain {
+		time.Sleep(100 * time.Millisecond)
+		if c := finals.count.Load(); c != lastCount {
+			lastCount, lastChange = c, time.Now()
+		}
+	}
+	drained := finals.count.Load()
+	r.drainTime = lastChange.Sub(stopped)
+	stopTail()
+	waitTail()
+
+	count, lats := res.inWindow()
+	secs := res.t1.Sub(res.t0).Seconds()
+	r.accepted, r.p50, r.p99 = float64(count)/secs, percentile(lats, 50), percentile(lats, 99)
+	seen := finals.all()
+	flat, missing := joined(res.calls, seen, res.t0, res.t1)
+	r.final, r.f50, r.f99 = float64(finals.between(res.t0, res.t1))/secs, percentile(flat, 50), percentile(flat, 99)
+	r.errs, r.total, r.done = res.errs, int(accepted), int(drained)
+	var byStatus [9]int
+	for _, s := range statuses {
+		for i, v := range s {
+			byStatus[i] += v
+		}
+	}
+	var parts []string
+	for i, v := range byStatus {
+		if v > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", core.Status(i), v))
+		}
+	}
+	r.notes = append(r.notes,
+		fmt.Sprintf("accepted %d in all (warmup included); final events for %d (%s); %d SUBMITTED events", accepted, drained, strings.Join(parts, ", "), submitted.Load()),
+		fmt.Sprintf("at the end of the window %d accepted messages were not final yet; the last of the rest turned final %v after the load stopped",
+			accepted-atEnd, r.drainTime.Round(100*time.Millisecond)))
+	if missing > 0 {
+		r.notes = append(r.notes, fmt.Sprintf("%d messages accepted in the window had no final event within %v of the load's end", missing, e.drain))
+	}
+
+	// ClickHouse: the totals through the API.
+	stats, settle, err := campaignStats(ctx, sys, e.client(sys.key), campaign, accepted, time.Minute)
+	if err != nil {
+		r.notes = append(r.notes, "GetCampaignStats: "+err.Error())
+	} else {
+		r.notes = append(r.notes, fmt.Sprintf("ClickHouse (GetCampaignStats, %v after the drain): accepted %d, queued %d, submitted %d, delivered %d, undelivered %d, failed %d, other final %d",
+			settle.Round(100*time.Millisecond), stats.GetAccepted(), stats.GetQueued(), stats.GetSubmitted(), stats.GetDelivered(), stats.GetUndelivered(), stats.GetFailed(),
+			stats.GetExpired()+stats.GetRejected()+stats.GetUnknown()))
+	}
+	if m1 := readMetrics(ctx, sys.baseURL+"/metrics"); m0 != nil && m1 != nil {
+		r.notes = append(r.notes, "tern /metrics over the run: "+metricsSummary(m0, m1))
+	}
+	return r, nil
+}
+
+// campaignStats polls GetCampaignStats until ClickHouse holds want
+// messages, none of them still queued or submitted, or wait passes.
+func campaignStats(ctx context.Context, sys system, cc clientConfig, campaign string, want int64, wait time.Duration) (*ternv1.GetCampaignStatsResponse, time.Duration, error) {
+	client := ternv1connect.NewAnalyticsServiceClient(h2c(), sys.baseURL, cc.options()...)
+	began := time.Now()
+	var last *ternv1.GetCampaignStatsResponse
+	for {
+		resp, err := client.GetCampaignStats(ctx, connect.NewRequest(&ternv1.GetCampaignStatsRequest{CampaignId: campaign}))
+		if err == nil {
+			last = resp.Msg
+			if last.GetAccepted() >= want && last.GetQueued()+last.GetSubmitted() == 0 {
+				return last, time.Since(began), nil
+			}
+		}
+		if time.Since(began) > wait {
+			if last != nil {
+				return last, time.Since(began), nil
+			}
+			return nil, 0, err
+		}
+		select {
+		case <-ctx.Done():
+			return last, time.Since(began), ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// readMetrics reads tern's /metrics into series → value ("" on error).
+func readMetrics(ctx context.Context, url string) map[string]float64 {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	for sc.Scan() {
+		l := sc.Text()
+		if strings.HasPrefix(l, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(l, ' ')
+		if i < 0 {
+			continue
+		}
+		if v, err := strconv.ParseFloat(l[i+1:], 64); err == nil {
+			out[l[:i]] = v
+		}
+	}
+	return out
+}
+
+// metricsSummary tells, from two /metrics readings, how the ledger batched
+// and what went wrong in between.
+func metricsSummary(a, b map[string]float64) string {
+	d := func(k string) float64 { return b[k] - a[k] }
+	var out []string
+	for _, kind := range []string{"begin", "answer"} {
+		n := d(`tern_ledger_batch_rows_count{kind="` + kind + `"}`)
+		if n == 0 {
+			continue
+		}
+		rows := d(`tern_ledger_batch_rows_sum{kind="` + kind + `"}`)
+		secs := d(`tern_ledger_batch_seconds_sum{kind="` + kind + `"}`)
+		out = append(out, fmt.Sprintf("ledger %s: %.0f batches, %.1f rows and %.1f ms each on average", kind, n, rows/n, 1000*secs/n))
+	}
+	var retries, doubt float64
+	for k := range b {
+		switch {
+		case strings.HasPrefix(k, "tern_submit_retries_total"):
+			retries += d(k)
+		case strings.HasPrefix(k, "tern_messages_in_doubt_total"):
+			doubt += d(k)
+		}
+	}
+	out = append(out, fmt.Sprintf("submit retries %.0f, in doubt %.0f, unknown receipts %.0f", retries, doubt, d("tern_receipts_unknown_total")))
+	return strings.Join(out, "; ")
+}
