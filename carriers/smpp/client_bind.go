@@ -176,7 +176,7 @@ func (b *bindConn) sendLoop(ctx context.Context) {
 		if d := c.limiter.reserve(); d > 0 && !sleep(d, p.ctx.Done()) {
 			cn.releaseSlot()
 			if p.ctx.Err() == nil {
-				c.queue.pushFront(p)
+				b.giveBack(p, ErrConnClosed)
 				return
 			}
 			p.res <- partResult{p: p, err: p.ctx.Err()}
@@ -186,19 +186,30 @@ func (b *bindConn) sendLoop(ctx context.Context) {
 			// Throttled while this part waited: it goes first after the
 			// pause, on whichever bind is free then.
 			cn.releaseSlot()
-			c.queue.pushFront(p)
+			b.giveBack(p, ErrConnClosed)
 			continue
 		}
 		p.sentAt = time.Now()
 		if _, err := cn.startAcquired(p.ctx, p.m, b.onDone(p)); err != nil {
 			if errNotSent(err) && p.ctx.Err() == nil {
-				c.queue.pushFront(p)
+				b.giveBack(p, err)
 				return
 			}
 			p.res <- partResult{p: p, err: err}
 			continue
 		}
 		c.stats.submitted.Add(1)
+	}
+}
+
+// giveBack returns a part taken but not sent to the front of the queue,
+// or, when its Submit has given up on it, reports it not sent with cause.
+func (b *bindConn) giveBack(p *part, cause error) {
+	if !b.c.queue.pushFront(p) {
+		if err := p.ctx.Err(); err != nil {
+			cause = err
+		}
+		p.res <- partResult{p: p, err: cause}
 	}
 }
 

@@ -330,3 +330,30 @@ func TestTransmitterAndReceiver(t *testing.T) {
 		return nil
 	})
 }
+
+// TestSubmitKeepsItsDeadline checks that a Submit returns when its
+// context ends even while its connection dies under it and no bind comes
+// back for a while.
+func TestSubmitKeepsItsDeadline(t *testing.T) {
+	t.Parallel()
+	sim := startSim(t, smscsim.Config{DropEvery: 20 * time.Millisecond, Latency: 5 * time.Millisecond})
+	c := startClient(t, smpp.ClientConfig{Addr: sim.Addr(), Binds: 2, ReconnectMin: 300 * time.Millisecond, ReconnectMax: 600 * time.Millisecond})
+	const timeout = 100 * time.Millisecond
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			end := time.Now().Add(time.Second)
+			for i := 0; time.Now().Before(end); i++ {
+				ctx, cancel := context.WithTimeout(t.Context(), timeout)
+				start := time.Now()
+				_, err := c.Submit(ctx, &carriers.Submission{To: fmt.Sprintf("+4918%03d%05d", w, i), Text: "deadline"})
+				cancel()
+				if took := time.Since(start); took > timeout+200*time.Millisecond {
+					t.Errorf("Submit took %v with a %v deadline (%v)", took, timeout, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}

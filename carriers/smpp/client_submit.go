@@ -23,6 +23,7 @@ type part struct {
 
 	elem *list.Element // in the send queue; guarded by its lock
 	in   *list.List
+	gone bool // its Submit gave up; guarded by the send queue's lock
 
 	sentAt    time.Time // set by the sender
 	throttles int

@@ -34,11 +34,18 @@ func (q *sendQueue) push(p *part, retry bool) {
 }
 
 // pushFront puts p back at the very front: it was taken but not sent.
-func (q *sendQueue) pushFront(p *part) {
+// It reports false, queueing nothing, when p's Submit gave up on it
+// meanwhile (see remove); the caller then reports p as not sent.
+func (q *sendQueue) pushFront(p *part) bool {
 	q.mu.Lock()
+	if p.gone {
+		q.mu.Unlock()
+		return false
+	}
 	p.elem, p.in = q.retry.PushFront(p), &q.retry
 	q.mu.Unlock()
 	q.signal()
+	return true
 }
 
 func (q *sendQueue) signal() {
@@ -48,12 +55,14 @@ func (q *sendQueue) signal() {
 	}
 }
 
-// remove withdraws p and reports whether it was still queued; when it
-// was not, a sender has it.
+// remove withdraws p and reports whether it was still queued. When it
+// was not, a sender has it, and p is marked gone so that the sender
+// reports it rather than queue it again.
 func (q *sendQueue) remove(p *part) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if p.elem == nil {
+		p.gone = true
 		return false
 	}
 	p.in.Remove(p.elem)
