@@ -1,6 +1,10 @@
 package smpp
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // CommandStatus is the command_status of a response header. A non-zero
 // status is an error: it carries its SMPP name, a description and whether
@@ -133,6 +137,22 @@ var statusByCode = func() map[CommandStatus]*statusInfo {
 	}
 	return m
 }()
+
+// ParseCommandStatus reads a status by its SMPP name (ESME_RTHROTTLED, any
+// case) or its code, hex with 0x or decimal: for flags and config files.
+func ParseCommandStatus(s string) (CommandStatus, error) {
+	s = strings.TrimSpace(s)
+	for _, i := range statusTable {
+		if strings.EqualFold(i.Name, s) {
+			return i.Code, nil
+		}
+	}
+	v, err := strconv.ParseUint(s, 0, 32)
+	if err != nil {
+		return 0, fmt.Errorf("command_status %q: want a name such as ESME_RSYSERR or a code such as 0x08", s)
+	}
+	return CommandStatus(v), nil
+}
 
 // Name returns the status's SMPP name, e.g. ESME_RTHROTTLED, or its hex
 // code when the table does not know it.

@@ -46,3 +46,26 @@ func TestCommandStatus(t *testing.T) {
 		})
 	}
 }
+
+func TestParseCommandStatus(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want smpp.CommandStatus
+		ok   bool
+	}{
+		{"ESME_RSYSERR", smpp.StatusSystemError, true},
+		{"esme_rthrottled", smpp.StatusThrottled, true},
+		{"0x14", smpp.StatusMessageQueueFull, true},
+		{"8", smpp.StatusSystemError, true},
+		{"0x00000400", 0x400, true},
+		{"ESME_RNOPE", 0, false},
+		{"", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := smpp.ParseCommandStatus(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseCommandStatus(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
