@@ -2,6 +2,8 @@ package smpp_test
 
 import (
 	"bytes"
+	"encoding/binary"
+	"runtime"
 	"errors"
 	"io"
 	"testing"
@@ -78,16 +80,32 @@ func TestReaderBadLengths(t *testing.T) {
 }
 
 func TestReaderBoundsAllocation(t *testing.T) {
-	in := []byte{0xFF, 0xFF, 0xFF, 0xF0, 0, 0, 0, 4}
-	allocs := testing.AllocsPerRun(100, func() {
-		r := smpp.NewReader(bytes.NewReader(in), 0)
-		if _, err := r.ReadFrame(); err == nil {
-			t.Fatal("4 GiB frame accepted")
+	tests := []struct {
+		name string
+		in   []byte
+	}{
+		{"4 GiB announced", []byte{0xFF, 0xFF, 0xFF, 0xF0, 0, 0, 0, 4}},
+		{"just over the maximum, lying", []byte{0, 1, 0x18, 0x01, 0, 0, 0, 4}},
+		{"the maximum announced, 8 octets sent", binary.BigEndian.AppendUint32(nil, smpp.DefaultMaxPDULength)},
+	}
+	for _, tt := range tests {
+		const runs = 100
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for range runs {
+			r := smpp.NewReader(bytes.NewReader(tt.in), 0)
+			if _, err := r.ReadFrame(); err == nil {
+				t.Fatalf("%s: frame accepted", tt.name)
+			}
 		}
-	})
-	// The reader and its buffers, and the error: nothing sized by the
-	// announced length.
-	if allocs > 10 {
-		t.Errorf("%v allocations for a rejected frame", allocs)
+		runtime.ReadMemStats(&after)
+		// The reader's buffered input (16 KiB) and frame buffer, the
+		// error, and at most one frame of the configured maximum when
+		// the announced length is within it: nothing sized by a length
+		// above the maximum.
+		perRun := (after.TotalAlloc - before.TotalAlloc) / runs
+		if limit := uint64(20<<10 + smpp.DefaultMaxPDULength); perRun > limit {
+			t.Errorf("%s: %d bytes allocated a frame, want at most %d", tt.name, perRun, limit)
+		}
 	}
 }
