@@ -3,9 +3,9 @@ package smpp_test
 import (
 	"bytes"
 	"encoding/binary"
-	"runtime"
 	"errors"
 	"io"
+	"runtime"
 	"testing"
 	"testing/iotest"
 
