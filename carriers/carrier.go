@@ -53,7 +53,9 @@ type Raw struct {
 // Accepted is the carrier's answer to a successful submit.
 type Accepted struct {
 	// IDs are the carrier's message ids, one per part sent, in part order,
-	// normalized with NormalizeID.
+	// normalized with NormalizeID, or as the carrier's declared id format
+	// says (smpp.IDFormat); either way a Receipt for the same part from
+	// the same carrier has an equal ID.
 	IDs []string
 }
 
@@ -61,7 +63,7 @@ type Accepted struct {
 type Receipt struct {
 	// Carrier names the connection the receipt came from.
 	Carrier string
-	// ID is the carrier's message id, normalized with NormalizeID.
+	// ID is the carrier's message id, normalized as Accepted.IDs are.
 	ID string
 	// Status is State mapped onto tern's statuses (core.ReceiptStatus).
 	Status core.Status
