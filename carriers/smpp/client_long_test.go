@@ -93,6 +93,32 @@ func TestLongMessageModes(t *testing.T) {
 	}
 }
 
+// TestRawSubmission sends a message its sender encoded and split
+// itself, part by part, as the SMPP gateway passes a customer's
+// submit_sm on: each part goes as it is.
+func TestRawSubmission(t *testing.T) {
+	t.Parallel()
+	sim := startSim(t, smscsim.Config{})
+	c := startClient(t, smpp.ClientConfig{Addr: sim.Addr(), LongMessages: smpp.LongSAR})
+	text := strings.Repeat("Raw parts from a customer. ", 10)
+	msg := gsm.Split(text, 0x42, gsm.Options{})
+	if msg.Len() != 2 {
+		t.Fatalf("%d parts", msg.Len())
+	}
+	var ids []string
+	for _, sm := range msg.Parts() {
+		acc, err := c.Submit(t.Context(), &carriers.Submission{To: "+4915600000001", Text: "ignored",
+			Raw: &carriers.Raw{DataCoding: msg.DataCoding, UDHI: msg.UDHI, ShortMessage: sm}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, acc.IDs...)
+	}
+	if len(ids) != 2 || sim.Submits("+4915600000001", text) != 1 {
+		t.Errorf("ids %v, simulator took the text %d times; want 2 ids, once", ids, sim.Submits("+4915600000001", text))
+	}
+}
+
 func TestParseLongAndBindModes(t *testing.T) {
 	t.Parallel()
 	for _, m := range []smpp.LongMode{smpp.LongUDH, smpp.LongSAR, smpp.LongPayload} {

@@ -37,8 +37,8 @@ type partResult struct {
 	err  error
 }
 
-// Submit sends s as one submit_sm per part (one in all with LongPayload)
-// and waits for every answer.
+// Submit sends s as one submit_sm per part (one in all with LongPayload,
+// and for s.Raw, which goes as it is) and waits for every answer.
 //
 // Parts of a long text carry a concatenation header (LongUDH, 8-bit or,
 // with s.Coding.Ref16, 16-bit reference) or the sar_* parameters

@@ -81,6 +81,24 @@ func (cfg *ClientConfig) encode(s *carriers.Submission, ref uint16) ([]*SubmitSM
 		}
 		base.ValidityPeriod = RelativeTime(d)
 	}
+	if r := s.Raw; r != nil {
+		// Encoded by the sender (a gateway customer): one PDU as it is.
+		m := new(SubmitSM)
+		*m = base
+		m.DataCoding = r.DataCoding
+		if r.UDHI {
+			m.ESMClass |= ESMClassUDHI
+		}
+		switch {
+		case len(r.ShortMessage) <= MaxShortMessage:
+			m.ShortMessage = r.ShortMessage
+		case len(r.ShortMessage) <= 0xFFFF:
+			m.TLVs.Set(TagMessagePayload, r.ShortMessage)
+		default:
+			return nil, fmt.Errorf("raw message of %d octets: %w", len(r.ShortMessage), ErrTooLong)
+		}
+		return []*SubmitSM{m}, nil
+	}
 	opt := s.Coding
 	opt.Packed = opt.Packed || cfg.Packed
 
