@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
 )
 
@@ -22,11 +23,24 @@ func runSMSCSim(ctx context.Context, args []string) error {
 	fs.Float64Var(&cfg.ExpiredRatio, "expired", 0, "share of messages expired")
 	fs.Float64Var(&cfg.RejectedRatio, "rejected", 0, "share of messages rejected")
 	fs.DurationVar(&cfg.ReceiptDelay, "receipt-delay", 500*time.Millisecond, "delay before a receipt is sent")
-	fs.DurationVar(&cfg.Latency, "latency", 0, "delay before a submit_sm is answered")
+	fs.DurationVar(&cfg.Latency, "latency", 0, "delay before a submit_sm is answered (the median with --latency-p99)")
+	fs.DurationVar(&cfg.LatencyP99, "latency-p99", 0, "spread answer delays log-normally with this 99th percentile")
+	fs.Float64Var(&cfg.ThrottleRate, "throttle-rate", 0, "answer ESME_RTHROTTLED to submits beyond this many a second (0: never)")
+	fs.Float64Var(&cfg.ErrorRatio, "error-ratio", 0, "share of submits answered with --error-status instead of being taken")
+	errorStatus := fs.String("error-status", "ESME_RSYSERR", "command_status for --error-ratio, by name")
+	fs.DurationVar(&cfg.DropEvery, "drop-every", 0, "drop every session this often without unbind (0: never)")
+	fs.BoolVar(&cfg.Silent, "silent", false, "answer nothing, as a hung SMSC")
+	fs.StringVar(&cfg.IDFormat, "id-format", "hex", "message ids in submit_sm_resp: hex or decimal")
+	fs.StringVar(&cfg.ReceiptIDFormat, "receipt-id-format", "", "message ids in receipt texts: hex, decimal, or empty for --id-format")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	status, err := smpp.ParseCommandStatus(*errorStatus)
+	if err != nil {
+		return fmt.Errorf("--error-status: %w", err)
+	}
+	cfg.ErrorStatus = status
 	log, err := newLogger(logLevel)
 	if err != nil {
 		return err
