@@ -88,8 +88,14 @@ func check(r Request) (checked, error) {
 	}
 	c.Category = r.Category.Normalize()
 	if r.Raw != nil {
-		if len(r.Raw.ShortMessage) == 0 || len(r.Raw.ShortMessage) > 140 {
-			return c, &FieldError{Field: "short_message", Reason: "1 to 140 octets"}
+		// 140 octets, or 160 for data_coding 0: unpacked septets take one
+		// octet each (a concatenated part: its header and 153 septets).
+		limit := 140
+		if r.Raw.DataCoding == gsm.DataCodingGSM7 {
+			limit = 160
+		}
+		if len(r.Raw.ShortMessage) == 0 || len(r.Raw.ShortMessage) > limit {
+			return c, &FieldError{Field: "short_message", Reason: "1 to 140 octets (160 unpacked septets for data_coding 0)"}
 		}
 		c.info = gsm.Info{Encoding: gsm.GSM7, Units: len(r.Raw.ShortMessage), Segments: 1}
 		if r.Raw.DataCoding == gsm.DataCodingUCS2 {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/core"
 )
 
@@ -35,6 +36,10 @@ func TestCheck(t *testing.T) {
 		{"campaign too long", with(func(r *Request) { r.CampaignID = strings.Repeat("c", 129) }), "campaign_id"},
 		{"idempotency key too long", with(func(r *Request) { r.IdempotencyKey = strings.Repeat("k", 256) }), "idempotency_key"},
 		{"unknown category", with(func(r *Request) { r.Category = core.Category(9) }), "category"},
+		{"raw unpacked septets", with(func(r *Request) { r.Raw = &carriers.Raw{ShortMessage: make([]byte, 159), UDHI: true} }), ""},
+		{"raw septets too long", with(func(r *Request) { r.Raw = &carriers.Raw{ShortMessage: make([]byte, 161)} }), "short_message"},
+		{"raw ucs2 too long", with(func(r *Request) { r.Raw = &carriers.Raw{DataCoding: 8, ShortMessage: make([]byte, 142)} }), "short_message"},
+		{"raw empty", with(func(r *Request) { r.Raw = &carriers.Raw{} }), "short_message"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
