@@ -216,6 +216,7 @@ func (s *ServerSession) onRequest(p PDU) {
 		bt := s.BindType()
 		switch {
 		case !bt.CanSubmit():
+			s.log.Info("smpp request refused: session not bound to submit", "command", p.ID, "seq", p.Seq, "bind_type", bt)
 			s.refuse(p, StatusInvalidBindStatus)
 		case s.unanswered.Load() >= int64(s.opts.maxPending):
 			s.refuse(p, StatusThrottled)
@@ -227,7 +228,7 @@ func (s *ServerSession) onRequest(p PDU) {
 		// Sent by SMSCs only, and never answered.
 		s.log.Debug("smpp request from an esme ignored", "command", p.ID, "seq", p.Seq)
 	default:
-		s.log.Debug("smpp request not served", "command", p.ID, "seq", p.Seq)
+		s.log.Info("smpp request not served", "command", p.ID, "seq", p.Seq)
 		_ = s.c.respond(Header{ID: CmdGenericNack, Status: StatusInvalidCmdID, Seq: p.Seq}, nil)
 	}
 }
