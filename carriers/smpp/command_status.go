@@ -66,6 +66,10 @@ const (
 	StatusUnknownError               CommandStatus = 0x000000FF
 )
 
+// StatusInvalidDataCoding is ESME_RINVDCS, defined by SMPP 5.0 and
+// answered by 3.4 SMSCs alike: a data_coding the SMSC does not take.
+const StatusInvalidDataCoding CommandStatus = 0x00000104
+
 // statusInfo is one row of the command_status table.
 type statusInfo struct {
 	Code        CommandStatus
@@ -128,6 +132,7 @@ var statusTable = []statusInfo{
 	{StatusInvalidOptionalParamValue, "ESME_RINVOPTPARAMVAL", false, "invalid optional parameter value"},
 	{StatusDeliveryFailure, "ESME_RDELIVERYFAILURE", true, "delivery failure (data_sm_resp)"},
 	{StatusUnknownError, "ESME_RUNKNOWNERR", true, "unknown error"},
+	{StatusInvalidDataCoding, "ESME_RINVDCS", false, "invalid data coding scheme"},
 }
 
 var statusByCode = func() map[CommandStatus]*statusInfo {
