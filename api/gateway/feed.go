@@ -1,0 +1,130 @@
+package gateway
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/ternsms/tern/carriers/smpp"
+	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/pipeline"
+	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
+)
+
+// feedBatch is the most records applied at once.
+const feedBatch = 500
+
+// originPrefix starts the origin of every message the gateway took.
+const originPrefix = "smpp/"
+
+// feed consumes the events and MO topics in the gateway's consumer group,
+// so each record is handled by one instance: final statuses of gateway
+// messages complete the receipt join, replies to accounts' numbers are
+// queued. Offsets are committed once that is in PostgreSQL.
+func (s *Server) feed(ctx context.Context) {
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers:           s.cfg.Kafka.Brokers,
+		GroupID:           s.cfg.GroupID,
+		GroupTopics:       []string{s.cfg.Kafka.Topics.Events, s.cfg.Kafka.Topics.MO},
+		MinBytes:          1,
+		MaxBytes:          4 << 20,
+		MaxWait:           250 * time.Millisecond,
+		StartOffset:       kafka.FirstOffset,
+		HeartbeatInterval: time.Second,
+		SessionTimeout:    10 * time.Second,
+		QueueCapacity:     feedBatch,
+	})
+	defer r.Close()
+	msgs := make([]kafka.Message, 0, feedBatch)
+	for {
+		msgs = msgs[:0]
+		wait := 250 * time.Millisecond
+		for len(msgs) < feedBatch {
+			fctx, cancel := context.WithTimeout(ctx, wait)
+			m, err := r.FetchMessage(fctx)
+			cancel()
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				if !errors.Is(err, context.DeadlineExceeded) {
+					s.log.Warn("smpp gateway fetch", "err", err)
+				}
+				break
+			}
+			msgs = append(msgs, m)
+			wait = time.Millisecond
+		}
+		if len(msgs) == 0 {
+			continue
+		}
+		if !s.applyFeed(ctx, msgs) {
+			return
+		}
+		if err := r.CommitMessages(ctx, msgs...); err != nil && ctx.Err() == nil {
+			s.log.Warn("smpp gateway commit", "err", err)
+		}
+	}
+}
+
+// applyFeed records one batch, retrying until it is done or ctx ends.
+// Applying a batch again is harmless: a final status already joined
+// finds no message and expires alone.
+func (s *Server) applyFeed(ctx context.Context, msgs []kafka.Message) bool {
+	var finals []finalRecord
+	var mos []moRecord
+	for _, m := range msgs {
+		switch m.Topic {
+		case s.cfg.Kafka.Topics.Events:
+			ev := &recordv1.Event{}
+			if err := proto.Unmarshal(m.Value, ev); err != nil {
+				s.log.Error("undecodable event skipped", "partition", m.Partition, "offset", m.Offset, "err", err)
+				continue
+			}
+			st := core.Status(ev.Status)
+			if !strings.HasPrefix(ev.Origin, originPrefix) || !st.Final() {
+				continue
+			}
+			done := m.Time
+			if ev.Time != nil {
+				done = ev.Time.AsTime()
+			}
+			finals = append(finals, finalRecord{messageID: ev.MessageId, status: st, errorCode: ev.ErrorCode, done: done})
+		case s.cfg.Kafka.Topics.MO:
+			in := &recordv1.Inbound{}
+			if err := proto.Unmarshal(m.Value, in); err != nil {
+				s.log.Error("undecodable reply skipped", "partition", m.Partition, "offset", m.Offset, "err", err)
+				continue
+			}
+			at := m.Time
+			if in.ReceivedAt != nil {
+				at = in.ReceivedAt.AsTime()
+			}
+			mos = append(mos, moRecord{from: smpp.AddressOf(in.From), to: smpp.AddressOf(in.To), text: in.Text, received: at})
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		accounts, err := s.store.recordFinals(ctx, finals)
+		if err == nil {
+			s.queued(kindReceipt, accounts)
+			accounts, err = s.store.queueMO(ctx, mos)
+			if err == nil {
+				s.queued(kindMO, accounts)
+				return true
+			}
+			finals = nil // joined already
+		}
+		s.log.Warn("smpp gateway records", "attempt", attempt, "err", err)
+		t := time.NewTimer(pipeline.DefaultBackoff.Delay(attempt))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,23 @@
+package gateway
+
+import (
+	"log/slog"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Option changes how a Server behaves.
+type Option interface{ apply(*Server) }
+
+type optionFunc func(*Server)
+
+func (f optionFunc) apply(s *Server) { f(s) }
+
+// WithLogger sets the logger; the default discards everything.
+func WithLogger(l *slog.Logger) Option { return optionFunc(func(s *Server) { s.log = l }) }
+
+// WithRegisterer registers the gateway's metrics with reg; by default
+// they are kept but not exported.
+func WithRegisterer(reg prometheus.Registerer) Option {
+	return optionFunc(func(s *Server) { s.reg = reg })
+}

@@ -1,0 +1,34 @@
+package gateway
+
+import (
+	"errors"
+
+	"github.com/ternsms/tern/carriers/smpp"
+	"github.com/ternsms/tern/pipeline"
+)
+
+// statusOf is the one place intake errors become command_status values:
+// a field error answers for its field, a queue that did not take the
+// message asks the ESME to try again.
+func statusOf(err error) smpp.CommandStatus {
+	var fe *pipeline.FieldError
+	switch {
+	case err == nil:
+		return smpp.StatusOK
+	case errors.As(err, &fe):
+		switch fe.Field {
+		case "to":
+			return smpp.StatusInvalidDestAddr
+		case "from":
+			return smpp.StatusInvalidSourceAddr
+		case "body", "short_message":
+			return smpp.StatusInvalidMsgLength
+		case "send_at":
+			return smpp.StatusInvalidScheduleTime
+		}
+		return smpp.StatusSubmitFailed
+	}
+	// pipeline.ErrQueueUnavailable, pipeline.ErrClosed, timeouts: nothing
+	// was queued, and trying again may work.
+	return smpp.StatusSystemError
+}
