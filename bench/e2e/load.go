@@ -70,7 +70,9 @@ func runLoad(ctx context.Context, cfg loadConfig, send sender) loadResult {
 	res := loadResult{t0: start.Add(cfg.warmup), errs: map[string]int{}}
 	res.t1 = res.t0.Add(cfg.duration)
 	stop := make(chan struct{})
+	clockDone := make(chan struct{})
 	go func() {
+		defer close(clockDone)
 		timer := time.NewTimer(cfg.warmup)
 		defer timer.Stop()
 		select {
@@ -85,10 +87,10 @@ func runLoad(ctx context.Context, cfg loadConfig, send sender) loadResult {
 		case <-timer.C:
 		case <-ctx.Done():
 		}
-		close(stop)
 		if cfg.atWindow != nil {
 			cfg.atWindow(false)
 		}
+		close(stop)
 	}()
 	stopped := func() bool {
 		select {
@@ -141,6 +143,7 @@ func runLoad(ctx context.Context, cfg loadConfig, send sender) loadResult {
 		})
 	}
 	wg.Wait()
+	<-clockDone
 	return res
 }
 

@@ -59,6 +59,8 @@ type env struct {
 	acceptGzip bool
 	partitions int
 	drain      time.Duration
+	quietWait  time.Duration
+	loadBefore string // 1-minute load average when the harness started
 	profileDir string
 	contention bool
 	verbose    bool
@@ -66,6 +68,31 @@ type env struct {
 
 func (e *env) client(key string) clientConfig {
 	return clientConfig{protocol: e.protocol, conns: e.conns, acceptGzip: e.acceptGzip, key: key}
+}
+
+// awaitQuiet waits, up to e.quietWait, until the machine is nearly idle.
+func (e *env) awaitQuiet(ctx context.Context) {
+	if e.quietWait <= 0 {
+		return
+	}
+	deadline := time.Now().Add(e.quietWait)
+	for {
+		a := snapCPU()
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(3 * time.Second):
+		}
+		busy := a.until(snapCPU()).machine
+		if busy < 0.4 {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.logf("machine still busy (%.2f cores) after %v; going on", busy, e.quietWait)
+			return
+		}
+		e.logf("waiting for a quieter machine: %.2f cores busy", busy)
+	}
 }
 
 func (e *env) logf(format string, args ...any) {
@@ -114,6 +141,7 @@ func main() {
 		steady        = flag.String("steady", "auto", "after the closed-loop end-to-end run, an open-loop one on the same tern at this rate: a number, \"auto\" (0.8 × the closed loop's final msg/s) or \"off\"; -rate replaces both")
 		profileDir    = flag.String("profile", "", "directory for a CPU profile of tern serve during the last end-to-end run (builds tern with a pprof listener)")
 		contention    = flag.Bool("contention", false, "with -profile, also mutex and block profiles (sampling them slows tern by a few per cent)")
+		quietWait     = flag.Duration("quiet-wait", 0, "before each run, wait up to this long for the machine to be nearly idle (under 0.4 busy cores over 3 s), for a machine shared with other work")
 		keep          = flag.Bool("keep", false, "keep the temp directory (data, logs, metrics)")
 		verbose       = flag.Bool("v", true, "log progress to stderr")
 	)
@@ -164,7 +192,7 @@ func main() {
 		dir: dir, campaign: "bench-" + time.Now().UTC().Format("20060102T150405"),
 		load:     loadConfig{concurrency: *concurrency, rate: *rate, warmup: *warmup, duration: *duration},
 		protocol: *protocol, conns: *conns, acceptGzip: *acceptGzip, partitions: *partitions,
-		drain: *drain, profileDir: *profileDir, contention: *contention, verbose: *verbose,
+		drain: *drain, quietWait: *quietWait, loadBefore: loadAvg(), profileDir: *profileDir, contention: *contention, verbose: *verbose,
 	}
 	if e.profileDir != "" {
 		if e.profileDir, err = filepath.Abs(e.profileDir); err != nil {
@@ -246,9 +274,22 @@ func e2eRuns(ctx context.Context, e *env, sys system, fresh bool, steady string,
 		}
 	}
 	second := e.load.rate == 0 && steady != "off"
+	var idle string
+	if sys.serve != nil {
+		// What tern serve costs with no traffic: pollers, heartbeats, commits.
+		time.Sleep(5 * time.Second)
+		e.awaitQuiet(ctx)
+		roots := []root{{sys.serve.cmd.Process.Pid, "tern serve"}}
+		a := snapCPU(roots...)
+		time.Sleep(10 * time.Second)
+		idle = "idle for 10 s before the load, in cores: " + a.until(snapCPU(roots...)).String()
+	}
 	r, err := runE2E(ctx, e, sys, e.load, e.campaign, fresh, e.profileDir != "" && !second)
 	if err != nil {
 		return err
+	}
+	if idle != "" {
+		r.notes = append([]string{idle}, r.notes...)
 	}
 	*rows = append(*rows, r)
 	if !second {
@@ -293,6 +334,7 @@ func runEcho(ctx context.Context, e *env) (row, error) {
 		}
 	}
 	e.logf("echo: %d callers over %d connections for %v after %v warmup", cfg.concurrency, e.conns, cfg.duration, cfg.warmup)
+	e.awaitQuiet(ctx)
 	res := runLoad(ctx, cfg, send)
 	r.cpu, r.load = a.until(b), loadAvg()
 	n, lats := res.inWindow()
@@ -308,7 +350,7 @@ func printResults(e *env, rows []row, args []string) {
 		loop = fmt.Sprintf("open loop at %.0f calls/s, at most %d in flight", e.load.rate, e.load.concurrency)
 	}
 	fmt.Printf("\nCommand: `go run ./bench/e2e %s`\n\n", strings.Join(args, " "))
-	fmt.Printf("Machine: %s. Load average (1 min) before: %s.\n\n", machineLine(), loadAvg())
+	fmt.Printf("Machine: %s. Load average (1 min) when the harness started: %s.\n\n", machineLine(), e.loadBefore)
 	fmt.Printf("Load: unary Send, %s protocol over h2c, %s over %d HTTP/2 connections, %d distinct one-part GSM-7 requests; "+
 		"%v warmup, then %v measured per run.\n\n", e.protocol, loop, e.conns, len(e.reqs), e.load.warmup, e.load.duration)
 	fmt.Println("| run | accepted msg/s | accept p50 | accept p99 | final msg/s | accept→final p50 | accept→final p99 | errors |")

@@ -161,6 +161,7 @@ func runRawKafka(ctx context.Context, e *env) (row, error) {
 		}
 	}
 	e.logf("raw kafka: %d callers for %v after %v warmup", cfg.concurrency, cfg.duration, cfg.warmup)
+	e.awaitQuiet(ctx)
 	res := runLoad(ctx, cfg, send)
 	r.cpu, r.load = a.until(b), loadAvg()
 	deadline := time.Now().Add(30 * time.Second)
