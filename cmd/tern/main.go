@@ -20,6 +20,7 @@ Usage:
   tern devenv [flags] -- CMD  start the local services tests need, run CMD, stop them
   tern keygen                 print a new API key and the hash for the config file
   tern dlq list|replay        show dead-lettered messages, or put them back on their topic
+  tern smpp-account add|list|disable   manage the SMPP gateway's customer accounts
 
 Offline (no server needed; each prints one JSON object):
   tern estimate [--smart] [--shift-tables tr,es,pt] TEXT   encoding, units and segments of a text
@@ -49,6 +50,8 @@ func main() {
 		err = runDevEnv(ctx, args)
 	case "dlq":
 		err = runDLQ(ctx, args)
+	case "smpp-account":
+		err = runSMPPAccount(ctx, args)
 	case "keygen":
 		err = runKeygen(args)
 	case "estimate":

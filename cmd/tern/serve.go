@@ -63,6 +63,8 @@ type serveConfig struct {
 	routes     []string
 	routesFile string
 	sim        smscsim.Config
+
+	smpp smppFlags // the SMPP gateway (smpp_gateway.go)
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -102,6 +104,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.sim.DeliveredRatio, "sim-delivered", 0.95, "share of messages the simulator delivers")
 	fs.Float64Var(&c.sim.UndeliveredRatio, "sim-undelivered", 0.05, "share of messages the simulator reports undelivered")
 	fs.DurationVar(&c.sim.ReceiptDelay, "sim-receipt-delay", 500*time.Millisecond, "delay before the simulator sends a receipt")
+	c.smpp.flags(fs)
 }
 
 func (c *serveConfig) Validate() error {
@@ -211,6 +214,12 @@ func runServe(ctx context.Context, args []string) error {
 	fmt.Printf("  ClickHouse (native):           %s  database %s\n", r.clickhouseAddr, c.clickhouseDatabase)
 	fmt.Printf("  PostgreSQL:                    %s\n", r.postgresURL)
 	fmt.Printf("  carriers:                      %s\n", strings.Join(r.smscAddrs, ", "))
+	if r.smpp != nil {
+		fmt.Printf("  SMPP gateway:                  %s\n", r.smpp.srv.Addr())
+		if r.smpp.devAccount != "" {
+			fmt.Printf("  dev SMPP account:              %s  (also in %s)\n", r.smpp.devAccount, r.smpp.devAccountFile)
+		}
+	}
 	fmt.Printf("  metrics:                       http://%s/metrics\n", r.apiAddr)
 	fmt.Printf("Press Ctrl-C to stop.\n")
 	<-ctx.Done()
@@ -230,6 +239,7 @@ type running struct {
 	sim            *smscsim.Server // nil when a real carrier is configured
 	ledger         *pipeline.Ledger
 	store          *pipeline.Store
+	smpp           *smppRunning // nil when the SMPP gateway is off
 }
 
 // start starts the whole system. On error, the returned running (if not
@@ -422,6 +432,13 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		return r, err
 	}
 	st.onStop("intake", func(context.Context) error { return intake.Close() })
+
+	// --- SMPP gateway (api/gateway, wired in smpp_gateway.go): customers'
+	// ESMEs submit through the intake; it stops before the intake does.
+	if r.smpp, err = startGateway(ctx, c, st, pgURL, intake, reg, log); err != nil {
+		return r, err
+	}
+	// --- end SMPP gateway
 
 	// Front door, stopped first.
 	defaultTables, _ := gsm.ParseLanguages(c.shiftTables)

@@ -1,0 +1,316 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ternsms/tern/analytics/chtest"
+	"github.com/ternsms/tern/carriers"
+	"github.com/ternsms/tern/carriers/smpp"
+	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
+	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/pipeline/pgtest"
+)
+
+// startGatewaySystem starts the whole system as `tern serve --dev` does,
+// with the SMPP gateway on a free port.
+func startGatewaySystem(t *testing.T, sim smscsim.Config) *running {
+	t.Helper()
+	chCfg := chtest.Config(t)
+	kafkaPort, err := localsvc.FreePort("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := serveConfig{
+		dev:                true,
+		dataDir:            t.TempDir(),
+		listen:             "127.0.0.1:0",
+		kafkaListen:        fmt.Sprintf("127.0.0.1:%d", kafkaPort),
+		clickhouseAddr:     chCfg.Addr,
+		clickhouseDatabase: chCfg.Database,
+		postgresURL:        pgtest.URL(t),
+		window:             64,
+		validity:           48 * time.Hour,
+		sim:                sim,
+		smpp:               smppFlags{listen: "127.0.0.1:0"},
+	}
+	c.kafka.Partitions = 4
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	r, err := start(ctx, c, log)
+	if r != nil {
+		t.Cleanup(r.stack.shutdown)
+	}
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	return r
+}
+
+// customer is an ESME bound to the gateway: tern's own SMPP client, with
+// the ids tern gives kept as they are.
+type customer struct {
+	client   *smpp.Client
+	mu       sync.Mutex
+	receipts map[string]carriers.Receipt
+	replies  []carriers.Inbound
+	stop     func()
+}
+
+func newCustomer(t *testing.T, addr, systemID, password string, mode smpp.BindMode) *customer {
+	t.Helper()
+	cu := &customer{receipts: map[string]carriers.Receipt{}}
+	client, err := smpp.NewClient(smpp.ClientConfig{Name: "customer", Addr: addr, SystemID: systemID, Password: password,
+		Mode: mode, ResponseIDFormat: smpp.IDAsIs, ReceiptIDFormat: smpp.IDAsIs, EnquireLink: time.Second, ReconnectMax: time.Second},
+		smpp.WithReceiptHandler(func(_ context.Context, r carriers.Receipt) error {
+			cu.mu.Lock()
+			defer cu.mu.Unlock()
+			cu.receipts[r.ID] = r
+			return nil
+		}),
+		smpp.WithInboundHandler(func(_ context.Context, in carriers.Inbound) error {
+			cu.mu.Lock()
+			defer cu.mu.Unlock()
+			cu.replies = append(cu.replies, in)
+			return nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cu.client = client
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { client.Run(ctx); close(done) }()
+	var once sync.Once
+	cu.stop = func() {
+		once.Do(func() {
+			cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+			client.Close(cctx)
+			ccancel()
+			cancel()
+			<-done
+		})
+	}
+	t.Cleanup(cu.stop)
+	return cu
+}
+
+func (cu *customer) receipt(id string) (carriers.Receipt, bool) {
+	cu.mu.Lock()
+	defer cu.mu.Unlock()
+	r, ok := cu.receipts[id]
+	return r, ok
+}
+
+// submitted is one message a customer sent and tern accepted.
+type submitted struct{ id, to, text string }
+
+// send submits n messages asking for receipts and returns them.
+func (cu *customer) send(t *testing.T, ctx context.Context, n int, tag string) []submitted {
+	t.Helper()
+	out := make([]submitted, n)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			m := submitted{to: fmt.Sprintf("+1415555%04d", 3000+i), text: fmt.Sprintf("Your order %s-%d has shipped", tag, i)}
+			acc, err := cu.client.Submit(ctx, &carriers.Submission{To: m.to, From: "SHOP", Text: m.text, RegisteredDelivery: true})
+			if err != nil || len(acc.IDs) != 1 {
+				errs <- fmt.Errorf("submit %d: %v %v", i, acc, err)
+				return
+			}
+			m.id = acc.IDs[0]
+			out[i] = m
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// waitReceipts waits until every message has its receipt, with the status
+// the simulator decided.
+func (cu *customer) waitReceipts(t *testing.T, sim smscsim.Config, msgs []submitted, timeout time.Duration) {
+	t.Helper()
+	eventually(t, timeout, func() error {
+		missing := 0
+		for _, m := range msgs {
+			r, ok := cu.receipt(m.id)
+			if !ok {
+				missing++
+				continue
+			}
+			if want := core.ReceiptStatus(sim.Outcome(strings.TrimPrefix(m.to, "+"), m.text)); r.Status != want {
+				return fmt.Errorf("receipt of %s: %v, want %v", m.id, r.Status, want)
+			}
+		}
+		if missing > 0 {
+			return fmt.Errorf("%d of %d receipts missing", missing, len(msgs))
+		}
+		return nil
+	})
+}
+
+// TestGatewayEndToEnd: the dev account's ESME submits through the
+// gateway; every message reaches the carrier once and its receipt comes
+// back with tern's id; receipts for an ESME that went away wait and
+// arrive when it binds again; replies to an account's number reach it.
+func TestGatewayEndToEnd(t *testing.T) {
+	sim := smscsim.Config{Addr: "127.0.0.1:0", Seed: 7, DeliveredRatio: 0.8, UndeliveredRatio: 0.2, ReceiptDelay: 2 * time.Second}
+	r := startGatewaySystem(t, sim)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if r.smpp == nil || r.smpp.devAccount == "" {
+		t.Fatal("no gateway or no dev account")
+	}
+	fi, err := os.Stat(r.smpp.devAccountFile)
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("%s: %v %v", r.smpp.devAccountFile, fi, err)
+	}
+	b, _ := os.ReadFile(r.smpp.devAccountFile)
+	sys, pw, _ := strings.Cut(strings.TrimSpace(string(b)), ":")
+	addr := r.smpp.srv.Addr()
+
+	cu := newCustomer(t, addr, sys, pw, smpp.BindTransceivers)
+	msgs := cu.send(t, ctx, 100, "a")
+	cu.waitReceipts(t, sim, msgs, time.Minute)
+	for _, m := range msgs {
+		if n := r.sim.Submits(strings.TrimPrefix(m.to, "+"), m.text); n != 1 {
+			t.Fatalf("%s reached the carrier %d times", m.id, n)
+		}
+	}
+
+	// Receipts queued while the customer is gone arrive when it is back.
+	cu.stop()
+	late := newCustomer(t, addr, sys, pw, smpp.BindTransceivers)
+	msgs = late.send(t, ctx, 30, "b")
+	late.stop()
+	eventually(t, time.Minute, func() error {
+		var n int
+		err := r.store.Pool().QueryRow(ctx, "SELECT count(*) FROM smpp_outbox WHERE system_id = $1", sys).Scan(&n)
+		if err != nil || n != len(msgs) {
+			return fmt.Errorf("%d receipts waiting, want %d (%v)", n, len(msgs), err)
+		}
+		return nil
+	})
+	back := newCustomer(t, addr, sys, pw, smpp.BindTransceivers)
+	back.waitReceipts(t, sim, msgs, 30*time.Second)
+
+	// Replies to an account's number go back on its bind.
+	if err := runSMPPAccount(ctx, []string{"add", "--postgres-url", r.postgresURL, "--system-id", "replies",
+		"--password", "pw", "--tenant", "dev", "--number", "+14155550100,12345"}); err != nil {
+		t.Fatal(err)
+	}
+	rx := newCustomer(t, addr, "replies", "pw", smpp.BindTransceivers)
+	eventually(t, 30*time.Second, func() error {
+		if err := r.sim.SendMO(ctx, "tern", "+14155552671", "12345", "STOP please"); err != nil {
+			return err
+		}
+		return nil
+	})
+	eventually(t, 30*time.Second, func() error {
+		rx.mu.Lock()
+		defer rx.mu.Unlock()
+		if len(rx.replies) == 0 {
+			return fmt.Errorf("no reply")
+		}
+		if in := rx.replies[0]; in.From != "+14155552671" || in.To != "12345" || in.Text != "STOP please" {
+			return fmt.Errorf("reply %+v", in)
+		}
+		return nil
+	})
+}
+
+// TestGatewayReceiptFromAnotherInstance: two instances run gateways; the
+// customer is bound only to A; the final events that B's share of the
+// consumer group handles still reach the customer, on A's bind.
+func TestGatewayReceiptFromAnotherInstance(t *testing.T) {
+	sim := crashSim()
+	c := newCluster(t, sim, "window=100")
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, c.bin, "smpp-account", "add", "--postgres-url", c.pgURL,
+		"--system-id", "cust", "--tenant", "shop", "--throughput", "500").CombinedOutput()
+	if err != nil {
+		t.Fatalf("smpp-account add: %v\n%s", err, out)
+	}
+	var pw string
+	if _, rest, ok := strings.Cut(string(out), `"password":"`); ok {
+		pw, _, _ = strings.Cut(rest, `"`)
+	}
+	if len(pw) != 8 {
+		t.Fatalf("no generated password in %s", out)
+	}
+	smppAddr := func() string {
+		port, err := localsvc.FreePort("127.0.0.1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("127.0.0.1:%d", port)
+	}
+	base := c.flags
+	addrA, addrB := smppAddr(), smppAddr()
+	c.flags = append(base, "--smpp-listen", addrA)
+	a := c.start("a")
+	c.flags = append(base, "--smpp-listen", addrB)
+	b := c.start("b")
+	c.flags = base
+
+	cu := newCustomer(t, addrA, "cust", pw, smpp.BindTransceivers)
+	var msgs []submitted
+	eventually(t, time.Minute, func() error {
+		msgs = append(msgs, cu.send(t, ctx, 20, fmt.Sprintf("r%d", len(msgs)))...)
+		if queued := metricValue(scrape(t, b.api), `tern_smpp_queued_total{kind="receipt"}`); queued == 0 {
+			return fmt.Errorf("instance b has queued no receipt yet (%d messages sent)", len(msgs))
+		}
+		return nil
+	})
+	cu.waitReceipts(t, sim, msgs, time.Minute)
+	if d := metricValue(scrape(t, a.api), `tern_smpp_delivered_total{kind="receipt"}`); d != float64(len(msgs)) {
+		t.Fatalf("a delivered %v receipts, want %d", d, len(msgs))
+	}
+	if d := metricValue(scrape(t, b.api), `tern_smpp_delivered_total{kind="receipt"}`); d != 0 {
+		t.Fatalf("b, with no bind, delivered %v receipts", d)
+	}
+
+	// The accounts command lists and disables; a disabled account is
+	// unbound and cannot bind again.
+	out, err = exec.CommandContext(ctx, c.bin, "smpp-account", "list", "--postgres-url", c.pgURL).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `"system_id":"cust"`) || strings.Contains(string(out), "pbkdf2") {
+		t.Fatalf("smpp-account list: %v\n%s", err, out)
+	}
+	if out, err := exec.CommandContext(ctx, c.bin, "smpp-account", "disable", "--postgres-url", c.pgURL, "--system-id", "cust").CombinedOutput(); err != nil {
+		t.Fatalf("smpp-account disable: %v\n%s", err, out)
+	}
+	eventually(t, 30*time.Second, func() error {
+		if st := cu.client.Stats(); st.Bound != 0 {
+			return fmt.Errorf("%d binds of a disabled account", st.Bound)
+		}
+		return nil
+	})
+}
+
+// metricValue reads one sample from a Prometheus text exposition, 0 when
+// it is absent.
+func metricValue(text, sample string) float64 {
+	for _, line := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(line, sample+" "); ok {
+			var f float64
+			fmt.Sscan(v, &f)
+			return f
+		}
+	}
+	return 0
+}
