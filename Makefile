@@ -42,12 +42,13 @@ bench: deps ## measure end to end beside its baselines; prints a table for bench
 
 # System packages from Debian: ClickHouse and PostgreSQL servers (tern runs
 # private instances of both under data/, not the system services), and Perl
-# Net::SMPP, a third-party SMPP peer for interop tests.
+# Net::SMPP and Kannel, third-party SMPP peers for interop tests.
 deps:
 	@missing=""; \
 	{ command -v clickhouse-server || [ -x /usr/sbin/clickhouse-server ]; } >/dev/null 2>&1 || missing="$$missing clickhouse-server"; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	perl -MNet::SMPP -e 1 >/dev/null 2>&1 || missing="$$missing libnet-smpp-perl"; \
+	{ [ -x /usr/sbin/bearerbox ] && [ -x /usr/sbin/smsbox ]; } || missing="$$missing kannel"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
