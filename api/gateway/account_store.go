@@ -39,7 +39,7 @@ func (s *Store) saveAccount(ctx context.Context, a Account, password string, rep
 	if password == "" || len(password) > MaxPasswordLen {
 		return fmt.Errorf("%w: password: 1 to %d characters", ErrInvalidAccount, MaxPasswordLen)
 	}
-	hash, err := HashPassword(password)
+	hash, err := hashPassword(password, s.iterations)
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(store.Close)
+	store.iterations = 1000 // binds cost little in tests; the real cost is tested in TestPassword
 	e.store = store
 	ids, err := msgid.NewIssuer([]byte("gateway-test-key-0123"))
 	if err != nil {

@@ -22,14 +22,18 @@ const MaxPasswordLen = 8
 // HashPassword returns the stored form of password:
 // pbkdf2-sha256$ITERATIONS$SALT$KEY, salt and key in unpadded base64.
 func HashPassword(password string) (string, error) {
+	return hashPassword(password, passwordIterations)
+}
+
+func hashPassword(password string, iterations int) (string, error) {
 	salt := make([]byte, 16)
 	rand.Read(salt)
-	key, err := pbkdf2.Key(sha256.New, password, salt, passwordIterations, 32)
+	key, err := pbkdf2.Key(sha256.New, password, salt, iterations, 32)
 	if err != nil {
 		return "", fmt.Errorf("hash password: %w", err)
 	}
 	enc := base64.RawStdEncoding
-	return fmt.Sprintf("pbkdf2-sha256$%d$%s$%s", passwordIterations, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+	return fmt.Sprintf("pbkdf2-sha256$%d$%s$%s", iterations, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
 }
 
 // checkPassword reports whether password matches hash.

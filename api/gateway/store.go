@@ -15,6 +15,9 @@ type Store struct {
 	url  string
 	pool *pgxpool.Pool
 	log  *slog.Logger
+	// iterations is the work factor of the password hashes it writes;
+	// tests lower it.
+	iterations int
 }
 
 // OpenStore connects to PostgreSQL at url and applies the gateway's
@@ -34,7 +37,7 @@ func OpenStore(ctx context.Context, url string, log *slog.Logger) (*Store, error
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{url: url, pool: pool, log: log}
+	s := &Store{url: url, pool: pool, log: log, iterations: passwordIterations}
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err
