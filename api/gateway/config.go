@@ -63,7 +63,8 @@ type Config struct {
 	IntakeTimeout time.Duration
 
 	// PollInterval is how often a bound account looks for receipts and
-	// replies when no notification woke it. Default 1s.
+	// replies when no notification woke it (LISTEN/NOTIFY wakes it at
+	// once; polling finds what was offered again later). Default 2s.
 	PollInterval time.Duration
 	// Lease is how long a claimed receipt is reserved for the bind that
 	// claimed it; after a crash it goes out on another bind then.
@@ -124,7 +125,7 @@ func (c Config) WithDefaults() Config {
 	def(&c.IntakeWorkers, 4)
 	def(&c.IntakeQueue, 10_000)
 	dur(&c.IntakeTimeout, 30*time.Second)
-	dur(&c.PollInterval, time.Second)
+	dur(&c.PollInterval, 2*time.Second)
 	dur(&c.Lease, time.Minute)
 	dur(&c.RetryDelay, 5*time.Second)
 	def(&c.MaxAttempts, 10)
