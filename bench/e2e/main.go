@@ -25,6 +25,7 @@
 //
 //	go run ./bench/e2e                      # all three, 60 s each
 //	go run ./bench/e2e -only e2e -profile /tmp/prof
+//	go run ./bench/e2e -split /tmp/prof/cpu.pprof   # where tern serve's CPU went
 //	go run ./bench/e2e -addr http://127.0.0.1:8080 -key KEY -brokers 127.0.0.1:9092 -only e2e
 //
 // It prints a Markdown table for bench/RESULTS.md.
@@ -122,6 +123,7 @@ type row struct {
 func main() {
 	var (
 		serveEchoAddr = flag.String("serve-echo", "", "internal: run the echo server on this address")
+		split         = flag.String("split", "", "print how a CPU profile of tern serve (from -profile) divides among its parts, and exit")
 		only          = flag.String("only", "echo,kafka,e2e", "runs to make, comma-separated: echo, kafka, e2e")
 		duration      = flag.Duration("duration", 60*time.Second, "measured window of each run")
 		warmup        = flag.Duration("warmup", 5*time.Second, "load before each window, not measured")
@@ -149,6 +151,12 @@ func main() {
 	log.SetFlags(log.Ltime)
 	if *serveEchoAddr != "" {
 		if err := serveEcho(*serveEchoAddr); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if *split != "" {
+		if err := splitProfile(*split); err != nil {
 			log.Fatal(err)
 		}
 		return
