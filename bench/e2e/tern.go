@@ -101,7 +101,7 @@ type ternServe struct {
 // startTern starts `tern serve --dev` on free ports under dir and waits
 // until it says it is running (ClickHouse and PostgreSQL start first).
 func startTern(ctx context.Context, bin, dir string, profiling, contention bool, extra []string) (*ternServe, error) {
-	ports := make([]int, 7)
+	ports := make([]int, 8)
 	for i := range ports {
 		p, err := freePort()
 		if err != nil {
@@ -118,6 +118,7 @@ func startTern(ctx context.Context, bin, dir string, profiling, contention bool,
 		"--clickhouse-http-port", strconv.Itoa(ports[3]),
 		"--postgres-port", strconv.Itoa(ports[4]),
 		"--sim-listen", at(ports[5]),
+		"--smpp-listen", at(ports[7]), // the customers' SMPP gateway, idle here
 		"--log-level", "warn",
 	}
 	args = append(args, extra...)
