@@ -84,12 +84,6 @@ func startGateway(ctx context.Context, c serveConfig, st *stack, pgURL string, i
 		return nil, err
 	}
 	if err := srv.Start(ctx); err != nil {
-		if !c.smpp.listenSet {
-			// --dev's default port is taken (another tern, say): run
-			// without the gateway rather than not at all.
-			log.Warn("smpp gateway off: its default address is taken; set --smpp-listen", "addr", addr, "err", err)
-			return nil, nil
-		}
 		return nil, err
 	}
 	st.onStop("smpp gateway", srv.Close)
