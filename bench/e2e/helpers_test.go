@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func TestPercentile(t *testing.T) {
+	t.Parallel()
+	ms := func(v ...int) []time.Duration {
+		out := make([]time.Duration, len(v))
+		for i, x := range v {
+			out[i] = time.Duration(x) * time.Millisecond
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		sorted []time.Duration
+		p      float64
+		want   time.Duration
+	}{
+		{"empty", nil, 50, 0},
+		{"one", ms(7), 99, 7 * time.Millisecond},
+		{"p50 of ten", ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 50, 6 * time.Millisecond},
+		{"p99 of ten is the last", ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10), 99, 10 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := percentile(tt.sorted, tt.p); got != tt.want {
+				t.Errorf("percentile(%v, %v) = %v, want %v", tt.sorted, tt.p, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseSampleTime(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"10ms", 10 * time.Millisecond, true},
+		{"1.20s", 1200 * time.Millisecond, true},
+		{"500us", 500 * time.Microsecond, true},
+		{"500µs", 500 * time.Microsecond, true},
+		{"github.com/x", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseSampleTime(tt.in)
+			if (err == nil) != tt.ok || got != tt.want {
+				t.Errorf("parseSampleTime(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+			}
+		})
+	}
+}
+
+func TestJoined(t *testing.T) {
+	t.Parallel()
+	t0 := time.Unix(1000, 0)
+	t1 := t0.Add(time.Second)
+	calls := []call{
+		{done: t0.Add(-time.Millisecond), id: "warmup"},     // before the window
+		{done: t0.Add(100 * time.Millisecond), id: "a"},     // seen 50 ms later
+		{done: t0.Add(200 * time.Millisecond), id: "b"},     // seen before its answer
+		{done: t0.Add(300 * time.Millisecond), id: "never"}, // not seen
+		{done: t1, id: "after"},                             // after the window
+	}
+	seen := map[string]time.Time{
+		"warmup": t0,
+		"a":      t0.Add(150 * time.Millisecond),
+		"b":      t0.Add(190 * time.Millisecond),
+		"after":  t1.Add(time.Millisecond),
+	}
+	lats, missing := joined(calls, seen, t0, t1)
+	if missing != 1 {
+		t.Errorf("missing = %d, want 1", missing)
+	}
+	if len(lats) != 2 || lats[0] != 0 || lats[1] != 50*time.Millisecond {
+		t.Errorf("latencies = %v, want [0s 50ms]", lats)
+	}
+}
+
+// TestRunLoadOpenLoop checks that an open loop keeps to its schedule and
+// counts latency from the scheduled start.
+func TestRunLoadOpenLoop(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig{concurrency: 4, rate: 200, warmup: 100 * time.Millisecond, duration: 500 * time.Millisecond}
+	var windows []bool
+	cfg.atWindow = func(start bool) { windows = append(windows, start) }
+	res := runLoad(context.Background(), cfg, func(ctx context.Context, i int) (string, error) {
+		time.Sleep(time.Millisecond)
+		return "", nil
+	})
+	n, lats := res.inWindow()
+	if n < 80 || n > 120 {
+		t.Errorf("%d calls in a 500 ms window at 200/s, want about 100", n)
+	}
+	if len(lats) > 0 && lats[0] < time.Millisecond {
+		t.Errorf("fastest latency %v, want at least the 1 ms each call takes", lats[0])
+	}
+	if len(windows) != 2 || !windows[0] || windows[1] {
+		t.Errorf("atWindow calls %v, want [true false]", windows)
+	}
+}
