@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"slices"
 	"sync"
@@ -106,7 +107,7 @@ func tail(ctx context.Context, brokers []string, topic string, start int64, fn f
 						return
 					}
 					if !errors.Is(err, context.DeadlineExceeded) {
-						fmt.Printf("tail %s/%d: %v\n", topic, p, err)
+						log.Printf("tail %s/%d: %v", topic, p, err)
 					}
 					continue
 				}

@@ -444,4 +444,3 @@ func splitList(s string) []string {
 	return out
 }
 
-func sortStrings(s []string) { slices.Sort(s) }
