@@ -443,4 +443,3 @@ func splitList(s string) []string {
 	}
 	return out
 }
-
