@@ -36,8 +36,13 @@ type KafkaConfig struct {
 	// ReceiptsGroupID of the receipt joiners. Default "tern-receipts".
 	ReceiptsGroupID string
 	// BatchTimeout bounds how long a produced record waits for others to
-	// share its request. Default 1ms: a lone Send is not held back.
+	// share its request, where a client waits for the answer (intake).
+	// Default 1ms: a lone Send is not held back.
 	BatchTimeout time.Duration
+	// InternalBatchTimeout is the same for the pipeline's own records
+	// (events, receipts): nobody waits on one alone, so they gather longer
+	// into fewer, bigger requests. Default 5ms.
+	InternalBatchTimeout time.Duration
 }
 
 // WithDefaults returns c with zero fields set to their defaults.
@@ -71,6 +76,9 @@ func (c KafkaConfig) WithDefaults() KafkaConfig {
 	}
 	if c.BatchTimeout == 0 {
 		c.BatchTimeout = time.Millisecond
+	}
+	if c.InternalBatchTimeout == 0 {
+		c.InternalBatchTimeout = 5 * time.Millisecond
 	}
 	return c
 }

@@ -201,14 +201,18 @@ func (c *Consumer) Run(ctx context.Context) error {
 		if total > 0 {
 			c.limits.SetShare(float64(len(assigned)) / float64(total))
 		}
+		commits := newCommitter(gen, c.cfg.Topics.Submit, c.log)
 		for _, pa := range assigned {
-			a := newActor(c, gen, pa.ID, pa.Offset)
+			a := newActor(c, gen, commits, pa.ID, pa.Offset)
 			actors.Add(1)
+			commits.actors.Add(1)
 			gen.Start(func(gctx context.Context) {
 				defer actors.Done()
+				defer commits.actors.Done()
 				a.run(gctx)
 			})
 		}
+		gen.Start(commits.run)
 		c.log.Info("partitions assigned", "generation", gen.ID, "partitions", len(assigned))
 	}
 }

@@ -26,7 +26,7 @@ func newEventWriter(c KafkaConfig) *eventWriter {
 		Topic:        c.Topics.Events,
 		Balancer:     &kafka.Murmur2Balancer{},
 		RequiredAcks: kafka.RequireAll,
-		BatchTimeout: c.BatchTimeout,
+		BatchTimeout: c.InternalBatchTimeout,
 		BatchSize:    1000,
 		WriteTimeout: 10 * time.Second,
 		MaxAttempts:  10,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/ternsms/tern/core/phone"
 	"github.com/ternsms/tern/pipeline/kafkatest"
 )
 
@@ -94,7 +95,7 @@ func TestIdempotencyKeys(t *testing.T) {
 	// A key claimed by a send that never reached Kafka is sent on retry,
 	// under the claimed id.
 	lost := Request{TenantID: "shop", To: "+14155552673", Body: "Shipped", IdempotencyKey: "ship-9"}
-	c, _ := check(lost)
+	c, _ := check(lost, phone.NewCache(10))
 	claim := keyClaim{tenant: "shop", key: "ship-9", sha: requestSHA(c), id: "01LOSTLOSTLOSTLOSTLOSTLOSTAAAAAAAA", segments: 1, encoding: 1}
 	if _, err := store.claimKeys(ctx, []keyClaim{claim}); err != nil {
 		t.Fatal(err)

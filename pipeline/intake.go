@@ -15,6 +15,7 @@ import (
 	"github.com/ternsms/tern/core"
 	"github.com/ternsms/tern/core/gsm"
 	"github.com/ternsms/tern/core/msgid"
+	"github.com/ternsms/tern/core/phone"
 	"github.com/ternsms/tern/core/price"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
@@ -43,6 +44,7 @@ type Intake struct {
 	store   *Store
 	metrics *Metrics
 	prices  *price.Table
+	phones  *phone.Cache
 	// validity is how long after its send time a message may still go out.
 	validity time.Duration
 	now      func() time.Time
@@ -90,7 +92,7 @@ func NewIntake(c KafkaConfig, ids *msgid.Issuer, store *Store, opts ...IntakeOpt
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	in := &Intake{ids: ids, store: store, now: time.Now, log: slog.Default(), validity: 48 * time.Hour}
+	in := &Intake{ids: ids, store: store, now: time.Now, log: slog.Default(), validity: 48 * time.Hour, phones: phone.NewCache(100_000)}
 	for _, o := range opts {
 		o.applyIntake(in)
 	}
@@ -132,7 +134,7 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 	sameAs := map[int]int{} // a repeated key in this call -> its first request
 	firstKey := map[string]int{}
 	for i, r := range reqs {
-		c, err := check(r)
+		c, err := check(r, in.phones)
 		if err != nil {
 			out[i] = Result{Err: err}
 			continue

@@ -25,16 +25,16 @@ const commitEvery = 200 * time.Millisecond
 type actor struct {
 	c         *Consumer
 	gen       *kafka.Generation
+	commits   *committer
 	partition int
 	start     int64
 	log       *slog.Logger
 
-	inHand    []*job            // fetched and not yet committed, in offset order
-	byTo      map[string][]*job // per recipient: the running job first, then those waiting
-	running   int
-	next      int64 // offset after the finished prefix; -1 before the first
-	committed int64
-	lastCmt   time.Time
+	inHand  []*job            // fetched and not yet committed, in offset order
+	byTo    map[string][]*job // per recipient: the running job first, then those waiting
+	running int
+	next    int64 // offset after the finished prefix; -1 before the first
+	marked  int64 // the last offset handed to the committer
 }
 
 // job is one message in an actor's hands.
@@ -44,11 +44,11 @@ type job struct {
 	finished bool             // its outcome is durable
 }
 
-func newActor(c *Consumer, gen *kafka.Generation, partition int, start int64) *actor {
+func newActor(c *Consumer, gen *kafka.Generation, commits *committer, partition int, start int64) *actor {
 	return &actor{
-		c: c, gen: gen, partition: partition, start: start,
+		c: c, gen: gen, commits: commits, partition: partition, start: start,
 		log:  c.log.With("partition", partition, "generation", gen.ID),
-		byTo: map[string][]*job{}, next: -1, committed: -1,
+		byTo: map[string][]*job{}, next: -1, marked: -1,
 	}
 }
 
@@ -94,8 +94,6 @@ func (a *actor) run(ctx context.Context) {
 	defer func() { stopFetch(); <-fetcherDone }()
 
 	done := make(chan *job, a.c.window)
-	tick := time.NewTicker(commitEvery)
-	defer tick.Stop()
 	lagTick := time.NewTicker(time.Second)
 	defer lagTick.Stop()
 	for {
@@ -108,8 +106,6 @@ func (a *actor) run(ctx context.Context) {
 			a.take(ctx, m, done)
 		case j := <-done:
 			a.finish(ctx, j, done)
-		case <-tick.C:
-			a.commit(false)
 		case <-lagTick.C:
 			a.c.metrics.setLag(a.partition, r.Lag())
 		case <-ctx.Done():
@@ -119,7 +115,6 @@ func (a *actor) run(ctx context.Context) {
 			for a.running > 0 {
 				a.finish(ctx, <-done, nil)
 			}
-			a.commit(true)
 			a.c.metrics.addWindow(-len(a.inHand))
 			return
 		}
@@ -191,18 +186,8 @@ func (a *actor) advance() {
 		a.inHand = append(a.inHand[:0], a.inHand[n:]...)
 		a.c.metrics.addWindow(-n)
 	}
-}
-
-// commit commits the finished prefix when it moved and the interval passed
-// (or always, when final).
-func (a *actor) commit(final bool) {
-	if a.next <= a.committed || (!final && time.Since(a.lastCmt) < commitEvery) {
-		return
+	if a.next > a.marked {
+		a.commits.mark(a.partition, a.next)
+		a.marked = a.next
 	}
-	err := a.gen.CommitOffsets(map[string]map[int]int64{a.c.cfg.Topics.Submit: {a.partition: a.next}})
-	if err != nil {
-		a.log.Warn("commit offsets", "offset", a.next, "err", err)
-		return
-	}
-	a.committed, a.lastCmt = a.next, time.Now()
 }

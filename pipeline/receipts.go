@@ -36,7 +36,7 @@ func NewReceiptSink(c KafkaConfig) *ReceiptSink {
 			Topic:        topic,
 			Balancer:     &kafka.Murmur2Balancer{},
 			RequiredAcks: kafka.RequireAll,
-			BatchTimeout: c.BatchTimeout,
+			BatchTimeout: c.InternalBatchTimeout,
 			BatchSize:    1000,
 			WriteTimeout: 10 * time.Second,
 		}

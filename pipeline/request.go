@@ -52,12 +52,13 @@ type checked struct {
 }
 
 // check validates r and returns the first problem as a *FieldError.
-func check(r Request) (checked, error) {
+// Recipients are parsed through phones.
+func check(r Request, phones *phone.Cache) (checked, error) {
 	c := checked{Request: r}
 	if r.To == "" {
 		return c, &FieldError{Field: "to", Reason: "required"}
 	}
-	n, err := phone.Parse(r.To, "")
+	n, err := phones.Parse(r.To, "")
 	if err != nil {
 		return c, &FieldError{Field: "to", Reason: "not a valid phone number in E.164 form (+14155552671)"}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/phone"
 )
 
 func TestCheck(t *testing.T) {
@@ -44,7 +45,7 @@ func TestCheck(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := check(tt.in)
+			_, err := check(tt.in, phone.NewCache(10))
 			if tt.field == "" {
 				if err != nil {
 					t.Fatalf("check: %v", err)
@@ -64,7 +65,7 @@ func TestCheck(t *testing.T) {
 
 func TestCheckNormalizes(t *testing.T) {
 	t.Parallel()
-	c, err := check(Request{To: "+44 20 7946 0958", Body: "hi €"})
+	c, err := check(Request{To: "+44 20 7946 0958", Body: "hi €"}, phone.NewCache(10))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,12 @@ func OpenStore(ctx context.Context, url string, log *slog.Logger) (*Store, error
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16
 	}
+	// Plans cached while a table was empty (a fresh database) keep
+	// scanning it whole after it fills; plan every execution instead.
+	// The batch statements are few and their planning is cheap.
+	if _, ok := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !ok {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)

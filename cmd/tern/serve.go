@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -197,6 +198,10 @@ func runServe(ctx context.Context, args []string) error {
 	log, err := newLogger(c.logLevel)
 	if err != nil {
 		return err
+	}
+	if os.Getenv("GOGC") == "" {
+		// The heap is small and short-lived per message: collect less often.
+		debug.SetGCPercent(200)
 	}
 	r, err := start(ctx, c, log)
 	if r != nil {
