@@ -136,7 +136,7 @@ func (cfg *ClientConfig) encode(s *carriers.Submission, ref uint16) ([]*SubmitSM
 		out := make([]byte, 0, len(hdr)+len(payload))
 		out = append(out, hdr...)
 		if packed {
-			return appendPacked(out, payload, gsmFillBits(len(hdr)), room-len(hdr))
+			return gsm.AppendPacked(out, payload, len(hdr), room-len(hdr))
 		}
 		return append(out, payload...)
 	}
@@ -166,47 +166,4 @@ func (cfg *ClientConfig) encode(s *carriers.Submission, ref uint16) ([]*SubmitSM
 		pdus[i] = m
 	}
 	return pdus, nil
-}
-
-// gsmFillBits returns the padding bits between a user data header of udh
-// octets and the first septet (TS 23.040 §9.2.3.24).
-func gsmFillBits(udh int) int {
-	if udh == 0 {
-		return 0
-	}
-	return (7 - udh*8%7) % 7
-}
-
-// appendPacked appends septets packed least significant bit first (TS
-// 23.038 §6.1.2.1.1) after fill zero bits, in at most room octets, padded
-// as §6.1.2.3.1 says: a CR fills 7 spare bits at the end, and a text that
-// ends with CR on an octet boundary gets another CR when room allows.
-func appendPacked(dst, septets []byte, fill, room int) []byte {
-	bits := fill + 7*len(septets)
-	n := (bits + 7) / 8
-	extraCR := len(septets) > 0 && bits%8 == 0 && septets[len(septets)-1] == '\r' && n < room
-	if extraCR {
-		n++
-	}
-	start := len(dst)
-	for range n {
-		dst = append(dst, 0)
-	}
-	out := dst[start:]
-	pos := fill
-	put := func(s byte) {
-		i, sh := pos/8, pos%8
-		out[i] |= s << sh
-		if sh > 1 && i+1 < len(out) {
-			out[i+1] |= s >> (8 - sh)
-		}
-		pos += 7
-	}
-	for _, s := range septets {
-		put(s & 0x7F)
-	}
-	if extraCR || 8*n-bits == 7 {
-		put('\r')
-	}
-	return dst
 }

@@ -71,3 +71,13 @@ func unpack(b []byte, fill int) []byte {
 	}
 	return out
 }
+
+// AppendPacked appends unpacked septets packed 8 into 7 octets (TS 23.038
+// §6.1.2.1.1) as they follow a user data header of udh octets (0 for
+// none): after the fill bits that put the first septet on a septet
+// boundary, in at most room octets, padded as §6.1.2.3.1 says. It is for
+// senders that build their own parts, such as SMPP's SAR and
+// message_payload forms.
+func AppendPacked(dst, septets []byte, udh, room int) []byte {
+	return appendPacked(dst, septets, fillBits(udh), room)
+}
