@@ -102,9 +102,10 @@ func WithQuietHours(p func(tenant string) *quiet.Policy) ConsumerOption {
 	return consumerOptionFunc(func(c *Consumer) { c.quiet = p })
 }
 
-// WithConsumerClock replaces time.Now, for tests.
-func WithConsumerClock(now func() time.Time) ConsumerOption {
-	return consumerOptionFunc(func(c *Consumer) { c.now = now })
+// WithConsumerPhones parses recipients (for quiet hours) through c,
+// shared with the rest of the instance. Default: a cache of its own.
+func WithConsumerPhones(phones *phone.Cache) ConsumerOption {
+	return consumerOptionFunc(func(c *Consumer) { c.phones = phones })
 }
 
 // WithCarrierWindow bounds the submits this instance has between intent
@@ -138,11 +139,13 @@ func NewConsumer(c KafkaConfig, picker Picker, ledger *Ledger, opts ...ConsumerO
 		submit:    30 * time.Second,
 		retry:     DefaultBackoff,
 		window:    64,
-		phones:    phone.NewCache(100_000),
 		now:       time.Now,
 	}
 	for _, o := range opts {
 		o.applyConsumer(con)
+	}
+	if con.phones == nil {
+		con.phones = phone.NewCache(100_000)
 	}
 	if con.window < 1 {
 		return nil, fmt.Errorf("consumer window %d: want at least 1", con.window)

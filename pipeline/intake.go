@@ -80,9 +80,10 @@ func WithValidity(d time.Duration) IntakeOption {
 	return intakeOptionFunc(func(in *Intake) { in.validity = d })
 }
 
-// WithClock replaces time.Now, for tests.
-func WithClock(now func() time.Time) IntakeOption {
-	return intakeOptionFunc(func(in *Intake) { in.now = now })
+// WithIntakePhones parses recipients through c, shared with the rest of
+// the instance. Default: a cache of the intake's own.
+func WithIntakePhones(c *phone.Cache) IntakeOption {
+	return intakeOptionFunc(func(in *Intake) { in.phones = c })
 }
 
 // NewIntake returns an Intake producing to c's submit topic with ids from
@@ -92,9 +93,12 @@ func NewIntake(c KafkaConfig, ids *msgid.Issuer, store *Store, opts ...IntakeOpt
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	in := &Intake{ids: ids, store: store, now: time.Now, log: slog.Default(), validity: 48 * time.Hour, phones: phone.NewCache(100_000)}
+	in := &Intake{ids: ids, store: store, now: time.Now, log: slog.Default(), validity: 48 * time.Hour}
 	for _, o := range opts {
 		o.applyIntake(in)
+	}
+	if in.phones == nil {
+		in.phones = phone.NewCache(100_000)
 	}
 	in.w = &kafka.Writer{
 		Addr:         kafka.TCP(c.Brokers...),

@@ -100,12 +100,6 @@ func (e *esme) write(p smpp.PDU) error {
 	return err
 }
 
-// writeRaw sends bytes as they are.
-func (e *esme) writeRaw(b []byte) error {
-	_, err := e.nc.Write(b)
-	return err
-}
-
 // call sends a request and waits for its response.
 func (e *esme) call(body smpp.Body) (smpp.PDU, error) {
 	seq := e.seq.Add(1)

@@ -54,11 +54,6 @@ func (r loadResult) inWindow() (n int, lats []time.Duration) {
 	return len(lats), lats
 }
 
-func (r loadResult) rate() float64 {
-	n, _ := r.inWindow()
-	return float64(n) / r.t1.Sub(r.t0).Seconds()
-}
-
 // sender makes call number i and returns the id it was answered with.
 type sender func(ctx context.Context, i int) (string, error)
 

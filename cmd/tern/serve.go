@@ -31,6 +31,7 @@ import (
 	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
 	"github.com/ternsms/tern/core/gsm"
 	"github.com/ternsms/tern/core/msgid"
+	"github.com/ternsms/tern/core/phone"
 	"github.com/ternsms/tern/core/price"
 	"github.com/ternsms/tern/pipeline"
 )
@@ -384,12 +385,15 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		}
 		routing.Carriers = []router.CarrierConfig{simCarrier}
 	}
+	// One parse cache for the instance: intake, router and quiet hours all
+	// look at the same recipients.
+	phones := phone.NewCache(200_000)
 	receipts := pipeline.NewReceiptSink(c.kafka)
 	st.onStop("receipt sink", func(context.Context) error { return receipts.Close() })
 	rt, err := router.New(routing, func(cc router.CarrierConfig) (carriers.Carrier, error) {
 		return smpp.NewClient(cc.SMPP, smpp.WithReceiptHandler(receipts.Handle),
 			smpp.WithInboundHandler(receipts.HandleInbound), smpp.WithLogger(log))
-	}, router.WithLogger(log), router.WithRegisterer(reg))
+	}, router.WithLogger(log), router.WithRegisterer(reg), router.WithPhoneCache(phones))
 	if err != nil {
 		return r, err
 	}
@@ -421,7 +425,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		pipeline.WithInDoubtPolicies(policies),
 		pipeline.WithCarrierWindow(slots),
 		pipeline.WithLimits(pipeline.NewLimits(fc.limits())),
-		pipeline.WithQuietHours(quietHours))
+		pipeline.WithQuietHours(quietHours), pipeline.WithConsumerPhones(phones))
 	if err != nil {
 		return r, err
 	}
@@ -432,7 +436,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		return r, err
 	}
 	intake, err := pipeline.NewIntake(c.kafka, ids, pstore, pipeline.WithIntakeLogger(log),
-		pipeline.WithIntakeMetrics(metrics), pipeline.WithPrices(prices), pipeline.WithValidity(c.validity))
+		pipeline.WithIntakeMetrics(metrics), pipeline.WithPrices(prices), pipeline.WithValidity(c.validity),
+		pipeline.WithIntakePhones(phones))
 	if err != nil {
 		return r, err
 	}

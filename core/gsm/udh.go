@@ -73,13 +73,6 @@ func AppendUDH(dst []byte, h UDH) []byte {
 	return dst
 }
 
-// AppendConcatUDH appends the user data header of part seq (1-based) of
-// total parts with reference ref: an 8-bit reference (IEI 0x00) or, with
-// ref16, a 16-bit one (IEI 0x08).
-func AppendConcatUDH(dst []byte, ref uint16, total, seq int, ref16 bool) []byte {
-	return AppendUDH(dst, UDH{Total: total, Seq: seq, Ref: ref, Ref16: ref16})
-}
-
 // ParseUDH reads the user data header at the start of sm (the
 // short_message of a part whose esm_class has UDHI set) and returns it
 // with the number of octets it takes. Elements other than concatenation
