@@ -132,8 +132,6 @@ func NewConsumer(c KafkaConfig, picker Picker, ledger *Ledger, opts ...ConsumerO
 		cfg:       c,
 		picker:    picker,
 		ledger:    ledger,
-		events:    newEventWriter(c),
-		dlq:       newDeadLetters(c),
 		deferrals: newBatcher(ledgerBatch, ledger.s.execDefer),
 		log:       slog.Default(),
 		submit:    30 * time.Second,
@@ -163,7 +161,17 @@ func NewConsumer(c KafkaConfig, picker Picker, ledger *Ledger, opts ...ConsumerO
 // only after its actor finished (or abandoned, uncommitted) the messages
 // in hand.
 func (c *Consumer) Run(ctx context.Context) error {
+	events, err := newEventWriter(c.cfg)
+	if err != nil {
+		return err
+	}
+	c.events = events
 	defer c.events.close()
+	dlq, err := newDeadLetters(c.cfg)
+	if err != nil {
+		return err
+	}
+	c.dlq = dlq
 	defer c.dlq.close()
 	bctx, stopBatcher := context.WithCancel(context.WithoutCancel(ctx))
 	batcherDone := make(chan struct{})

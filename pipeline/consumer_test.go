@@ -98,7 +98,10 @@ func TestConsumerOrderWindowAndReceipts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sim.Close()
-	sink := NewReceiptSink(cfg)
+	sink, err := NewReceiptSink(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer sink.Close()
 	client, err := smpp.NewClient(smpp.ClientConfig{Name: "sim", Addr: sim.Addr(), SystemID: "tern", Password: "pw", Window: 50},
 		smpp.WithReceiptHandler(sink.Handle), smpp.WithLogger(log))

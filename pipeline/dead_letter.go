@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
@@ -29,35 +30,32 @@ const reasonDeadLettered = "dead-lettered"
 // deadLetters writes records that cannot be processed to the dead-letter
 // topic, with the reason, so they are neither lost nor retried forever.
 type deadLetters struct {
-	w *kafka.Writer
+	w *producer
 }
 
-func newDeadLetters(c KafkaConfig) *deadLetters {
-	return &deadLetters{w: &kafka.Writer{
-		Addr:         kafka.TCP(c.Brokers...),
-		Topic:        c.Topics.DLQ,
-		Balancer:     &kafka.Murmur2Balancer{},
-		RequiredAcks: kafka.RequireAll,
-		BatchTimeout: c.BatchTimeout,
-		WriteTimeout: 10 * time.Second,
-	}}
+func newDeadLetters(c KafkaConfig) (*deadLetters, error) {
+	w, err := newProducer(c, c.Topics.DLQ, c.BatchTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return &deadLetters{w: w}, nil
 }
 
 func (d *deadLetters) send(ctx context.Context, m kafka.Message, reason string) error {
-	dl := kafka.Message{Key: m.Key, Value: m.Value, Headers: []kafka.Header{
+	dl := &kgo.Record{Key: m.Key, Value: m.Value, Headers: []kgo.RecordHeader{
 		{Key: hdrReason, Value: []byte(reason)},
 		{Key: hdrSourceTopic, Value: []byte(m.Topic)},
 		{Key: hdrSourcePartition, Value: []byte(strconv.Itoa(m.Partition))},
 		{Key: hdrSourceOffset, Value: []byte(strconv.FormatInt(m.Offset, 10))},
 		{Key: hdrDeadLetteredAt, Value: []byte(time.Now().UTC().Format(time.RFC3339Nano))},
 	}}
-	if err := d.w.WriteMessages(ctx, dl); err != nil {
+	if err := d.w.produceOne(ctx, dl); err != nil {
 		return fmt.Errorf("dead-letter: %w", err)
 	}
 	return nil
 }
 
-func (d *deadLetters) close() error { return d.w.Close() }
+func (d *deadLetters) close() error { return d.w.close() }
 
 // DeadLetter is one record on the dead-letter topic.
 type DeadLetter struct {
@@ -152,7 +150,7 @@ func ReplayDeadLetters(ctx context.Context, c KafkaConfig, keep func(DeadLetter)
 		return nil, err
 	}
 	var picked []DeadLetter
-	var msgs []kafka.Message
+	var msgs []*kgo.Record
 	for _, dl := range all {
 		if !keep(dl) {
 			continue
@@ -162,14 +160,17 @@ func ReplayDeadLetters(ctx context.Context, c KafkaConfig, keep func(DeadLetter)
 			topic = c.Topics.Submit
 		}
 		picked = append(picked, dl)
-		msgs = append(msgs, kafka.Message{Topic: topic, Key: dl.Key, Value: dl.Value})
+		msgs = append(msgs, &kgo.Record{Topic: topic, Key: dl.Key, Value: dl.Value})
 	}
 	if len(msgs) == 0 {
 		return nil, ErrNothingToReplay
 	}
-	w := &kafka.Writer{Addr: kafka.TCP(c.Brokers...), Balancer: &kafka.Murmur2Balancer{}, RequiredAcks: kafka.RequireAll}
-	defer w.Close()
-	if err := w.WriteMessages(ctx, msgs...); err != nil {
+	w, err := newProducer(c, c.Topics.Submit, c.BatchTimeout)
+	if err != nil {
+		return nil, err
+	}
+	defer w.close()
+	if err := w.produce(ctx, msgs, nil); err != nil {
 		return nil, fmt.Errorf("replay dead letters: %w", err)
 	}
 	return picked, nil

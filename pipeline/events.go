@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -17,38 +17,33 @@ import (
 // eventWriter produces status events, keyed by message id, and returns
 // once Kafka acknowledged them.
 type eventWriter struct {
-	w *kafka.Writer
+	w *producer
 }
 
-func newEventWriter(c KafkaConfig) *eventWriter {
-	return &eventWriter{w: &kafka.Writer{
-		Addr:         kafka.TCP(c.Brokers...),
-		Topic:        c.Topics.Events,
-		Balancer:     &kafka.Murmur2Balancer{},
-		RequiredAcks: kafka.RequireAll,
-		BatchTimeout: c.InternalBatchTimeout,
-		BatchSize:    1000,
-		WriteTimeout: 10 * time.Second,
-		MaxAttempts:  10,
-	}}
+func newEventWriter(c KafkaConfig) (*eventWriter, error) {
+	w, err := newProducer(c, c.Topics.Events, c.InternalBatchTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return &eventWriter{w: w}, nil
 }
 
 func (e *eventWriter) write(ctx context.Context, evs ...*recordv1.Event) error {
-	msgs := make([]kafka.Message, len(evs))
+	recs := make([]*kgo.Record, len(evs))
 	for i, ev := range evs {
 		v, err := proto.Marshal(ev)
 		if err != nil {
 			return fmt.Errorf("encode event: %w", err)
 		}
-		msgs[i] = kafka.Message{Key: []byte(ev.MessageId), Value: v}
+		recs[i] = &kgo.Record{Key: []byte(ev.MessageId), Value: v}
 	}
-	if err := e.w.WriteMessages(ctx, msgs...); err != nil {
-		return fmt.Errorf("produce %d events: %w", len(msgs), err)
+	if err := e.w.produce(ctx, recs, nil); err != nil {
+		return fmt.Errorf("produce %d events: %w", len(recs), err)
 	}
 	return nil
 }
 
-func (e *eventWriter) close() error { return e.w.Close() }
+func (e *eventWriter) close() error { return e.w.close() }
 
 // submitEvent describes a message from its submit record at a new status.
 func submitEvent(rec *recordv1.Submit, s core.Status, at time.Time) *recordv1.Event {

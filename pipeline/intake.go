@@ -2,13 +2,12 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
 	"time"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -39,7 +38,7 @@ type Result struct {
 // answers only after Kafka acknowledged every record (acks=all). Every
 // front door shares it. Safe for concurrent use.
 type Intake struct {
-	w       *kafka.Writer
+	w       *producer
 	ids     *msgid.Issuer
 	store   *Store
 	metrics *Metrics
@@ -100,17 +99,11 @@ func NewIntake(c KafkaConfig, ids *msgid.Issuer, store *Store, opts ...IntakeOpt
 	if in.phones == nil {
 		in.phones = phone.NewCache(100_000)
 	}
-	in.w = &kafka.Writer{
-		Addr:         kafka.TCP(c.Brokers...),
-		Topic:        c.Topics.Submit,
-		Balancer:     &kafka.Murmur2Balancer{}, // same key -> partition mapping as Java clients
-		RequiredAcks: kafka.RequireAll,
-		BatchTimeout: c.BatchTimeout,
-		BatchSize:    1000,
-		BatchBytes:   4 << 20,
-		WriteTimeout: 10 * time.Second,
-		MaxAttempts:  5,
+	w, err := newProducer(c, c.Topics.Submit, c.BatchTimeout)
+	if err != nil {
+		return nil, err
 	}
+	in.w = w
 	return in, nil
 }
 
@@ -193,7 +186,7 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 		}
 	}
 
-	msgs := make([]kafka.Message, 0, len(reqs))
+	msgs := make([]*kgo.Record, 0, len(reqs))
 	idx := make([]int, 0, len(reqs)) // msgs[j] belongs to out[idx[j]]
 	for i := range reqs {
 		if !produce[i] {
@@ -233,7 +226,7 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 			out[i] = Result{Err: fmt.Errorf("encode submit record: %w", err)}
 			continue
 		}
-		msgs = append(msgs, kafka.Message{Key: []byte(c.to.E164), Value: value, Time: now})
+		msgs = append(msgs, &kgo.Record{Key: []byte(c.to.E164), Value: value, Timestamp: now})
 		idx = append(idx, i)
 	}
 	if len(msgs) > 0 {
@@ -286,22 +279,16 @@ func languagesText(l gsm.Languages) string {
 }
 
 // produce writes msgs and records per-message failures in out.
-func (in *Intake) produce(ctx context.Context, msgs []kafka.Message, idx []int, out []Result) {
-	err := in.w.WriteMessages(ctx, msgs...)
+func (in *Intake) produce(ctx context.Context, msgs []*kgo.Record, idx []int, out []Result) {
+	errs := make([]error, len(msgs))
+	err := in.w.produce(ctx, msgs, errs)
 	if err == nil {
 		return
 	}
-	var werrs kafka.WriteErrors
-	if errors.As(err, &werrs) && len(werrs) == len(msgs) {
-		for j, e := range werrs {
-			if e != nil {
-				out[idx[j]] = Result{Err: fmt.Errorf("%w: %w", ErrQueueUnavailable, e)}
-			}
+	for j, e := range errs {
+		if e != nil {
+			out[idx[j]] = Result{Err: fmt.Errorf("%w: %w", ErrQueueUnavailable, e)}
 		}
-		return
-	}
-	for _, i := range idx {
-		out[i] = Result{Err: fmt.Errorf("%w: %w", ErrQueueUnavailable, err)}
 	}
 	in.log.Warn("produce failed", "records", len(msgs), "err", err)
 }
@@ -311,5 +298,5 @@ func (in *Intake) Close() error {
 	if in.closed.Swap(true) {
 		return nil
 	}
-	return in.w.Close()
+	return in.w.close()
 }

@@ -33,7 +33,10 @@ func TestInboundToMOTopic(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sim.Close()
-	sink := NewReceiptSink(cfg)
+	sink, err := NewReceiptSink(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer sink.Close()
 	client, err := smpp.NewClient(smpp.ClientConfig{Name: "sim", Addr: sim.Addr(), SystemID: "tern", Password: "pw"},
 		smpp.WithReceiptHandler(sink.Handle), smpp.WithInboundHandler(sink.HandleInbound))

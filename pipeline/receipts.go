@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -23,25 +24,21 @@ import (
 // as the carrier's receipt and inbound handlers; both are safe for
 // concurrent use.
 type ReceiptSink struct {
-	w  *kafka.Writer // receipts topic
-	mo *kafka.Writer // MO topic
+	w  *producer // receipts topic, and MO records named by topic
+	mo string    // MO topic
 }
 
 // NewReceiptSink returns a sink producing to c's receipts and MO topics.
-func NewReceiptSink(c KafkaConfig) *ReceiptSink {
+func NewReceiptSink(c KafkaConfig) (*ReceiptSink, error) {
 	c = c.WithDefaults()
-	writer := func(topic string) *kafka.Writer {
-		return &kafka.Writer{
-			Addr:         kafka.TCP(c.Brokers...),
-			Topic:        topic,
-			Balancer:     &kafka.Murmur2Balancer{},
-			RequiredAcks: kafka.RequireAll,
-			BatchTimeout: c.InternalBatchTimeout,
-			BatchSize:    1000,
-			WriteTimeout: 10 * time.Second,
-		}
+	if err := c.Validate(); err != nil {
+		return nil, err
 	}
-	return &ReceiptSink{w: writer(c.Topics.Receipts), mo: writer(c.Topics.MO)}
+	w, err := newProducer(c, c.Topics.Receipts, c.InternalBatchTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return &ReceiptSink{w: w, mo: c.Topics.MO}, nil
 }
 
 // HandleInbound produces a customer's reply to the MO topic and waits for
@@ -55,7 +52,7 @@ func (s *ReceiptSink) HandleInbound(ctx context.Context, in carriers.Inbound) er
 	if err != nil {
 		return fmt.Errorf("encode inbound: %w", err)
 	}
-	if err := s.mo.WriteMessages(ctx, kafka.Message{Key: []byte(in.From), Value: v}); err != nil {
+	if err := s.w.produceOne(ctx, &kgo.Record{Topic: s.mo, Key: []byte(in.From), Value: v}); err != nil {
 		return fmt.Errorf("produce inbound: %w", err)
 	}
 	return nil
@@ -78,14 +75,14 @@ func (s *ReceiptSink) Handle(ctx context.Context, r carriers.Receipt) error {
 	if err != nil {
 		return fmt.Errorf("encode receipt: %w", err)
 	}
-	if err := s.w.WriteMessages(ctx, kafka.Message{Key: []byte(r.ID), Value: v}); err != nil {
+	if err := s.w.produceOne(ctx, &kgo.Record{Key: []byte(r.ID), Value: v}); err != nil {
 		return fmt.Errorf("produce receipt: %w", err)
 	}
 	return nil
 }
 
 // Close flushes and closes the producers.
-func (s *ReceiptSink) Close() error { return errors.Join(s.w.Close(), s.mo.Close()) }
+func (s *ReceiptSink) Close() error { return s.w.close() }
 
 // ReceiptJoiner consumes the receipts topic, joins each receipt to its
 // message through the durable carrier-id map (so a receipt may arrive at
@@ -111,11 +108,16 @@ func NewReceiptJoiner(c KafkaConfig, store *Store, m *Metrics, log *slog.Logger)
 	if log == nil {
 		log = slog.Default()
 	}
-	return &ReceiptJoiner{cfg: c, store: store, events: newEventWriter(c), log: log, metrics: m, sweep: 250 * time.Millisecond}
+	return &ReceiptJoiner{cfg: c, store: store, log: log, metrics: m, sweep: 250 * time.Millisecond}
 }
 
 // Run joins receipts until ctx ends.
 func (j *ReceiptJoiner) Run(ctx context.Context) error {
+	events, err := newEventWriter(j.cfg)
+	if err != nil {
+		return err
+	}
+	j.events = events
 	defer j.events.close()
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:           j.cfg.Brokers,

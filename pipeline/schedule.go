@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -55,7 +55,8 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::
 // the copy carries the same message id, which the ledger sends once.
 type Scheduler struct {
 	s       *Store
-	w       *kafka.Writer
+	cfg     KafkaConfig
+	w       *producer
 	log     *slog.Logger
 	metrics *Metrics
 	poll    time.Duration
@@ -71,23 +72,19 @@ func NewScheduler(c KafkaConfig, s *Store, m *Metrics, log *slog.Logger) *Schedu
 		log = slog.Default()
 	}
 	return &Scheduler{
-		s: s, log: log, metrics: m, poll: 200 * time.Millisecond,
-		w: &kafka.Writer{
-			Addr:         kafka.TCP(c.Brokers...),
-			Topic:        c.Topics.Submit,
-			Balancer:     &kafka.Murmur2Balancer{},
-			RequiredAcks: kafka.RequireAll,
-			BatchTimeout: c.BatchTimeout,
-			BatchSize:    schedulerBatch,
-			WriteTimeout: 10 * time.Second,
-		},
+		cfg: c, s: s, log: log, metrics: m, poll: 200 * time.Millisecond,
 	}
 }
 
 // Run releases due messages until ctx ends. Messages are released within
 // the poll interval (200ms) of their time.
 func (sc *Scheduler) Run(ctx context.Context) error {
-	defer sc.w.Close()
+	w, err := newProducer(sc.cfg, sc.cfg.Topics.Submit, sc.cfg.BatchTimeout)
+	if err != nil {
+		return err
+	}
+	sc.w = w
+	defer sc.w.close()
 	t := time.NewTicker(sc.poll)
 	defer t.Stop()
 	for {
@@ -119,7 +116,7 @@ FOR UPDATE SKIP LOCKED`, schedulerBatch)
 			return err
 		}
 		var ids []int64
-		var msgs []kafka.Message
+		var msgs []*kgo.Record
 		for rows.Next() {
 			var id int64
 			var to string
@@ -129,13 +126,13 @@ FOR UPDATE SKIP LOCKED`, schedulerBatch)
 				return err
 			}
 			ids = append(ids, id)
-			msgs = append(msgs, kafka.Message{Key: []byte(to), Value: rec})
+			msgs = append(msgs, &kgo.Record{Key: []byte(to), Value: rec})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil || len(ids) == 0 {
 			return err
 		}
-		if err := sc.w.WriteMessages(ctx, msgs...); err != nil {
+		if err := sc.w.produce(ctx, msgs, nil); err != nil {
 			return fmt.Errorf("produce %d due messages: %w", len(msgs), err)
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM schedules WHERE id = ANY($1)", ids); err != nil {

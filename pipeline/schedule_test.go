@@ -46,7 +46,10 @@ func startPipeline(t *testing.T, simCfg smscsim.Config, opts ...ConsumerOption) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.sim.Close() })
-	sink := NewReceiptSink(cfg)
+	sink, err := NewReceiptSink(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { sink.Close() })
 	client, err := smpp.NewClient(smpp.ClientConfig{Name: "sim", Addr: p.sim.Addr(), SystemID: "tern", Password: "pw", RequestTimeout: 2 * time.Second},
 		smpp.WithReceiptHandler(sink.Handle), smpp.WithLogger(log))

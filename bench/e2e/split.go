@@ -21,12 +21,12 @@ var splitParts = []struct {
 	re   *regexp.Regexp
 }{
 	{"GC background marking", regexp.MustCompile(`runtime\.gcBgMarkWorker`)},
-	{"intake: phone.Parse in pipeline.check (uncached)", regexp.MustCompile(`phone\.Parse`)},
-	{"intake: kafka-go WriteMessages, caller side", regexp.MustCompile(`Intake\)\.produce`)},
+	{"intake: phone parsing in pipeline.check (cache misses)", regexp.MustCompile(`core/phone\.`)},
+	{"intake: producing to Kafka, caller side", regexp.MustCompile(`Intake\)\.produce`)},
 	{"intake: the rest of Intake.Send", regexp.MustCompile(`Intake\)\.Send`)},
 	{"API: HTTP/2 server, Connect, auth", regexp.MustCompile(`net/http\.|connectrpc`)},
 	{"in-process broker (kfake)", regexp.MustCompile(`kfake`)},
-	{"kafka-go writers: batching and produce requests", regexp.MustCompile(`kafka-go\.\(\*Writer\)|kafka-go\.\(\*partitionWriter\)|kafka-go\.\(\*conn\)\.run|kafka-go\.\(\*connPool\)|kafka-go\.\(\*Transport\)`)},
+	{"Kafka producers (franz-go kgo): batching and produce requests", regexp.MustCompile(`franz-go/pkg/kgo\.`)},
 	{"actors: deliver (ledger calls, submit, event writes)", regexp.MustCompile(`pipeline\.\(\*actor\)\.launch|pipeline\.\(\*Consumer\)\.deliver`)},
 	{"actors: loop, fetch, offset commits", regexp.MustCompile(`pipeline\.\(\*actor\)|kafka-go\.\(\*Generation\)|kafka-go\.\(\*ConsumerGroup\)`)},
 	{"receipt joiner (its PostgreSQL join and event writes)", regexp.MustCompile(`ReceiptJoiner`)},

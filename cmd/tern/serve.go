@@ -388,7 +388,10 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	// One parse cache for the instance: intake, router and quiet hours all
 	// look at the same recipients.
 	phones := phone.NewCache(200_000)
-	receipts := pipeline.NewReceiptSink(c.kafka)
+	receipts, err := pipeline.NewReceiptSink(c.kafka)
+	if err != nil {
+		return r, err
+	}
 	st.onStop("receipt sink", func(context.Context) error { return receipts.Close() })
 	rt, err := router.New(routing, func(cc router.CarrierConfig) (carriers.Carrier, error) {
 		return smpp.NewClient(cc.SMPP, smpp.WithReceiptHandler(receipts.Handle),
