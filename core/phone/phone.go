@@ -61,12 +61,17 @@ func Inspect(raw, defaultRegion string) (Number, error) {
 	if err != nil {
 		return Number{}, fmt.Errorf("%v: %w", err, ErrInvalid)
 	}
+	// GetNumberType matches the number against its region's plan, which
+	// is what IsValidNumber does too: a number is valid exactly when its
+	// type is known, so the plan is matched once, not twice (for +1 and
+	// other shared calling codes each match tries region after region).
+	t := phonenumbers.GetNumberType(pn)
 	n := Number{
 		E164:        phonenumbers.Format(pn, phonenumbers.E164),
 		Region:      phonenumbers.GetRegionCodeForNumber(pn),
 		CountryCode: int(pn.GetCountryCode()),
-		Valid:       phonenumbers.IsValidNumber(pn),
-		Type:        typeOf(phonenumbers.GetNumberType(pn)),
+		Valid:       t != phonenumbers.UNKNOWN,
+		Type:        typeOf(t),
 	}
 	if n.Region == "" {
 		n.Region = phonenumbers.GetRegionCodeForCountryCode(n.CountryCode)

@@ -3,9 +3,12 @@ package phone
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"sync"
 	"testing"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 func TestInspect(t *testing.T) {
@@ -166,6 +169,40 @@ func FuzzInspect(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestValidAgreesWithLibrary checks that Inspect's Valid, derived from
+// the number's type, says what phonenumbers.IsValidNumber says, over
+// random digits behind calling codes with one region, several regions
+// (+1, +7, +44) and none (+800, +999).
+func TestValidAgreesWithLibrary(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(1, 2))
+	codes := []string{"1", "7", "44", "49", "33", "55", "61", "81", "86", "91", "234", "358", "800", "882", "999"}
+	valid := 0
+	for i := range 20000 {
+		raw := "+" + codes[i%len(codes)]
+		for range 6 + r.IntN(7) {
+			raw += string(rune('0' + r.IntN(10)))
+		}
+		n, err := Inspect(raw, "")
+		pn, perr := phonenumbers.Parse(raw, "")
+		if (err == nil) != (perr == nil) {
+			t.Fatalf("%s: Inspect error %v, library error %v", raw, err, perr)
+		}
+		if err != nil {
+			continue
+		}
+		if want := phonenumbers.IsValidNumber(pn); n.Valid != want {
+			t.Fatalf("%s: Valid %v, IsValidNumber %v (type %v, region %q)", raw, n.Valid, want, n.Type, n.Region)
+		}
+		if n.Valid {
+			valid++
+		}
+	}
+	if valid < 1000 {
+		t.Fatalf("only %d of 20000 random numbers valid: the check saw too few valid ones to mean anything", valid)
+	}
 }
 
 func BenchmarkParse(b *testing.B) {
