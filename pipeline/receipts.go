@@ -34,7 +34,7 @@ func NewReceiptSink(c KafkaConfig) (*ReceiptSink, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	w, err := newProducer(c, c.Topics.Receipts, c.InternalBatchTimeout)
+	w, err := newProducer(c, c.Topics.Receipts, c.BatchTimeout)
 	if err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ func NewClient(cfg ClientConfig, opts ...ClientOption) (*Client, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	o := clientOptions{workers: 32}
+	o := clientOptions{workers: 128}
 	for _, opt := range opts {
 		opt.applyToClient(&o)
 	}
