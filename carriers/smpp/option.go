@@ -84,7 +84,7 @@ func WithInboundHandler(f func(context.Context, carriers.Inbound) error) ClientO
 }
 
 // WithHandlerWorkers sets how many receipt and inbound handler calls may
-// run at once per connection. The default is 32: a handler that waits for
+// run at once per connection. The default is 128: a handler that waits for
 // a broker's acknowledgement then still keeps up with a fast SMSC.
 func WithHandlerWorkers(n int) ClientOption {
 	return clientOptionFunc(func(c *clientOptions) { c.workers = n })
