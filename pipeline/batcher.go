@@ -35,20 +35,34 @@ func newBatcher[Req, Resp any](max int, exec func(context.Context, []Req) ([]Res
 
 // do runs req in some batch and returns its result.
 func (b *batcher[Req, Resp]) do(ctx context.Context, req Req) (Resp, error) {
+	wait, err := b.enqueue(ctx, req)
+	if err != nil {
+		var zero Resp
+		return zero, err
+	}
+	return wait(ctx)
+}
+
+// enqueue queues req and returns how to wait for its result. Requests run
+// in the order they were queued: one queued after enqueue returned runs
+// in the same batch or a later one.
+func (b *batcher[Req, Resp]) enqueue(ctx context.Context, req Req) (wait func(context.Context) (Resp, error), err error) {
 	c := batchCall[Req, Resp]{req: req, reply: make(chan batchReply[Resp], 1)}
-	var zero Resp
 	select {
 	case b.calls <- c:
 	case <-ctx.Done():
-		return zero, ctx.Err()
+		return nil, ctx.Err()
 	}
-	select {
-	case r := <-c.reply:
-		return r.resp, r.err
-	case <-ctx.Done():
-		// The batch may still run; its result is dropped.
-		return zero, ctx.Err()
-	}
+	return func(ctx context.Context) (Resp, error) {
+		select {
+		case r := <-c.reply:
+			return r.resp, r.err
+		case <-ctx.Done():
+			// The batch may still run; its result is dropped.
+			var zero Resp
+			return zero, ctx.Err()
+		}
+	}, nil
 }
 
 // run serves calls until ctx ends.

@@ -184,8 +184,11 @@ func (d *delivery) durable(ctx context.Context) (context.Context, context.Cancel
 }
 
 // try makes one attempt: pick a carrier, intent, submit, answer, event.
-// It holds one of the instance's carrier slots from the intent until the
-// answer is recorded. When again is true, another attempt follows after
+// It holds one of the instance's carrier slots from before the intent
+// until the answer has its place in the ledger's queue: any intent queued
+// later commits with that answer or after it, so at no commit are more
+// intents without an answer than there are slots, and the slot is free
+// for the next message while the answer commits. When again is true, another attempt follows after
 // wait; otherwise finished tells whether the outcome is durable.
 func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait time.Duration, again bool) {
 	c, rec := d.c, d.rec
@@ -246,10 +249,9 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 		c.metrics.addInDoubt(policy)
 		d.log.Warn("submit in doubt", "id", rec.Id, "carrier", p.doubtCarrier, "policy", policy.String())
 		if policy == Fail {
-			if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: p.doubtCarrier, errorCode: errorCodeInDoubt, reason: reasonOutcomeUnknown}) {
+			if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: p.doubtCarrier, errorCode: errorCodeInDoubt, reason: reasonOutcomeUnknown}, release) {
 				return false, retry, true
 			}
-			release()
 			ev := submitEvent(rec, core.StatusFailed, c.now())
 			ev.Carrier, ev.Reason, ev.InDoubt = p.doubtCarrier, reasonOutcomeUnknown, true
 			c.metrics.addFinal(core.StatusFailed)
@@ -265,12 +267,11 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 	cancel()
 	switch {
 	case err == nil:
-		if !d.answer(ctx, answer{messageID: rec.Id, state: stateAccepted, carrier: ref.Carrier, ids: acc.IDs}) {
+		if !d.answer(ctx, answer{messageID: rec.Id, state: stateAccepted, carrier: ref.Carrier, ids: acc.IDs}, release) {
 			// The answer is lost: the message stays in doubt and the next
 			// attempt applies the policy.
 			return false, retry, true
 		}
-		release()
 		c.metrics.addSubmitted()
 		ev := submitEvent(rec, core.StatusSubmitted, c.now())
 		ev.Carrier, ev.Segments, ev.InDoubt = ref.Carrier, int32(len(acc.IDs)), d.inDoubt
@@ -285,7 +286,7 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 	case errors.Is(err, carriers.ErrUnavailable):
 		// Not on the wire: record it so the next attempt is not mistaken for
 		// one in doubt, then wait here (or on another carrier).
-		if !d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}) {
+		if !d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}, release) {
 			return false, retry, true
 		}
 		c.metrics.addRetry()
@@ -293,10 +294,9 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 	case carriers.IsRetriable(err):
 		// Refused for now: retry later through the scheduler, so the
 		// partition goes on meanwhile.
-		if !d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}) {
+		if !d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}, release) {
 			return false, retry, true
 		}
-		release()
 		attempts := rec.Attempts + 1
 		if int(attempts) >= c.retry.Attempts {
 			return d.fail(ctx, ref, err, int(attempts), fmt.Sprintf("gave up after %d attempts: %v", attempts, err)), 0, false
@@ -320,7 +320,7 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 // fail records a permanent failure in the ledger and its event.
 func (d *delivery) fail(ctx context.Context, ref Ref, err error, attempts int, reason string) bool {
 	code := carriers.StatusCode(err)
-	if !d.answer(ctx, answer{messageID: d.rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: code, reason: reason}) {
+	if !d.answer(ctx, answer{messageID: d.rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: code, reason: reason}, nil) {
 		return false
 	}
 	ev := submitEvent(d.rec, core.StatusFailed, d.c.now())
@@ -330,10 +330,12 @@ func (d *delivery) fail(ctx context.Context, ref Ref, err error, attempts int, r
 }
 
 // answer records a in the ledger, outliving ctx for a bounded time.
-func (d *delivery) answer(ctx context.Context, a answer) bool {
+// queued, if not nil, runs once a has its place in the ledger's queue (see
+// Ledger.Answer).
+func (d *delivery) answer(ctx context.Context, a answer, queued func()) bool {
 	dctx, cancel := d.durable(ctx)
 	defer cancel()
-	if err := d.c.ledger.Answer(dctx, a); err != nil {
+	if err := d.c.ledger.Answer(dctx, a, queued); err != nil {
 		d.log.Warn("ledger answer", "id", a.messageID, "err", err)
 		return false
 	}

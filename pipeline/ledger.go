@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // ledgerState is where a message stands in the delivery ledger.
@@ -54,13 +56,21 @@ type answer struct {
 // Ledger is the durable record of what was handed to which carrier. Begin
 // records the intent before a message goes on the wire and reports what an
 // earlier attempt left; Answer records the outcome. Both are batched across
-// all of an instance's actors. A message the ledger holds as accepted is
-// never submitted again, on any instance.
+// all of an instance's actors, in one queue: a batch writes its answers
+// and then its intents in one transaction, and batches commit in the order
+// they were queued, so an intent queued after an answer never commits
+// before it. A message the ledger holds as accepted is never submitted
+// again, on any instance.
 type Ledger struct {
 	s       *Store
-	begin   *batcher[Ref, prior]
-	answer  *batcher[answer, struct{}]
+	w       *batcher[ledgerOp, prior]
 	metrics *Metrics
+}
+
+// ledgerOp is one Begin (ref) or one Answer (answer set).
+type ledgerOp struct {
+	ref    Ref
+	answer *answer
 }
 
 // ledgerBatch is the most rows one ledger statement writes.
@@ -70,37 +80,114 @@ const ledgerBatch = 1000
 // Answer to complete.
 func NewLedger(s *Store, m *Metrics) *Ledger {
 	l := &Ledger{s: s, metrics: m}
-	l.begin = newBatcher(ledgerBatch, l.execBegin)
-	l.answer = newBatcher(ledgerBatch, l.execAnswer)
-	l.begin.observe = func(n int, d time.Duration) { m.observeLedgerBatch("begin", n, d) }
-	l.answer.observe = func(n int, d time.Duration) { m.observeLedgerBatch("answer", n, d) }
+	l.w = newBatcher(ledgerBatch, l.exec)
 	return l
 }
 
-// Run serves ledger writes until ctx ends, with two workers per kind so a
-// batch is being filled while another commits.
+// Run serves ledger writes until ctx ends. One worker writes batch after
+// batch, which is what keeps them in order; a batch fills while the one
+// before it commits.
 func (l *Ledger) Run(ctx context.Context) error {
-	done := make(chan struct{})
-	for range 2 {
-		go func() { l.begin.run(ctx); done <- struct{}{} }()
-		go func() { l.answer.run(ctx); done <- struct{}{} }()
-	}
-	for range 4 {
-		<-done
-	}
+	l.w.run(ctx)
 	return nil
 }
 
 // Begin records the intent to submit ref's message and returns what the
 // ledger held for it before.
 func (l *Ledger) Begin(ctx context.Context, ref Ref) (prior, error) {
-	return l.begin.do(ctx, ref)
+	return l.w.do(ctx, ledgerOp{ref: ref})
 }
 
-// Answer records a carrier's answer.
-func (l *Ledger) Answer(ctx context.Context, a answer) error {
-	_, err := l.answer.do(ctx, a)
+// Answer records a carrier's answer. queued, if not nil, is called once
+// the answer has its place in the queue, before it commits: from then on
+// any Begin commits with it or after it.
+func (l *Ledger) Answer(ctx context.Context, a answer, queued func()) error {
+	wait, err := l.w.enqueue(ctx, ledgerOp{answer: &a})
+	if err != nil {
+		return err
+	}
+	if queued != nil {
+		queued()
+	}
+	_, err = wait(ctx)
 	return err
+}
+
+// exec writes one batch: its answers, then its intents, in one
+// transaction and one round trip. A batch that names a message twice in
+// one kind (a row may change once per statement) is written a row at a
+// time instead, answers first.
+func (l *Ledger) exec(ctx context.Context, ops []ledgerOp) ([]prior, error) {
+	var refs []Ref
+	var refAt []int // refs[j] is ops[refAt[j]]
+	var as []answer
+	for i, op := range ops {
+		if op.answer != nil {
+			as = append(as, *op.answer)
+			continue
+		}
+		refs = append(refs, op.ref)
+		refAt = append(refAt, i)
+	}
+	start := time.Now()
+	var priors []prior
+	var err error
+	if hasDuplicateIDs(refs, func(r Ref) string { return r.MessageID }) || hasDuplicateIDs(as, func(a answer) string { return a.messageID }) {
+		if _, err = oneByOne(ctx, as, l.execAnswer); err == nil {
+			priors, err = oneByOne(ctx, refs, l.execBegin)
+		}
+	} else {
+		priors, err = l.execBoth(ctx, as, refs)
+	}
+	d := time.Since(start)
+	if len(as) > 0 {
+		l.metrics.observeLedgerBatch("answer", len(as), d)
+	}
+	if len(refs) > 0 {
+		l.metrics.observeLedgerBatch("begin", len(refs), d)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]prior, len(ops))
+	for j, i := range refAt {
+		out[i] = priors[j]
+	}
+	return out, nil
+}
+
+// execBoth sends the answer and intent statements together; without an
+// explicit transaction the server runs them as one.
+func (l *Ledger) execBoth(ctx context.Context, as []answer, refs []Ref) ([]prior, error) {
+	b := &pgx.Batch{}
+	if len(as) > 0 {
+		b.Queue(answerSQL, answerArgs(as)...)
+	}
+	if len(refs) > 0 {
+		b.Queue(beginSQL, beginArgs(refs)...)
+	}
+	br := l.s.pool.SendBatch(ctx, b)
+	defer br.Close()
+	if len(as) > 0 {
+		if _, err := br.Exec(); err != nil {
+			return nil, fmt.Errorf("ledger answer: %w", err)
+		}
+	}
+	if len(refs) == 0 {
+		return nil, br.Close()
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return nil, fmt.Errorf("ledger begin: %w", err)
+	}
+	priors, err := scanPriors(rows, refs)
+	if err != nil {
+		return nil, err
+	}
+	if err := br.Close(); err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	return priors, nil
 }
 
 const beginSQL = `
@@ -125,6 +212,14 @@ func (l *Ledger) execBegin(ctx context.Context, refs []Ref) ([]prior, error) {
 	if hasDuplicateIDs(refs, func(r Ref) string { return r.MessageID }) {
 		return oneByOne(ctx, refs, l.execBegin)
 	}
+	rows, err := l.s.pool.Query(ctx, beginSQL, beginArgs(refs)...)
+	if err != nil {
+		return nil, fmt.Errorf("ledger begin: %w", err)
+	}
+	return scanPriors(rows, refs)
+}
+
+func beginArgs(refs []Ref) []any {
 	cols := make([][]string, 7)
 	cats := make([]int16, len(refs))
 	encs := make([]int16, len(refs))
@@ -137,11 +232,11 @@ func (l *Ledger) execBegin(ctx context.Context, refs []Ref) ([]prior, error) {
 		}
 		cats[i], encs[i] = int16(r.Category), int16(r.Encoding)
 	}
-	rows, err := l.s.pool.Query(ctx, beginSQL,
-		cols[0], cols[1], cols[2], cols[3], cols[4], cats, encs, cols[5], cols[6])
-	if err != nil {
-		return nil, fmt.Errorf("ledger begin: %w", err)
-	}
+	return []any{cols[0], cols[1], cols[2], cols[3], cols[4], cats, encs, cols[5], cols[6]}
+}
+
+// scanPriors reads beginSQL's rows, one per ref, and closes them.
+func scanPriors(rows pgx.Rows, refs []Ref) ([]prior, error) {
 	defer rows.Close()
 	byID := make(map[string]prior, len(refs))
 	for rows.Next() {
@@ -202,6 +297,13 @@ func (l *Ledger) execAnswer(ctx context.Context, as []answer) ([]struct{}, error
 	if hasDuplicateIDs(as, func(a answer) string { return a.messageID }) {
 		return oneByOne(ctx, as, l.execAnswer)
 	}
+	if _, err := l.s.pool.Exec(ctx, answerSQL, answerArgs(as)...); err != nil {
+		return nil, fmt.Errorf("ledger answer: %w", err)
+	}
+	return make([]struct{}, len(as)), nil
+}
+
+func answerArgs(as []answer) []any {
 	ms := make([]string, len(as))
 	sts := make([]int16, len(as))
 	cars := make([]string, len(as))
@@ -220,10 +322,7 @@ func (l *Ledger) execAnswer(ctx context.Context, as []answer) ([]struct{}, error
 			jc, jid, jm, jp = append(jc, a.carrier), append(jid, id), append(jm, a.messageID), append(jp, int16(part))
 		}
 	}
-	if _, err := l.s.pool.Exec(ctx, answerSQL, ms, sts, cars, ids, errs, jc, jid, jm, jp, reasons); err != nil {
-		return nil, fmt.Errorf("ledger answer: %w", err)
-	}
-	return make([]struct{}, len(as)), nil
+	return []any{ms, sts, cars, ids, errs, jc, jid, jm, jp, reasons}
 }
 
 // InDoubt returns the ids of messages whose submit was ever in doubt.

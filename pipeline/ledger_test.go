@@ -42,7 +42,7 @@ func TestLedgerStates(t *testing.T) {
 	}
 	ans := func(a answer) {
 		t.Helper()
-		if err := l.Answer(ctx, a); err != nil {
+		if err := l.Answer(ctx, a, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -101,7 +101,7 @@ func TestLedgerBatchesConcurrentCalls(t *testing.T) {
 				err = fmt.Errorf("%s not fresh", id)
 			}
 			if err == nil {
-				err = l.Answer(ctx, answer{messageID: id, state: stateAccepted, carrier: "sim", ids: []string{"c" + id}})
+				err = l.Answer(ctx, answer{messageID: id, state: stateAccepted, carrier: "sim", ids: []string{"c" + id}}, nil)
 			}
 			if err != nil {
 				errs <- err
@@ -133,7 +133,7 @@ func TestApplyReceiptsRollsUpParts(t *testing.T) {
 	if _, err := l.Begin(ctx, testRef("multi")); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Answer(ctx, answer{messageID: "multi", state: stateAccepted, carrier: "sim", ids: []string{"p1", "p2", "p3"}}); err != nil {
+	if err := l.Answer(ctx, answer{messageID: "multi", state: stateAccepted, carrier: "sim", ids: []string{"p1", "p2", "p3"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	rc := func(id, state string) carriers.Receipt {
@@ -186,7 +186,7 @@ func TestUnknownReceiptsKeptAndJoinedLater(t *testing.T) {
 		t.Fatalf("UnjoinedReceipts = %d, %v", n, err)
 	}
 	l.Begin(ctx, testRef("m-late"))
-	if err := l.Answer(ctx, answer{messageID: "m-late", state: stateAccepted, carrier: "sim", ids: []string{"late-1"}}); err != nil {
+	if err := l.Answer(ctx, answer{messageID: "m-late", state: stateAccepted, carrier: "sim", ids: []string{"late-1"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.claimKnownReceipts(ctx, 10)
@@ -196,4 +196,81 @@ func TestUnknownReceiptsKeptAndJoinedLater(t *testing.T) {
 	if again, _ := s.claimKnownReceipts(ctx, 10); len(again) != 0 {
 		t.Fatalf("claimed twice: %v", again)
 	}
+}
+
+// TestLedgerIntentsWithoutAnswerStayWithinSlots hands a slot from each
+// message's queued answer to the next message's intent, as the actors do,
+// and checks at every commit it can see that no more messages are in the
+// submitting state than there are slots: that bound is what keeps the
+// in-doubt window at the carrier window after a crash.
+func TestLedgerIntentsWithoutAnswerStayWithinSlots(t *testing.T) {
+	t.Parallel()
+	l, s := runLedger(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const slots, workers, perWorker = 8, 32, 60
+	sem := make(chan struct{}, slots)
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWorker {
+				id := fmt.Sprintf("w%d-%d", w, i)
+				sem <- struct{}{}
+				held := true
+				release := func() {
+					if held {
+						<-sem
+						held = false
+					}
+				}
+				if _, err := l.Begin(ctx, testRef(id)); err != nil {
+					release()
+					errs <- err
+					return
+				}
+				err := l.Answer(ctx, answer{messageID: id, state: stateAccepted, carrier: "sim", ids: []string{"c-" + id}}, release)
+				release()
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	most, looks := 0, 0
+	for watching := true; watching; {
+		select {
+		case <-done:
+			watching = false
+		default:
+		}
+		var n int
+		if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM deliveries WHERE state = 1").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		most, looks = max(most, n), looks+1
+		if n > slots {
+			t.Fatalf("%d messages submitting at once with %d slots", n, slots)
+		}
+	}
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var accepted int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM deliveries WHERE state = 2").Scan(&accepted); err != nil {
+		t.Fatal(err)
+	}
+	if accepted != workers*perWorker {
+		t.Fatalf("%d accepted, want %d", accepted, workers*perWorker)
+	}
+	if most == 0 {
+		t.Fatalf("never saw a message submitting in %d looks: the check watched nothing", looks)
+	}
+	t.Logf("at most %d of %d slots submitting over %d looks", most, slots, looks)
 }
