@@ -51,7 +51,8 @@ type Consumer struct {
 	phones    *phone.Cache
 	now       func() time.Time
 	// slots bounds, across this instance's actors, the messages between
-	// their ledger intent and their recorded answer — the most that can be
+	// their ledger intent and their answer's place in the ledger queue, and
+	// so the intents without an answer at any commit — the most that can be
 	// in doubt if the process dies. Sized to the carrier's own window.
 	slots chan struct{}
 }
@@ -109,7 +110,7 @@ func WithConsumerPhones(phones *phone.Cache) ConsumerOption {
 }
 
 // WithCarrierWindow bounds the submits this instance has between intent
-// and recorded answer, over all partitions: the carrier connection's
+// and queued answer, over all partitions: the carrier connection's
 // window × binds. It is also the most messages that can be in doubt after
 // a crash. Default 100.
 func WithCarrierWindow(n int) ConsumerOption {
