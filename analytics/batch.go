@@ -1,6 +1,6 @@
 package analytics
 
-import "github.com/segmentio/kafka-go"
+import "github.com/twmb/franz-go/pkg/kgo"
 
 // batch is the rows on their way to one insert and, per partition, the
 // highest offset they came from: committing those commits the whole batch.
@@ -11,7 +11,7 @@ type batch struct {
 
 type topicPartition struct {
 	topic     string
-	partition int
+	partition int32
 }
 
 func newBatch() *batch {
@@ -21,19 +21,22 @@ func newBatch() *batch {
 func (b *batch) empty() bool { return len(b.last) == 0 }
 
 // track records that m is part of the batch.
-func (b *batch) track(m kafka.Message) {
+func (b *batch) track(m *kgo.Record) {
 	tp := topicPartition{m.Topic, m.Partition}
 	if prev, ok := b.last[tp]; !ok || m.Offset > prev {
 		b.last[tp] = m.Offset
 	}
 }
 
-// commits returns one message per partition carrying the highest offset,
-// which is all kafka-go needs to commit.
-func (b *batch) commits() []kafka.Message {
-	out := make([]kafka.Message, 0, len(b.last))
+// commits returns, per partition, the offset to commit: the one after the
+// batch's highest (the next to read).
+func (b *batch) commits() map[string]map[int32]kgo.EpochOffset {
+	out := make(map[string]map[int32]kgo.EpochOffset)
 	for tp, off := range b.last {
-		out = append(out, kafka.Message{Topic: tp.topic, Partition: tp.partition, Offset: off})
+		if out[tp.topic] == nil {
+			out[tp.topic] = make(map[int32]kgo.EpochOffset)
+		}
+		out[tp.topic][tp.partition] = kgo.EpochOffset{Epoch: -1, Offset: off + 1}
 	}
 	return out
 }

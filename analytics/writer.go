@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Writer moves the submit and events topics into the events table. Every
@@ -76,19 +77,14 @@ func (w *Writer) Stats() WriterStats {
 	}
 }
 
-// Tuning of the consumer; see the kafka-go ReaderConfig fields of the same
-// names. MaxWait is the broker's long poll on an idle partition: data is
-// returned as soon as it is there, but closing the reader waits for polls in
-// flight, and kafka-go keeps only a quarter of a short MaxWait as margin
-// before the socket deadline (500ms gave i/o timeouts and reconnects on idle
-// partitions under load).
+// Tuning of the consumer. fetchMaxWait is the broker's long poll when no
+// partition has data: records are returned as soon as there are some.
 const (
-	readerMaxWait       = 2 * time.Second
-	readerMaxBytes      = 10 << 20
-	readerQueueCapacity = 1000
-	// fetchedCapacity bounds the records read ahead of the batch being
-	// inserted; the reader blocks when it is full.
-	fetchedCapacity = 4096
+	fetchMaxWait  = time.Second
+	fetchMaxBytes = 10 << 20
+	// fetchedCapacity bounds the polls read ahead of the batch being
+	// inserted; polling stops while it is full.
+	fetchedCapacity = 16
 	retryMin        = 100 * time.Millisecond
 	retryMax        = 5 * time.Second
 )
@@ -104,25 +100,26 @@ func (w *Writer) Run(ctx context.Context) error {
 	if err := w.kc.Validate(); err != nil {
 		return err
 	}
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:        w.kc.Brokers,
-		GroupID:        w.kc.GroupID,
-		GroupTopics:    []string{w.kc.SubmitTopic, w.kc.EventsTopic},
-		MaxBytes:       readerMaxBytes,
-		MaxWait:        readerMaxWait,
-		QueueCapacity:  readerQueueCapacity,
-		StartOffset:    kafka.FirstOffset,
-		CommitInterval: 0, // synchronous: CommitMessages returns once committed
-		Logger:         kafkaLogger(w.log, slog.LevelDebug),
-		ErrorLogger:    kafkaLogger(w.log, slog.LevelWarn),
-	})
-	w.log.Info("consuming", "brokers", w.kc.Brokers, "group", w.kc.GroupID,
-		"topics", []string{w.kc.SubmitTopic, w.kc.EventsTopic})
+	topics := []string{w.kc.SubmitTopic, w.kc.EventsTopic}
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(w.kc.Brokers...),
+		kgo.ConsumerGroup(w.kc.GroupID),
+		kgo.ConsumeTopics(topics...),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.DisableAutoCommit(),
+		kgo.FetchMaxWait(fetchMaxWait),
+		kgo.FetchMaxBytes(fetchMaxBytes),
+		kgo.WithLogger(kgoLogger{w.log}),
+	)
+	if err != nil {
+		return fmt.Errorf("analytics writer: kafka consumer: %w", err)
+	}
+	w.log.Info("consuming", "brokers", w.kc.Brokers, "group", w.kc.GroupID, "topics", topics)
 
 	fetchCtx, stopFetch := context.WithCancel(ctx)
-	fetched := make(chan kafka.Message, fetchedCapacity)
+	fetched := make(chan []*kgo.Record, fetchedCapacity)
 	var wg sync.WaitGroup
-	wg.Go(func() { w.fetch(fetchCtx, r, fetched) })
+	wg.Go(func() { w.fetch(fetchCtx, cl, fetched) })
 
 	// Inserts and commits outlive ctx by up to the shutdown timeout: one in
 	// progress when ctx ends completes, and the last batch still lands.
@@ -141,18 +138,20 @@ loop:
 		select {
 		case <-ctx.Done():
 			break loop
-		case m := <-fetched:
+		case recs := <-fetched:
 			if b.empty() {
 				flushTimer.Reset(w.store.cfg.FlushInterval)
 			}
-			w.add(b, m)
+			for _, r := range recs {
+				w.add(b, r)
+			}
 			if len(b.rows) < w.store.cfg.BatchSize {
 				continue
 			}
 			flushTimer.Stop()
 		case <-flushTimer.C:
 		}
-		if err := w.flush(flushCtx, r, b); err != nil {
+		if err := w.flush(flushCtx, cl, b); err != nil {
 			runErr = fmt.Errorf("analytics writer: shutdown left %d rows uninserted: %w", len(b.rows), err)
 			break loop
 		}
@@ -165,44 +164,56 @@ loop:
 		// Records already read ahead ride along in the last batch.
 		for drained := false; !drained; {
 			select {
-			case m := <-fetched:
-				w.add(b, m)
+			case recs := <-fetched:
+				for _, r := range recs {
+					w.add(b, r)
+				}
 			default:
 				drained = true
 			}
 		}
-		if err := w.flush(flushCtx, r, b); err != nil {
+		if err := w.flush(flushCtx, cl, b); err != nil {
 			runErr = fmt.Errorf("analytics writer: shutdown left %d rows uninserted: %w", len(b.rows), err)
 		}
 	}
-	if err := r.Close(); err != nil {
-		w.log.Warn("close kafka reader", "err", err)
-	}
+	cl.Close() // leaves the group
 	st := w.Stats()
 	w.log.Info("stopped", "records", st.Records, "rows", st.Rows, "skipped", st.Skipped, "batches", st.Batches)
 	return runErr
 }
 
-// fetch reads records into out until ctx ends. Reader errors are logged and
-// retried: the reader heals itself across broker restarts and rebalances.
-func (w *Writer) fetch(ctx context.Context, r *kafka.Reader, out chan<- kafka.Message) {
+// fetch polls records into out until ctx ends. Fetch errors are logged and
+// polling goes on: the client heals itself across broker restarts and
+// rebalances.
+func (w *Writer) fetch(ctx context.Context, cl *kgo.Client, out chan<- []*kgo.Record) {
 	wait := retryMin
 	for {
-		m, err := r.FetchMessage(ctx)
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, io.EOF) {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil || fs.IsClientClosed() {
+			return
+		}
+		failed := false
+		fs.EachError(func(topic string, partition int32, err error) {
+			if errors.Is(err, context.Canceled) {
 				return
 			}
-			w.log.Warn("fetch", "err", err, "retry_in", wait)
+			failed = true
+			w.log.Warn("fetch", "topic", topic, "partition", partition, "err", err, "retry_in", wait)
+		})
+		if failed {
 			if !sleepCtx(ctx, wait) {
 				return
 			}
 			wait = min(wait*2, retryMax)
+		} else {
+			wait = retryMin
+		}
+		recs := fs.Records()
+		if len(recs) == 0 {
 			continue
 		}
-		wait = retryMin
 		select {
-		case out <- m:
+		case out <- recs:
 		case <-ctx.Done():
 			return
 		}
@@ -211,7 +222,7 @@ func (w *Writer) fetch(ctx context.Context, r *kafka.Reader, out chan<- kafka.Me
 
 // add converts m into b. A record that does not convert is logged, counted
 // and skipped; its offset is committed with the batch all the same.
-func (w *Writer) add(b *batch, m kafka.Message) {
+func (w *Writer) add(b *batch, m *kgo.Record) {
 	w.records.Add(1)
 	b.track(m)
 	var (
@@ -220,9 +231,9 @@ func (w *Writer) add(b *batch, m kafka.Message) {
 	)
 	switch m.Topic {
 	case w.kc.SubmitTopic:
-		row, err = submitRow(m.Value, m.Time)
+		row, err = submitRow(m.Value, m.Timestamp)
 	case w.kc.EventsTopic:
-		row, err = eventRow(m.Value, m.Time)
+		row, err = eventRow(m.Value, m.Timestamp)
 	default:
 		err = fmt.Errorf("%w: unexpected topic", ErrUndecodable)
 	}
@@ -238,7 +249,7 @@ func (w *Writer) add(b *batch, m kafka.Message) {
 // commits b's offsets. It returns an error only when ctx ended before the
 // insert succeeded. A failed commit is logged, not returned: the records
 // are in ClickHouse and reading them again only adds duplicates.
-func (w *Writer) flush(ctx context.Context, r *kafka.Reader, b *batch) error {
+func (w *Writer) flush(ctx context.Context, cl *kgo.Client, b *batch) error {
 	if b.empty() {
 		return nil
 	}
@@ -262,8 +273,22 @@ func (w *Writer) flush(ctx context.Context, r *kafka.Reader, b *batch) error {
 		w.rows.Add(int64(len(b.rows)))
 		w.batches.Add(1)
 	}
-	if err := r.CommitMessages(ctx, b.commits()...); err != nil {
-		w.log.Warn("commit offsets", "partitions", len(b.last), "err", err)
+	var commitErr error
+	cl.CommitOffsetsSync(ctx, b.commits(), func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+		if err != nil {
+			commitErr = err
+			return
+		}
+		for _, t := range resp.Topics {
+			for _, p := range t.Partitions {
+				if e := kerr.ErrorForCode(p.ErrorCode); e != nil && commitErr == nil {
+					commitErr = fmt.Errorf("%s[%d]: %w", t.Topic, p.Partition, e)
+				}
+			}
+		}
+	})
+	if commitErr != nil {
+		w.log.Warn("commit offsets", "partitions", len(b.last), "err", commitErr)
 	}
 	return nil
 }
@@ -299,10 +324,24 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-func kafkaLogger(log *slog.Logger, level slog.Level) kafka.LoggerFunc {
-	return func(format string, args ...any) {
-		if log.Enabled(context.Background(), level) {
-			log.Log(context.Background(), level, fmt.Sprintf(format, args...), "source", "kafka-go")
-		}
+// kgoLogger passes the Kafka client's warnings and errors to log, and its
+// informational lines at debug level.
+type kgoLogger struct{ log *slog.Logger }
+
+func (l kgoLogger) Level() kgo.LogLevel {
+	if l.log.Enabled(context.Background(), slog.LevelDebug) {
+		return kgo.LogLevelInfo
 	}
+	return kgo.LogLevelWarn
+}
+
+func (l kgoLogger) Log(level kgo.LogLevel, msg string, keyvals ...any) {
+	sl := slog.LevelDebug
+	switch level {
+	case kgo.LogLevelError:
+		sl = slog.LevelError
+	case kgo.LogLevelWarn:
+		sl = slog.LevelWarn
+	}
+	l.log.Log(context.Background(), sl, msg, append(keyvals, "source", "kafka client")...)
 }

@@ -26,7 +26,7 @@ var splitParts = []struct {
 	{"intake: the rest of Intake.Send", regexp.MustCompile(`Intake\)\.Send`)},
 	{"API: HTTP/2 server, Connect, auth", regexp.MustCompile(`net/http\.|connectrpc`)},
 	{"in-process broker (kfake)", regexp.MustCompile(`kfake`)},
-	{"Kafka producers (franz-go kgo): batching and produce requests", regexp.MustCompile(`franz-go/pkg/kgo\.`)},
+	{"franz-go kgo clients: producers, and consumers outside the actors", regexp.MustCompile(`franz-go/pkg/kgo\.`)},
 	{"actors: deliver (ledger calls, submit, event writes)", regexp.MustCompile(`pipeline\.\(\*actor\)\.launch|pipeline\.\(\*Consumer\)\.deliver`)},
 	{"actors: loop, fetch, offset commits", regexp.MustCompile(`pipeline\.\(\*actor\)|kafka-go\.\(\*Generation\)|kafka-go\.\(\*ConsumerGroup\)`)},
 	{"receipt joiner (its PostgreSQL join and event writes)", regexp.MustCompile(`ReceiptJoiner`)},
