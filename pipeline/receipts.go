@@ -2,12 +2,10 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/segmentio/kafka-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -119,47 +117,23 @@ func (j *ReceiptJoiner) Run(ctx context.Context) error {
 	}
 	j.events = events
 	defer j.events.close()
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:           j.cfg.Brokers,
-		GroupID:           j.cfg.ReceiptsGroupID,
-		Topic:             j.cfg.Topics.Receipts,
-		MinBytes:          1,
-		MaxBytes:          4 << 20,
-		MaxWait:           250 * time.Millisecond,
-		StartOffset:       kafka.FirstOffset,
-		HeartbeatInterval: time.Second,
-		SessionTimeout:    10 * time.Second,
-		QueueCapacity:     receiptBatch,
-	})
+	r, err := NewGroupReader(j.cfg.Brokers, j.cfg.ReceiptsGroupID, []string{j.cfg.Topics.Receipts}, j.log)
+	if err != nil {
+		return err
+	}
 	defer r.Close()
 	lastSweep := time.Now()
-	msgs := make([]kafka.Message, 0, receiptBatch)
 	for {
-		msgs = msgs[:0]
-		// Block for the first receipt (up to the sweep interval), then take
-		// whatever else is already buffered.
-		wait := j.sweep
-		for len(msgs) < receiptBatch {
-			fctx, cancel := context.WithTimeout(ctx, wait)
-			m, err := r.FetchMessage(fctx)
-			cancel()
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				if !errors.Is(err, context.DeadlineExceeded) {
-					j.log.Warn("fetch receipt", "err", err)
-				}
-				break
-			}
-			msgs = append(msgs, m)
-			wait = time.Millisecond
+		// Wait for receipts up to the sweep interval.
+		recs := r.Next(ctx, receiptBatch, j.sweep)
+		if ctx.Err() != nil {
+			return nil
 		}
-		if len(msgs) > 0 {
-			if !j.handle(ctx, msgs) {
+		if len(recs) > 0 {
+			if !j.handle(ctx, recs) {
 				return nil
 			}
-			if err := r.CommitMessages(ctx, msgs...); err != nil && ctx.Err() == nil {
+			if err := r.Commit(ctx, recs); err != nil && ctx.Err() == nil {
 				j.log.Warn("commit receipts", "err", err)
 			}
 		}
@@ -188,7 +162,7 @@ func receiptFromRecord(rec *recordv1.Receipt) carriers.Receipt {
 
 // handle joins one batch of receipt records; it returns false if ctx ended
 // before the batch's effects were durable.
-func (j *ReceiptJoiner) handle(ctx context.Context, msgs []kafka.Message) bool {
+func (j *ReceiptJoiner) handle(ctx context.Context, msgs []*kgo.Record) bool {
 	rs := make([]carriers.Receipt, 0, len(msgs))
 	for _, m := range msgs {
 		rec := &recordv1.Receipt{}

@@ -2,11 +2,10 @@ package gateway
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
-	"github.com/segmentio/kafka-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ternsms/tern/carriers/smpp"
@@ -26,38 +25,16 @@ const originPrefix = "smpp/"
 // messages complete the receipt join, replies to accounts' numbers are
 // queued. Offsets are committed once that is in PostgreSQL.
 func (s *Server) feed(ctx context.Context) {
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers:           s.cfg.Kafka.Brokers,
-		GroupID:           s.cfg.GroupID,
-		GroupTopics:       []string{s.cfg.Kafka.Topics.Events, s.cfg.Kafka.Topics.MO},
-		MinBytes:          1,
-		MaxBytes:          4 << 20,
-		MaxWait:           250 * time.Millisecond,
-		StartOffset:       kafka.FirstOffset,
-		HeartbeatInterval: time.Second,
-		SessionTimeout:    10 * time.Second,
-		QueueCapacity:     feedBatch,
-	})
+	r, err := pipeline.NewGroupReader(s.cfg.Kafka.Brokers, s.cfg.GroupID, []string{s.cfg.Kafka.Topics.Events, s.cfg.Kafka.Topics.MO}, s.log)
+	if err != nil {
+		s.log.Error("smpp gateway feed", "err", err)
+		return
+	}
 	defer r.Close()
-	msgs := make([]kafka.Message, 0, feedBatch)
 	for {
-		msgs = msgs[:0]
-		wait := 250 * time.Millisecond
-		for len(msgs) < feedBatch {
-			fctx, cancel := context.WithTimeout(ctx, wait)
-			m, err := r.FetchMessage(fctx)
-			cancel()
-			if err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				if !errors.Is(err, context.DeadlineExceeded) {
-					s.log.Warn("smpp gateway fetch", "err", err)
-				}
-				break
-			}
-			msgs = append(msgs, m)
-			wait = time.Millisecond
+		msgs := r.Next(ctx, feedBatch, 250*time.Millisecond)
+		if ctx.Err() != nil {
+			return
 		}
 		if len(msgs) == 0 {
 			continue
@@ -65,7 +42,7 @@ func (s *Server) feed(ctx context.Context) {
 		if !s.applyFeed(ctx, msgs) {
 			return
 		}
-		if err := r.CommitMessages(ctx, msgs...); err != nil && ctx.Err() == nil {
+		if err := r.Commit(ctx, msgs); err != nil && ctx.Err() == nil {
 			s.log.Warn("smpp gateway commit", "err", err)
 		}
 	}
@@ -74,7 +51,7 @@ func (s *Server) feed(ctx context.Context) {
 // applyFeed records one batch, retrying until it is done or ctx ends.
 // Applying a batch again is harmless: a final status already joined
 // finds no message and expires alone.
-func (s *Server) applyFeed(ctx context.Context, msgs []kafka.Message) bool {
+func (s *Server) applyFeed(ctx context.Context, msgs []*kgo.Record) bool {
 	var finals []finalRecord
 	var mos []moRecord
 	for _, m := range msgs {
@@ -89,7 +66,7 @@ func (s *Server) applyFeed(ctx context.Context, msgs []kafka.Message) bool {
 			if !strings.HasPrefix(ev.Origin, originPrefix) || !st.Final() {
 				continue
 			}
-			done := m.Time
+			done := m.Timestamp
 			if ev.Time != nil {
 				done = ev.Time.AsTime()
 			}
@@ -100,7 +77,7 @@ func (s *Server) applyFeed(ctx context.Context, msgs []kafka.Message) bool {
 				s.log.Error("undecodable reply skipped", "partition", m.Partition, "offset", m.Offset, "err", err)
 				continue
 			}
-			at := m.Time
+			at := m.Timestamp
 			if in.ReceivedAt != nil {
 				at = in.ReceivedAt.AsTime()
 			}
