@@ -142,13 +142,15 @@ loop:
 			if b.empty() {
 				flushTimer.Reset(w.store.cfg.FlushInterval)
 			}
-			for _, r := range recs {
-				w.add(b, r)
+			var err error
+			if b, err = w.addAll(flushCtx, cl, b, recs); err != nil {
+				runErr = err
+				break loop
 			}
-			if len(b.rows) < w.store.cfg.BatchSize {
-				continue
+			if b.empty() {
+				flushTimer.Stop()
 			}
-			flushTimer.Stop()
+			continue
 		case <-flushTimer.C:
 		}
 		if err := w.flush(flushCtx, cl, b); err != nil {
@@ -162,16 +164,16 @@ loop:
 	wg.Wait()
 	if runErr == nil {
 		// Records already read ahead ride along in the last batch.
-		for drained := false; !drained; {
+		for drained := false; !drained && runErr == nil; {
 			select {
 			case recs := <-fetched:
-				for _, r := range recs {
-					w.add(b, r)
-				}
+				b, runErr = w.addAll(flushCtx, cl, b, recs)
 			default:
 				drained = true
 			}
 		}
+	}
+	if runErr == nil {
 		if err := w.flush(flushCtx, cl, b); err != nil {
 			runErr = fmt.Errorf("analytics writer: shutdown left %d rows uninserted: %w", len(b.rows), err)
 		}
@@ -218,6 +220,26 @@ func (w *Writer) fetch(ctx context.Context, cl *kgo.Client, out chan<- []*kgo.Re
 			return
 		}
 	}
+}
+
+// addAll adds recs to b, inserting each batch that reaches the batch size
+// on the way, and returns the batch that is left (possibly empty).
+func (w *Writer) addAll(ctx context.Context, cl *kgo.Client, b *batch, recs []*kgo.Record) (*batch, error) {
+	for len(recs) > 0 {
+		n := min(len(recs), w.store.cfg.BatchSize-len(b.rows))
+		for _, r := range recs[:n] {
+			w.add(b, r)
+		}
+		recs = recs[n:]
+		if len(b.rows) < w.store.cfg.BatchSize {
+			continue
+		}
+		if err := w.flush(ctx, cl, b); err != nil {
+			return b, fmt.Errorf("analytics writer: shutdown left %d rows uninserted: %w", len(b.rows), err)
+		}
+		b = newBatch()
+	}
+	return b, nil
 }
 
 // add converts m into b. A record that does not convert is logged, counted

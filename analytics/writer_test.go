@@ -317,3 +317,48 @@ func TestWriterShutdownDeadline(t *testing.T) {
 		return err
 	})
 }
+
+// TestWriterKeepsInsertsWithinBatchSize sends many records at once, so
+// one poll brings more of them than a batch holds; every insert stays
+// within the batch size and every record lands.
+func TestWriterKeepsInsertsWithinBatchSize(t *testing.T) {
+	t.Parallel()
+	addr := broker(t)
+	cfg := chtest.Config(t)
+	cfg.BatchSize = 7
+	cfg.FlushInterval = time.Hour // only a full batch (or shutdown) inserts
+	s, err := analytics.Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p := newProducer(t, addr)
+	const n = 100
+	msgs := make([]kafka.Message, n)
+	for i := range msgs {
+		msgs[i] = p.submit("t1", fmt.Sprintf("b%03d", i), "cb", 1, t0)
+	}
+	p.send(msgs...)
+
+	kc := analytics.KafkaConfig{Brokers: []string{addr}, SubmitTopic: submitTopic, EventsTopic: eventsTopic, GroupID: "batch-size"}
+	w := analytics.NewWriter(s, kc, analytics.WithLogger(chtest.Logger(t)))
+	stop := runWriter(t, w)
+	eventually(t, 30*time.Second, func() error {
+		if st := w.Stats(); st.Rows != n-n%7 {
+			return fmt.Errorf("inserted %d rows before shutdown, want %d", st.Rows, n-n%7)
+		}
+		return nil
+	})
+	if st := w.Stats(); st.Batches != n/7 {
+		t.Fatalf("%d inserts for %d full batches of 7: %+v", st.Batches, n/7, st)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if st := w.Stats(); st.Rows != n || st.Batches != n/7+1 {
+		t.Fatalf("after shutdown: %+v, want %d rows in %d inserts", st, n, n/7+1)
+	}
+	if err := wantStats(s, analytics.CampaignStats{CampaignID: "cb", Accepted: n, Queued: n, Segments: n})(); err != nil {
+		t.Fatal(err)
+	}
+}
