@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"time"
 )
 
 // batcher turns many concurrent single calls into few batched ones: each
@@ -13,8 +12,6 @@ type batcher[Req, Resp any] struct {
 	calls chan batchCall[Req, Resp]
 	max   int
 	exec  func(ctx context.Context, reqs []Req) ([]Resp, error)
-	// observe, if set, is told each batch's size and duration.
-	observe func(n int, d time.Duration)
 }
 
 type batchCall[Req, Resp any] struct {
@@ -90,11 +87,7 @@ func (b *batcher[Req, Resp]) run(ctx context.Context) {
 		for _, c := range calls {
 			reqs = append(reqs, c.req)
 		}
-		start := time.Now()
 		resps, err := b.exec(ctx, reqs)
-		if b.observe != nil {
-			b.observe(len(reqs), time.Since(start))
-		}
 		for i, c := range calls {
 			r := batchReply[Resp]{err: err}
 			if err == nil {
