@@ -36,12 +36,13 @@ type KafkaConfig struct {
 	// ReceiptsGroupID of the receipt joiners. Default "tern-receipts".
 	ReceiptsGroupID string
 	// BatchTimeout bounds how long a produced record waits for others to
-	// share its request, where a client waits for the answer (intake).
-	// Default 1ms: a lone Send is not held back.
+	// share its request, where someone waits for the answer: a Send, or a
+	// carrier waiting for its receipt to be acknowledged. Default 1ms: a
+	// lone record is not held back.
 	BatchTimeout time.Duration
-	// InternalBatchTimeout is the same for the pipeline's own records
-	// (events, receipts): nobody waits on one alone, so they gather longer
-	// into fewer, bigger requests. Default 5ms.
+	// InternalBatchTimeout is the same for the pipeline's own events:
+	// nobody waits on one alone, so they gather longer into fewer, bigger
+	// requests. Default 5ms.
 	InternalBatchTimeout time.Duration
 }
 
