@@ -76,20 +76,46 @@ func NewHandler(d Deps) (http.Handler, error) {
 // Server serves a handler on one listener with HTTP/1.1 and cleartext HTTP/2
 // (h2c), which gRPC needs.
 type Server struct {
-	srv *http.Server
+	srv     *http.Server
+	workers *workers
+}
+
+// ServerOption configures a Server.
+type ServerOption interface{ apply(*serverOptions) }
+
+type serverOptions struct{ workers int }
+
+type serverOptionFunc func(*serverOptions)
+
+func (f serverOptionFunc) apply(o *serverOptions) { f(o) }
+
+// WithRequestWorkers sets how many long-lived goroutines run requests
+// (default 1024; see workers). 0 runs every request on the goroutine the
+// HTTP server starts for it, as a plain http.Server does.
+func WithRequestWorkers(n int) ServerOption {
+	return serverOptionFunc(func(o *serverOptions) { o.workers = max(n, 0) })
 }
 
 // NewServer wraps h for serving.
-func NewServer(h http.Handler) *Server {
+func NewServer(h http.Handler, opts ...ServerOption) *Server {
+	o := serverOptions{workers: defaultWorkers}
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
 	var p http.Protocols
 	p.SetHTTP1(true)
 	p.SetUnencryptedHTTP2(true)
-	return &Server{srv: &http.Server{
+	s := &Server{srv: &http.Server{
 		Handler:           h,
 		Protocols:         &p,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 	}}
+	if o.workers > 0 {
+		s.workers = newWorkers(h, o.workers)
+		s.srv.Handler = s.workers
+	}
+	return s
 }
 
 // Serve serves on ln until Shutdown.
@@ -100,5 +126,20 @@ func (s *Server) Serve(ln net.Listener) error {
 	return nil
 }
 
-// Shutdown stops accepting calls and waits for those in progress until ctx ends.
-func (s *Server) Shutdown(ctx context.Context) error { return s.srv.Shutdown(ctx) }
+// Shutdown stops accepting calls and waits for those in progress until ctx
+// ends, and then for the goroutines that ran them.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.srv.Shutdown(ctx)
+	if err != nil || s.workers == nil {
+		return err
+	}
+	s.workers.close()
+	done := make(chan struct{})
+	go func() { s.workers.wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

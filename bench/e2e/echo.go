@@ -34,7 +34,8 @@ func (e echoService) Send(context.Context, *connect.Request[ternv1.SendRequest])
 
 // serveEcho runs the echo server on addr in this process until SIGINT or
 // SIGTERM, on the same HTTP server tern's API uses (api.NewServer: HTTP/1.1
-// and h2c, gRPC, gRPC-Web and Connect). It prints "listening ADDR" first.
+// and h2c, gRPC, gRPC-Web and Connect), without its request workers. It
+// prints "listening ADDR" first.
 func serveEcho(addr string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -50,7 +51,10 @@ func serveEcho(addr string) error {
 	if err != nil {
 		return err
 	}
-	srv := api.NewServer(mux)
+	// Without tern's request workers: the echo handler never grows its
+	// stack, so they would only add a handoff to every call, and the
+	// baseline is what a plain http.Server with Connect does.
+	srv := api.NewServer(mux, api.WithRequestWorkers(0))
 	fmt.Printf("listening %s\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
