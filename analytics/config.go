@@ -23,7 +23,8 @@ type Config struct {
 	// BatchSize is the most rows the writer inserts at once. Default 10000.
 	BatchSize int
 	// FlushInterval is the longest a row waits in a partial batch.
-	// Default 200ms.
+	// Default 200ms. Before that, the broker may hold the writer's fetch
+	// for half as long (at most 250ms) to gather records.
 	FlushInterval time.Duration
 }
 

@@ -77,10 +77,13 @@ func (w *Writer) Stats() WriterStats {
 	}
 }
 
-// Tuning of the consumer. fetchMaxWait is the broker's long poll when no
-// partition has data: records are returned as soon as there are some.
+// Tuning of the consumer. The broker holds a fetch until fetchMinBytes
+// have arrived or half the flush interval (10 ms to fetchMaxWait) has
+// passed: rows wait for their batch anyway, and one fetch for many records
+// costs the broker and this client far less than one for each.
 const (
-	fetchMaxWait  = time.Second
+	fetchMinBytes = 1 << 20
+	fetchMaxWait  = 250 * time.Millisecond
 	fetchMaxBytes = 10 << 20
 	// fetchedCapacity bounds the polls read ahead of the batch being
 	// inserted; polling stops while it is full.
@@ -107,7 +110,8 @@ func (w *Writer) Run(ctx context.Context) error {
 		kgo.ConsumeTopics(topics...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.DisableAutoCommit(),
-		kgo.FetchMaxWait(fetchMaxWait),
+		kgo.FetchMinBytes(fetchMinBytes),
+		kgo.FetchMaxWait(min(max(w.store.cfg.FlushInterval/2, 10*time.Millisecond), fetchMaxWait)),
 		kgo.FetchMaxBytes(fetchMaxBytes),
 		kgo.WithLogger(kgoLogger{w.log}),
 	)
