@@ -34,7 +34,8 @@ func NewGroupReader(brokers []string, group string, topics []string, log *slog.L
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.DisableAutoCommit(),
 		kgo.BlockRebalanceOnPoll(),
-		kgo.FetchMaxWait(time.Second),
+		kgo.FetchMinBytes(groupFetchMinBytes),
+		kgo.FetchMaxWait(groupFetchMaxWait),
 		kgo.SessionTimeout(10*time.Second),
 		kgo.HeartbeatInterval(time.Second),
 	)
@@ -76,3 +77,11 @@ func (g *GroupReader) Close() {
 	g.cl.AllowRebalance()
 	g.cl.Close()
 }
+
+// The broker holds a GroupReader's fetch until groupFetchMinBytes have
+// arrived or groupFetchMaxWait has passed, so that at a steady rate one
+// fetch brings many records rather than one.
+const (
+	groupFetchMinBytes = 64 << 10
+	groupFetchMaxWait  = 50 * time.Millisecond
+)
