@@ -130,10 +130,14 @@ func (s *Server) Serve(ln net.Listener) error {
 // ends, and then for the goroutines that ran them.
 func (s *Server) Shutdown(ctx context.Context) error {
 	err := s.srv.Shutdown(ctx)
-	if err != nil || s.workers == nil {
+	if s.workers == nil {
 		return err
 	}
+	// Idle workers stop now, busy ones after their request.
 	s.workers.close()
+	if err != nil {
+		return err
+	}
 	done := make(chan struct{})
 	go func() { s.workers.wait(); close(done) }()
 	select {
