@@ -18,6 +18,14 @@ func newBatch() *batch {
 	return &batch{last: make(map[topicPartition]int64)}
 }
 
+// reset empties b for the next batch, keeping its room: a writer fills
+// batches of the same size again and again.
+func (b *batch) reset() {
+	clear(b.rows) // drop the strings the rows hold
+	b.rows = b.rows[:0]
+	clear(b.last)
+}
+
 func (b *batch) empty() bool { return len(b.last) == 0 }
 
 // track records that m is part of the batch.

@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // insertEvents names every column: ClickHouse 18.16 sees a batch without
@@ -29,20 +30,45 @@ func (s *Store) Insert(ctx context.Context, rows []Row) error {
 		return fmt.Errorf("insert %d events: %w", len(rows), err)
 	}
 	defer b.Abort() //nolint:errcheck // a no-op once sent
-	for _, r := range rows {
-		t := r.Time.UTC()
-		err := b.Append(
-			r.TenantID, r.MessageID, r.CampaignID,
-			uint8(r.Status), r.Status.Rank(), t, uint32(t.Nanosecond()),
-			r.Recipient, r.Region, uint16(r.Segments), uint8(r.Encoding), uint8(r.Category),
-			r.Carrier, r.CarrierMessageID, r.ErrorCode, r.Reason,
-		)
-		if err != nil {
-			return fmt.Errorf("insert %d events: message %s: %w", len(rows), r.MessageID, err)
+	// Column by column: appending row by row boxes every value of every
+	// row into an interface.
+	for i, col := range eventColumns(rows) {
+		if err := b.Column(i).Append(col); err != nil {
+			return fmt.Errorf("insert %d events: column %d: %w", len(rows), i, err)
 		}
 	}
 	if err := b.Send(); err != nil {
 		return fmt.Errorf("insert %d events: %w", len(rows), err)
 	}
 	return nil
+}
+
+// eventColumns lays rows out as insertEvents' columns, in its order.
+func eventColumns(rows []Row) []any {
+	n := len(rows)
+	var (
+		tenants, ids, campaigns = make([]string, n), make([]string, n), make([]string, n)
+		statuses, ranks         = make([]uint8, n), make([]uint8, n)
+		times                   = make([]time.Time, n)
+		nanos                   = make([]uint32, n)
+		recipients, regions     = make([]string, n), make([]string, n)
+		segments                = make([]uint16, n)
+		encodings, categories   = make([]uint8, n), make([]uint8, n)
+		carriers, carrierIDs    = make([]string, n), make([]string, n)
+		codes, reasons          = make([]string, n), make([]string, n)
+	)
+	for i, r := range rows {
+		t := r.Time.UTC()
+		tenants[i], ids[i], campaigns[i] = r.TenantID, r.MessageID, r.CampaignID
+		statuses[i], ranks[i] = uint8(r.Status), r.Status.Rank()
+		times[i], nanos[i] = t, uint32(t.Nanosecond())
+		recipients[i], regions[i] = r.Recipient, r.Region
+		segments[i], encodings[i], categories[i] = uint16(r.Segments), uint8(r.Encoding), uint8(r.Category)
+		carriers[i], carrierIDs[i], codes[i], reasons[i] = r.Carrier, r.CarrierMessageID, r.ErrorCode, r.Reason
+	}
+	return []any{
+		tenants, ids, campaigns, statuses, ranks, times, nanos,
+		recipients, regions, segments, encodings, categories,
+		carriers, carrierIDs, codes, reasons,
+	}
 }

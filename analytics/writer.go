@@ -161,7 +161,7 @@ loop:
 			runErr = fmt.Errorf("analytics writer: shutdown left %d rows uninserted: %w", len(b.rows), err)
 			break loop
 		}
-		b = newBatch()
+		b.reset()
 	}
 
 	stopFetch()
@@ -241,7 +241,7 @@ func (w *Writer) addAll(ctx context.Context, cl *kgo.Client, b *batch, recs []*k
 		if err := w.flush(ctx, cl, b); err != nil {
 			return b, fmt.Errorf("analytics writer: shutdown left %d rows uninserted: %w", len(b.rows), err)
 		}
-		b = newBatch()
+		b.reset()
 	}
 	return b, nil
 }
