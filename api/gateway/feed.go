@@ -1,11 +1,13 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ternsms/tern/carriers/smpp"
@@ -57,6 +59,9 @@ func (s *Server) applyFeed(ctx context.Context, msgs []*kgo.Record) bool {
 	for _, m := range msgs {
 		switch m.Topic {
 		case s.cfg.Kafka.Topics.Events:
+			if foreignEvent(m.Value) {
+				continue
+			}
 			ev := &recordv1.Event{}
 			if err := proto.Unmarshal(m.Value, ev); err != nil {
 				s.log.Error("undecodable event skipped", "partition", m.Partition, "offset", m.Offset, "err", err)
@@ -104,4 +109,38 @@ func (s *Server) applyFeed(ctx context.Context, msgs []*kgo.Record) bool {
 		case <-t.C:
 		}
 	}
+}
+
+// eventOriginField is recordv1.Event's origin field number.
+const eventOriginField = 16
+
+// foreignEvent reports whether the encoded event certainly belongs to a
+// message the gateway did not take, reading only its origin: most events
+// are not the gateway's, and decoding each in full would cost more than
+// the rest of the feed. Bytes that do not parse are not foreign: the full
+// decode reports them.
+func foreignEvent(b []byte) bool {
+	gateway := false
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return false
+		}
+		b = b[n:]
+		if num == eventOriginField && typ == protowire.BytesType {
+			v, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return false
+			}
+			gateway = bytes.HasPrefix(v, []byte(originPrefix)) // the last one counts
+			b = b[n:]
+			continue
+		}
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return false
+		}
+		b = b[n:]
+	}
+	return !gateway
 }
