@@ -37,7 +37,7 @@ type system struct {
 // started reads the events topic from its start; later runs, and runs
 // against -addr, from its end.
 func runE2E(ctx context.Context, e *env, sys system, cfg loadConfig, campaign string, fromStart, profiling bool) (row, error) {
-	r := row{name: "tern end to end, closed loop"}
+	r := row{name: "tern end to end, closed loop", rate: cfg.rate}
 	if cfg.rate > 0 {
 		r.name = fmt.Sprintf("tern end to end, open loop at %.0f/s", cfg.rate)
 	}
@@ -151,7 +151,7 @@ func runE2E(ctx context.Context, e *env, sys system, cfg loadConfig, campaign st
 	seen := finals.all()
 	flat, missing := joined(res.calls, seen, res.t0, res.t1)
 	r.final, r.f50, r.f99 = float64(finals.between(res.t0, res.t1))/secs, percentile(flat, 50), percentile(flat, 99)
-	r.errs, r.total, r.done = res.errs, int(accepted), int(drained)
+	r.errs, r.total, r.done, r.behind = res.errs, int(accepted), int(drained), int(accepted-atEnd)
 	var parts []string
 	for i, v := range byStatus {
 		if v > 0 {

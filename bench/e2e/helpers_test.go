@@ -106,3 +106,23 @@ func TestRunLoadOpenLoop(t *testing.T) {
 		t.Errorf("atWindow calls %v, want [true false]", windows)
 	}
 }
+
+func TestKeptUp(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		r    row
+		want bool
+	}{
+		{"on rate, a second behind", row{final: 3990, behind: 4000}, true},
+		{"3 % short", row{final: 3880, behind: 4000}, true},
+		{"4 % short", row{final: 3830, behind: 4000}, false},
+		{"more than 2 s behind", row{final: 4000, behind: 8001}, false},
+		{"a call failed", row{final: 4000, behind: 100, errs: map[string]int{"unavailable": 1}}, false},
+	}
+	for _, tt := range tests {
+		if got := keptUp(tt.r, 4000); got != tt.want {
+			t.Errorf("%s: keptUp %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}

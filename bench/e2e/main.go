@@ -112,8 +112,10 @@ type row struct {
 	final     float64
 	f50, f99  time.Duration // from the answer to that end
 	errs      map[string]int
-	total     int // answered calls, warmup included
-	done      int // of them seen at their end
+	total     int     // answered calls, warmup included
+	done      int     // of them seen at their end
+	behind    int     // answered calls not yet seen at their end when the load stopped
+	rate      float64 // of an open loop; 0 for a closed one
 	drainTime time.Duration
 	cpu       cpuUse
 	load      string
@@ -140,7 +142,7 @@ func main() {
 		addr          = flag.String("addr", "", "use this running tern (base URL) instead of starting one; needs -key and -brokers")
 		key           = flag.String("key", "", "API key for -addr")
 		brokersFlag   = flag.String("brokers", "", "Kafka brokers of the tern at -addr")
-		steady        = flag.String("steady", "auto", "after the closed-loop end-to-end run, an open-loop one on the same tern at this rate: a number, \"auto\" (0.8 × the closed loop's final msg/s) or \"off\"; -rate replaces both")
+		steady        = flag.String("steady", "auto", "after the closed-loop end-to-end run, an open-loop one on the same tern at this rate: a number, \"auto\" (the highest rate that kept up in a search of 30-second open loops) or \"off\"; -rate replaces both")
 		profileDir    = flag.String("profile", "", "directory for a CPU profile of tern serve during the last end-to-end run (builds tern with a pprof listener)")
 		contention    = flag.Bool("contention", false, "with -profile, also mutex and block profiles (sampling them slows tern by a few per cent)")
 		quietWait     = flag.Duration("quiet-wait", 0, "before each run, wait up to this long for the machine to be nearly idle (under 0.4 busy cores over 3 s), for a machine shared with other work")
@@ -303,8 +305,12 @@ func e2eRuns(ctx context.Context, e *env, sys system, fresh bool, steady string,
 	if !second {
 		return nil
 	}
+	var search []string
 	if steady == "auto" {
-		rate = math.Floor(0.8*r.final/10) * 10
+		rate, search, err = searchRate(ctx, e, sys, r.final)
+		if err != nil {
+			return err
+		}
 	}
 	if rate <= 0 {
 		return fmt.Errorf("no final events in the closed loop: nothing to base an open loop on")
@@ -315,8 +321,66 @@ func e2eRuns(ctx context.Context, e *env, sys system, fresh bool, steady string,
 	if err != nil {
 		return err
 	}
+	if search != nil {
+		r.notes = append(r.notes, "its rate came from a search of 30-second open loops, each kept up when its final msg/s reached 97 % of the rate and at most 2 s of messages were not final when the load stopped: "+strings.Join(search, "; "))
+	}
 	*rows = append(*rows, r)
 	return nil
+}
+
+// keptUp says whether an open loop at rate kept up: its final msg/s came
+// within 3 % of the rate, no call failed, and when the load stopped at
+// most 2 s of messages were on their way (the simulator's receipt delay
+// alone holds half a second of them).
+func keptUp(r row, rate float64) bool {
+	return len(r.errs) == 0 && r.final >= 0.97*rate && float64(r.behind) <= 2*rate
+}
+
+// searchRate looks for the highest open-loop rate the system keeps up
+// with, in at most six 30-second runs: up by 15 % from the closed loop's
+// final msg/s while runs keep up, down by 20 % while they do not, then
+// halving the gap until it is under 8 %. It returns that rate (0 if none
+// kept up) and one line per run.
+func searchRate(ctx context.Context, e *env, sys system, closedFinal float64) (float64, []string, error) {
+	round := func(v float64) float64 { return max(math.Round(v/50)*50, 50) }
+	rate, lo, hi, tried := round(closedFinal), 0.0, 0.0, 0.0
+	var lines []string
+	for i := range 6 {
+		tried = rate
+		cfg := e.load
+		cfg.rate, cfg.duration = rate, min(cfg.duration, 30*time.Second)
+		e.logf("e2e: rate search, run %d at %.0f/s", i+1, rate)
+		r, err := runE2E(ctx, e, sys, cfg, fmt.Sprintf("%s-search%d", e.campaign, i+1), false, false)
+		if err != nil {
+			return 0, lines, err
+		}
+		ok := keptUp(r, rate)
+		verdict := "fell behind"
+		if ok {
+			verdict, lo = "kept up", rate
+		} else {
+			hi = rate
+		}
+		lines = append(lines, fmt.Sprintf("%.0f/s %s (final %.0f msg/s, %d not final at the load's end, accept→final p99 %s)", rate, verdict, r.final, r.behind, ms(r.f99)))
+		switch {
+		case hi == 0:
+			rate = round(rate * 1.15)
+		case lo == 0:
+			rate = round(rate * 0.8)
+		case hi/lo < 1.08:
+			return lo, lines, nil
+		default:
+			rate = round((lo + hi) / 2)
+		}
+		if rate == lo || rate == hi {
+			break
+		}
+	}
+	if lo == 0 {
+		lo = tried
+		lines = append(lines, "no run kept up; the last rate tried is used")
+	}
+	return lo, lines, nil
 }
 
 // runEcho is baseline (a).
@@ -385,7 +449,16 @@ func printResults(e *env, rows []row, args []string) {
 		}
 	}
 	if e2e != nil {
-		fmt.Printf("- End to end: %.0f final msg/s sustained in the window (goal ≥ 10 000: %s).\n", e2e.final, verdict(e2e.final >= 10_000))
+		fmt.Printf("- End to end, closed loop: %.0f final msg/s in the window (goal ≥ 10 000: %s).\n", e2e.final, verdict(e2e.final >= 10_000))
+		for _, r := range rows {
+			if r.rate > 0 {
+				kept := "fell behind"
+				if keptUp(r, r.rate) {
+					kept = "kept up"
+				}
+				fmt.Printf("- End to end, open loop at %.0f/s: %.0f final msg/s in the window, %s (goal ≥ 10 000: %s).\n", r.rate, r.final, kept, verdict(r.final >= 10_000))
+			}
+		}
 		if echo != nil && echo.accepted > 0 {
 			ratio := e2e.accepted / echo.accepted
 			fmt.Printf("- Accept throughput / echo baseline: %.2f (goal ≥ 0.5: %s).\n", ratio, verdict(ratio >= 0.5))
