@@ -55,6 +55,8 @@ type Consumer struct {
 	// so the intents without an answer at any commit — the most that can be
 	// in doubt if the process dies. Sized to the carrier's own window.
 	slots chan struct{}
+	// runners run the actors' deliveries; one set per Run.
+	runners *runners
 }
 
 // ConsumerOption configures a Consumer.
@@ -192,6 +194,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("consumer group %s: %w", c.cfg.GroupID, err)
 	}
+	c.runners = newRunners()
+	defer c.runners.close() // after the actors stopped: no delivery is running
 	var actors sync.WaitGroup
 	defer actors.Wait()
 	stop := context.AfterFunc(ctx, func() { g.Close() })

@@ -145,10 +145,10 @@ func (a *actor) take(ctx context.Context, m kafka.Message, done chan<- *job) {
 
 func (a *actor) launch(ctx context.Context, j *job, done chan<- *job) {
 	a.running++
-	go func() {
+	a.c.runners.Go(func() {
 		j.finished = a.c.deliver(ctx, j.msg, j.rec, a.log)
 		done <- j
-	}()
+	})
 }
 
 // finish takes a job back. A finished job lets its recipient's next job
