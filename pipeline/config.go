@@ -42,7 +42,10 @@ type KafkaConfig struct {
 	BatchTimeout time.Duration
 	// InternalBatchTimeout is the same for the pipeline's own events:
 	// nobody waits on one alone, so they gather longer into fewer, bigger
-	// requests. Default 5ms.
+	// batches. Each partition's batch is a write for the broker and a read
+	// for each consumer of the events (analytics, the SMPP gateway), so at
+	// a steady rate longer batches save many small ones. Default 20ms,
+	// well under the waits of those consumers' fetches.
 	InternalBatchTimeout time.Duration
 }
 
@@ -79,7 +82,7 @@ func (c KafkaConfig) WithDefaults() KafkaConfig {
 		c.BatchTimeout = time.Millisecond
 	}
 	if c.InternalBatchTimeout == 0 {
-		c.InternalBatchTimeout = 5 * time.Millisecond
+		c.InternalBatchTimeout = 20 * time.Millisecond
 	}
 	return c
 }
