@@ -112,7 +112,7 @@ func (s *Server) applyFeed(ctx context.Context, msgs []*kgo.Record) bool {
 }
 
 // eventOriginField is recordv1.Event's origin field number.
-const eventOriginField = 16
+var eventOriginField = (&recordv1.Event{}).ProtoReflect().Descriptor().Fields().ByName("origin").Number()
 
 // foreignEvent reports whether the encoded event certainly belongs to a
 // message the gateway did not take, reading only its origin: most events

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -52,7 +53,7 @@ func TestForeignEvent(t *testing.T) {
 		}
 		var ev recordv1.Event
 		if err := proto.Unmarshal(tt.b, &ev); err == nil {
-			if decoded := len(ev.Origin) < 5 || ev.Origin[:5] != originPrefix; decoded != tt.foreign {
+			if decoded := !strings.HasPrefix(ev.Origin, originPrefix); decoded != tt.foreign {
 				t.Errorf("%s: the full decode says foreign %v", tt.name, decoded)
 			}
 		} else if tt.foreign {
