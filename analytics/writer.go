@@ -158,7 +158,7 @@ loop:
 		case <-flushTimer.C:
 		}
 		if err := w.flush(flushCtx, cl, b); err != nil {
-			runErr = fmt.Errorf("analytics writer: shutdown left %d rows uninserted: %w", len(b.rows), err)
+			runErr = err
 			break loop
 		}
 		b.reset()
@@ -179,7 +179,7 @@ loop:
 	}
 	if runErr == nil {
 		if err := w.flush(flushCtx, cl, b); err != nil {
-			runErr = fmt.Errorf("analytics writer: shutdown left %d rows uninserted: %w", len(b.rows), err)
+			runErr = err
 		}
 	}
 	cl.Close() // leaves the group
@@ -239,7 +239,7 @@ func (w *Writer) addAll(ctx context.Context, cl *kgo.Client, b *batch, recs []*k
 			continue
 		}
 		if err := w.flush(ctx, cl, b); err != nil {
-			return b, fmt.Errorf("analytics writer: shutdown left %d rows uninserted: %w", len(b.rows), err)
+			return b, err
 		}
 		b.reset()
 	}
@@ -272,8 +272,8 @@ func (w *Writer) add(b *batch, m *kgo.Record) {
 }
 
 // flush inserts b's rows, retrying with backoff until ctx ends, then
-// commits b's offsets. It returns an error only when ctx ended before the
-// insert succeeded. A failed commit is logged, not returned: the records
+// commits b's offsets. It returns an error, naming the rows left, only when
+// ctx ended before the insert succeeded. A failed commit is logged, not returned: the records
 // are in ClickHouse and reading them again only adds duplicates.
 func (w *Writer) flush(ctx context.Context, cl *kgo.Client, b *batch) error {
 	if b.empty() {
@@ -287,12 +287,13 @@ func (w *Writer) flush(ctx context.Context, cl *kgo.Client, b *batch) error {
 				break
 			}
 			w.failed.Add(1)
+			left := fmt.Errorf("analytics writer: shutdown left %d rows uninserted: %w", len(b.rows), err)
 			if ctx.Err() != nil {
-				return err
+				return left
 			}
 			w.log.Warn("insert batch", "rows", len(b.rows), "err", err, "retry_in", wait)
 			if !sleepCtx(ctx, wait) {
-				return err
+				return left
 			}
 			wait = min(wait*2, retryMax)
 		}
