@@ -138,12 +138,24 @@ func TestStartFailures(t *testing.T) {
 			if err := os.WriteFile(bin, []byte("#!/bin/sh\n"+tt.script+"\n"), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			cfg := ClickHouseConfig{
-				Dir: t.TempDir(), Binary: bin, StartTimeout: tt.timeout,
-				TCPPort: freePort(t), HTTPPort: freePort(t),
+			var (
+				p     *Process
+				err   error
+				start time.Time
+			)
+			// A parallel test may bind a port between freePort and the
+			// start's own check of it; then ask for other ports.
+			for range 5 {
+				cfg := ClickHouseConfig{
+					Dir: t.TempDir(), Binary: bin, StartTimeout: tt.timeout,
+					TCPPort: freePort(t), HTTPPort: freePort(t),
+				}
+				start = time.Now()
+				p, err = StartClickHouse(t.Context(), cfg, testLogger(t))
+				if !errors.Is(err, ErrPortInUse) {
+					break
+				}
 			}
-			start := time.Now()
-			p, err := StartClickHouse(t.Context(), cfg, testLogger(t))
 			if p != nil {
 				t.Fatalf("got a process for a failed start")
 			}
