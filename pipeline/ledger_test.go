@@ -274,3 +274,67 @@ func TestLedgerIntentsWithoutAnswerStayWithinSlots(t *testing.T) {
 	}
 	t.Logf("at most %d of %d slots submitting over %d looks", most, slots, looks)
 }
+
+// A delivery's answer and receipt rewrite its row; they should stay on the
+// page the insert put it on (heap-only updates, which leave the primary
+// key alone), not move it as they do on pages the inserts filled up: with
+// full pages all 400 rows move. One answer for all 400 rows, in one
+// transaction, is the worst case (no old version can be pruned to make
+// room); about a fifth of the rows move then.
+func TestDeliveryUpdatesStayOnTheirPage(t *testing.T) {
+	t.Parallel()
+	s := testStore(t)
+	l := NewLedger(s, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	const n = 400 // a dozen pages or more
+	refs := make([]Ref, n)
+	as := make([]answer, n)
+	rs := make([]carriers.Receipt, n)
+	for i := range refs {
+		id := fmt.Sprintf("01JPAGE%019d", i)
+		refs[i] = testRef(id)
+		cid := fmt.Sprintf("sim-%d", i)
+		as[i] = answer{messageID: id, state: stateAccepted, carrier: "sim", ids: []string{cid}}
+		rs[i] = carriers.Receipt{Carrier: "sim", ID: cid, State: "DELIVRD", Status: core.ReceiptStatus("DELIVRD")}
+	}
+	pages := func() map[string]string {
+		t.Helper()
+		rows, err := s.pool.Query(ctx, "SELECT message_id, split_part(trim(both '()' from ctid::text), ',', 1) FROM deliveries")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		m := map[string]string{}
+		for rows.Next() {
+			var id, page string
+			if err := rows.Scan(&id, &page); err != nil {
+				t.Fatal(err)
+			}
+			m[id] = page
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if _, err := l.execBegin(ctx, refs); err != nil {
+		t.Fatal(err)
+	}
+	inserted := pages()
+	if _, err := l.execAnswer(ctx, as); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.applyReceipts(ctx, rs); err != nil {
+		t.Fatal(err)
+	}
+	moved := 0
+	for id, page := range pages() {
+		if inserted[id] != page {
+			moved++
+		}
+	}
+	if len(inserted) != n || moved > n/4 {
+		t.Fatalf("%d of %d rows moved to another page after their answer and receipt (%d inserted); want at most %d", moved, n, len(inserted), n/4)
+	}
+}
