@@ -64,16 +64,24 @@ func tenantFrom(ctx context.Context) string {
 func authInterceptor(k *Keyring) connect.UnaryInterceptorFunc {
 	return func(next connect.UnaryFunc) connect.UnaryFunc {
 		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			h := req.Header().Get("Authorization")
-			key, ok := strings.CutPrefix(h, "Bearer ")
-			if !ok || key == "" {
-				return nil, connect.NewError(connect.CodeUnauthenticated, errMissingKey)
-			}
-			tenant, ok := k.Tenant(strings.TrimSpace(key))
-			if !ok {
-				return nil, connect.NewError(connect.CodeUnauthenticated, errUnknownKey)
+			tenant, err := k.authorize(req.Header().Get("Authorization"))
+			if err != nil {
+				return nil, connect.NewError(connect.CodeUnauthenticated, err)
 			}
 			return next(context.WithValue(ctx, tenantKey{}, tenant), req)
 		}
 	}
+}
+
+// authorize returns the tenant of an Authorization header's bearer key.
+func (k *Keyring) authorize(header string) (string, error) {
+	key, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok || key == "" {
+		return "", errMissingKey
+	}
+	tenant, ok := k.Tenant(strings.TrimSpace(key))
+	if !ok {
+		return "", errUnknownKey
+	}
+	return tenant, nil
 }

@@ -7,11 +7,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"connectrpc.com/connect"
 	"connectrpc.com/grpchealth"
 	"connectrpc.com/grpcreflect"
+	"google.golang.org/grpc"
 
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/core/gsm"
@@ -78,12 +80,23 @@ func NewHandler(d Deps) (http.Handler, error) {
 type Server struct {
 	srv     *http.Server
 	workers *workers
+	grpc    *grpc.Server
+
+	mu    sync.Mutex
+	split *splitListener // set by Serve
+	shut  bool           // set by Shutdown
+	// splitTimeout is how long a connection may take to show its first
+	// request to the splitter.
+	splitTimeout time.Duration
 }
 
 // ServerOption configures a Server.
 type ServerOption interface{ apply(*serverOptions) }
 
-type serverOptions struct{ workers int }
+type serverOptions struct {
+	workers int
+	grpc    *grpc.Server
+}
 
 type serverOptionFunc func(*serverOptions)
 
@@ -94,6 +107,13 @@ func (f serverOptionFunc) apply(o *serverOptions) { f(o) }
 // HTTP server starts for it, as a plain http.Server does.
 func WithRequestWorkers(n int) ServerOption {
 	return serverOptionFunc(func(o *serverOptions) { o.workers = max(n, 0) })
+}
+
+// WithGRPC has g serve the connections whose first request is gRPC (see
+// split.go); NewGRPCServer builds one for tern's services. h still serves
+// every other connection, gRPC included.
+func WithGRPC(g *grpc.Server) ServerOption {
+	return serverOptionFunc(func(o *serverOptions) { o.grpc = g })
 }
 
 // NewServer wraps h for serving.
@@ -115,11 +135,26 @@ func NewServer(h http.Handler, opts ...ServerOption) *Server {
 		s.workers = newWorkers(h, o.workers)
 		s.srv.Handler = s.workers
 	}
+	s.grpc, s.splitTimeout = o.grpc, splitTimeout
 	return s
 }
 
-// Serve serves on ln until Shutdown.
+// Serve serves on ln until Shutdown. Call it once.
 func (s *Server) Serve(ln net.Listener) error {
+	if s.grpc != nil {
+		s.mu.Lock()
+		if s.shut {
+			s.mu.Unlock()
+			ln.Close()
+			return nil
+		}
+		sp := newSplitListener(ln, s.splitTimeout)
+		s.split = sp
+		s.mu.Unlock()
+		go sp.run()
+		go s.grpc.Serve(sp.grpc)
+		ln = sp.http
+	}
 	if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve %s: %w", ln.Addr(), err)
 	}
@@ -129,7 +164,29 @@ func (s *Server) Serve(ln net.Listener) error {
 // Shutdown stops accepting calls and waits for those in progress until ctx
 // ends, and then for the goroutines that ran them.
 func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.shut = true
+	if s.split != nil {
+		s.split.Close()
+	}
+	s.mu.Unlock()
+	var grpcDone chan struct{}
+	if s.grpc != nil {
+		grpcDone = make(chan struct{})
+		go func() { s.grpc.GracefulStop(); close(grpcDone) }()
+	}
 	err := s.srv.Shutdown(ctx)
+	if grpcDone != nil {
+		select {
+		case <-grpcDone:
+		case <-ctx.Done():
+			s.grpc.Stop() // ends the calls still running
+			<-grpcDone
+			if err == nil {
+				err = ctx.Err()
+			}
+		}
+	}
 	if s.workers == nil {
 		return err
 	}

@@ -455,8 +455,13 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 
 	// Front door, stopped first.
 	defaultTables, _ := gsm.ParseLanguages(c.shiftTables)
-	h, err := api.NewHandler(api.Deps{Keys: keys, Sender: intake, Reports: store, IDs: ids, Log: log,
-		ShiftTables: fc.shiftTables(defaultTables), Prices: prices})
+	deps := api.Deps{Keys: keys, Sender: intake, Reports: store, IDs: ids, Log: log,
+		ShiftTables: fc.shiftTables(defaultTables), Prices: prices}
+	h, err := api.NewHandler(deps)
+	if err != nil {
+		return r, err
+	}
+	g, err := api.NewGRPCServer(deps)
 	if err != nil {
 		return r, err
 	}
@@ -467,7 +472,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	root := http.NewServeMux()
 	root.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	root.Handle("/", h)
-	srv := api.NewServer(root)
+	srv := api.NewServer(root, api.WithGRPC(g))
 	go func() {
 		if err := srv.Serve(ln); err != nil {
 			log.Error("api", "err", err)

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
+	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 
 	"github.com/ternsms/tern/analytics/chtest"
@@ -294,6 +295,26 @@ func TestAPIErrors(t *testing.T) {
 		h, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{Service: ternv1connect.MessageServiceName})
 		if err != nil || h.Status != healthpb.HealthCheckResponse_SERVING {
 			t.Fatalf("health = %v, %v", h, err)
+		}
+		// Reflection lists tern's services, as tools like grpcurl ask.
+		rs, err := reflectionpb.NewServerReflectionClient(conn).ServerReflectionInfo(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rs.Send(&reflectionpb.ServerReflectionRequest{MessageRequest: &reflectionpb.ServerReflectionRequest_ListServices{}}); err != nil {
+			t.Fatal(err)
+		}
+		list, err := rs.Recv()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs.CloseSend()
+		names := map[string]bool{}
+		for _, svc := range list.GetListServicesResponse().GetService() {
+			names[svc.Name] = true
+		}
+		if !names[ternv1connect.MessageServiceName] || !names[ternv1connect.AnalyticsServiceName] {
+			t.Fatalf("reflection lists %v", names)
 		}
 	})
 	t.Run("batch items fail alone", func(t *testing.T) {
