@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/grpc"
 
 	"github.com/ternsms/tern/api"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
@@ -34,19 +35,22 @@ func (e echoService) Send(context.Context, *connect.Request[ternv1.SendRequest])
 
 // serveEcho runs the echo server on addr in this process until SIGINT or
 // SIGTERM, on the same HTTP server tern's API uses (api.NewServer: HTTP/1.1
-// and h2c, gRPC, gRPC-Web and Connect), without its request workers. It
-// prints "listening ADDR" first.
-func serveEcho(addr string) error {
+// and h2c, gRPC, gRPC-Web and Connect), without its request workers. With
+// grpcToo, connections whose first call is gRPC go to a grpc-go server
+// answering the same way, as tern serve's do (api.WithGRPC). It prints
+// "listening ADDR" first.
+func serveEcho(addr string, grpcToo bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	mux := http.NewServeMux()
-	mux.Handle(ternv1connect.NewMessageServiceHandler(echoService{resp: &ternv1.SendResponse{
+	es := echoService{resp: &ternv1.SendResponse{
 		Id:       "01JBENCH0ECHO0000000000000",
 		Status:   ternv1.Status_STATUS_QUEUED,
 		Segments: 1,
 		Encoding: ternv1.Encoding_ENCODING_GSM7,
 		Price:    &ternv1.Money{Currency: "USD", Micros: 7900},
-	}}))
+	}}
+	mux := http.NewServeMux()
+	mux.Handle(ternv1connect.NewMessageServiceHandler(es))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -54,7 +58,23 @@ func serveEcho(addr string) error {
 	// Without tern's request workers: the echo handler never grows its
 	// stack, so they would only add a handoff to every call, and the
 	// baseline is what a plain http.Server with Connect does.
-	srv := api.NewServer(mux, api.WithRequestWorkers(0))
+	opts := []api.ServerOption{api.WithRequestWorkers(0)}
+	if grpcToo {
+		g := grpc.NewServer()
+		g.RegisterService(&grpc.ServiceDesc{
+			ServiceName: ternv1connect.MessageServiceName,
+			HandlerType: (*any)(nil),
+			Methods: []grpc.MethodDesc{{MethodName: "Send", Handler: func(_ any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+				in := &ternv1.SendRequest{}
+				if err := dec(in); err != nil {
+					return nil, err
+				}
+				return es.resp, nil
+			}}},
+		}, struct{}{})
+		opts = append(opts, api.WithGRPC(g))
+	}
+	srv := api.NewServer(mux, opts...)
 	fmt.Printf("listening %s\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -74,14 +94,18 @@ type child struct {
 	addr string
 }
 
-// startEcho starts this program again as the echo server and waits for
-// its address.
-func startEcho() (*child, error) {
+// startEcho starts this program again as the echo server (see serveEcho)
+// and waits for its address.
+func startEcho(grpcToo bool) (*child, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "-serve-echo", "127.0.0.1:0")
+	args := []string{"-serve-echo", "127.0.0.1:0"}
+	if grpcToo {
+		args = append(args, "-echo-grpc")
+	}
+	cmd := exec.Command(self, args...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -6,6 +6,8 @@
 //     same load generator (same protocol, callers, connections and
 //     requests). It is the ceiling the load generator and the RPC stack
 //     set on this machine.
+//   - echogrpc: the same echo with gRPC connections on grpc-go, as tern
+//     serve splits them (api.WithGRPC); the ceiling for tern's own stack.
 //   - raw kafka: the same messages, encoded as the submit records tern's
 //     intake writes, produced with kafka-go (acks=all, the intake's writer
 //     settings) by the same number of callers to `tern kafka` (kfake with
@@ -23,7 +25,7 @@
 // fixed schedule, latency counted from the scheduled start), which gives
 // latency at a chosen load without coordinated omission.
 //
-//	go run ./bench/e2e                      # all three, 60 s each
+//	go run ./bench/e2e                      # all four, 60 s each
 //	go run ./bench/e2e -only e2e -profile /tmp/prof
 //	go run ./bench/e2e -split /tmp/prof/cpu.pprof   # where tern serve's CPU went
 //	go run ./bench/e2e -addr http://127.0.0.1:8080 -key KEY -brokers 127.0.0.1:9092 -only e2e
@@ -125,8 +127,9 @@ type row struct {
 func main() {
 	var (
 		serveEchoAddr = flag.String("serve-echo", "", "internal: run the echo server on this address")
+		echoGRPC      = flag.Bool("echo-grpc", false, "internal: with -serve-echo, gRPC connections on grpc-go")
 		split         = flag.String("split", "", "print how a CPU profile of tern serve (from -profile) divides among its parts, and exit")
-		only          = flag.String("only", "echo,kafka,e2e", "runs to make, comma-separated: echo, kafka, e2e")
+		only          = flag.String("only", "echo,echogrpc,kafka,e2e", "runs to make, comma-separated: echo, echogrpc, kafka, e2e")
 		duration      = flag.Duration("duration", 60*time.Second, "measured window of each run")
 		warmup        = flag.Duration("warmup", 5*time.Second, "load before each window, not measured")
 		concurrency   = flag.Int("concurrency", 256, "callers: calls in flight (closed loop) or at most in flight (open loop)")
@@ -152,7 +155,7 @@ func main() {
 	flag.Parse()
 	log.SetFlags(log.Ltime)
 	if *serveEchoAddr != "" {
-		if err := serveEcho(*serveEchoAddr); err != nil {
+		if err := serveEcho(*serveEchoAddr, *echoGRPC); err != nil {
 			log.Fatal(err)
 		}
 		return
@@ -166,7 +169,7 @@ func main() {
 	runs := map[string]bool{}
 	for _, r := range strings.Split(*only, ",") {
 		switch r = strings.TrimSpace(r); r {
-		case "echo", "kafka", "e2e":
+		case "echo", "echogrpc", "kafka", "e2e":
 			runs[r] = true
 		default:
 			log.Fatalf("-only: unknown run %q", r)
@@ -233,9 +236,16 @@ func main() {
 		}
 	}
 	if runs["echo"] {
-		r, err := runEcho(ctx, e)
+		r, err := runEcho(ctx, e, false)
 		if err != nil {
 			fail("echo", err)
+		}
+		rows = append(rows, r)
+	}
+	if runs["echogrpc"] {
+		r, err := runEcho(ctx, e, true)
+		if err != nil {
+			fail("echo with grpc-go", err)
 		}
 		rows = append(rows, r)
 	}
@@ -383,10 +393,14 @@ func searchRate(ctx context.Context, e *env, sys system, closedFinal float64) (f
 	return lo, lines, nil
 }
 
-// runEcho is baseline (a).
-func runEcho(ctx context.Context, e *env) (row, error) {
+// runEcho is baseline (a), or with grpcToo the same echo on the server
+// split as tern serve's is (a′).
+func runEcho(ctx context.Context, e *env, grpcToo bool) (row, error) {
 	r := row{name: "echo Connect handler, fixed SendResponse (baseline a)"}
-	echo, err := startEcho()
+	if grpcToo {
+		r.name = "echo, gRPC connections on grpc-go as in tern serve (baseline a′)"
+	}
+	echo, err := startEcho(grpcToo)
 	if err != nil {
 		return r, err
 	}
@@ -439,11 +453,13 @@ func printResults(e *env, rows []row, args []string) {
 		fmt.Printf("| %s | %.0f | %s | %s | %s | %s | %s | %d |\n", r.name, r.accepted, ms(r.p50), ms(r.p99), final, f50, f99, nerr)
 	}
 	fmt.Println()
-	var echo, e2e *row
+	var echo, echoGRPC, e2e *row
 	for i := range rows {
 		switch {
-		case strings.HasPrefix(rows[i].name, "echo"):
+		case strings.HasPrefix(rows[i].name, "echo Connect"):
 			echo = &rows[i]
+		case strings.HasPrefix(rows[i].name, "echo, gRPC"):
+			echoGRPC = &rows[i]
 		case strings.HasPrefix(rows[i].name, "tern end to end, closed"):
 			e2e = &rows[i]
 		}
@@ -462,6 +478,9 @@ func printResults(e *env, rows []row, args []string) {
 		if echo != nil && echo.accepted > 0 {
 			ratio := e2e.accepted / echo.accepted
 			fmt.Printf("- Accept throughput / echo baseline: %.2f (goal ≥ 0.5: %s).\n", ratio, verdict(ratio >= 0.5))
+		}
+		if echoGRPC != nil && echoGRPC.accepted > 0 {
+			fmt.Printf("- Accept throughput / echo on grpc-go (baseline a′, not the goal's): %.2f.\n", e2e.accepted/echoGRPC.accepted)
 		}
 	}
 	for _, r := range rows {
