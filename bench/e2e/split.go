@@ -24,7 +24,7 @@ var splitParts = []struct {
 	{"intake: phone parsing in pipeline.check (cache misses)", regexp.MustCompile(`core/phone\.`)},
 	{"intake: producing to Kafka, caller side", regexp.MustCompile(`Intake\)\.produce`)},
 	{"intake: the rest of Intake.Send", regexp.MustCompile(`Intake\)\.Send`)},
-	{"API: HTTP/2 server, Connect, auth", regexp.MustCompile(`net/http\.|connectrpc`)},
+	{"API: HTTP/2 servers (grpc-go, net/http), Connect, auth", regexp.MustCompile(`net/http\.|connectrpc|google\.golang\.org/grpc|ternsms/tern/api\.`)},
 	{"in-process broker (kfake)", regexp.MustCompile(`kfake`)},
 	{"franz-go kgo clients: producers, and consumers outside the actors", regexp.MustCompile(`franz-go/pkg/kgo\.`)},
 	{"actors: deliver (ledger calls, submit, event writes)", regexp.MustCompile(`pipeline\.\(\*actor\)\.launch|pipeline\.\(\*Consumer\)\.deliver`)},
