@@ -27,9 +27,9 @@ import (
 // authentication).
 //
 // grpc-go's own HTTP/2 transport gathers the frames of many calls into one
-// write, where net/http writes each response on its own: on this project's
-// two-core machine an echo handler took 26–29 µs of server CPU a call on
-// it, against 62–65 µs behind net/http (bench/RESULTS.md, end to end).
+// write, where net/http writes each response on its own: an echo handler
+// took 31 µs of server CPU a call on it, against 62–67 µs behind net/http
+// (bench/RESULTS.md, end to end, commit fe1b1a4).
 func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 	if d.Keys == nil || d.Sender == nil || d.Reports == nil || d.IDs == nil {
 		return nil, errors.New("api: missing dependency")
