@@ -37,6 +37,23 @@ func (s servedBy) Send(_ context.Context, req *connect.Request[ternv1.SendReques
 	return connect.NewResponse(&ternv1.SendResponse{Id: s.name}), nil
 }
 
+// grpcSend is a grpc-go server whose MessageService.Send is f.
+func grpcSend(f func(context.Context, *ternv1.SendRequest) (*ternv1.SendResponse, error)) *grpc.Server {
+	g := grpc.NewServer()
+	g.RegisterService(&grpc.ServiceDesc{
+		ServiceName: ternv1connect.MessageServiceName,
+		HandlerType: (*any)(nil),
+		Methods: []grpc.MethodDesc{{MethodName: "Send", Handler: func(_ any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+			in := &ternv1.SendRequest{}
+			if err := dec(in); err != nil {
+				return nil, err
+			}
+			return f(ctx, in)
+		}}},
+	}, struct{}{})
+	return g
+}
+
 // countingListener counts the connections it accepts.
 type countingListener struct {
 	net.Listener
@@ -57,23 +74,14 @@ func splitServer(t *testing.T, timeout time.Duration) (string, *countingListener
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.Handle(ternv1connect.NewMessageServiceHandler(servedBy{name: "net/http"}))
-	g := grpc.NewServer()
 	gs := servedBy{name: "grpc-go"}
-	g.RegisterService(&grpc.ServiceDesc{
-		ServiceName: ternv1connect.MessageServiceName,
-		HandlerType: (*any)(nil),
-		Methods: []grpc.MethodDesc{{MethodName: "Send", Handler: func(_ any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
-			in := &ternv1.SendRequest{}
-			if err := dec(in); err != nil {
-				return nil, err
-			}
-			resp, err := gs.Send(ctx, connect.NewRequest(in))
-			if err != nil {
-				return nil, grpcStatus(err)
-			}
-			return resp.Msg, nil
-		}}},
-	}, struct{}{})
+	g := grpcSend(func(ctx context.Context, in *ternv1.SendRequest) (*ternv1.SendResponse, error) {
+		resp, err := gs.Send(ctx, connect.NewRequest(in))
+		if err != nil {
+			return nil, grpcStatus(err)
+		}
+		return resp.Msg, nil
+	})
 	srv := NewServer(mux, WithGRPC(g))
 	srv.splitTimeout = timeout
 	raw, err := net.Listen("tcp", "127.0.0.1:0")
@@ -274,20 +282,11 @@ func TestSplitShutdownWaitsForGRPCCalls(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
 	started := make(chan struct{})
-	g := grpc.NewServer()
-	g.RegisterService(&grpc.ServiceDesc{
-		ServiceName: ternv1connect.MessageServiceName,
-		HandlerType: (*any)(nil),
-		Methods: []grpc.MethodDesc{{MethodName: "Send", Handler: func(_ any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
-			in := &ternv1.SendRequest{}
-			if err := dec(in); err != nil {
-				return nil, err
-			}
-			close(started)
-			<-release
-			return &ternv1.SendResponse{Id: "slow"}, nil
-		}}},
-	}, struct{}{})
+	g := grpcSend(func(context.Context, *ternv1.SendRequest) (*ternv1.SendResponse, error) {
+		close(started)
+		<-release
+		return &ternv1.SendResponse{Id: "slow"}, nil
+	})
 	srv := NewServer(http.NewServeMux(), WithGRPC(g))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
