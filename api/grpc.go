@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"runtime/debug"
 
 	"connectrpc.com/connect"
@@ -30,18 +29,18 @@ import (
 // write, where net/http writes each response on its own: an echo handler
 // took 31 µs of server CPU a call on it, against 62–67 µs behind net/http
 // (bench/RESULTS.md, end to end, commit fe1b1a4).
+//
+// Of the options, only WithRequestWorkers applies.
 func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
-	if d.Keys == nil || d.Sender == nil || d.Reports == nil || d.IDs == nil {
-		return nil, errors.New("api: missing dependency")
+	d, err := d.check()
+	if err != nil {
+		return nil, err
 	}
 	o := serverOptions{workers: defaultWorkers}
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
 	b := bridge{d: d}
-	if b.d.Log == nil {
-		b.d.Log = slog.Default()
-	}
 	// A valid SendBatch (1,000 messages of up to 1,600 characters, four
 	// bytes each at most) can pass grpc-go's default 4 MiB.
 	sopts := []grpc.ServerOption{grpc.MaxRecvMsgSize(16 << 20)}

@@ -57,11 +57,9 @@ type Deps struct {
 // gRPC, gRPC-Web and Connect, plus gRPC health and reflection (both
 // without authentication).
 func NewHandler(d Deps) (http.Handler, error) {
-	if d.Keys == nil || d.Sender == nil || d.Reports == nil || d.IDs == nil {
-		return nil, errors.New("api: missing dependency")
-	}
-	if d.Log == nil {
-		d.Log = slog.Default()
+	d, err := d.check()
+	if err != nil {
+		return nil, err
 	}
 	opts := connect.WithInterceptors(authInterceptor(d.Keys))
 	mux := http.NewServeMux()
@@ -73,6 +71,17 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.Handle(grpcreflect.NewHandlerV1(reflector))
 	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
 	return mux, nil
+}
+
+// check refuses Deps without a required part and fills in the defaults.
+func (d Deps) check() (Deps, error) {
+	if d.Keys == nil || d.Sender == nil || d.Reports == nil || d.IDs == nil {
+		return d, errors.New("api: missing dependency")
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	return d, nil
 }
 
 // Server serves a handler on one listener with HTTP/1.1 and cleartext HTTP/2
