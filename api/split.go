@@ -7,7 +7,6 @@ import (
 	"io"
 	"mime"
 	"net"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -223,7 +222,7 @@ func (s *splitListener) hand(c net.Conn) {
 	switch {
 	case grpc:
 		to = s.grpc
-	case isPreface(read):
+	case bytes.HasPrefix(read, clientPreface):
 		r = io.MultiReader(bytes.NewReader(clientPreface), &dropSettingsAck{r: io.MultiReader(bytes.NewReader(read[len(clientPreface):]), c)})
 	}
 	if !to.put(&replayConn{Conn: c, r: r}) {
@@ -274,6 +273,3 @@ func (l *chanListener) Close() error {
 }
 
 func (l *chanListener) Addr() net.Addr { return l.addr }
-
-// isPreface tells whether b starts with the HTTP/2 client preface.
-func isPreface(b []byte) bool { return strings.HasPrefix(string(b), http2.ClientPreface) }
