@@ -9,8 +9,11 @@ import (
 	"connectrpc.com/connect"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	protocodec "google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
@@ -43,7 +46,7 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 	b := bridge{d: d}
 	// A valid SendBatch (1,000 messages of up to 1,600 characters, four
 	// bytes each at most) can pass grpc-go's default 4 MiB.
-	sopts := []grpc.ServerOption{grpc.MaxRecvMsgSize(16 << 20)}
+	sopts := []grpc.ServerOption{grpc.MaxRecvMsgSize(16 << 20), bridgeCodec()}
 	if o.workers > 0 {
 		// Long-lived goroutines for calls, as workers does for net/http.
 		sopts = append(sopts, grpc.NumStreamWorkers(uint32(o.workers)))
@@ -79,11 +82,38 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 	return g, nil
 }
 
-// bridge runs the Connect handlers for grpc-go calls.
+// bridgeCodec is the server option the bridge's methods need: grpc-go's
+// protobuf codec, except that a request the bridge decodes keeps its
+// decoding error for the bridge to answer. grpc-go itself answers one
+// with Internal; Connect, and so the bridge, with InvalidArgument.
+func bridgeCodec() grpc.ServerOption {
+	return grpc.ForceServerCodecV2(requestCodec{encoding.GetCodecV2(protocodec.Name)})
+}
+
+type requestCodec struct{ encoding.CodecV2 }
+
+// decoding is a request on its way in and why it did not decode.
+type decoding struct {
+	msg proto.Message
+	err error
+}
+
+func (c requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	d, ok := v.(*decoding)
+	if !ok {
+		return c.CodecV2.Unmarshal(data, v)
+	}
+	d.err = c.CodecV2.Unmarshal(data, d.msg)
+	return nil
+}
+
+// bridge runs the Connect handlers for grpc-go calls. Its methods need
+// the bridgeCodec option on their server.
 type bridge struct{ d Deps }
 
-// unary adapts one Connect handler to grpc-go: it authenticates the call
-// as authInterceptor does, and turns the handler's Connect error into the
+// unary adapts one Connect handler to grpc-go: it answers a request that
+// does not decode as Connect does, authenticates the call as
+// authInterceptor does, and turns the handler's Connect error into the
 // gRPC status with the same code and message. A panic becomes Internal
 // and is logged with its stack; net/http would log it and reset the
 // stream, grpc-go would end the process.
@@ -95,8 +125,13 @@ func unary[Req, Res any, PReq interface {
 		MethodName: name,
 		Handler: func(_ any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (out any, err error) {
 			in := PReq(new(Req))
-			if err := dec(in); err != nil {
+			d := decoding{msg: in}
+			if err := dec(&d); err != nil {
 				return nil, err // grpc-go has answered already
+			}
+			if d.err != nil {
+				// Connect's words for it.
+				return nil, status.Errorf(codes.InvalidArgument, "unmarshal message: unmarshal into %T: %v", in, d.err)
 			}
 			var auth string
 			if v := metadata.ValueFromIncomingContext(ctx, "authorization"); len(v) > 0 {

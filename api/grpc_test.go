@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestGRPCBridge(t *testing.T) {
 		}
 		return connect.NewResponse(&ternv1.SendResponse{Id: tenantFrom(ctx) + ":" + req.Msg.To}), nil
 	}
-	g := grpc.NewServer()
+	g := grpc.NewServer(bridgeCodec())
 	g.RegisterService(&grpc.ServiceDesc{
 		ServiceName: ternv1connect.MessageServiceName,
 		HandlerType: (*any)(nil),
@@ -80,13 +81,16 @@ func TestGRPCBridge(t *testing.T) {
 		{"panic", "Bearer key-one", "panic", codes.Internal, "internal error", ""},
 		{"after a panic", "Bearer key-one", "hi", codes.OK, "", "shop-1:+14155552671"},
 	}
-	// Bytes that are not a SendRequest: grpc-go answers Internal (Connect
-	// says InvalidArgument) with a message that names the problem.
-	var out []byte
-	err = conn.Invoke(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer key-one"),
-		ternv1connect.MessageServiceSendProcedure, []byte{0x0a, 0xff}, &out, grpc.ForceCodec(rawCodec{}))
-	if st := status.Convert(err); st.Code() != codes.Internal || !strings.Contains(st.Message(), "unmarshal") {
-		t.Errorf("undecodable request: %v", err)
+	// Bytes that are not a SendRequest (field 1 with a length that does
+	// not fit) get what a Connect handler answers to them.
+	undecodable := []byte{0x0a, 0xff}
+	want := status.Convert(sendRaw(ctx, t, connectOnly(t), undecodable))
+	got := status.Convert(sendRaw(ctx, t, ln.Addr().String(), undecodable))
+	if want.Code() != codes.InvalidArgument || !strings.Contains(want.Message(), "cannot parse") {
+		t.Fatalf("Connect answers an undecodable request with %v (%q)", want.Code(), want.Message())
+	}
+	if got.Code() != want.Code() || got.Message() != want.Message() {
+		t.Errorf("undecodable request: %v (%q), want %v (%q) as Connect", got.Code(), got.Message(), want.Code(), want.Message())
 	}
 	for _, tt := range tests {
 		resp, err := call(tt.auth, tt.body)
@@ -95,6 +99,40 @@ func TestGRPCBridge(t *testing.T) {
 			t.Errorf("%s: %v (%q), id %q; want %v (%q), id %q", tt.name, st.Code(), st.Message(), resp.GetId(), tt.code, tt.msg, tt.id)
 		}
 	}
+}
+
+// connectOnly serves MessageService's Connect handler on net/http alone
+// and returns its address.
+func connectOnly(t *testing.T) string {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle(ternv1connect.NewMessageServiceHandler(servedBy{name: "net/http"}))
+	srv := NewServer(mux)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	})
+	return ln.Addr().String()
+}
+
+// sendRaw calls Send at addr over grpc-go with body as the request's
+// bytes, and returns the call's error.
+func sendRaw(ctx context.Context, t *testing.T, addr string, body []byte) error {
+	t.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var out []byte
+	return conn.Invoke(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer key-one"),
+		ternv1connect.MessageServiceSendProcedure, body, &out, grpc.ForceCodec(rawCodec{}))
 }
 
 // rawCodec sends and receives bytes as they are.

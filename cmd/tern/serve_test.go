@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/carriers/smscsim"
@@ -315,6 +316,20 @@ func TestAPIErrors(t *testing.T) {
 		}
 		if !names[ternv1connect.MessageServiceName] || !names[ternv1connect.AnalyticsServiceName] {
 			t.Fatalf("reflection lists %v", names)
+		}
+	})
+	t.Run("grpc-go undecodable request", func(t *testing.T) {
+		conn, err := grpc.NewClient(r.apiAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		// Field 1 (to, a string) as bytes that are not UTF-8.
+		bad := wrapperspb.Bytes([]byte{0xff})
+		err = conn.Invoke(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+r.devKey),
+			ternv1connect.MessageServiceSendProcedure, bad, &ternv1.SendResponse{})
+		if st := status.Convert(err); st.Code() != codes.InvalidArgument || !strings.Contains(st.Message(), "UTF-8") {
+			t.Fatalf("Invoke = %v, want InvalidArgument naming the invalid UTF-8", err)
 		}
 	})
 	t.Run("batch items fail alone", func(t *testing.T) {
