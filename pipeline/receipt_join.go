@@ -47,6 +47,23 @@ type Outcome struct {
 	ErrorCode string
 }
 
+// joinReceiptsSQL finds and locks the messages of receipts, one row per
+// known part.
+const joinReceiptsSQL = `
+SELECT c.carrier, c.carrier_message_id, c.part, d.message_id, d.tenant_id, d.campaign_id, d.recipient,
+	d.region, d.category, d.encoding, d.part_status, d.error_code, d.done, d.origin
+FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS x(carrier, id)) x
+JOIN carrier_message_ids c ON c.carrier = x.carrier AND c.carrier_message_id = x.id
+JOIN deliveries d ON d.message_id = c.message_id
+ORDER BY d.message_id
+FOR UPDATE OF d`
+
+// rollUpSQL records the parts' states of the messages a join changed.
+const rollUpSQL = `
+UPDATE deliveries d SET part_status = x.ps::int2[], error_code = x.err, done = x.done
+FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[]) AS x(m, ps, err, done)
+WHERE d.message_id = x.m`
+
 // applyReceipts joins receipts to their messages through the durable
 // carrier-id map and rolls the parts of each message up, in one
 // transaction. Rows are locked in message order, so instances joining
@@ -60,14 +77,7 @@ func (s *Store) applyReceipts(ctx context.Context, rs []carriers.Receipt) ([]Out
 		for i, r := range rs {
 			cs[i], ids[i] = r.Carrier, r.ID
 		}
-		rows, err := tx.Query(ctx, `
-SELECT c.carrier, c.carrier_message_id, c.part, d.message_id, d.tenant_id, d.campaign_id, d.recipient,
-	d.region, d.category, d.encoding, d.part_status, d.error_code, d.done, d.origin
-FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS x(carrier, id)) x
-JOIN carrier_message_ids c ON c.carrier = x.carrier AND c.carrier_message_id = x.id
-JOIN deliveries d ON d.message_id = c.message_id
-ORDER BY d.message_id
-FOR UPDATE OF d`, cs, ids)
+		rows, err := tx.Query(ctx, joinReceiptsSQL, cs, ids)
 		if err != nil {
 			return err
 		}
@@ -136,10 +146,7 @@ FOR UPDATE OF d`, cs, ids)
 		if len(um) == 0 {
 			return nil
 		}
-		_, err = tx.Exec(ctx, `
-UPDATE deliveries d SET part_status = x.ps::int2[], error_code = x.err, done = x.done
-FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[]) AS x(m, ps, err, done)
-WHERE d.message_id = x.m`, um, ups, uerr, udone)
+		_, err = tx.Exec(ctx, rollUpSQL, um, ups, uerr, udone)
 		return err
 	})
 	if err != nil {
@@ -225,10 +232,9 @@ SELECT * FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[], $5::text[],
 	return nil
 }
 
-// claimKnownReceipts returns kept receipts whose carrier id is now known,
-// marking them joined. Instances sweeping at once take disjoint rows.
-func (s *Store) claimKnownReceipts(ctx context.Context, limit int) ([]carriers.Receipt, error) {
-	rows, err := s.pool.Query(ctx, `
+// claimReceiptsSQL marks up to $1 kept receipts whose carrier id is now
+// known as joined, skipping rows another instance holds.
+const claimReceiptsSQL = `
 UPDATE unknown_receipts u SET joined_at = now()
 WHERE u.id IN (
 	SELECT u2.id FROM unknown_receipts u2
@@ -237,7 +243,12 @@ WHERE u.id IN (
 	ORDER BY u2.id
 	LIMIT $1
 	FOR UPDATE OF u2 SKIP LOCKED)
-RETURNING carrier, carrier_message_id, status, state, error_code, done_at`, limit)
+RETURNING carrier, carrier_message_id, status, state, error_code, done_at`
+
+// claimKnownReceipts returns kept receipts whose carrier id is now known,
+// marking them joined. Instances sweeping at once take disjoint rows.
+func (s *Store) claimKnownReceipts(ctx context.Context, limit int) ([]carriers.Receipt, error) {
+	rows, err := s.pool.Query(ctx, claimReceiptsSQL, limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim kept receipts: %w", err)
 	}

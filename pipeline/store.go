@@ -30,11 +30,10 @@ func OpenStore(ctx context.Context, url string, log *slog.Logger) (*Store, error
 	if cfg.MaxConns < 16 {
 		cfg.MaxConns = 16
 	}
-	// Plans cached while a table was empty (a fresh database) keep
-	// scanning it whole after it fills; plan every execution instead.
-	// The batch statements are few and their planning is cheap.
-	if _, ok := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !ok {
-		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	for k, v := range planSettings {
+		if _, ok := cfg.ConnConfig.RuntimeParams[k]; !ok {
+			cfg.ConnConfig.RuntimeParams[k] = v
+		}
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -46,6 +45,25 @@ func OpenStore(ctx context.Context, url string, log *slog.Logger) (*Store, error
 		return nil, err
 	}
 	return s, nil
+}
+
+// planSettings are the planner settings of the store's connections.
+//
+// Every statement the pipeline runs often looks rows up by key, in
+// batches of up to 500 keys: index lookups in a nested loop are its plan
+// at any table size. With sequential scans, hash joins and merge joins
+// off, no other plan is left to the planner, so each statement is planned
+// once per connection and its plan cached. Left to itself, the planner
+// picks hash joins over sequential scans while a table is small (a fresh
+// database), and a cached plan keeps them after the table fills; planning
+// every execution instead cost PostgreSQL as much as executing the
+// ledger's answers at 2,000 msg/s (bench/RESULTS.md, end to end).
+// A statement with no index to use still gets its sequential scan.
+var planSettings = map[string]string{
+	"plan_cache_mode":  "force_generic_plan",
+	"enable_seqscan":   "off",
+	"enable_hashjoin":  "off",
+	"enable_mergejoin": "off",
 }
 
 // Close closes the connection pool.
