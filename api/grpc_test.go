@@ -107,18 +107,7 @@ func connectOnly(t *testing.T) string {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.Handle(ternv1connect.NewMessageServiceHandler(servedBy{name: "net/http"}))
-	srv := NewServer(mux)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-	})
-	return ln.Addr().String()
+	return strings.TrimPrefix(serve(t, NewServer(mux)), "http://")
 }
 
 // sendRaw calls Send at addr over grpc-go with body as the request's

@@ -113,13 +113,20 @@ func connectSender(url, key string, opts ...connect.ClientOption) sender {
 	}
 }
 
-// grpcGoSender is a plain grpc-go client: no Connect code on its side.
-func grpcGoSender(t *testing.T, addr, key string) sender {
+// grpcClient is a grpc-go connection to addr, closed when the test ends.
+func grpcClient(t *testing.T, addr string) *grpc.ClientConn {
+	t.Helper()
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// grpcGoSender is a plain grpc-go client: no Connect code on its side.
+func grpcGoSender(t *testing.T, addr, key string) sender {
+	conn := grpcClient(t, addr)
 	return func(ctx context.Context, req *ternv1.SendRequest) (*ternv1.SendResponse, error) {
 		ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
 		resp := &ternv1.SendResponse{}
@@ -284,12 +291,8 @@ func TestAPIErrors(t *testing.T) {
 		}
 	})
 	t.Run("grpc-go without key", func(t *testing.T) {
-		conn, err := grpc.NewClient(r.apiAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
-		err = conn.Invoke(ctx, ternv1connect.MessageServiceSendProcedure, &ternv1.SendRequest{To: "+14155552671", Body: "hi"}, &ternv1.SendResponse{})
+		conn := grpcClient(t, r.apiAddr)
+		err := conn.Invoke(ctx, ternv1connect.MessageServiceSendProcedure, &ternv1.SendRequest{To: "+14155552671", Body: "hi"}, &ternv1.SendResponse{})
 		if status.Code(err) != codes.Unauthenticated {
 			t.Fatalf("Invoke = %v, want Unauthenticated", err)
 		}
@@ -319,14 +322,10 @@ func TestAPIErrors(t *testing.T) {
 		}
 	})
 	t.Run("grpc-go undecodable request", func(t *testing.T) {
-		conn, err := grpc.NewClient(r.apiAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close()
+		conn := grpcClient(t, r.apiAddr)
 		// Field 1 (to, a string) as bytes that are not UTF-8.
 		bad := wrapperspb.Bytes([]byte{0xff})
-		err = conn.Invoke(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+r.devKey),
+		err := conn.Invoke(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+r.devKey),
 			ternv1connect.MessageServiceSendProcedure, bad, &ternv1.SendResponse{})
 		if st := status.Convert(err); st.Code() != codes.InvalidArgument || !strings.Contains(st.Message(), "UTF-8") {
 			t.Fatalf("Invoke = %v, want InvalidArgument naming the invalid UTF-8", err)
