@@ -52,11 +52,7 @@ func TestGRPCBridge(t *testing.T) {
 	}
 	go g.Serve(ln)
 	t.Cleanup(g.Stop)
-	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := grpcConn(t, ln.Addr().String())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	call := func(auth, body string) (*ternv1.SendResponse, error) {
@@ -114,14 +110,20 @@ func connectOnly(t *testing.T) string {
 // bytes, and returns the call's error.
 func sendRaw(ctx context.Context, t *testing.T, addr string, body []byte) error {
 	t.Helper()
+	var out []byte
+	return grpcConn(t, addr).Invoke(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer key-one"),
+		ternv1connect.MessageServiceSendProcedure, body, &out, grpc.ForceCodec(rawCodec{}))
+}
+
+// grpcConn is a grpc-go connection to addr, closed when the test ends.
+func grpcConn(t *testing.T, addr string) *grpc.ClientConn {
+	t.Helper()
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	var out []byte
-	return conn.Invoke(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer key-one"),
-		ternv1connect.MessageServiceSendProcedure, body, &out, grpc.ForceCodec(rawCodec{}))
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 // rawCodec sends and receives bytes as they are.

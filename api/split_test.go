@@ -17,7 +17,6 @@ import (
 	"golang.org/x/net/http2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
@@ -120,11 +119,7 @@ func TestSplitRoutesByFirstRequest(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := grpcConn(t, addr)
 	grpcGo := func(ctx context.Context, req *ternv1.SendRequest) (*ternv1.SendResponse, error) {
 		resp := &ternv1.SendResponse{}
 		return resp, conn.Invoke(ctx, ternv1connect.MessageServiceSendProcedure, req, resp)
@@ -294,11 +289,7 @@ func TestSplitShutdownWaitsForGRPCCalls(t *testing.T) {
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	conn, err := grpc.NewClient(ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn := grpcConn(t, ln.Addr().String())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	called := make(chan error, 1)
