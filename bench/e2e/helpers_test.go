@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -124,5 +126,49 @@ func TestKeptUp(t *testing.T) {
 		if got := keptUp(tt.r, 4000); got != tt.want {
 			t.Errorf("%s: keptUp %v, want %v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// After a search, a window that falls behind is run again a tenth slower,
+// at most three windows in all; a rate given by hand runs once.
+func TestHoldRate(t *testing.T) {
+	t.Parallel()
+	const sustained = 5000 // the fake system keeps up with this much
+	run := func(tried *[]float64) func(float64, int) (row, error) {
+		return func(rate float64, try int) (row, error) {
+			if try != len(*tried)+1 {
+				t.Errorf("try %d after %d runs", try, len(*tried))
+			}
+			*tried = append(*tried, rate)
+			return row{rate: rate, final: min(rate, sustained), behind: int(rate)}, nil
+		}
+	}
+	tests := []struct {
+		name  string
+		rate  float64
+		step  bool
+		tried []float64
+	}{
+		{"kept up at once", 4000, true, []float64{4000}},
+		{"kept up at the third", 6000, true, []float64{6000, 5400, 4850}},
+		{"never kept up", 8000, true, []float64{8000, 7200, 6500}},
+		{"rate by hand", 6000, false, []float64{6000}},
+	}
+	for _, tt := range tests {
+		var tried []float64
+		rows, err := holdRate(tt.rate, tt.step, run(&tried))
+		if err != nil || len(rows) != len(tt.tried) || fmt.Sprint(tried) != fmt.Sprint(tt.tried) {
+			t.Errorf("%s: ran at %v (%d rows, %v), want %v", tt.name, tried, len(rows), err, tt.tried)
+		}
+	}
+	// A run that fails ends the steps with the rows before it.
+	rows, err := holdRate(6000, true, func(rate float64, try int) (row, error) {
+		if try == 2 {
+			return row{}, errors.New("tern serve exited")
+		}
+		return row{rate: rate, final: 1}, nil
+	})
+	if err == nil || len(rows) != 1 {
+		t.Errorf("failing second run: %d rows, %v", len(rows), err)
 	}
 }

@@ -145,7 +145,7 @@ func main() {
 		addr          = flag.String("addr", "", "use this running tern (base URL) instead of starting one; needs -key and -brokers")
 		key           = flag.String("key", "", "API key for -addr")
 		brokersFlag   = flag.String("brokers", "", "Kafka brokers of the tern at -addr")
-		steady        = flag.String("steady", "auto", "after the closed-loop end-to-end run, an open-loop one on the same tern at this rate: a number, \"auto\" (the highest rate that kept up in a search of 30-second open loops) or \"off\"; -rate replaces both")
+		steady        = flag.String("steady", "auto", "after the closed-loop end-to-end run, an open-loop one on the same tern at this rate: a number, \"auto\" (the highest rate that kept up in a search of 30-second open loops, a tenth lower if it falls behind over the window, at most twice) or \"off\"; -rate replaces both")
 		profileDir    = flag.String("profile", "", "directory for a CPU profile of tern serve during the last end-to-end run (builds tern with a pprof listener)")
 		contention    = flag.Bool("contention", false, "with -profile, also mutex and block profiles (sampling them slows tern by a few per cent)")
 		quietWait     = flag.Duration("quiet-wait", 0, "before each run, wait up to this long for the machine to be nearly idle (under 0.4 busy cores over 3 s), for a machine shared with other work")
@@ -284,8 +284,10 @@ func main() {
 
 // e2eRuns makes the end-to-end runs on sys: the closed loop (or the
 // open loop -rate asks for), then, unless steady is "off", an open loop
-// at a rate the closed loop showed the pipeline keeps up with, for the
-// latencies of a steady state. The profile, if any, is of the last run.
+// at steady's rate or the one a search found the pipeline keeps up with,
+// for the latencies of a steady state; after a search, slower again while
+// it falls behind over the window. The profile, if any, is of the last
+// run.
 func e2eRuns(ctx context.Context, e *env, sys system, fresh bool, steady string, rows *[]row) error {
 	var rate float64
 	if e.load.rate == 0 && steady != "off" && steady != "auto" {
@@ -325,18 +327,46 @@ func e2eRuns(ctx context.Context, e *env, sys system, fresh bool, steady string,
 	if rate <= 0 {
 		return fmt.Errorf("no final events in the closed loop: nothing to base an open loop on")
 	}
-	cfg := e.load
-	cfg.rate = rate
-	r, err = runE2E(ctx, e, sys, cfg, e.campaign+"-open", false, e.profileDir != "")
-	if err != nil {
-		return err
+	steps, err := holdRate(rate, search != nil, func(rate float64, try int) (row, error) {
+		cfg := e.load
+		cfg.rate = rate
+		if try > 1 {
+			e.logf("e2e: the last open loop fell behind over the window; again at %.0f/s", rate)
+		}
+		return runE2E(ctx, e, sys, cfg, fmt.Sprintf("%s-open%d", e.campaign, try), false, e.profileDir != "")
+	})
+	if len(steps) > 0 && search != nil {
+		steps[0].notes = append(steps[0].notes, "its rate came from a search of 30-second open loops, each kept up when its final msg/s reached 97 % of the rate and at most 2 s of messages were not final when the load stopped: "+strings.Join(search, "; "))
 	}
-	if search != nil {
-		r.notes = append(r.notes, "its rate came from a search of 30-second open loops, each kept up when its final msg/s reached 97 % of the rate and at most 2 s of messages were not final when the load stopped: "+strings.Join(search, "; "))
-	}
-	*rows = append(*rows, r)
-	return nil
+	*rows = append(*rows, steps...)
+	return err
 }
+
+// holdRate runs window-long open loops through run, the first at rate.
+// With step, one that falls behind is followed by another a tenth
+// slower, at most maxSteadyTries in all: a rate a search's 30-second
+// runs kept up with can still fall behind over the whole window. It
+// returns the runs' rows.
+func holdRate(rate float64, step bool, run func(rate float64, try int) (row, error)) ([]row, error) {
+	var rows []row
+	for try := 1; ; try++ {
+		r, err := run(rate, try)
+		if err != nil {
+			return rows, err
+		}
+		rows = append(rows, r)
+		if !step || keptUp(r, rate) || try == maxSteadyTries {
+			return rows, nil
+		}
+		rate = roundRate(rate * 0.9)
+	}
+}
+
+// maxSteadyTries bounds the window-long open loops after a search.
+const maxSteadyTries = 3
+
+// roundRate rounds a rate to a multiple of 50/s, at least 50/s.
+func roundRate(v float64) float64 { return max(math.Round(v/50)*50, 50) }
 
 // keptUp says whether an open loop at rate kept up: its final msg/s came
 // within 3 % of the rate, no call failed, and when the load stopped at
@@ -352,8 +382,7 @@ func keptUp(r row, rate float64) bool {
 // halving the gap until it is under 8 %. It returns that rate (0 if none
 // kept up) and one line per run.
 func searchRate(ctx context.Context, e *env, sys system, closedFinal float64) (float64, []string, error) {
-	round := func(v float64) float64 { return max(math.Round(v/50)*50, 50) }
-	rate, lo, hi, tried := round(closedFinal), 0.0, 0.0, 0.0
+	rate, lo, hi, tried := roundRate(closedFinal), 0.0, 0.0, 0.0
 	var lines []string
 	for i := range 6 {
 		tried = rate
@@ -374,13 +403,13 @@ func searchRate(ctx context.Context, e *env, sys system, closedFinal float64) (f
 		lines = append(lines, fmt.Sprintf("%.0f/s %s (final %.0f msg/s, %d not final at the load's end, accept→final p99 %s)", rate, verdict, r.final, r.behind, ms(r.f99)))
 		switch {
 		case hi == 0:
-			rate = round(rate * 1.15)
+			rate = roundRate(rate * 1.15)
 		case lo == 0:
-			rate = round(rate * 0.8)
+			rate = roundRate(rate * 0.8)
 		case hi/lo < 1.08:
 			return lo, lines, nil
 		default:
-			rate = round((lo + hi) / 2)
+			rate = roundRate((lo + hi) / 2)
 		}
 		if rate == lo || rate == hi {
 			break
