@@ -57,19 +57,26 @@ func Inspect(raw, defaultRegion string) (Number, error) {
 	if len(raw) > 64 {
 		return Number{}, fmt.Errorf("%d characters: %w", len(raw), ErrInvalid)
 	}
-	pn, err := phonenumbers.Parse(raw, strings.ToUpper(defaultRegion))
-	if err != nil {
-		return Number{}, fmt.Errorf("%v: %w", err, ErrInvalid)
+	var code int
+	var nsn, e164 string
+	// E.164, the usual form, is parsed here; the rest by the library.
+	if c, n, ok := parseE164(raw); ok {
+		code, nsn, e164 = c, n, raw
+	} else {
+		pn, err := phonenumbers.Parse(raw, strings.ToUpper(defaultRegion))
+		if err != nil {
+			return Number{}, fmt.Errorf("%v: %w", err, ErrInvalid)
+		}
+		code, nsn = int(pn.GetCountryCode()), phonenumbers.GetNationalSignificantNumber(pn)
+		e164 = phonenumbers.Format(pn, phonenumbers.E164)
 	}
-	// GetNumberType matches the number against its region's plan, which
-	// is what IsValidNumber does too: a number is valid exactly when its
-	// type is known, so the plan is matched once, not twice (for +1 and
-	// other shared calling codes each match tries region after region).
-	t := phonenumbers.GetNumberType(pn)
+	// A number is valid exactly when its type is known, which is how the
+	// library decides it too.
+	region, t := classify(code, nsn)
 	n := Number{
-		E164:        phonenumbers.Format(pn, phonenumbers.E164),
-		Region:      phonenumbers.GetRegionCodeForNumber(pn),
-		CountryCode: int(pn.GetCountryCode()),
+		E164:        e164,
+		Region:      region,
+		CountryCode: code,
 		Valid:       t != phonenumbers.UNKNOWN,
 		Type:        typeOf(t),
 	}
@@ -79,7 +86,7 @@ func Inspect(raw, defaultRegion string) (Number, error) {
 			n.Region = ""
 		}
 	}
-	if tz, err := phonenumbers.GetTimezonesForNumber(pn); err == nil {
+	if tz, err := phonenumbers.GetTimezonesForPrefix(e164); err == nil {
 		for _, z := range tz {
 			if z != phonenumbers.UNKNOWN_TIMEZONE {
 				n.TimeZones = append(n.TimeZones, z)

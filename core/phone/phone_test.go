@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 
@@ -147,15 +148,24 @@ func TestCacheConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-// FuzzInspect checks that any input parses or fails with ErrInvalid, and
-// that a parsed number's E.164 form parses to itself.
+// FuzzInspect checks that any input parses or fails with ErrInvalid, as
+// the library alone answers, and that a parsed number's E.164 form parses
+// to itself.
 func FuzzInspect(f *testing.F) {
 	f.Add("+12125550123", "")
 	f.Add("(415) 555-2671", "US")
 	f.Add("0049 1512 3456789", "DE")
 	f.Add("++--12", "ZZ")
+	f.Add("+390612345678", "")
+	f.Add("+5491123456789", "AR")
 	f.Fuzz(func(t *testing.T, raw, region string) {
 		n, err := Inspect(raw, region)
+		if len(raw) <= 64 {
+			want, werr := libraryInspect(raw, region)
+			if (err == nil) != (werr == nil) || (err == nil && !reflect.DeepEqual(n, want)) {
+				t.Fatalf("Inspect(%q, %q) = %+v, %v; library %+v, %v", raw, region, n, err, want, werr)
+			}
+		}
 		if err != nil {
 			if !errors.Is(err, ErrInvalid) {
 				t.Fatalf("error %v is not ErrInvalid", err)
@@ -220,6 +230,20 @@ func BenchmarkParse(b *testing.B) {
 			i++
 		}
 	})
+	b.Run("uncached national form", func(b *testing.B) {
+		national := make([]string, len(numbers))
+		for i := range national {
+			national[i] = fmt.Sprintf("(212) 555-%04d", i)
+		}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if _, err := Parse(national[i%len(national)], "US"); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
 	b.Run("cached", func(b *testing.B) {
 		b.ReportAllocs()
 		c := NewCache(10000)
@@ -234,4 +258,121 @@ func BenchmarkParse(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// libraryInspect is Inspect as the library alone answers it: Parse, then
+// GetNumberType, GetRegionCodeForNumber and GetTimezonesForNumber.
+func libraryInspect(raw, defaultRegion string) (Number, error) {
+	pn, err := phonenumbers.Parse(strings.TrimSpace(raw), strings.ToUpper(defaultRegion))
+	if err != nil {
+		return Number{}, err
+	}
+	t := phonenumbers.GetNumberType(pn)
+	n := Number{
+		E164:        phonenumbers.Format(pn, phonenumbers.E164),
+		Region:      phonenumbers.GetRegionCodeForNumber(pn),
+		CountryCode: int(pn.GetCountryCode()),
+		Valid:       t != phonenumbers.UNKNOWN,
+		Type:        typeOf(t),
+	}
+	if n.Region == "" {
+		n.Region = phonenumbers.GetRegionCodeForCountryCode(n.CountryCode)
+		if n.Region == "ZZ" {
+			n.Region = ""
+		}
+	}
+	if tz, err := phonenumbers.GetTimezonesForNumber(pn); err == nil {
+		for _, z := range tz {
+			if z != phonenumbers.UNKNOWN_TIMEZONE {
+				n.TimeZones = append(n.TimeZones, z)
+			}
+		}
+	}
+	return n, nil
+}
+
+// TestInspectAgreesWithLibrary holds Inspect, with its own E.164 parsing
+// and one pass over the number plan, to what the library answers: the
+// example number of every type in every region and non-geographic entity,
+// in E.164, international and national form, each with its last digits
+// changed, and random digits behind every calling code.
+func TestInspectAgreesWithLibrary(t *testing.T) {
+	t.Parallel()
+	type input struct{ raw, region string }
+	var inputs []input
+	r := rand.New(rand.NewPCG(3, 4))
+	mutate := func(s string) string {
+		b := []byte(s)
+		for i := len(b) - 1; i >= len(b)-3 && i > 0; i-- {
+			if b[i] >= '0' && b[i] <= '9' {
+				b[i] = byte('0' + r.IntN(10))
+			}
+		}
+		return string(b)
+	}
+	add := func(pn *phonenumbers.PhoneNumber, region string) {
+		if pn == nil {
+			return
+		}
+		e164 := phonenumbers.Format(pn, phonenumbers.E164)
+		intl := phonenumbers.Format(pn, phonenumbers.INTERNATIONAL)
+		national := phonenumbers.Format(pn, phonenumbers.NATIONAL)
+		for _, raw := range []string{e164, intl, mutate(e164), mutate(e164), e164 + "9", e164[:len(e164)-1]} {
+			inputs = append(inputs, input{raw, ""})
+		}
+		if region != "" {
+			inputs = append(inputs, input{national, region}, input{mutate(national), region}, input{e164, region})
+		}
+	}
+	types := []phonenumbers.PhoneNumberType{
+		phonenumbers.FIXED_LINE, phonenumbers.MOBILE, phonenumbers.TOLL_FREE, phonenumbers.PREMIUM_RATE,
+		phonenumbers.SHARED_COST, phonenumbers.VOIP, phonenumbers.PERSONAL_NUMBER, phonenumbers.PAGER,
+		phonenumbers.UAN, phonenumbers.VOICEMAIL,
+	}
+	for region := range phonenumbers.GetSupportedRegions() {
+		for _, typ := range types {
+			add(phonenumbers.GetExampleNumberForType(region, typ), region)
+		}
+	}
+	for code := range phonenumbers.GetSupportedGlobalNetworkCallingCodes() {
+		add(phonenumbers.GetExampleNumberForNonGeoEntity(code), "")
+	}
+	for code := range phonenumbers.GetSupportedCallingCodes() {
+		for range 20 {
+			raw := fmt.Sprintf("+%d", code)
+			for range 1 + r.IntN(15) {
+				raw += string(rune('0' + r.IntN(10)))
+			}
+			inputs = append(inputs, input{raw, ""})
+		}
+	}
+	inputs = append(inputs, input{"+1", ""}, input{"+12", ""}, input{"+123", ""}, input{"+0123456789", ""},
+		input{"+99912345678", ""}, input{"+3906123456789", ""}, input{"+390612345678", ""}, input{"+4400000000", ""})
+
+	fast, valid := 0, 0
+	for _, in := range inputs {
+		got, err := Inspect(in.raw, in.region)
+		want, werr := libraryInspect(in.raw, in.region)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("Inspect(%q, %q): error %v, library error %v", in.raw, in.region, err, werr)
+		}
+		if err != nil {
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("Inspect(%q, %q) = %+v, library %+v", in.raw, in.region, got, want)
+		}
+		if _, _, ok := parseE164(strings.TrimSpace(in.raw)); ok {
+			fast++
+		}
+		if got.Valid {
+			valid++
+		}
+	}
+	// The comparison means something only if both paths and both answers
+	// were taken often.
+	if fast < len(inputs)/3 || valid < len(inputs)/4 || fast == len(inputs) {
+		t.Fatalf("of %d inputs, %d took the E.164 path and %d were valid: too few to compare", len(inputs), fast, valid)
+	}
+	t.Logf("%d inputs agree: %d through the E.164 path, %d valid", len(inputs), fast, valid)
 }
