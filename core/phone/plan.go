@@ -30,10 +30,9 @@ type plan struct {
 	general        desc
 	// kinds in the order the library tries them, before fixed line and
 	// mobile.
-	kinds        [8]desc
-	fixed        desc
-	mobile       desc
-	sameFixedMob bool
+	kinds  [8]desc
+	fixed  desc
+	mobile desc
 }
 
 // kindTypes are the types of plan.kinds, in order.
@@ -87,7 +86,6 @@ func (p *plan) compile() {
 		}
 		p.fixed = newDesc(md.GetFixedLine())
 		p.mobile = newDesc(md.GetMobile())
-		p.sameFixedMob = md.GetSameMobileAndFixedLinePattern()
 	})
 }
 
@@ -102,13 +100,14 @@ func (p *plan) typeOf(nsn string) phonenumbers.PhoneNumberType {
 			return kindTypes[i]
 		}
 	}
+	same := p.md.GetSameMobileAndFixedLinePattern()
 	if p.fixed.matches(nsn) {
-		if p.sameFixedMob || p.mobile.matches(nsn) {
+		if same || p.mobile.matches(nsn) {
 			return phonenumbers.FIXED_LINE_OR_MOBILE
 		}
 		return phonenumbers.FIXED_LINE
 	}
-	if !p.sameFixedMob && p.mobile.matches(nsn) {
+	if !same && p.mobile.matches(nsn) {
 		return phonenumbers.MOBILE
 	}
 	return phonenumbers.UNKNOWN
