@@ -78,6 +78,22 @@ func (is *Issuer) Check(tenant, id string) (time.Time, error) {
 	return ulid.Time(u.Time()), nil
 }
 
+// Floor returns the smallest id prefix of time t. Ids sort by creation
+// time: every id created before t (to the millisecond) sorts below it,
+// every one created at t or later above it.
+func Floor(t time.Time) string {
+	var u ulid.ULID
+	if t.Before(time.UnixMilli(0)) {
+		return u.String() // no id is older than the Unix epoch
+	}
+	if err := u.SetTime(ulid.Timestamp(t)); err != nil {
+		// Past ULID's last millisecond, in the year 10889: every id's
+		// first character is 0 to 7.
+		return "8"
+	}
+	return u.String()
+}
+
 func (is *Issuer) tag(dst []byte, tenant string, u []byte) {
 	m := hmac.New(sha256.New, is.key)
 	m.Write([]byte(tenant))

@@ -76,3 +76,45 @@ func flip(c byte) string {
 	}
 	return "A"
 }
+
+func TestFloor(t *testing.T) {
+	t.Parallel()
+	is, err := NewIssuer([]byte("0123456789abcdef"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	floor := Floor(at)
+	if len(floor) != Len-tagLen {
+		t.Fatalf("Floor(%s) = %q, want %d characters", at, floor, Len-tagLen)
+	}
+	tests := []struct {
+		name  string
+		when  time.Time
+		below bool
+	}{
+		{"a millisecond before", at.Add(-time.Millisecond), true},
+		{"a year before", at.AddDate(-1, 0, 0), true},
+		{"the same millisecond", at, false},
+		{"within the same millisecond", at.Add(999 * time.Microsecond), false},
+		{"a millisecond after", at.Add(time.Millisecond), false},
+		{"a year after", at.AddDate(1, 0, 0), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for range 100 { // random entropy and tags
+				id := is.New("shop-1", tt.when)
+				if below := id < floor; below != tt.below {
+					t.Fatalf("id %q < Floor %q is %v, want %v", id, floor, below, tt.below)
+				}
+			}
+		})
+	}
+	if f := Floor(time.Unix(-1, 0)); f != "00000000000000000000000000" {
+		t.Errorf("Floor before the epoch = %q, want all zeros", f)
+	}
+	if id := is.New("shop-1", time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)); !(id < Floor(time.Date(10900, 1, 1, 0, 0, 0, 0, time.UTC))) {
+		t.Errorf("id %q not below Floor past ULID's range", id)
+	}
+}
