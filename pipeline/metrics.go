@@ -24,6 +24,7 @@ type Metrics struct {
 	lag             *prometheus.GaugeVec
 	ledgerSeconds   *prometheus.HistogramVec
 	ledgerRows      *prometheus.HistogramVec
+	ledgerPruned    *prometheus.CounterVec
 }
 
 // NewMetrics registers the pipeline's metrics with reg.
@@ -67,9 +68,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "tern_ledger_batch_rows", Help: "Rows in one ledger batch.",
 			Buckets: prometheus.ExponentialBuckets(1, 2, 11),
 		}, []string{"kind"}),
+		ledgerPruned: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tern_ledger_pruned_rows_total", Help: "Ledger rows deleted after the retention, by table (deliveries, carrier_message_ids, unknown_receipts).",
+		}, []string{"table"}),
 	}
 	reg.MustRegister(m.accepted, m.submitted, m.final, m.inDoubt, m.retried, m.deadLettered, m.deferred, m.unknownReceipts,
-		m.window, m.lag, m.ledgerSeconds, m.ledgerRows)
+		m.window, m.lag, m.ledgerSeconds, m.ledgerRows, m.ledgerPruned)
 	return m
 }
 
@@ -137,5 +141,13 @@ func (m *Metrics) observeLedgerBatch(kind string, n int, d time.Duration) {
 	if m != nil {
 		m.ledgerSeconds.WithLabelValues(kind).Observe(d.Seconds())
 		m.ledgerRows.WithLabelValues(kind).Observe(float64(n))
+	}
+}
+
+func (m *Metrics) addPruned(n Pruned) {
+	if m != nil {
+		m.ledgerPruned.WithLabelValues("deliveries").Add(float64(n.Deliveries))
+		m.ledgerPruned.WithLabelValues("carrier_message_ids").Add(float64(n.CarrierIDs))
+		m.ledgerPruned.WithLabelValues("unknown_receipts").Add(float64(n.Receipts))
 	}
 }

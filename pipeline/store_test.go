@@ -12,7 +12,7 @@ import (
 )
 
 // testStore opens a store on a fresh database.
-func testStore(t *testing.T) *Store {
+func testStore(t testing.TB) *Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -65,6 +65,8 @@ func TestPlansKeepToIndexes(t *testing.T) {
 		{"receipt_join", joinReceiptsSQL, `'{sim}', '{c1}'`},
 		{"receipt_roll_up", rollUpSQL, `'{m}', '{"{1}"}', '{""}', '{t}'`},
 		{"receipt_claim", claimReceiptsSQL, `500`},
+		{"prune_deliveries", pruneDeliveriesSQL, `'01Z', now(), 5000`},
+		{"prune_receipts", pruneReceiptsSQL, `now(), 5000`},
 	}
 	// Prepared and run on empty tables, as on a fresh database; PostgreSQL
 	// decides at the sixth run whether to keep a generic plan.
