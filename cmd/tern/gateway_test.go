@@ -39,6 +39,7 @@ func startGatewaySystem(t *testing.T, sim smscsim.Config) *running {
 		postgresURL:        pgtest.URL(t),
 		window:             64,
 		validity:           48 * time.Hour,
+		retention:          7 * 24 * time.Hour,
 		sim:                sim,
 		smpp:               smppFlags{listen: "127.0.0.1:0"},
 	}

@@ -60,6 +60,7 @@ type serveConfig struct {
 	shiftTables string
 	prices      string
 	validity    time.Duration
+	retention   time.Duration
 
 	carriers   []string
 	routes     []string
@@ -91,6 +92,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.window, "actor-window", 64, "messages each partition actor has in hand at once")
 	fs.StringVar(&c.shiftTables, "shift-tables", "", "national language shift tables messages may use unless a tenant or request says otherwise, e.g. tr,es,pt")
 	fs.DurationVar(&c.validity, "validity", 48*time.Hour, "how long after its send time a message may still go out; later it ends EXPIRED")
+	fs.DurationVar(&c.retention, "ledger-retention", 7*24*time.Hour, "how long the delivery ledger keeps a message's row after its intent; at least --validity plus 24h")
 	fs.StringVar(&c.prices, "prices", "", "CSV price table (country,route,price,currency); empty with --dev uses an example table")
 	fs.Func("carrier", "a carrier, repeatable: NAME=smpp://SYSTEM_ID:PASSWORD@HOST:PORT?window=N&tps=N&binds=N&in_doubt=resubmit|fail&cost=0.004&currency=USD; none starts the simulator SMSC in-process", func(v string) error {
 		c.carriers = append(c.carriers, v)
@@ -127,6 +129,13 @@ func (c *serveConfig) Validate() error {
 	}
 	if _, err := gsm.ParseLanguages(c.shiftTables); err != nil {
 		return fmt.Errorf("--shift-tables: %w", err)
+	}
+	if c.validity <= 0 {
+		return fmt.Errorf("--validity %s: want more than 0", c.validity)
+	}
+	if least := c.validity + pipeline.MinLedgerRetentionOverValidity; c.retention < least {
+		return fmt.Errorf("--ledger-retention %s: want at least %s (--validity %s plus %s), or receipts and retried messages could lose their ledger rows",
+			c.retention, least, c.validity, pipeline.MinLedgerRetentionOverValidity)
 	}
 	return nil
 }
@@ -362,6 +371,9 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	metrics := pipeline.NewMetrics(reg)
 	ledger := pipeline.NewLedger(pstore, metrics)
 	st.goRun("ledger", ledger.Run)
+	st.goRun("ledger janitor", func(ctx context.Context) error {
+		return pstore.LedgerJanitor(ctx, c.retention, 10*time.Minute, metrics)
+	})
 
 	// Carriers: the configured SMSCs and routes, or the in-process simulator.
 	routing, err := c.routing()

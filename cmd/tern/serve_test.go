@@ -48,6 +48,7 @@ func startTestSystem(t *testing.T, sim smscsim.Config) *running {
 		postgresURL:        pgtest.URL(t),
 		window:             64,
 		validity:           48 * time.Hour,
+		retention:          7 * 24 * time.Hour,
 		sim:                sim,
 	}
 	c.kafka.Partitions = 16

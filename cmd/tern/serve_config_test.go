@@ -1,0 +1,44 @@
+package main
+
+import (
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestServeConfigValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		args []string
+		want string // "" or a part of the error
+	}{
+		{"defaults", nil, ""},
+		{"longer validity within the retention", []string{"--validity", "144h"}, ""},
+		{"validity too long for the default retention", []string{"--validity", "145h"}, "--ledger-retention 168h0m0s: want at least 169h0m0s"},
+		{"retention shorter than validity", []string{"--ledger-retention", "24h"}, "--ledger-retention 24h0m0s: want at least 72h0m0s (--validity 48h0m0s plus 24h0m0s)"},
+		{"retention raised with validity", []string{"--validity", "240h", "--ledger-retention", "720h"}, ""},
+		{"no validity", []string{"--validity", "0s"}, "--validity 0s: want more than 0"},
+		{"no partitions", []string{"--kafka-partitions", "0"}, "--kafka-partitions 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var c serveConfig
+			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+			fs.SetOutput(io.Discard)
+			c.flags(fs)
+			if err := fs.Parse(append([]string{"--dev"}, tt.args...)); err != nil {
+				t.Fatal(err)
+			}
+			err := c.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Validate() = %v, want nil", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("Validate() = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
