@@ -146,7 +146,7 @@ func main() {
 		key           = flag.String("key", "", "API key for -addr")
 		brokersFlag   = flag.String("brokers", "", "Kafka brokers of the tern at -addr")
 		steady        = flag.String("steady", "auto", "after the closed-loop end-to-end run, an open-loop one on the same tern at this rate: a number, \"auto\" (the highest rate that kept up in a search of 30-second open loops, a tenth lower if it falls behind over the window, at most twice) or \"off\"; -rate replaces both")
-		profileDir    = flag.String("profile", "", "directory for a CPU profile of tern serve during the last end-to-end run (builds tern with a pprof listener)")
+		profileDir    = flag.String("profile", "", "directory for CPU and allocation profiles of tern serve during the last end-to-end run (builds tern with a pprof listener)")
 		contention    = flag.Bool("contention", false, "with -profile, also mutex and block profiles (sampling them slows tern by a few per cent)")
 		quietWait     = flag.Duration("quiet-wait", 0, "before each run, wait up to this long for the machine to be nearly idle (under 0.4 busy cores over 3 s), for a machine shared with other work")
 		keep          = flag.Bool("keep", false, "keep the temp directory (data, logs, metrics)")

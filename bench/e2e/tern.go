@@ -211,14 +211,15 @@ func fetch(ctx context.Context, url, path string) error {
 	return f.Close()
 }
 
-// profile takes a CPU profile of tern serve over secs seconds and, with
-// contention, mutex and block profiles over the same seconds, plus a
-// goroutine dump at the start, into dir.
+// profile takes CPU and allocation profiles of tern serve over secs
+// seconds and, with contention, mutex and block profiles over the same
+// seconds, plus a goroutine dump at the start, into dir.
 func profile(ctx context.Context, pprofAddr, dir string, secs int, contention bool, logf func(string, ...any)) {
 	base := "http://" + pprofAddr + "/debug/pprof/"
 	s := "?seconds=" + strconv.Itoa(secs)
 	want := map[string]string{
 		"cpu.pprof":      base + "profile" + s,
+		"allocs.pprof":   base + "allocs" + s,
 		"goroutines.txt": base + "goroutine?debug=1",
 	}
 	if contention {
