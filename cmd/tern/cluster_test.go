@@ -81,13 +81,14 @@ func newCluster(t *testing.T, simCfg smscsim.Config, carrierQuery string) *clust
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 
-	// The standalone broker: `tern kafka`.
+	// The standalone broker: `tern kafka`, fsyncing its log as a broker
+	// shared by instances would.
 	port, err := localsvc.FreePort("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.brokers = fmt.Sprintf("127.0.0.1:%d", port)
-	c.broker = exec.Command(c.bin, "kafka", "--listen", c.brokers, "--data", filepath.Join(c.dir, "broker"))
+	c.broker = exec.Command(c.bin, "kafka", "--listen", c.brokers, "--data", filepath.Join(c.dir, "broker"), "--sync-writes")
 	c.broker.Stdout, c.broker.Stderr = t.Output(), t.Output()
 	if err := c.broker.Start(); err != nil {
 		t.Fatal(err)

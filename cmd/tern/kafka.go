@@ -15,10 +15,11 @@ func runKafka(ctx context.Context, args []string) error {
 	listen := fs.String("listen", "127.0.0.1:9092", "address to listen on")
 	dir := fs.String("data", "data", "directory for local state; the log goes to DATA/kafka")
 	partitions := fs.Int("partitions", 16, "partitions of topics created without a count")
+	sync := fs.Bool("sync-writes", false, syncWritesUsage)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	b, err := startBroker(*listen, filepath.Join(*dir, "kafka"), *partitions)
+	b, err := startBroker(*listen, filepath.Join(*dir, "kafka"), *partitions, *sync)
 	if err != nil {
 		return err
 	}

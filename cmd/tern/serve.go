@@ -47,6 +47,7 @@ type serveConfig struct {
 	kafka       pipeline.KafkaConfig
 	brokers     string
 	kafkaListen string
+	kafkaSync   bool
 
 	clickhouseAddr     string
 	clickhouseDatabase string
@@ -78,6 +79,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.brokers, "kafka-brokers", "", "comma-separated Kafka brokers; empty starts an in-process broker")
 	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the in-process broker")
+	fs.BoolVar(&c.kafkaSync, "kafka-sync-writes", false, "in-process broker: "+syncWritesUsage)
 	fs.IntVar(&c.kafka.Partitions, "kafka-partitions", 16, "partitions of each topic tern creates")
 	fs.StringVar(&c.kafka.Topics.Submit, "topic-submit", "tern.submit", "topic of accepted messages")
 	fs.StringVar(&c.kafka.Topics.Events, "topic-events", "tern.events", "topic of status events")
@@ -309,7 +311,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	// Kafka.
 	c.kafka.Brokers = splitList(c.brokers)
 	if len(c.kafka.Brokers) == 0 {
-		broker, err := startBroker(c.kafkaListen, filepath.Join(c.dataDir, "kafka"), c.kafka.Partitions)
+		broker, err := startBroker(c.kafkaListen, filepath.Join(c.dataDir, "kafka"), c.kafka.Partitions, c.kafkaSync)
 		if err != nil {
 			return r, err
 		}
