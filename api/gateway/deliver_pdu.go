@@ -73,6 +73,12 @@ func receiptPDU(r outboxRow) *smpp.DeliverSM {
 // SMPP command_status as 0x0000000B) as a number for a receipt's three
 // err digits; 0 when there is none.
 func errorNumber(code string) int {
+	return int(errorValue(code) % 1000)
+}
+
+// errorValue reads an event's error code as a number, 0 when there is
+// none.
+func errorValue(code string) uint64 {
 	code = strings.TrimSpace(code)
 	var v uint64
 	var err error
@@ -84,7 +90,7 @@ func errorNumber(code string) int {
 	if err != nil {
 		return 0
 	}
-	return int(v % 1000)
+	return v
 }
 
 // plainText returns up to n characters of s, keeping the characters that

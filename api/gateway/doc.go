@@ -2,7 +2,8 @@
 // ESMEs bind to tern as to any SMSC, each submit_sm (or submit_multi
 // destination, or data_sm) becomes a tern message with the guarantees of
 // an API send, and delivery receipts and customers' replies go back to
-// them as deliver_sm.
+// them as deliver_sm. query_sm reads a message's state from tern's reports
+// (analytics), as GetMessage does.
 //
 // It owns the gateway's accounts (system_id, a hashed password, a tenant,
 // limits), the per-connection sessions built on carriers/smpp's server

@@ -30,6 +30,8 @@ type Server struct {
 	cfg     Config
 	store   *Store
 	sender  Sender
+	reports Reports   // nil refuses query_sm
+	ids     IDChecker // with reports
 	log     *slog.Logger
 	reg     prometheus.Registerer
 	metrics *metrics

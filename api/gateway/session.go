@@ -45,7 +45,7 @@ func (h *session) Request(ss *smpp.ServerSession, p smpp.PDU) {
 	case smpp.CmdSubmitSM, smpp.CmdSubmitMulti, smpp.CmdDataSM:
 		h.srv.submit(h, p)
 	case smpp.CmdQuerySM:
-		ss.Respond(p, smpp.StatusQueryFailed, nil)
+		h.srv.query(h, p)
 	case smpp.CmdCancelSM:
 		ss.Respond(p, smpp.StatusCancelFailed, nil)
 	case smpp.CmdReplaceSM:

@@ -57,3 +57,10 @@ func parseTime(s string, now time.Time) (time.Time, error) {
 	}
 	return time.Time{}, errSMPPTime
 }
+
+// formatTime writes t as an absolute SMPP time (section 7.1.1) in UTC:
+// "YYMMDDhhmmsst00+".
+func formatTime(t time.Time) string {
+	t = t.UTC()
+	return t.Format("060102150405") + strconv.Itoa(t.Nanosecond()/1e8) + "00+"
+}

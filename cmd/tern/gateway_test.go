@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -164,6 +165,68 @@ func (cu *customer) waitReceipts(t *testing.T, sim smscsim.Config, msgs []submit
 	})
 }
 
+// querier is a transmitter bind of an account that asks query_sm, one at
+// a time, answering the gateway's enquire_link while it waits.
+type querier struct {
+	t   *testing.T
+	nc  net.Conn
+	r   *smpp.Reader
+	seq uint32
+}
+
+func newQuerier(t *testing.T, addr, systemID, password string) *querier {
+	t.Helper()
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close() })
+	q := &querier{t: t, nc: nc, r: smpp.NewReader(nc, 0)}
+	if p := q.call(&smpp.Bind{Type: smpp.BindTransmitter, SystemID: systemID, Password: password, InterfaceVersion: smpp.InterfaceVersion}); p.Status != smpp.StatusOK {
+		t.Fatalf("bind: %s", p.Status.Name())
+	}
+	return q
+}
+
+// call writes a request and returns its response.
+func (q *querier) call(body smpp.Body) smpp.PDU {
+	q.t.Helper()
+	q.seq++
+	q.nc.SetDeadline(time.Now().Add(10 * time.Second))
+	req := smpp.PDU{Header: smpp.Header{Seq: q.seq}, Body: body}
+	b, err := req.AppendTo(nil)
+	if err == nil {
+		_, err = q.nc.Write(b)
+	}
+	for err == nil {
+		var frame []byte
+		if frame, err = q.r.ReadFrame(); err != nil {
+			break
+		}
+		var p smpp.PDU
+		if p, err = smpp.Decode(frame); err != nil {
+			break
+		}
+		switch {
+		case p.ID == smpp.CmdEnquireLink:
+			b, _ := (&smpp.PDU{Header: smpp.Header{Seq: p.Seq}, Body: &smpp.EnquireLinkResp{}}).AppendTo(nil)
+			_, err = q.nc.Write(b)
+		case p.ID.IsResponse() && p.Seq == q.seq:
+			return p
+		}
+	}
+	q.t.Fatalf("%T: %v", body, err)
+	return smpp.PDU{}
+}
+
+// query asks for a message's state.
+func (q *querier) query(id string) (smpp.CommandStatus, *smpp.QuerySMResp) {
+	q.t.Helper()
+	p := q.call(&smpp.QuerySM{MessageID: id, Source: smpp.Address{TON: smpp.TONAlphanumeric, Addr: "SHOP"}})
+	resp, _ := p.Body.(*smpp.QuerySMResp)
+	return p.Status, resp
+}
+
 // TestGatewayEndToEnd: the dev account's ESME submits through the
 // gateway; every message reaches the carrier once and its receipt comes
 // back with tern's id; receipts for an ESME that went away wait and
@@ -192,6 +255,44 @@ func TestGatewayEndToEnd(t *testing.T) {
 			t.Fatalf("%s reached the carrier %d times", m.id, n)
 		}
 	}
+
+	// query_sm tells each message's state as its receipt did, once the
+	// reports have it; a message just sent is on its way.
+	q := newQuerier(t, addr, sys, pw)
+	for _, m := range msgs[:10] {
+		want := smpp.StateDelivered
+		if core.ReceiptStatus(sim.Outcome(strings.TrimPrefix(m.to, "+"), m.text)) != core.StatusDelivered {
+			want = smpp.StateUndeliverable
+		}
+		eventually(t, 30*time.Second, func() error {
+			st, resp := q.query(m.id)
+			switch {
+			case st != smpp.StatusOK:
+				return fmt.Errorf("query_sm %s: %s", m.id, st.Name())
+			case resp.State == smpp.StateEnroute:
+				return fmt.Errorf("query_sm %s: still ENROUTE", m.id)
+			case resp.MessageID != m.id || resp.State != want || len(resp.FinalDate) != 16:
+				return fmt.Errorf("query_sm %s: %+v, want state %s with a final date", m.id, resp, want)
+			}
+			return nil
+		})
+	}
+	sent := time.Now()
+	fresh := cu.send(t, ctx, 1, "q")[0]
+	st, resp := q.query(fresh.id)
+	// The simulator answers no earlier than its receipt delay.
+	if time.Since(sent) < sim.ReceiptDelay && (st != smpp.StatusOK || resp.State != smpp.StateEnroute || resp.FinalDate != "") {
+		t.Errorf("query_sm of a message just sent: %s %+v, want ENROUTE", st.Name(), resp)
+	}
+	forged := []byte(msgs[0].id)
+	forged[len(forged)-1] ^= 1 // another tag: not issued to this tenant
+	for _, id := range []string{"x", strings.Repeat("0", 34), string(forged)} {
+		if st, _ := q.query(id); st != smpp.StatusInvalidMessageID {
+			t.Errorf("query_sm %q: %s, want ESME_RINVMSGID", id, st.Name())
+		}
+	}
+	q.nc.Close()
+	cu.waitReceipts(t, sim, []submitted{fresh}, time.Minute)
 
 	// Receipts queued while the customer is gone arrive when it is back.
 	cu.stop()

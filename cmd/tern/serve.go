@@ -462,7 +462,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 
 	// --- SMPP gateway (api/gateway, wired in smpp_gateway.go): customers'
 	// ESMEs submit through the intake; it stops before the intake does.
-	if r.smpp, err = startGateway(ctx, c, st, pgURL, intake, reg, log); err != nil {
+	if r.smpp, err = startGateway(ctx, c, st, pgURL, intake, store, ids, reg, log); err != nil {
 		return r, err
 	}
 	// --- end SMPP gateway
