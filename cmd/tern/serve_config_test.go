@@ -7,6 +7,29 @@ import (
 	"testing"
 )
 
+// defaultServeConfig is tern serve's configuration with every flag at its
+// default, for a test to change. The SMPP gateway is off unless the test
+// sets its address.
+func defaultServeConfig(t *testing.T) serveConfig {
+	t.Helper()
+	c, err := parseServeFlags()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.smpp = smppFlags{}
+	return c
+}
+
+// parseServeFlags reads tern serve's flags from args.
+func parseServeFlags(args ...string) (serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c.flags(fs)
+	err := fs.Parse(args)
+	return c, err
+}
+
 func TestServeConfigValidate(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -25,14 +48,11 @@ func TestServeConfigValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			var c serveConfig
-			fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-			fs.SetOutput(io.Discard)
-			c.flags(fs)
-			if err := fs.Parse(append([]string{"--dev"}, tt.args...)); err != nil {
+			c, err := parseServeFlags(append([]string{"--dev"}, tt.args...)...)
+			if err != nil {
 				t.Fatal(err)
 			}
-			err := c.Validate()
+			err = c.Validate()
 			switch {
 			case tt.want == "" && err != nil:
 				t.Fatalf("Validate() = %v, want nil", err)

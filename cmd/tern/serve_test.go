@@ -38,19 +38,15 @@ func startTestSystem(t *testing.T, sim smscsim.Config) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := serveConfig{
-		dev:                true,
-		dataDir:            t.TempDir(),
-		listen:             "127.0.0.1:0",
-		kafkaListen:        fmt.Sprintf("127.0.0.1:%d", kafkaPort),
-		clickhouseAddr:     chCfg.Addr,
-		clickhouseDatabase: chCfg.Database,
-		postgresURL:        pgtest.URL(t),
-		window:             64,
-		validity:           48 * time.Hour,
-		retention:          7 * 24 * time.Hour,
-		sim:                sim,
-	}
+	c := defaultServeConfig(t)
+	c.dev = true
+	c.dataDir = t.TempDir()
+	c.listen = "127.0.0.1:0"
+	c.kafkaListen = fmt.Sprintf("127.0.0.1:%d", kafkaPort)
+	c.clickhouseAddr = chCfg.Addr
+	c.clickhouseDatabase = chCfg.Database
+	c.postgresURL = pgtest.URL(t)
+	c.sim = sim
 	c.kafka.Partitions = 16
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
