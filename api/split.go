@@ -23,7 +23,8 @@ import (
 // gRPC with the JSON codec — goes to net/http. The choice holds for the
 // connection's life, so a client that mixes gRPC and Connect calls on one
 // HTTP/2 connection has its later Connect calls refused by grpc-go (HTTP
-// 415); such a client needs one connection per protocol.
+// 415); such a client needs one connection per protocol, or a Server
+// without WithGRPC.
 //
 // To see the first request the splitter answers the client's preface with
 // an empty SETTINGS frame (grpc-go clients wait for the server's before

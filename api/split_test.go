@@ -349,3 +349,67 @@ func FuzzDropSettingsAck(f *testing.F) {
 		}
 	})
 }
+
+// mixedCalls makes a gRPC call, then a Connect call, on one HTTP/2
+// connection, as a proxy multiplexing both kinds of clients does, and
+// returns the second call's result.
+func mixedCalls(t *testing.T, addr string) (*ternv1.SendResponse, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	hc := h2cClient() // one transport: one connection
+	url := "http://" + addr
+	first, err := ternv1connect.NewMessageServiceClient(hc, url, connect.WithGRPC()).Send(ctx, connect.NewRequest(&ternv1.SendRequest{Body: "hi"}))
+	if err != nil {
+		t.Fatalf("gRPC call: %v", err)
+	}
+	resp, err := ternv1connect.NewMessageServiceClient(hc, url).Send(ctx, connect.NewRequest(&ternv1.SendRequest{Body: "hi"}))
+	if err != nil {
+		return nil, err
+	}
+	if first.Msg.Id != resp.Msg.Id {
+		t.Errorf("gRPC call served by %s, Connect call by %s on one connection", first.Msg.Id, resp.Msg.Id)
+	}
+	return resp.Msg, nil
+}
+
+// A connection whose first call was gRPC stays with grpc-go, which
+// refuses a later Connect call on it.
+func TestSplitRefusesMixedConnection(t *testing.T) {
+	t.Parallel()
+	addr, ln := splitServer(t, splitTimeout)
+	if _, err := mixedCalls(t, addr); connect.CodeOf(err) != connect.CodeUnknown || !strings.Contains(err.Error(), "415") {
+		t.Fatalf("Connect call after a gRPC call: %v, want HTTP 415", err)
+	}
+	if n := ln.n.Load(); n != 1 {
+		t.Fatalf("%d connections, want 1", n)
+	}
+}
+
+// Without grpc-go, net/http serves both kinds of calls on one connection.
+func TestUnsplitServesMixedConnection(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.Handle(ternv1connect.NewMessageServiceHandler(servedBy{name: "net/http"}))
+	srv := NewServer(mux)
+	raw, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln := &countingListener{Listener: raw}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+		<-done
+	})
+	resp, err := mixedCalls(t, ln.Addr().String())
+	if err != nil || resp.Id != "net/http" {
+		t.Fatalf("Connect call after a gRPC call: %v, %v", resp, err)
+	}
+	if n := ln.n.Load(); n != 1 {
+		t.Fatalf("%d connections, want 1", n)
+	}
+}

@@ -48,6 +48,7 @@ type serveConfig struct {
 	brokers     string
 	kafkaListen string
 	kafkaSync   bool
+	grpcGo      bool
 
 	clickhouseAddr     string
 	clickhouseDatabase string
@@ -76,6 +77,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.dataDir, "data", "data", "directory for local state (Kafka log, ClickHouse, keys)")
 	fs.StringVar(&c.configFile, "config", "", "YAML file with tenants and their API key hashes")
 	fs.StringVar(&c.listen, "listen", "127.0.0.1:8080", "address of the API (gRPC, gRPC-Web and Connect over h2c)")
+	fs.BoolVar(&c.grpcGo, "grpc-go", true, "serve HTTP/2 connections whose first call is gRPC with grpc-go (less CPU per call); false serves every connection with net/http, so a proxy may mix gRPC and Connect calls on one connection")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.brokers, "kafka-brokers", "", "comma-separated Kafka brokers; empty starts an in-process broker")
 	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the in-process broker")
@@ -475,9 +477,13 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	if err != nil {
 		return r, err
 	}
-	g, err := api.NewGRPCServer(deps)
-	if err != nil {
-		return r, err
+	var opts []api.ServerOption
+	if c.grpcGo {
+		g, err := api.NewGRPCServer(deps)
+		if err != nil {
+			return r, err
+		}
+		opts = append(opts, api.WithGRPC(g))
 	}
 	ln, err := net.Listen("tcp", c.listen)
 	if err != nil {
@@ -486,7 +492,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	root := http.NewServeMux()
 	root.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	root.Handle("/", h)
-	srv := api.NewServer(root, api.WithGRPC(g))
+	srv := api.NewServer(root, opts...)
 	go func() {
 		if err := srv.Serve(ln); err != nil {
 			log.Error("api", "err", err)
