@@ -26,15 +26,11 @@ import (
 func startGatewaySystem(t *testing.T, sim smscsim.Config) *running {
 	t.Helper()
 	chCfg := chtest.Config(t)
-	kafkaPort, err := localsvc.FreePort("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := defaultServeConfig(t)
 	c.dev = true
 	c.dataDir = t.TempDir()
 	c.listen = "127.0.0.1:0"
-	c.kafkaListen = fmt.Sprintf("127.0.0.1:%d", kafkaPort)
+	c.kafkaListen = "127.0.0.1:0" // the broker's own port, no race for it
 	c.clickhouseAddr = chCfg.Addr
 	c.clickhouseDatabase = chCfg.Database
 	c.postgresURL = pgtest.URL(t)

@@ -23,7 +23,6 @@ import (
 
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/carriers/smscsim"
-	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
 	"github.com/ternsms/tern/pipeline/pgtest"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
@@ -34,15 +33,11 @@ import (
 func startTestSystem(t *testing.T, sim smscsim.Config) *running {
 	t.Helper()
 	chCfg := chtest.Config(t)
-	kafkaPort, err := localsvc.FreePort("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
 	c := defaultServeConfig(t)
 	c.dev = true
 	c.dataDir = t.TempDir()
 	c.listen = "127.0.0.1:0"
-	c.kafkaListen = fmt.Sprintf("127.0.0.1:%d", kafkaPort)
+	c.kafkaListen = "127.0.0.1:0" // the broker's own port, no race for it
 	c.clickhouseAddr = chCfg.Addr
 	c.clickhouseDatabase = chCfg.Database
 	c.postgresURL = pgtest.URL(t)
