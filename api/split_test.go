@@ -71,8 +71,6 @@ func (l *countingListener) Accept() (net.Conn, error) {
 // grpc-go, and returns its address and accepted-connection count.
 func splitServer(t *testing.T, timeout time.Duration) (string, *countingListener) {
 	t.Helper()
-	mux := http.NewServeMux()
-	mux.Handle(ternv1connect.NewMessageServiceHandler(servedBy{name: "net/http"}))
 	gs := servedBy{name: "grpc-go"}
 	g := grpcSend(func(ctx context.Context, in *ternv1.SendRequest) (*ternv1.SendResponse, error) {
 		resp, err := gs.Send(ctx, connect.NewRequest(in))
@@ -81,7 +79,16 @@ func splitServer(t *testing.T, timeout time.Duration) (string, *countingListener
 		}
 		return resp.Msg, nil
 	})
-	srv := NewServer(mux, WithGRPC(g))
+	return serveSend(t, timeout, WithGRPC(g))
+}
+
+// serveSend serves servedBy under net/http on a Server with opts, until
+// the test ends, and returns its address and accepted-connection count.
+func serveSend(t *testing.T, timeout time.Duration, opts ...ServerOption) (string, *countingListener) {
+	t.Helper()
+	mux := http.NewServeMux()
+	mux.Handle(ternv1connect.NewMessageServiceHandler(servedBy{name: "net/http"}))
+	srv := NewServer(mux, opts...)
 	srv.splitTimeout = timeout
 	raw, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -389,23 +396,8 @@ func TestSplitRefusesMixedConnection(t *testing.T) {
 // Without grpc-go, net/http serves both kinds of calls on one connection.
 func TestUnsplitServesMixedConnection(t *testing.T) {
 	t.Parallel()
-	mux := http.NewServeMux()
-	mux.Handle(ternv1connect.NewMessageServiceHandler(servedBy{name: "net/http"}))
-	srv := NewServer(mux)
-	raw, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln := &countingListener{Listener: raw}
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ln) }()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		srv.Shutdown(ctx)
-		<-done
-	})
-	resp, err := mixedCalls(t, ln.Addr().String())
+	addr, ln := serveSend(t, splitTimeout)
+	resp, err := mixedCalls(t, addr)
 	if err != nil || resp.Id != "net/http" {
 		t.Fatalf("Connect call after a gRPC call: %v, %v", resp, err)
 	}

@@ -11,33 +11,26 @@ import (
 	"github.com/ternsms/tern/core/msgid"
 )
 
-// ledgerRows lists the message ids of deliveries and the carrier ids of
-// the carrier-id map, each as "carrier_id>message_id", sorted.
-func ledgerRows(t *testing.T, ctx context.Context, s *Store) (deliveries, carrierIDs []string) {
+// column returns the one text column query selects, in its order.
+func column(t *testing.T, ctx context.Context, s *Store, query string) []string {
 	t.Helper()
-	rows, err := s.pool.Query(ctx, "SELECT message_id FROM deliveries ORDER BY 1")
+	rows, err := s.pool.Query(ctx, query)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer rows.Close()
+	var out []string
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var v string
+		if err := rows.Scan(&v); err != nil {
 			t.Fatal(err)
 		}
-		deliveries = append(deliveries, id)
+		out = append(out, v)
 	}
-	rows, err = s.pool.Query(ctx, "SELECT carrier_message_id || '>' || message_id FROM carrier_message_ids ORDER BY 1")
-	if err != nil {
+	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
-			t.Fatal(err)
-		}
-		carrierIDs = append(carrierIDs, m)
-	}
-	return deliveries, carrierIDs
+	return out
 }
 
 func TestPruneLedger(t *testing.T) {
@@ -99,24 +92,14 @@ func TestPruneLedger(t *testing.T) {
 	if want := (Pruned{Deliveries: 2, CarrierIDs: 1, Receipts: 1}); got != want {
 		t.Errorf("pruned %+v, want %+v", got, want)
 	}
-	deliveries, carrierIDs := ledgerRows(t, ctx, s)
+	deliveries := column(t, ctx, s, "SELECT message_id FROM deliveries ORDER BY 1")
+	carrierIDs := column(t, ctx, s, "SELECT carrier_message_id || '>' || message_id FROM carrier_message_ids ORDER BY 1")
+	receipts := column(t, ctx, s, "SELECT carrier_message_id FROM unknown_receipts ORDER BY 1")
 	if want := []string{scheduled, recent}; !slices.Equal(deliveries, want) {
 		t.Errorf("deliveries left %v, want %v", deliveries, want)
 	}
 	if want := []string{"o2>" + recent, "r1>" + recent, "s1>" + scheduled}; !slices.Equal(carrierIDs, want) {
 		t.Errorf("carrier ids left %v, want %v", carrierIDs, want)
-	}
-	var receipts []string
-	rows, err := s.pool.Query(ctx, "SELECT carrier_message_id FROM unknown_receipts ORDER BY 1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		receipts = append(receipts, id)
 	}
 	if want := []string{"late-1"}; !slices.Equal(receipts, want) {
 		t.Errorf("kept receipts left %v, want %v", receipts, want)
