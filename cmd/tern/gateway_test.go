@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"net"
 	"os"
 	"os/exec"
@@ -12,42 +11,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
 	"github.com/ternsms/tern/core"
-	"github.com/ternsms/tern/pipeline/pgtest"
 )
 
 // startGatewaySystem starts the whole system as `tern serve --dev` does,
 // with the SMPP gateway on a free port.
 func startGatewaySystem(t *testing.T, sim smscsim.Config) *running {
 	t.Helper()
-	chCfg := chtest.Config(t)
-	c := defaultServeConfig(t)
-	c.dev = true
-	c.dataDir = t.TempDir()
-	c.listen = "127.0.0.1:0"
-	c.kafkaListen = "127.0.0.1:0" // the broker's own port, no race for it
-	c.clickhouseAddr = chCfg.Addr
-	c.clickhouseDatabase = chCfg.Database
-	c.postgresURL = pgtest.URL(t)
-	c.sim = sim
-	c.smpp = smppFlags{listen: "127.0.0.1:0"}
-	c.kafka.Partitions = 4
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	r, err := start(ctx, c, log)
-	if r != nil {
-		t.Cleanup(r.stack.shutdown)
-	}
-	if err != nil {
-		t.Fatalf("start: %v", err)
-	}
-	return r
+	return startConfigured(t, sim, func(c *serveConfig) {
+		c.smpp = smppFlags{listen: "127.0.0.1:0"}
+		c.kafka.Partitions = 4
+	})
 }
 
 // customer is an ESME bound to the gateway: tern's own SMPP client, with

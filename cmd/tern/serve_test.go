@@ -32,6 +32,13 @@ import (
 // free ports, against the test ClickHouse.
 func startTestSystem(t *testing.T, sim smscsim.Config) *running {
 	t.Helper()
+	return startConfigured(t, sim, func(*serveConfig) {})
+}
+
+// startConfigured starts the whole system as startTestSystem does, with
+// the changes change makes to its configuration.
+func startConfigured(t *testing.T, sim smscsim.Config, change func(*serveConfig)) *running {
+	t.Helper()
 	chCfg := chtest.Config(t)
 	c := defaultServeConfig(t)
 	c.dev = true
@@ -43,6 +50,7 @@ func startTestSystem(t *testing.T, sim smscsim.Config) *running {
 	c.postgresURL = pgtest.URL(t)
 	c.sim = sim
 	c.kafka.Partitions = 16
+	change(&c)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -421,4 +429,21 @@ func connectMessage(err error) string {
 		return ce.Message()
 	}
 	return ""
+}
+
+// With --grpc-go=false, gRPC and Connect calls share one HTTP/2
+// connection, as behind a proxy that multiplexes both kinds of clients.
+func TestMixedCallsWithoutGRPCGo(t *testing.T) {
+	t.Parallel()
+	r := startConfigured(t, smscsim.Config{Addr: "127.0.0.1:0", Seed: 1}, func(c *serveConfig) { c.grpcGo = false })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	hc, url := h2c(), "http://"+r.apiAddr // one transport, one connection
+	for _, opts := range [][]connect.ClientOption{{connect.WithGRPC()}, nil, {connect.WithGRPC()}, {connect.WithGRPCWeb()}} {
+		c := ternv1connect.NewMessageServiceClient(hc, url, append(opts, bearer(r.devKey))...)
+		resp, err := c.Send(ctx, connect.NewRequest(&ternv1.SendRequest{To: "+14155552671", Body: "Your code is 123456"}))
+		if err != nil || resp.Msg.Id == "" {
+			t.Fatalf("Send with %d options: %v, %v", len(opts), resp, err)
+		}
+	}
 }
