@@ -35,7 +35,9 @@ const pruneLockID = 0x7465726f // "tero"
 // before $1 (the msgid.Floor of the cutoff, so the primary key finds
 // them) whose intent is older than $2, and their carrier ids. A message
 // scheduled ahead has an old id but a recent intent; it stays. A carrier
-// id the carrier has reused for a newer message stays too.
+// id the carrier has reused for a newer message stays too. Ids are digits
+// and capital letters, which sort alike in the C collation and in the
+// usual locales' ones.
 const pruneDeliveriesSQL = `
 WITH d AS (
 	DELETE FROM deliveries WHERE message_id IN (
