@@ -23,6 +23,8 @@ import (
 
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/core/msgid"
+	"github.com/ternsms/tern/pipeline"
 	"github.com/ternsms/tern/pipeline/pgtest"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
@@ -446,4 +448,54 @@ func TestMixedCallsWithoutGRPCGo(t *testing.T) {
 			t.Fatalf("Send with %d options: %v, %v", len(opts), resp, err)
 		}
 	}
+}
+
+// tern serve prunes the delivery ledger from its start on: a row past the
+// retention, left by an earlier run, is gone soon after.
+func TestServePrunesLedger(t *testing.T) {
+	t.Parallel()
+	url := pgtest.URL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	pre, err := pipeline.OpenStore(ctx, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-30 * 24 * time.Hour)
+	ids, err := msgid.NewIssuer([]byte("serve-prune-test-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldID, recentID := ids.New("dev", old), ids.New("dev", time.Now())
+	for _, row := range []struct {
+		id     string
+		intent time.Time
+	}{{oldID, old}, {recentID, time.Now()}} {
+		if _, err := pre.Pool().Exec(ctx, `INSERT INTO deliveries (message_id, tenant_id, campaign_id, recipient, region, category, encoding, carrier, state, intent_at)
+			VALUES ($1, 'dev', '', '+14155552671', 'US', 1, 0, 'sim', 2, $2)`, row.id, row.intent); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pre.Close()
+
+	r := startConfigured(t, smscsim.Config{Addr: "127.0.0.1:0", Seed: 1}, func(c *serveConfig) { c.postgresURL = url })
+	eventually(t, 30*time.Second, func() error {
+		var left []string
+		rows, err := r.store.Pool().Query(ctx, "SELECT message_id FROM deliveries ORDER BY 1")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			left = append(left, id)
+		}
+		if len(left) != 1 || left[0] != recentID {
+			return fmt.Errorf("deliveries %v, want only %s", left, recentID)
+		}
+		return nil
+	})
 }
