@@ -22,7 +22,6 @@ import (
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/api"
 	"github.com/ternsms/tern/carriers/smscsim"
-	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
 	"github.com/ternsms/tern/pipeline"
 	"github.com/ternsms/tern/pipeline/pgtest"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
@@ -82,18 +81,27 @@ func newCluster(t *testing.T, simCfg smscsim.Config, carrierQuery string) *clust
 	defer cancel()
 
 	// The standalone broker: `tern kafka`, fsyncing its log as a broker
-	// shared by instances would.
-	port, err := localsvc.FreePort("127.0.0.1")
+	// shared by instances would, on a port of its own choosing.
+	brokerLog := filepath.Join(c.dir, "broker.log")
+	blog, err := os.Create(brokerLog)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.brokers = fmt.Sprintf("127.0.0.1:%d", port)
-	c.broker = exec.Command(c.bin, "kafka", "--listen", c.brokers, "--data", filepath.Join(c.dir, "broker"), "--sync-writes")
-	c.broker.Stdout, c.broker.Stderr = t.Output(), t.Output()
+	c.broker = exec.Command(c.bin, "kafka", "--listen", "127.0.0.1:0", "--data", filepath.Join(c.dir, "broker"), "--sync-writes")
+	c.broker.Stdout, c.broker.Stderr = blog, blog
 	if err := c.broker.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.broker.Process.Kill(); c.broker.Wait() })
+	t.Cleanup(func() {
+		c.broker.Process.Kill()
+		c.broker.Wait()
+		blog.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(brokerLog)
+			t.Logf("broker log (tail):\n%s", tail(string(b), 40))
+		}
+	})
+	c.brokers = printedAddr(t, brokerLog, "kafka broker listening on ")
 
 	sim, err := smscsim.New(simCfg)
 	if err != nil {
@@ -143,19 +151,18 @@ type instance struct {
 
 func (c *cluster) start(name string) *instance {
 	c.t.Helper()
-	port, err := localsvc.FreePort("127.0.0.1")
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	in := &instance{name: name, api: fmt.Sprintf("127.0.0.1:%d", port)}
-	logf, err := os.OpenFile(filepath.Join(c.dir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	in := &instance{name: name}
+	// A fresh log per start: the address is read from what this start
+	// printed.
+	logPath := filepath.Join(c.dir, fmt.Sprintf("%s-%d.log", name, time.Now().UnixNano()))
+	logf, err := os.Create(logPath)
 	if err != nil {
 		c.t.Fatal(err)
 	}
 	in.cmd = exec.Command(c.bin, "serve",
 		"--data", filepath.Join(c.dir, name),
 		"--config", filepath.Join(c.dir, "tern.yaml"),
-		"--listen", in.api,
+		"--listen", "127.0.0.1:0",
 		"--kafka-brokers", c.brokers,
 		"--kafka-partitions", "8",
 		"--clickhouse-addr", c.ch.Addr,
@@ -180,6 +187,7 @@ func (c *cluster) start(name string) *instance {
 			c.t.Logf("%s log (tail):\n%s", name, tail(string(b), 40))
 		}
 	})
+	in.api = strings.TrimPrefix(printedAddr(c.t, logPath, "  API (gRPC, gRPC-Web, Connect): "), "http://")
 	deadline := time.Now().Add(time.Minute)
 	for {
 		resp, err := http.Get("http://" + in.api + "/metrics")
@@ -193,6 +201,27 @@ func (c *cluster) start(name string) *instance {
 			c.t.Fatalf("%s did not start: %v", name, err)
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// printedAddr waits up to a minute for a process to print a line
+// starting with prefix into the file at path, and returns the rest of it
+// up to the first space.
+func printedAddr(t *testing.T, path, prefix string) string {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		b, _ := os.ReadFile(path)
+		for line := range strings.Lines(string(b)) {
+			if rest, ok := strings.CutPrefix(line, prefix); ok && strings.HasSuffix(line, "\n") {
+				addr, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
+				return addr
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: no line starting %q in a minute; it holds:\n%s", path, prefix, tail(string(b), 20))
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
