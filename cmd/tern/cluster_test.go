@@ -147,15 +147,15 @@ type instance struct {
 	name string
 	api  string
 	cmd  *exec.Cmd
+	log  string // what the instance printed: its stdout and stderr
 }
 
 func (c *cluster) start(name string) *instance {
 	c.t.Helper()
-	in := &instance{name: name}
-	// A fresh log per start: the address is read from what this start
+	// A fresh log per start: addresses are read from what this start
 	// printed.
-	logPath := filepath.Join(c.dir, fmt.Sprintf("%s-%d.log", name, time.Now().UnixNano()))
-	logf, err := os.Create(logPath)
+	in := &instance{name: name, log: filepath.Join(c.dir, fmt.Sprintf("%s-%d.log", name, time.Now().UnixNano()))}
+	logf, err := os.Create(in.log)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func (c *cluster) start(name string) *instance {
 			c.t.Logf("%s log (tail):\n%s", name, tail(string(b), 40))
 		}
 	})
-	in.api = strings.TrimPrefix(printedAddr(c.t, logPath, "  API (gRPC, gRPC-Web, Connect): "), "http://")
+	in.api = strings.TrimPrefix(printedAddr(c.t, in.log, "  API (gRPC, gRPC-Web, Connect): "), "http://")
 	deadline := time.Now().Add(time.Minute)
 	for {
 		resp, err := http.Get("http://" + in.api + "/metrics")

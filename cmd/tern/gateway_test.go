@@ -14,7 +14,6 @@ import (
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
-	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
 	"github.com/ternsms/tern/core"
 )
 
@@ -325,20 +324,12 @@ func TestGatewayReceiptFromAnotherInstance(t *testing.T) {
 	if len(pw) != 8 {
 		t.Fatalf("no generated password in %s", out)
 	}
-	smppAddr := func() string {
-		port, err := localsvc.FreePort("127.0.0.1")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return fmt.Sprintf("127.0.0.1:%d", port)
-	}
 	base := c.flags
-	addrA, addrB := smppAddr(), smppAddr()
-	c.flags = append(base, "--smpp-listen", addrA)
+	c.flags = append(base, "--smpp-listen", "127.0.0.1:0")
 	a := c.start("a")
-	c.flags = append(base, "--smpp-listen", addrB)
 	b := c.start("b")
 	c.flags = base
+	addrA := printedAddr(t, a.log, "  SMPP gateway:")
 
 	cu := newCustomer(t, addrA, "cust", pw, smpp.BindTransceivers)
 	var msgs []submitted
