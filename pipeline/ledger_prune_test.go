@@ -33,23 +33,12 @@ func column(t *testing.T, ctx context.Context, s *Store, query string) []string 
 	return out
 }
 
-// pruneIssuer issues the ids of the prune tests' messages, which carry
-// their creation time.
-func pruneIssuer(t *testing.T) *msgid.Issuer {
-	t.Helper()
-	is, err := msgid.NewIssuer([]byte("prune-test-key-0123"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return is
-}
-
 func TestPruneLedger(t *testing.T) {
 	t.Parallel()
 	l, s := runLedger(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	is := pruneIssuer(t)
+	is := testIssuer(t)
 	now := time.Now()
 	cutoff := now.Add(-7 * 24 * time.Hour)
 	long := now.Add(-10 * 24 * time.Hour)
@@ -137,7 +126,7 @@ func TestPruneLedgerOneInstanceAtATime(t *testing.T) {
 	l, s := runLedger(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	is := pruneIssuer(t)
+	is := testIssuer(t)
 	long := time.Now().Add(-10 * 24 * time.Hour)
 	id := is.New("shop", long)
 	if _, err := l.Begin(ctx, testRef(id)); err != nil {
