@@ -4,7 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 
 	"connectrpc.com/connect"
 
@@ -15,6 +20,7 @@ import (
 // clientConfig is how the load generator talks to a server.
 type clientConfig struct {
 	protocol   string // "grpc" or "connect"
+	grpcGo     bool   // gRPC calls from grpc-go client connections instead of connect-go
 	conns      int    // HTTP/2 connections; calls go round-robin over them
 	acceptGzip bool
 	key        string
@@ -59,6 +65,9 @@ func sendLoad(baseURL string, c clientConfig, reqs []*ternv1.SendRequest) (sende
 	if c.conns < 1 {
 		return nil, fmt.Errorf("-conns %d: want at least 1", c.conns)
 	}
+	if c.grpcGo {
+		return grpcGoLoad(baseURL, c, reqs)
+	}
 	clients := make([]ternv1connect.MessageServiceClient, c.conns)
 	for i := range clients {
 		clients[i] = ternv1connect.NewMessageServiceClient(h2c(), baseURL, c.options()...)
@@ -69,5 +78,34 @@ func sendLoad(baseURL string, c clientConfig, reqs []*ternv1.SendRequest) (sende
 			return "", err
 		}
 		return resp.Msg.GetId(), nil
+	}, nil
+}
+
+// grpcGoLoad is sendLoad with grpc-go client connections, as gRPC load
+// tools such as ghz make their calls.
+func grpcGoLoad(baseURL string, c clientConfig, reqs []*ternv1.SendRequest) (sender, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, fmt.Errorf("base URL %q: %w", baseURL, err)
+	}
+	conns := make([]*grpc.ClientConn, c.conns)
+	for i := range conns {
+		if conns[i], err = grpc.NewClient(u.Host, grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+			return nil, fmt.Errorf("grpc-go client for %s: %w", u.Host, err)
+		}
+	}
+	var md metadata.MD
+	if c.key != "" {
+		md = metadata.Pairs("authorization", "Bearer "+c.key)
+	}
+	return func(ctx context.Context, i int) (string, error) {
+		if md != nil {
+			ctx = metadata.NewOutgoingContext(ctx, md)
+		}
+		var resp ternv1.SendResponse
+		if err := conns[i%len(conns)].Invoke(ctx, ternv1connect.MessageServiceSendProcedure, reqs[i%len(reqs)], &resp); err != nil {
+			return "", err
+		}
+		return resp.GetId(), nil
 	}, nil
 }

@@ -42,8 +42,31 @@ func (e echoService) Send(context.Context, *connect.Request[ternv1.SendRequest])
 func serveEcho(addr string, grpcToo bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	srv := newEchoServer(grpcToo)
+	fmt.Printf("listening %s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// echoID is the id every echo answer carries.
+const echoID = "01JBENCH0ECHO0000000000000"
+
+// newEchoServer is serveEcho's server.
+func newEchoServer(grpcToo bool) *api.Server {
 	es := echoService{resp: &ternv1.SendResponse{
-		Id:       "01JBENCH0ECHO0000000000000",
+		Id:       echoID,
 		Status:   ternv1.Status_STATUS_QUEUED,
 		Segments: 1,
 		Encoding: ternv1.Encoding_ENCODING_GSM7,
@@ -51,10 +74,6 @@ func serveEcho(addr string, grpcToo bool) error {
 	}}
 	mux := http.NewServeMux()
 	mux.Handle(ternv1connect.NewMessageServiceHandler(es))
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
 	// Without tern's request workers: the echo handler never grows its
 	// stack, so they would only add a handoff to every call, and the
 	// baseline is what a plain http.Server with Connect does.
@@ -74,18 +93,7 @@ func serveEcho(addr string, grpcToo bool) error {
 		}, struct{}{})
 		opts = append(opts, api.WithGRPC(g))
 	}
-	srv := api.NewServer(mux, opts...)
-	fmt.Printf("listening %s\n", ln.Addr())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(sctx)
+	return api.NewServer(mux, opts...)
 }
 
 // child is a process the harness started and stops.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"connectrpc.com/connect"
+	"google.golang.org/grpc/status"
 )
 
 // loadConfig says how hard and how long to push.
@@ -168,11 +169,15 @@ func pace(rate float64, start time.Time, stop <-chan struct{}, tickets chan<- ti
 	}
 }
 
-// errKey names an error for counting: its Connect code, or its text.
+// errKey names an error for counting: its Connect or gRPC code, or its
+// text.
 func errKey(err error) string {
 	var ce *connect.Error
 	if errors.As(err, &ce) {
 		return ce.Code().String() + ": " + truncate(ce.Message(), 80)
+	}
+	if st, ok := status.FromError(err); ok {
+		return connect.Code(st.Code()).String() + ": " + truncate(st.Message(), 80)
 	}
 	return truncate(err.Error(), 80)
 }

@@ -19,7 +19,10 @@
 //     then the campaign's totals from ClickHouse via GetCampaignStats.
 //
 // The load generator is a closed loop by default: -concurrency callers,
-// each with one call in flight, over -conns HTTP/2 connections. A closed
+// each with one call in flight, over -conns HTTP/2 connections. Its gRPC
+// calls come from grpc-go client connections, as ghz makes them: they
+// take less of the machine the servers share than connect-go's client
+// (-client connect-go), which makes the Connect-protocol calls. A closed
 // loop finds the throughput the system sustains; its latencies are those
 // at that concurrency. -rate runs an open loop instead (calls start on a
 // fixed schedule, latency counted from the scheduled start), which gives
@@ -58,6 +61,7 @@ type env struct {
 	campaign   string
 	load       loadConfig
 	protocol   string
+	grpcGo     bool
 	conns      int
 	acceptGzip bool
 	partitions int
@@ -70,7 +74,7 @@ type env struct {
 }
 
 func (e *env) client(key string) clientConfig {
-	return clientConfig{protocol: e.protocol, conns: e.conns, acceptGzip: e.acceptGzip, key: key}
+	return clientConfig{protocol: e.protocol, grpcGo: e.grpcGo, conns: e.conns, acceptGzip: e.acceptGzip, key: key}
 }
 
 // awaitQuiet waits, up to e.quietWait, until the machine is nearly idle.
@@ -136,6 +140,7 @@ func main() {
 		conns         = flag.Int("conns", 4, "HTTP/2 connections the callers share; at most 250 callers each")
 		rate          = flag.Float64("rate", 0, "open loop at this many calls per second; 0 runs a closed loop")
 		protocol      = flag.String("protocol", "grpc", "grpc or connect (both unary over h2c)")
+		clientLib     = flag.String("client", "auto", "the load generator's client: grpc-go (gRPC only, as ghz calls; the cheaper), connect-go, or auto (grpc-go for -protocol grpc, else connect-go)")
 		acceptGzip    = flag.Bool("accept-gzip", false, "let servers gzip responses (connect-go clients ask for it by default; grpc-go, k6 and ghz do not)")
 		recipients    = flag.Int("recipients", 100_000, "distinct recipients; request i goes to recipient i mod this")
 		partitions    = flag.Int("partitions", 16, "partitions of the raw baseline's topic (tern serve's default is 16)")
@@ -178,6 +183,19 @@ func main() {
 	if *protocol != "grpc" && *protocol != "connect" {
 		log.Fatalf("-protocol %q: want grpc or connect", *protocol)
 	}
+	var grpcGo bool
+	switch *clientLib {
+	case "auto":
+		grpcGo = *protocol == "grpc"
+	case "grpc-go":
+		if *protocol != "grpc" {
+			log.Fatalf("-client grpc-go speaks only -protocol grpc, not %q", *protocol)
+		}
+		grpcGo = true
+	case "connect-go":
+	default:
+		log.Fatalf("-client %q: want grpc-go, connect-go or auto", *clientLib)
+	}
 	if *addr != "" && (*key == "" || *brokersFlag == "") {
 		log.Fatal("-addr needs -key and -brokers")
 	}
@@ -204,7 +222,7 @@ func main() {
 	e := &env{
 		dir: dir, campaign: "bench-" + time.Now().UTC().Format("20060102T150405"),
 		load:     loadConfig{concurrency: *concurrency, rate: *rate, warmup: *warmup, duration: *duration},
-		protocol: *protocol, conns: *conns, acceptGzip: *acceptGzip, partitions: *partitions,
+		protocol: *protocol, grpcGo: grpcGo, conns: *conns, acceptGzip: *acceptGzip, partitions: *partitions,
 		drain: *drain, quietWait: *quietWait, loadBefore: loadAvg(), profileDir: *profileDir, contention: *contention, verbose: *verbose,
 	}
 	if e.profileDir != "" {
@@ -466,8 +484,12 @@ func printResults(e *env, rows []row, args []string) {
 	}
 	fmt.Printf("\nCommand: `go run ./bench/e2e %s`\n\n", strings.Join(args, " "))
 	fmt.Printf("Machine: %s. Load average (1 min) when the harness started: %s.\n\n", machineLine(), e.loadBefore)
-	fmt.Printf("Load: unary Send, %s protocol over h2c, %s over %d HTTP/2 connections, %d distinct one-part GSM-7 requests; "+
-		"%v warmup, then %v measured per run.\n\n", e.protocol, loop, e.conns, len(e.reqs), e.load.warmup, e.load.duration)
+	client := "connect-go"
+	if e.grpcGo {
+		client = "grpc-go"
+	}
+	fmt.Printf("Load: unary Send, %s protocol over h2c from %s clients, %s over %d HTTP/2 connections, %d distinct one-part GSM-7 requests; "+
+		"%v warmup, then %v measured per run.\n\n", e.protocol, client, loop, e.conns, len(e.reqs), e.load.warmup, e.load.duration)
 	fmt.Println("| run | accepted msg/s | accept p50 | accept p99 | final msg/s | accept→final p50 | accept→final p99 | errors |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
