@@ -22,6 +22,7 @@ type CampaignStats struct {
 	Rejected    int64
 	Failed      int64
 	Unknown     int64
+	Canceled    int64
 	// Segments is the parts of all accepted messages, each message counted
 	// once.
 	Segments int64
@@ -46,6 +47,8 @@ func (c *CampaignStats) count(st core.Status) *int64 {
 		return &c.Failed
 	case core.StatusUnknown:
 		return &c.Unknown
+	case core.StatusCanceled:
+		return &c.Canceled
 	}
 	return nil
 }
@@ -54,6 +57,7 @@ func (c *CampaignStats) count(st core.Status) *int64 {
 var statsStatuses = []core.Status{
 	core.StatusQueued, core.StatusSubmitted, core.StatusDelivered, core.StatusUndelivered,
 	core.StatusExpired, core.StatusRejected, core.StatusFailed, core.StatusUnknown,
+	core.StatusCanceled,
 }
 
 // campaignStatsQuery reads one range of campaign_messages: the inner query

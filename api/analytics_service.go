@@ -34,6 +34,7 @@ func (s *analyticsService) GetCampaignStats(ctx context.Context, req *connect.Re
 		Rejected:    int64(st.Rejected),
 		Failed:      int64(st.Failed),
 		Unknown:     int64(st.Unknown),
+		Canceled:    int64(st.Canceled),
 		Segments:    int64(st.Segments),
 	}), nil
 }

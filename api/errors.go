@@ -33,6 +33,10 @@ func connectError(log *slog.Logger, err error) *connect.Error {
 		return connect.NewError(connect.CodeInvalidArgument, fe)
 	case errors.Is(err, msgid.ErrForeign), errors.Is(err, analytics.ErrNotFound), errors.Is(err, errNotFound):
 		return connect.NewError(connect.CodeNotFound, errNotFound)
+	case errors.Is(err, pipeline.ErrNotCancelable):
+		return connect.NewError(connect.CodeFailedPrecondition, err)
+	case errors.Is(err, pipeline.ErrForeignMessage):
+		return connect.NewError(connect.CodeNotFound, errNotFound)
 	case errors.Is(err, context.Canceled):
 		return connect.NewError(connect.CodeCanceled, err)
 	case errors.Is(err, context.DeadlineExceeded):

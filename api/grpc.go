@@ -61,6 +61,7 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 			unary(b, "SendBatch", ms.SendBatch),
 			unary(b, "Estimate", ms.Estimate),
 			unary(b, "GetMessage", ms.GetMessage),
+			unary(b, "Cancel", ms.Cancel),
 		},
 		Metadata: ternv1.File_tern_v1_message_service_proto.Path(),
 	}, struct{}{})

@@ -206,6 +206,27 @@ func (s *messageService) GetMessage(ctx context.Context, req *connect.Request[te
 	return connect.NewResponse(&ternv1.GetMessageResponse{Message: messageFromView(v)}), nil
 }
 
+func (s *messageService) Cancel(ctx context.Context, req *connect.Request[ternv1.CancelRequest]) (*connect.Response[ternv1.CancelResponse], error) {
+	if s.d.Cancels == nil {
+		return nil, connect.NewError(connect.CodeUnimplemented, errors.New("cancel is not served here"))
+	}
+	tenant, id := tenantFrom(ctx), req.Msg.GetId()
+	if id == "" {
+		return nil, connectError(s.d.Log, &pipeline.FieldError{Field: "id", Reason: "required"})
+	}
+	created, err := s.d.IDs.Check(tenant, id)
+	if errors.Is(err, msgid.ErrMalformed) {
+		return nil, connectError(s.d.Log, &pipeline.FieldError{Field: "id", Reason: "not a message id"})
+	}
+	if err != nil {
+		return nil, connectError(s.d.Log, err)
+	}
+	if err := s.d.Cancels.Cancel(ctx, tenant, id, created); err != nil {
+		return nil, connectError(s.d.Log, err)
+	}
+	return connect.NewResponse(&ternv1.CancelResponse{Id: id, Status: ternv1.Status_STATUS_CANCELED}), nil
+}
+
 func messageFromView(v analytics.MessageView) *ternv1.Message {
 	return &ternv1.Message{
 		Id:          v.ID,

@@ -39,12 +39,20 @@ type IDChecker interface {
 	Check(tenant, id string) (time.Time, error)
 }
 
+// Canceler withdraws messages no carrier has had yet; the pipeline's
+// Canceler is one.
+type Canceler interface {
+	Cancel(ctx context.Context, tenantID, id string, created time.Time) error
+}
+
 // Deps are what the front door calls.
 type Deps struct {
 	Keys    *Keyring
 	Sender  Sender
 	Reports Reports
 	IDs     IDChecker
+	// Cancels serves Cancel; nil answers it Unimplemented.
+	Cancels Canceler
 	Log     *slog.Logger
 	// ShiftTables returns the national language tables a tenant's
 	// messages may use when a request names none; nil allows none.

@@ -16,6 +16,7 @@ const (
 	StatusRejected
 	StatusFailed
 	StatusUnknown
+	StatusCanceled
 )
 
 var statusNames = [...]string{
@@ -28,6 +29,7 @@ var statusNames = [...]string{
 	StatusRejected:    "rejected",
 	StatusFailed:      "failed",
 	StatusUnknown:     "unknown",
+	StatusCanceled:    "canceled",
 }
 
 func (s Status) String() string {
@@ -40,7 +42,7 @@ func (s Status) String() string {
 // Final reports whether no later status can follow s.
 func (s Status) Final() bool {
 	switch s {
-	case StatusDelivered, StatusUndelivered, StatusExpired, StatusRejected, StatusFailed, StatusUnknown:
+	case StatusDelivered, StatusUndelivered, StatusExpired, StatusRejected, StatusFailed, StatusUnknown, StatusCanceled:
 		return true
 	}
 	return false

@@ -39,7 +39,7 @@ type Consumer struct {
 	ledger    *Ledger
 	events    *eventWriter
 	dlq       *deadLetters
-	deferrals *batcher[deferral, struct{}]
+	deferrals *batcher[deferral, bool]
 	log       *slog.Logger
 	metrics   *Metrics
 	submit    time.Duration

@@ -144,11 +144,14 @@ func (c *Consumer) deferTo(ctx context.Context, rec *recordv1.Submit, due time.T
 		return c.emit(ctx, ev)
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.submit)
-	_, err := c.deferrals.do(dctx, deferral{rec: withNotBefore(rec, due, rec.Attempts), due: due, reason: reason})
+	canceled, err := c.deferrals.do(dctx, deferral{rec: withNotBefore(rec, due, rec.Attempts), due: due, reason: reason})
 	cancel()
 	if err != nil {
 		log.Warn("defer message", "id", rec.Id, "err", err)
 		return false
+	}
+	if canceled {
+		return c.emitCanceled(ctx, rec)
 	}
 	c.metrics.addDeferred(reason)
 	ev := submitEvent(rec, core.StatusQueued, c.now())
@@ -238,6 +241,9 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 			ev.CarrierMessageId = p.carrierIDs[0]
 		}
 		return c.emit(ctx, ev), 0, false
+	case p.state == stateCanceled:
+		release()
+		return c.emitCanceled(ctx, rec), 0, false
 	case p.state == stateFailed:
 		// Failed before: write its event again, as it was.
 		release()

@@ -24,6 +24,9 @@ const (
 	stateAccepted ledgerState = 2
 	// stateFailed: it failed for good.
 	stateFailed ledgerState = 3
+	// stateCanceled: Cancel withdrew it before any carrier had it. It is
+	// never submitted.
+	stateCanceled ledgerState = 4
 )
 
 // prior is what Begin found and did. state is stateSubmitting when the

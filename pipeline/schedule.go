@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -28,8 +29,9 @@ type deferral struct {
 	reason string
 }
 
-// execDefer writes deferrals in one statement.
-func (s *Store) execDefer(ctx context.Context, ds []deferral) ([]struct{}, error) {
+// execDefer writes deferrals in one statement. A message Cancel withdrew
+// is not written: its answer is true.
+func (s *Store) execDefer(ctx context.Context, ds []deferral) ([]bool, error) {
 	ids, tos, dues, reasons := make([]string, len(ds)), make([]string, len(ds)), make([]time.Time, len(ds)), make([]string, len(ds))
 	recs := make([][]byte, len(ds))
 	for i, d := range ds {
@@ -39,14 +41,33 @@ func (s *Store) execDefer(ctx context.Context, ds []deferral) ([]struct{}, error
 		}
 		ids[i], tos[i], dues[i], reasons[i], recs[i] = d.rec.Id, d.rec.To, d.due, d.reason, b
 	}
-	_, err := s.pool.Exec(ctx, `
-INSERT INTO schedules (message_id, recipient, due_at, reason, record)
-SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::bytea[])`, ids, tos, dues, reasons, recs)
+	rows, err := s.pool.Query(ctx, deferSQL, ids, tos, dues, reasons, recs)
 	if err != nil {
 		return nil, fmt.Errorf("defer messages: %w", err)
 	}
-	return make([]struct{}, len(ds)), nil
+	canceled, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("defer messages: %w", err)
+	}
+	out := make([]bool, len(ds))
+	for i, id := range ids {
+		out[i] = slices.Contains(canceled, id)
+	}
+	return out, nil
 }
+
+// deferSQL schedules messages, except those the ledger holds as
+// canceled, and returns the ids of those.
+const deferSQL = `
+WITH x AS (
+	SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::bytea[]) AS x(m, r, due, reason, rec)
+), c AS (
+	SELECT d.message_id FROM deliveries d JOIN x ON d.message_id = x.m WHERE d.state = 4
+), i AS (
+	INSERT INTO schedules (message_id, recipient, due_at, reason, record)
+	SELECT m, r, due, reason, rec FROM x WHERE m NOT IN (SELECT message_id FROM c)
+)
+SELECT message_id FROM c`
 
 // Scheduler puts due messages back on the submit topic: every poll it
 // takes the due rows (rows other instances hold are skipped), produces

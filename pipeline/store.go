@@ -167,6 +167,10 @@ ALTER TABLE deliveries ADD COLUMN origin text NOT NULL DEFAULT '';
 -- alone (heap-only tuples). Only pages filled from now on are affected.
 ALTER TABLE deliveries SET (fillfactor = 50);
 `,
+	5: `
+-- Cancel finds a waiting message's schedule by its id.
+CREATE INDEX schedules_message_id ON schedules (message_id);
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -67,6 +67,9 @@ func TestPlansKeepToIndexes(t *testing.T) {
 		{"receipt_claim", claimReceiptsSQL, `500`},
 		{"prune_deliveries", pruneDeliveriesSQL, `'01Z', now(), 5000`},
 		{"prune_receipts", pruneReceiptsSQL, `now(), 5000`},
+		{"defer", deferSQL, `'{m}', '{r}', ARRAY[now()], '{send_at}', ARRAY['\x00'::bytea]`},
+		{"cancel", cancelSQL, `'m', 't', 'canceled', false`},
+		{"cancel_due_now", cancelDueNowSQL, `'m'`},
 	}
 	// Prepared and run on empty tables, as on a fresh database; PostgreSQL
 	// decides at the sixth run whether to keep a generic plan.
@@ -88,12 +91,14 @@ func TestPlansKeepToIndexes(t *testing.T) {
 		 SELECT 'sim', 'fill-' || g, 'fill-' || g, 0 FROM generate_series(1, $1) g`,
 		`INSERT INTO unknown_receipts (carrier, carrier_message_id, status, state, error_code, joined_at)
 		 SELECT 'sim', 'fill-' || g, 3, 'DELIVRD', '', now() FROM generate_series(1, $1) g`,
+		`INSERT INTO schedules (message_id, recipient, due_at, reason, record)
+		 SELECT 'fill-' || g, 'r', now() + interval '1 day', 'send_at', '\x00' FROM generate_series(1, $1) g`,
 	} {
 		if _, err := s.pool.Exec(ctx, fill, n); err != nil {
 			t.Fatal(err)
 		}
 	}
-	wholeTable := regexp.MustCompile(`Seq Scan on (deliveries|carrier_message_ids|unknown_receipts)|Hash Join|Merge Join`)
+	wholeTable := regexp.MustCompile(`Seq Scan on (deliveries|carrier_message_ids|unknown_receipts|schedules)|Hash Join|Merge Join`)
 	for _, st := range stmts {
 		rows, err := conn.Query(ctx, "EXPLAIN EXECUTE "+st.name+"("+st.args+")")
 		if err != nil {

@@ -173,7 +173,7 @@ func runE2E(ctx context.Context, e *env, sys system, cfg loadConfig, campaign st
 	} else {
 		r.notes = append(r.notes, fmt.Sprintf("ClickHouse (GetCampaignStats, %v after the drain): accepted %d, queued %d, submitted %d, delivered %d, undelivered %d, failed %d, other final %d",
 			settle.Round(100*time.Millisecond), stats.GetAccepted(), stats.GetQueued(), stats.GetSubmitted(), stats.GetDelivered(), stats.GetUndelivered(), stats.GetFailed(),
-			stats.GetExpired()+stats.GetRejected()+stats.GetUnknown()))
+			stats.GetExpired()+stats.GetRejected()+stats.GetUnknown()+stats.GetCanceled()))
 	}
 	if m1 := readMetrics(ctx, sys.baseURL+"/metrics"); m0 != nil && m1 != nil {
 		r.notes = append(r.notes, "tern /metrics over the run: "+metricsSummary(m0, m1))

@@ -472,6 +472,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	// Front door, stopped first.
 	defaultTables, _ := gsm.ParseLanguages(c.shiftTables)
 	deps := api.Deps{Keys: keys, Sender: intake, Reports: store, IDs: ids, Log: log,
+		Cancels:     pipeline.NewCanceler(pstore, c.retention),
 		ShiftTables: fc.shiftTables(defaultTables), Prices: prices}
 	h, err := api.NewHandler(deps)
 	if err != nil {

@@ -83,6 +83,7 @@ type GetCampaignStatsResponse struct {
 	Unknown     int64                  `protobuf:"varint,10,opt,name=unknown,proto3" json:"unknown,omitempty"`
 	// Parts sent, over all accepted messages.
 	Segments      int64 `protobuf:"varint,11,opt,name=segments,proto3" json:"segments,omitempty"`
+	Canceled      int64 `protobuf:"varint,12,opt,name=canceled,proto3" json:"canceled,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -194,6 +195,13 @@ func (x *GetCampaignStatsResponse) GetSegments() int64 {
 	return 0
 }
 
+func (x *GetCampaignStatsResponse) GetCanceled() int64 {
+	if x != nil {
+		return x.Canceled
+	}
+	return 0
+}
+
 var File_tern_v1_analytics_service_proto protoreflect.FileDescriptor
 
 const file_tern_v1_analytics_service_proto_rawDesc = "" +
@@ -201,7 +209,7 @@ const file_tern_v1_analytics_service_proto_rawDesc = "" +
 	"\x1ftern/v1/analytics_service.proto\x12\atern.v1\":\n" +
 	"\x17GetCampaignStatsRequest\x12\x1f\n" +
 	"\vcampaign_id\x18\x01 \x01(\tR\n" +
-	"campaignId\"\xd1\x02\n" +
+	"campaignId\"\xed\x02\n" +
 	"\x18GetCampaignStatsResponse\x12\x1f\n" +
 	"\vcampaign_id\x18\x01 \x01(\tR\n" +
 	"campaignId\x12\x1a\n" +
@@ -215,7 +223,8 @@ const file_tern_v1_analytics_service_proto_rawDesc = "" +
 	"\x06failed\x18\t \x01(\x03R\x06failed\x12\x18\n" +
 	"\aunknown\x18\n" +
 	" \x01(\x03R\aunknown\x12\x1a\n" +
-	"\bsegments\x18\v \x01(\x03R\bsegments2p\n" +
+	"\bsegments\x18\v \x01(\x03R\bsegments\x12\x1a\n" +
+	"\bcanceled\x18\f \x01(\x03R\bcanceled2p\n" +
 	"\x10AnalyticsService\x12\\\n" +
 	"\x10GetCampaignStats\x12 .tern.v1.GetCampaignStatsRequest\x1a!.tern.v1.GetCampaignStatsResponse\"\x03\x90\x02\x01B.Z,github.com/ternsms/tern/proto/tern/v1;ternv1b\x06proto3"
 

@@ -60,6 +60,8 @@ const (
 	Status_STATUS_FAILED Status = 7
 	// The carrier reports a final state it does not know.
 	Status_STATUS_UNKNOWN Status = 8
+	// Withdrawn with Cancel before it was handed to a carrier; never sent.
+	Status_STATUS_CANCELED Status = 9
 )
 
 // Enum value maps for Status.
@@ -74,6 +76,7 @@ var (
 		6: "STATUS_REJECTED",
 		7: "STATUS_FAILED",
 		8: "STATUS_UNKNOWN",
+		9: "STATUS_CANCELED",
 	}
 	Status_value = map[string]int32{
 		"STATUS_UNSPECIFIED": 0,
@@ -85,6 +88,7 @@ var (
 		"STATUS_REJECTED":    6,
 		"STATUS_FAILED":      7,
 		"STATUS_UNKNOWN":     8,
+		"STATUS_CANCELED":    9,
 	}
 )
 
@@ -418,7 +422,7 @@ const file_tern_v1_message_proto_rawDesc = "" +
 	"\n" +
 	"updated_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x1d\n" +
 	"\n" +
-	"error_code\x18\x0f \x01(\tR\terrorCode*\xc7\x01\n" +
+	"error_code\x18\x0f \x01(\tR\terrorCode*\xdc\x01\n" +
 	"\x06Status\x12\x16\n" +
 	"\x12STATUS_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rSTATUS_QUEUED\x10\x01\x12\x14\n" +
@@ -428,7 +432,8 @@ const file_tern_v1_message_proto_rawDesc = "" +
 	"\x0eSTATUS_EXPIRED\x10\x05\x12\x13\n" +
 	"\x0fSTATUS_REJECTED\x10\x06\x12\x11\n" +
 	"\rSTATUS_FAILED\x10\a\x12\x12\n" +
-	"\x0eSTATUS_UNKNOWN\x10\b*j\n" +
+	"\x0eSTATUS_UNKNOWN\x10\b\x12\x13\n" +
+	"\x0fSTATUS_CANCELED\x10\t*j\n" +
 	"\bCategory\x12\x18\n" +
 	"\x14CATEGORY_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16CATEGORY_TRANSACTIONAL\x10\x01\x12\x16\n" +

@@ -544,6 +544,104 @@ func (x *GetMessageResponse) GetMessage() *Message {
 	return nil
 }
 
+type CancelRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The id Send returned. Required.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelRequest) Reset() {
+	*x = CancelRequest{}
+	mi := &file_tern_v1_message_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelRequest) ProtoMessage() {}
+
+func (x *CancelRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_message_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelRequest.ProtoReflect.Descriptor instead.
+func (*CancelRequest) Descriptor() ([]byte, []int) {
+	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CancelRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+type CancelResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// STATUS_CANCELED.
+	Status        Status `protobuf:"varint,2,opt,name=status,proto3,enum=tern.v1.Status" json:"status,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelResponse) Reset() {
+	*x = CancelResponse{}
+	mi := &file_tern_v1_message_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelResponse) ProtoMessage() {}
+
+func (x *CancelResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_message_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelResponse.ProtoReflect.Descriptor instead.
+func (*CancelResponse) Descriptor() ([]byte, []int) {
+	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CancelResponse) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *CancelResponse) GetStatus() Status {
+	if x != nil {
+		return x.Status
+	}
+	return Status_STATUS_UNSPECIFIED
+}
+
 type EstimateRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The text to send. Required.
@@ -558,7 +656,7 @@ type EstimateRequest struct {
 
 func (x *EstimateRequest) Reset() {
 	*x = EstimateRequest{}
-	mi := &file_tern_v1_message_service_proto_msgTypes[8]
+	mi := &file_tern_v1_message_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -570,7 +668,7 @@ func (x *EstimateRequest) String() string {
 func (*EstimateRequest) ProtoMessage() {}
 
 func (x *EstimateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_tern_v1_message_service_proto_msgTypes[8]
+	mi := &file_tern_v1_message_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -583,7 +681,7 @@ func (x *EstimateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EstimateRequest.ProtoReflect.Descriptor instead.
 func (*EstimateRequest) Descriptor() ([]byte, []int) {
-	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{8}
+	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *EstimateRequest) GetBody() string {
@@ -634,7 +732,7 @@ type EstimateResponse struct {
 
 func (x *EstimateResponse) Reset() {
 	*x = EstimateResponse{}
-	mi := &file_tern_v1_message_service_proto_msgTypes[9]
+	mi := &file_tern_v1_message_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -646,7 +744,7 @@ func (x *EstimateResponse) String() string {
 func (*EstimateResponse) ProtoMessage() {}
 
 func (x *EstimateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_tern_v1_message_service_proto_msgTypes[9]
+	mi := &file_tern_v1_message_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -659,7 +757,7 @@ func (x *EstimateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EstimateResponse.ProtoReflect.Descriptor instead.
 func (*EstimateResponse) Descriptor() ([]byte, []int) {
-	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{9}
+	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *EstimateResponse) GetEncoding() Encoding {
@@ -724,7 +822,7 @@ type Replacement struct {
 
 func (x *Replacement) Reset() {
 	*x = Replacement{}
-	mi := &file_tern_v1_message_service_proto_msgTypes[10]
+	mi := &file_tern_v1_message_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -736,7 +834,7 @@ func (x *Replacement) String() string {
 func (*Replacement) ProtoMessage() {}
 
 func (x *Replacement) ProtoReflect() protoreflect.Message {
-	mi := &file_tern_v1_message_service_proto_msgTypes[10]
+	mi := &file_tern_v1_message_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -749,7 +847,7 @@ func (x *Replacement) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Replacement.ProtoReflect.Descriptor instead.
 func (*Replacement) Descriptor() ([]byte, []int) {
-	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{10}
+	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Replacement) GetFrom() string {
@@ -785,7 +883,7 @@ type Money struct {
 
 func (x *Money) Reset() {
 	*x = Money{}
-	mi := &file_tern_v1_message_service_proto_msgTypes[11]
+	mi := &file_tern_v1_message_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -797,7 +895,7 @@ func (x *Money) String() string {
 func (*Money) ProtoMessage() {}
 
 func (x *Money) ProtoReflect() protoreflect.Message {
-	mi := &file_tern_v1_message_service_proto_msgTypes[11]
+	mi := &file_tern_v1_message_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -810,7 +908,7 @@ func (x *Money) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Money.ProtoReflect.Descriptor instead.
 func (*Money) Descriptor() ([]byte, []int) {
-	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{11}
+	return file_tern_v1_message_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Money) GetCurrency() string {
@@ -864,7 +962,12 @@ const file_tern_v1_message_service_proto_rawDesc = "" +
 	"\x11GetMessageRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"@\n" +
 	"\x12GetMessageResponse\x12*\n" +
-	"\amessage\x18\x01 \x01(\v2\x10.tern.v1.MessageR\amessage\"\x7f\n" +
+	"\amessage\x18\x01 \x01(\v2\x10.tern.v1.MessageR\amessage\"\x1f\n" +
+	"\rCancelRequest\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"I\n" +
+	"\x0eCancelResponse\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
+	"\x06status\x18\x02 \x01(\x0e2\x0f.tern.v1.StatusR\x06status\"\x7f\n" +
 	"\x0fEstimateRequest\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\tR\x04body\x12%\n" +
 	"\x0esmart_encoding\x18\x02 \x01(\bR\rsmartEncoding\x12!\n" +
@@ -884,13 +987,14 @@ const file_tern_v1_message_service_proto_rawDesc = "" +
 	"\x05count\x18\x03 \x01(\x05R\x05count\";\n" +
 	"\x05Money\x12\x1a\n" +
 	"\bcurrency\x18\x01 \x01(\tR\bcurrency\x12\x16\n" +
-	"\x06micros\x18\x02 \x01(\x03R\x06micros2\x9f\x02\n" +
+	"\x06micros\x18\x02 \x01(\x03R\x06micros2\xdf\x02\n" +
 	"\x0eMessageService\x125\n" +
 	"\x04Send\x12\x14.tern.v1.SendRequest\x1a\x15.tern.v1.SendResponse\"\x00\x12D\n" +
 	"\tSendBatch\x12\x19.tern.v1.SendBatchRequest\x1a\x1a.tern.v1.SendBatchResponse\"\x00\x12D\n" +
 	"\bEstimate\x12\x18.tern.v1.EstimateRequest\x1a\x19.tern.v1.EstimateResponse\"\x03\x90\x02\x01\x12J\n" +
 	"\n" +
-	"GetMessage\x12\x1a.tern.v1.GetMessageRequest\x1a\x1b.tern.v1.GetMessageResponse\"\x03\x90\x02\x01B.Z,github.com/ternsms/tern/proto/tern/v1;ternv1b\x06proto3"
+	"GetMessage\x12\x1a.tern.v1.GetMessageRequest\x1a\x1b.tern.v1.GetMessageResponse\"\x03\x90\x02\x01\x12>\n" +
+	"\x06Cancel\x12\x16.tern.v1.CancelRequest\x1a\x17.tern.v1.CancelResponse\"\x03\x90\x02\x02B.Z,github.com/ternsms/tern/proto/tern/v1;ternv1b\x06proto3"
 
 var (
 	file_tern_v1_message_service_proto_rawDescOnce sync.Once
@@ -904,7 +1008,7 @@ func file_tern_v1_message_service_proto_rawDescGZIP() []byte {
 	return file_tern_v1_message_service_proto_rawDescData
 }
 
-var file_tern_v1_message_service_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_tern_v1_message_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_tern_v1_message_service_proto_goTypes = []any{
 	(*SendRequest)(nil),           // 0: tern.v1.SendRequest
 	(*SendResponse)(nil),          // 1: tern.v1.SendResponse
@@ -914,43 +1018,48 @@ var file_tern_v1_message_service_proto_goTypes = []any{
 	(*SendError)(nil),             // 5: tern.v1.SendError
 	(*GetMessageRequest)(nil),     // 6: tern.v1.GetMessageRequest
 	(*GetMessageResponse)(nil),    // 7: tern.v1.GetMessageResponse
-	(*EstimateRequest)(nil),       // 8: tern.v1.EstimateRequest
-	(*EstimateResponse)(nil),      // 9: tern.v1.EstimateResponse
-	(*Replacement)(nil),           // 10: tern.v1.Replacement
-	(*Money)(nil),                 // 11: tern.v1.Money
-	(Category)(0),                 // 12: tern.v1.Category
-	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
-	(Status)(0),                   // 14: tern.v1.Status
-	(Encoding)(0),                 // 15: tern.v1.Encoding
-	(*Message)(nil),               // 16: tern.v1.Message
+	(*CancelRequest)(nil),         // 8: tern.v1.CancelRequest
+	(*CancelResponse)(nil),        // 9: tern.v1.CancelResponse
+	(*EstimateRequest)(nil),       // 10: tern.v1.EstimateRequest
+	(*EstimateResponse)(nil),      // 11: tern.v1.EstimateResponse
+	(*Replacement)(nil),           // 12: tern.v1.Replacement
+	(*Money)(nil),                 // 13: tern.v1.Money
+	(Category)(0),                 // 14: tern.v1.Category
+	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
+	(Status)(0),                   // 16: tern.v1.Status
+	(Encoding)(0),                 // 17: tern.v1.Encoding
+	(*Message)(nil),               // 18: tern.v1.Message
 }
 var file_tern_v1_message_service_proto_depIdxs = []int32{
-	12, // 0: tern.v1.SendRequest.category:type_name -> tern.v1.Category
-	13, // 1: tern.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
-	14, // 2: tern.v1.SendResponse.status:type_name -> tern.v1.Status
-	15, // 3: tern.v1.SendResponse.encoding:type_name -> tern.v1.Encoding
-	11, // 4: tern.v1.SendResponse.price:type_name -> tern.v1.Money
+	14, // 0: tern.v1.SendRequest.category:type_name -> tern.v1.Category
+	15, // 1: tern.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
+	16, // 2: tern.v1.SendResponse.status:type_name -> tern.v1.Status
+	17, // 3: tern.v1.SendResponse.encoding:type_name -> tern.v1.Encoding
+	13, // 4: tern.v1.SendResponse.price:type_name -> tern.v1.Money
 	0,  // 5: tern.v1.SendBatchRequest.messages:type_name -> tern.v1.SendRequest
 	4,  // 6: tern.v1.SendBatchResponse.results:type_name -> tern.v1.SendBatchResult
 	1,  // 7: tern.v1.SendBatchResult.message:type_name -> tern.v1.SendResponse
 	5,  // 8: tern.v1.SendBatchResult.error:type_name -> tern.v1.SendError
-	16, // 9: tern.v1.GetMessageResponse.message:type_name -> tern.v1.Message
-	15, // 10: tern.v1.EstimateResponse.encoding:type_name -> tern.v1.Encoding
-	10, // 11: tern.v1.EstimateResponse.replacements:type_name -> tern.v1.Replacement
-	11, // 12: tern.v1.EstimateResponse.price:type_name -> tern.v1.Money
-	0,  // 13: tern.v1.MessageService.Send:input_type -> tern.v1.SendRequest
-	2,  // 14: tern.v1.MessageService.SendBatch:input_type -> tern.v1.SendBatchRequest
-	8,  // 15: tern.v1.MessageService.Estimate:input_type -> tern.v1.EstimateRequest
-	6,  // 16: tern.v1.MessageService.GetMessage:input_type -> tern.v1.GetMessageRequest
-	1,  // 17: tern.v1.MessageService.Send:output_type -> tern.v1.SendResponse
-	3,  // 18: tern.v1.MessageService.SendBatch:output_type -> tern.v1.SendBatchResponse
-	9,  // 19: tern.v1.MessageService.Estimate:output_type -> tern.v1.EstimateResponse
-	7,  // 20: tern.v1.MessageService.GetMessage:output_type -> tern.v1.GetMessageResponse
-	17, // [17:21] is the sub-list for method output_type
-	13, // [13:17] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	18, // 9: tern.v1.GetMessageResponse.message:type_name -> tern.v1.Message
+	16, // 10: tern.v1.CancelResponse.status:type_name -> tern.v1.Status
+	17, // 11: tern.v1.EstimateResponse.encoding:type_name -> tern.v1.Encoding
+	12, // 12: tern.v1.EstimateResponse.replacements:type_name -> tern.v1.Replacement
+	13, // 13: tern.v1.EstimateResponse.price:type_name -> tern.v1.Money
+	0,  // 14: tern.v1.MessageService.Send:input_type -> tern.v1.SendRequest
+	2,  // 15: tern.v1.MessageService.SendBatch:input_type -> tern.v1.SendBatchRequest
+	10, // 16: tern.v1.MessageService.Estimate:input_type -> tern.v1.EstimateRequest
+	6,  // 17: tern.v1.MessageService.GetMessage:input_type -> tern.v1.GetMessageRequest
+	8,  // 18: tern.v1.MessageService.Cancel:input_type -> tern.v1.CancelRequest
+	1,  // 19: tern.v1.MessageService.Send:output_type -> tern.v1.SendResponse
+	3,  // 20: tern.v1.MessageService.SendBatch:output_type -> tern.v1.SendBatchResponse
+	11, // 21: tern.v1.MessageService.Estimate:output_type -> tern.v1.EstimateResponse
+	7,  // 22: tern.v1.MessageService.GetMessage:output_type -> tern.v1.GetMessageResponse
+	9,  // 23: tern.v1.MessageService.Cancel:output_type -> tern.v1.CancelResponse
+	19, // [19:24] is the sub-list for method output_type
+	14, // [14:19] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_tern_v1_message_service_proto_init() }
@@ -969,7 +1078,7 @@ func file_tern_v1_message_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tern_v1_message_service_proto_rawDesc), len(file_tern_v1_message_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

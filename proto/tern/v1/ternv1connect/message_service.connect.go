@@ -43,6 +43,8 @@ const (
 	// MessageServiceGetMessageProcedure is the fully-qualified name of the MessageService's GetMessage
 	// RPC.
 	MessageServiceGetMessageProcedure = "/tern.v1.MessageService/GetMessage"
+	// MessageServiceCancelProcedure is the fully-qualified name of the MessageService's Cancel RPC.
+	MessageServiceCancelProcedure = "/tern.v1.MessageService/Cancel"
 )
 
 // MessageServiceClient is a client for the tern.v1.MessageService service.
@@ -58,6 +60,12 @@ type MessageServiceClient interface {
 	Estimate(context.Context, *connect.Request[v1.EstimateRequest]) (*connect.Response[v1.EstimateResponse], error)
 	// GetMessage reports a message's current status.
 	GetMessage(context.Context, *connect.Request[v1.GetMessageRequest]) (*connect.Response[v1.GetMessageResponse], error)
+	// Cancel withdraws a message that has not been handed to a carrier yet:
+	// one waiting for its send_at, for the recipient's quiet hours, for a
+	// retry, or still in the queue. It ends STATUS_CANCELED and is never
+	// sent. A message already handed to a carrier, or final, cannot be
+	// withdrawn (FAILED_PRECONDITION). Cancelling again is harmless.
+	Cancel(context.Context, *connect.Request[v1.CancelRequest]) (*connect.Response[v1.CancelResponse], error)
 }
 
 // NewMessageServiceClient constructs a client for the tern.v1.MessageService service. By default,
@@ -97,6 +105,13 @@ func NewMessageServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		cancel: connect.NewClient[v1.CancelRequest, v1.CancelResponse](
+			httpClient,
+			baseURL+MessageServiceCancelProcedure,
+			connect.WithSchema(messageServiceMethods.ByName("Cancel")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -106,6 +121,7 @@ type messageServiceClient struct {
 	sendBatch  *connect.Client[v1.SendBatchRequest, v1.SendBatchResponse]
 	estimate   *connect.Client[v1.EstimateRequest, v1.EstimateResponse]
 	getMessage *connect.Client[v1.GetMessageRequest, v1.GetMessageResponse]
+	cancel     *connect.Client[v1.CancelRequest, v1.CancelResponse]
 }
 
 // Send calls tern.v1.MessageService.Send.
@@ -128,6 +144,11 @@ func (c *messageServiceClient) GetMessage(ctx context.Context, req *connect.Requ
 	return c.getMessage.CallUnary(ctx, req)
 }
 
+// Cancel calls tern.v1.MessageService.Cancel.
+func (c *messageServiceClient) Cancel(ctx context.Context, req *connect.Request[v1.CancelRequest]) (*connect.Response[v1.CancelResponse], error) {
+	return c.cancel.CallUnary(ctx, req)
+}
+
 // MessageServiceHandler is an implementation of the tern.v1.MessageService service.
 type MessageServiceHandler interface {
 	// Send queues one message. It answers once the message is durable in
@@ -141,6 +162,12 @@ type MessageServiceHandler interface {
 	Estimate(context.Context, *connect.Request[v1.EstimateRequest]) (*connect.Response[v1.EstimateResponse], error)
 	// GetMessage reports a message's current status.
 	GetMessage(context.Context, *connect.Request[v1.GetMessageRequest]) (*connect.Response[v1.GetMessageResponse], error)
+	// Cancel withdraws a message that has not been handed to a carrier yet:
+	// one waiting for its send_at, for the recipient's quiet hours, for a
+	// retry, or still in the queue. It ends STATUS_CANCELED and is never
+	// sent. A message already handed to a carrier, or final, cannot be
+	// withdrawn (FAILED_PRECONDITION). Cancelling again is harmless.
+	Cancel(context.Context, *connect.Request[v1.CancelRequest]) (*connect.Response[v1.CancelResponse], error)
 }
 
 // NewMessageServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -176,6 +203,13 @@ func NewMessageServiceHandler(svc MessageServiceHandler, opts ...connect.Handler
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	messageServiceCancelHandler := connect.NewUnaryHandler(
+		MessageServiceCancelProcedure,
+		svc.Cancel,
+		connect.WithSchema(messageServiceMethods.ByName("Cancel")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/tern.v1.MessageService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case MessageServiceSendProcedure:
@@ -186,6 +220,8 @@ func NewMessageServiceHandler(svc MessageServiceHandler, opts ...connect.Handler
 			messageServiceEstimateHandler.ServeHTTP(w, r)
 		case MessageServiceGetMessageProcedure:
 			messageServiceGetMessageHandler.ServeHTTP(w, r)
+		case MessageServiceCancelProcedure:
+			messageServiceCancelHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -209,4 +245,8 @@ func (UnimplementedMessageServiceHandler) Estimate(context.Context, *connect.Req
 
 func (UnimplementedMessageServiceHandler) GetMessage(context.Context, *connect.Request[v1.GetMessageRequest]) (*connect.Response[v1.GetMessageResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.MessageService.GetMessage is not implemented"))
+}
+
+func (UnimplementedMessageServiceHandler) Cancel(context.Context, *connect.Request[v1.CancelRequest]) (*connect.Response[v1.CancelResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.MessageService.Cancel is not implemented"))
 }
