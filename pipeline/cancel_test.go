@@ -75,20 +75,34 @@ func TestCancel(t *testing.T) {
 	}
 	w.Close()
 
-	// Within the test's minute, though the first was due in an hour.
+	// Refused by a carrier for now, waiting an hour for its retry.
+	retry := &recordv1.Submit{Id: issuer.New("shop", time.Now()), TenantId: "shop", To: "+14155552684", Body: "Back in stock", Region: "US", Attempts: 1}
+	retry = withNotBefore(retry, time.Now().Add(time.Hour), 1)
+	if _, err := p.store.pool.Exec(ctx, `INSERT INTO deliveries (message_id, tenant_id, campaign_id, recipient, region, category, encoding, carrier, state)
+		VALUES ($1, 'shop', '', $2, 'US', 1, 0, 'sim', 0)`, retry.Id, retry.To); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.store.execDefer(ctx, []deferral{{rec: retry, due: retry.NotBefore.AsTime(), reason: deferRetry}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Cancel(ctx, "shop", retry.Id, created("shop", retry.Id)); err != nil {
+		t.Fatalf("cancel a message waiting for its retry: %v", err)
+	}
+
+	// Within the test's minute, though two were due in an hour.
 	evs := p.events(ctx, t, func(m map[string][]*recordv1.Event) bool {
-		return finalOf(m[scheduled]) != nil && finalOf(m[queued.Id]) != nil
+		return finalOf(m[scheduled]) != nil && finalOf(m[queued.Id]) != nil && finalOf(m[retry.Id]) != nil
 	})
-	for _, id := range []string{scheduled, queued.Id} {
+	for _, id := range []string{scheduled, queued.Id, retry.Id} {
 		f := finalOf(evs[id])
 		if core.Status(f.Status) != core.StatusCanceled || f.Reason != reasonCanceled {
 			t.Errorf("%s final %v, want canceled", id, f)
 		}
 	}
-	if n := p.sim.Submits("+14155552681", "Still thinking about your cart?") + p.sim.Submits("+14155552683", "Your code is 123456"); n != 0 {
+	if n := p.sim.Submits("+14155552681", "Still thinking about your cart?") + p.sim.Submits("+14155552683", "Your code is 123456") + p.sim.Submits("+14155552684", "Back in stock"); n != 0 {
 		t.Errorf("%d canceled messages reached the carrier", n)
 	}
-	if n, err := p.store.Scheduled(ctx); err != nil || n[deferSendAt] != 0 {
+	if n, err := p.store.Scheduled(ctx); err != nil || n[deferSendAt]+n[deferRetry] != 0 {
 		t.Errorf("still scheduled: %v, %v", n, err)
 	}
 }
