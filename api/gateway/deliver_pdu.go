@@ -30,6 +30,8 @@ func stateOf(s core.Status) smpp.MessageState {
 		return smpp.StateExpired
 	case core.StatusRejected, core.StatusFailed:
 		return smpp.StateRejected
+	case core.StatusCanceled:
+		return smpp.StateDeleted // withdrawn with cancel_sm or Cancel
 	}
 	return smpp.StateUnknown
 }

@@ -100,6 +100,11 @@ CREATE TABLE smpp_outbox (
 CREATE INDEX smpp_outbox_account ON smpp_outbox (system_id, id);
 CREATE INDEX smpp_outbox_created_at ON smpp_outbox (created_at);
 `,
+	2: `
+-- cancel_sm finds every message of a submit_multi by the one id its
+-- response gave.
+CREATE INDEX smpp_messages_receipt_id ON smpp_messages (receipt_id);
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

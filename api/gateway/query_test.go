@@ -29,6 +29,8 @@ func TestQueryResp(t *testing.T) {
 			smpp.QuerySMResp{State: smpp.StateExpired, FinalDate: "261127081530700+"}},
 		{"failed in tern", analytics.MessageView{Status: core.StatusFailed, DoneAt: done, ErrorCode: "0x0000000B"},
 			smpp.QuerySMResp{State: smpp.StateRejected, FinalDate: "261127081530700+", ErrorCode: 11}},
+		{"canceled", analytics.MessageView{Status: core.StatusCanceled, DoneAt: done},
+			smpp.QuerySMResp{State: smpp.StateDeleted, FinalDate: "261127081530700+"}},
 		{"unknown outcome", analytics.MessageView{Status: core.StatusUnknown, DoneAt: done},
 			smpp.QuerySMResp{State: smpp.StateUnknown, FinalDate: "261127081530700+"}},
 		{"final without a date", analytics.MessageView{Status: core.StatusDelivered}, smpp.QuerySMResp{State: smpp.StateDelivered}},

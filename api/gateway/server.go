@@ -31,7 +31,8 @@ type Server struct {
 	store   *Store
 	sender  Sender
 	reports Reports   // nil refuses query_sm
-	ids     IDChecker // with reports
+	cancels Canceler  // nil refuses cancel_sm
+	ids     IDChecker // with reports or cancels
 	log     *slog.Logger
 	reg     prometheus.Registerer
 	metrics *metrics

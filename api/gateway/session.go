@@ -47,7 +47,7 @@ func (h *session) Request(ss *smpp.ServerSession, p smpp.PDU) {
 	case smpp.CmdQuerySM:
 		h.srv.query(h, p)
 	case smpp.CmdCancelSM:
-		ss.Respond(p, smpp.StatusCancelFailed, nil)
+		h.srv.cancelSM(h, p)
 	case smpp.CmdReplaceSM:
 		ss.Respond(p, smpp.StatusReplaceFailed, nil)
 	default:

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
@@ -196,6 +198,62 @@ func (q *querier) query(id string) (smpp.CommandStatus, *smpp.QuerySMResp) {
 	return p.Status, resp
 }
 
+// cancelSM: cancel_sm withdraws a message scheduled an hour ahead, and
+// every message of a submit_multi that asked for receipts, and query_sm
+// then tells DELETED. A
+// delivered message, an id that is not the account's and a cancel by
+// addresses alone are refused.
+func cancelSM(t *testing.T, ctx context.Context, r *running, q *querier, delivered, forged string) {
+	t.Helper()
+	const inAnHour = "000000010000000R"
+	src := smpp.Address{TON: smpp.TONAlphanumeric, Addr: "SHOP"}
+	dest := func(n string) smpp.Address {
+		return smpp.Address{TON: smpp.TONInternational, NPI: smpp.NPIISDN, Addr: n}
+	}
+	p := q.call(&smpp.SubmitSM{Source: src, Dest: dest("14155552695"), ScheduleDeliveryTime: inAnHour, ShortMessage: []byte("Your cart misses you")})
+	one, ok := p.Body.(*smpp.SubmitSMResp)
+	if p.Status != smpp.StatusOK || !ok {
+		t.Fatalf("scheduled submit_sm: %s", p.Status.Name())
+	}
+	p = q.call(&smpp.SubmitMulti{Source: src, ScheduleDeliveryTime: inAnHour, ShortMessage: []byte("Weekend offer"), RegisteredDelivery: 1,
+		Dests: []smpp.Dest{{Addr: dest("14155552696")}, {Addr: dest("14155552697")}}})
+	multi, ok := p.Body.(*smpp.SubmitMultiResp)
+	if p.Status != smpp.StatusOK || !ok {
+		t.Fatalf("scheduled submit_multi: %s", p.Status.Name())
+	}
+	var ids []string
+	rows, err := r.store.Pool().Query(ctx, "SELECT message_id FROM smpp_messages WHERE receipt_id = $1", multi.MessageID)
+	if err == nil {
+		ids, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if err != nil || len(ids) != 2 {
+		t.Fatalf("the submit_multi's messages: %v, %v", ids, err)
+	}
+	for _, id := range []string{one.MessageID, multi.MessageID, one.MessageID} {
+		if p := q.call(&smpp.CancelSM{MessageID: id, Source: src}); p.Status != smpp.StatusOK {
+			t.Errorf("cancel_sm %s: %s, want ESME_ROK", id, p.Status.Name())
+		}
+	}
+	for id, want := range map[string]smpp.CommandStatus{delivered: smpp.StatusCancelFailed, forged: smpp.StatusInvalidMessageID, "": smpp.StatusCancelFailed} {
+		if p := q.call(&smpp.CancelSM{MessageID: id, Source: src, Dest: dest("14155552695")}); p.Status != want {
+			t.Errorf("cancel_sm %q: %s, want %s", id, p.Status.Name(), want.Name())
+		}
+	}
+	for _, id := range []string{one.MessageID, multi.MessageID} {
+		eventually(t, 30*time.Second, func() error {
+			if st, resp := q.query(id); st != smpp.StatusOK || resp.State != smpp.StateDeleted {
+				return fmt.Errorf("query_sm %s after cancel_sm: %s %+v, want DELETED", id, st.Name(), resp)
+			}
+			return nil
+		})
+	}
+	var n int
+	err = r.store.Pool().QueryRow(ctx, "SELECT count(*) FROM deliveries WHERE state = 4 AND message_id = ANY($1)", ids).Scan(&n)
+	if err != nil || n != 2 {
+		t.Errorf("%d of the submit_multi's 2 messages canceled (%v)", n, err)
+	}
+}
+
 // TestGatewayEndToEnd: the dev account's ESME submits through the
 // gateway; every message reaches the carrier once and its receipt comes
 // back with tern's id; receipts for an ESME that went away wait and
@@ -260,6 +318,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 			t.Errorf("query_sm %q: %s, want ESME_RINVMSGID", id, st.Name())
 		}
 	}
+	cancelSM(t, ctx, r, q, msgs[0].id, string(forged))
 	q.nc.Close()
 	cu.waitReceipts(t, sim, []submitted{fresh}, time.Minute)
 

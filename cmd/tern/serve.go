@@ -461,10 +461,11 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		return r, err
 	}
 	st.onStop("intake", func(context.Context) error { return intake.Close() })
+	cancels := pipeline.NewCanceler(pstore, c.retention)
 
 	// --- SMPP gateway (api/gateway, wired in smpp_gateway.go): customers'
 	// ESMEs submit through the intake; it stops before the intake does.
-	if r.smpp, err = startGateway(ctx, c, st, pgURL, intake, store, ids, reg, log); err != nil {
+	if r.smpp, err = startGateway(ctx, c, st, pgURL, intake, store, ids, cancels, reg, log); err != nil {
 		return r, err
 	}
 	// --- end SMPP gateway
@@ -472,7 +473,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	// Front door, stopped first.
 	defaultTables, _ := gsm.ParseLanguages(c.shiftTables)
 	deps := api.Deps{Keys: keys, Sender: intake, Reports: store, IDs: ids, Log: log,
-		Cancels:     pipeline.NewCanceler(pstore, c.retention),
+		Cancels:     cancels,
 		ShiftTables: fc.shiftTables(defaultTables), Prices: prices}
 	h, err := api.NewHandler(deps)
 	if err != nil {
