@@ -177,15 +177,22 @@ func (s *messageService) Estimate(ctx context.Context, req *connect.Request[tern
 	return connect.NewResponse(resp), nil
 }
 
-func (s *messageService) GetMessage(ctx context.Context, req *connect.Request[ternv1.GetMessageRequest]) (*connect.Response[ternv1.GetMessageResponse], error) {
-	tenant, id := tenantFrom(ctx), req.Msg.GetId()
+// issued checks that id is a message id tern issued to tenant and returns
+// when; the error names the id field when it is missing or malformed.
+func (s *messageService) issued(tenant, id string) (time.Time, error) {
 	if id == "" {
-		return nil, connectError(s.d.Log, &pipeline.FieldError{Field: "id", Reason: "required"})
+		return time.Time{}, &pipeline.FieldError{Field: "id", Reason: "required"}
 	}
 	created, err := s.d.IDs.Check(tenant, id)
 	if errors.Is(err, msgid.ErrMalformed) {
-		return nil, connectError(s.d.Log, &pipeline.FieldError{Field: "id", Reason: "not a message id"})
+		return time.Time{}, &pipeline.FieldError{Field: "id", Reason: "not a message id"}
 	}
+	return created, err
+}
+
+func (s *messageService) GetMessage(ctx context.Context, req *connect.Request[ternv1.GetMessageRequest]) (*connect.Response[ternv1.GetMessageResponse], error) {
+	tenant, id := tenantFrom(ctx), req.Msg.GetId()
+	created, err := s.issued(tenant, id)
 	if err != nil {
 		return nil, connectError(s.d.Log, err)
 	}
@@ -211,13 +218,7 @@ func (s *messageService) Cancel(ctx context.Context, req *connect.Request[ternv1
 		return nil, connect.NewError(connect.CodeUnimplemented, errors.New("cancel is not served here"))
 	}
 	tenant, id := tenantFrom(ctx), req.Msg.GetId()
-	if id == "" {
-		return nil, connectError(s.d.Log, &pipeline.FieldError{Field: "id", Reason: "required"})
-	}
-	created, err := s.d.IDs.Check(tenant, id)
-	if errors.Is(err, msgid.ErrMalformed) {
-		return nil, connectError(s.d.Log, &pipeline.FieldError{Field: "id", Reason: "not a message id"})
-	}
+	created, err := s.issued(tenant, id)
 	if err != nil {
 		return nil, connectError(s.d.Log, err)
 	}
