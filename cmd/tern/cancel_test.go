@@ -79,8 +79,7 @@ func TestCancel(t *testing.T) {
 	if connect.CodeOf(err) != connect.CodeInvalidArgument || !strings.HasPrefix(connectMessage(err), "id:") {
 		t.Fatalf("Cancel(malformed) = %v, want InvalidArgument naming id", err)
 	}
-	id := reminder.Msg.Id
-	forged := id[:len(id)-1] + map[bool]string{true: "A", false: "B"}[id[len(id)-1] != 'A']
+	forged := forgeID(reminder.Msg.Id)
 	conn := grpcClient(t, r.apiAddr)
 	err = conn.Invoke(metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+r.devKey),
 		ternv1connect.MessageServiceCancelProcedure, &ternv1.CancelRequest{Id: forged}, &ternv1.CancelResponse{})

@@ -101,6 +101,16 @@ func eventually(t *testing.T, timeout time.Duration, f func() error) {
 	}
 }
 
+// forgeID returns id with its last character changed: well formed, but
+// not an id tern issued to anyone.
+func forgeID(id string) string {
+	last := "A"
+	if id[len(id)-1] == 'A' {
+		last = "B"
+	}
+	return id[:len(id)-1] + last
+}
+
 // sender sends one request over one protocol.
 type sender func(ctx context.Context, req *ternv1.SendRequest) (*ternv1.SendResponse, error)
 
@@ -360,7 +370,7 @@ func TestAPIErrors(t *testing.T) {
 		if err != nil || got.Msg.Message.Id != sent.Msg.Id || got.Msg.Message.Status == ternv1.Status_STATUS_UNSPECIFIED {
 			t.Fatalf("GetMessage = %v, %v", got, err)
 		}
-		other := sent.Msg.Id[:len(sent.Msg.Id)-1] + map[bool]string{true: "A", false: "B"}[sent.Msg.Id[len(sent.Msg.Id)-1] != 'A']
+		other := forgeID(sent.Msg.Id)
 		_, err = client.GetMessage(ctx, connect.NewRequest(&ternv1.GetMessageRequest{Id: other}))
 		if connect.CodeOf(err) != connect.CodeNotFound {
 			t.Fatalf("GetMessage(unknown id) = %v, want NotFound", err)
