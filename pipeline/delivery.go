@@ -47,7 +47,10 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 	}
 	if rec.NotBefore != nil && rec.NotBefore.AsTime().After(now.Add(scheduleSlack)) {
 		reason := deferSendAt
-		if rec.Attempts > 0 {
+		switch {
+		case rec.RateTurn != "":
+			reason = deferRateLimit // keeps its turn
+		case rec.Attempts > 0:
 			reason = deferRetry
 		}
 		return c.deferTo(ctx, rec, rec.NotBefore.AsTime(), reason, log)
@@ -59,8 +62,24 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 			}
 		}
 	}
-	if err := c.limits.Wait(ctx, rec.TenantId, rec.From); err != nil {
-		return false
+	if !c.limits.Holds(rec.RateTurn) {
+		wait, cancel := c.limits.Reserve(rec.TenantId, rec.From)
+		if wait > scheduleSlack {
+			// The tenant's or sender id's turn is further off: the message
+			// waits for it in the scheduler, not in the partition, whose
+			// other tenants' messages would wait behind it.
+			turn := proto.CloneOf(rec)
+			turn.RateTurn = c.limits.Turn()
+			if !c.deferTo(ctx, turn, now.Add(wait), deferRateLimit, log) {
+				cancel()
+				return false
+			}
+			return true
+		}
+		if !sleepCtx(ctx, wait) {
+			cancel()
+			return false
+		}
 	}
 	d := &delivery{
 		c:   c,
@@ -144,7 +163,11 @@ func (c *Consumer) deferTo(ctx context.Context, rec *recordv1.Submit, due time.T
 		return c.emit(ctx, ev)
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.submit)
-	canceled, err := c.deferrals.do(dctx, deferral{rec: withNotBefore(rec, due, rec.Attempts), due: due, reason: reason})
+	next := withNotBefore(rec, due, rec.Attempts)
+	if reason != deferRateLimit {
+		next.RateTurn = "" // only a wait for its turn keeps the turn
+	}
+	canceled, err := c.deferrals.do(dctx, deferral{rec: next, due: due, reason: reason})
 	cancel()
 	if err != nil {
 		log.Warn("defer message", "id", rec.Id, "err", err)

@@ -1,8 +1,9 @@
 package pipeline
 
 import (
-	"context"
+	"crypto/rand"
 	"sync"
+	"time"
 
 	"golang.org/x/time/rate"
 )
@@ -26,6 +27,7 @@ type TenantLimit struct {
 // traffic is spread evenly over partitions.
 type Limits struct {
 	cfg map[string]TenantLimit
+	id  string // tells these limits' turns from other instances' and earlier runs'
 
 	mu       sync.Mutex
 	share    float64
@@ -39,7 +41,24 @@ type scaled struct {
 
 // NewLimits returns limits per tenant id.
 func NewLimits(perTenant map[string]TenantLimit) *Limits {
-	return &Limits{cfg: perTenant, share: 1, limiters: map[string]*scaled{}}
+	return &Limits{cfg: perTenant, id: rand.Text(), share: 1, limiters: map[string]*scaled{}}
+}
+
+// Turn names these limits in a message put aside for its turn, so that
+// Holds knows it when it comes back. It is "" for nil limits.
+func (l *Limits) Turn() string {
+	if l == nil {
+		return ""
+	}
+	return l.id
+}
+
+// Holds tells whether turn, a message's Turn from when it was put aside,
+// was given by these limits: the message has had its turn and goes
+// without another. Turns from another instance, or from before a restart,
+// are not held here, and the message is charged again.
+func (l *Limits) Holds(turn string) bool {
+	return l != nil && turn != "" && turn == l.id
 }
 
 // SetShare sets the part of the configured limits this instance takes.
@@ -70,25 +89,34 @@ func (l *Limits) limiter(key string, base float64) *rate.Limiter {
 	return s.l
 }
 
-// Wait blocks until tenant and its sender id may send one more message,
-// or ctx ends.
-func (l *Limits) Wait(ctx context.Context, tenant, sender string) error {
+// Reserve takes one turn of tenant's limit and of its sender id's, and
+// says how long from now the message must wait for both. cancel gives the
+// turns back (for a message that does not go after all); it is a no-op
+// when the tenant has no limits.
+func (l *Limits) Reserve(tenant, sender string) (wait time.Duration, cancel func()) {
+	cancel = func() {}
 	if l == nil {
-		return nil
+		return 0, cancel
 	}
 	cfg, ok := l.cfg[tenant]
 	if !ok {
-		return nil
+		return 0, cancel
 	}
+	now := time.Now()
+	var rs []*rate.Reservation
 	if cfg.Rate > 0 {
-		if err := l.limiter("t\x00"+tenant, cfg.Rate).Wait(ctx); err != nil {
-			return err
-		}
+		rs = append(rs, l.limiter("t\x00"+tenant, cfg.Rate).ReserveN(now, 1))
 	}
 	if cfg.SenderRate > 0 {
-		if err := l.limiter("s\x00"+tenant+"\x00"+sender, cfg.SenderRate).Wait(ctx); err != nil {
-			return err
+		rs = append(rs, l.limiter("s\x00"+tenant+"\x00"+sender, cfg.SenderRate).ReserveN(now, 1))
+	}
+	for _, r := range rs {
+		// One turn never exceeds the burst, which is at least one.
+		wait = max(wait, r.DelayFrom(now))
+	}
+	return wait, func() {
+		for _, r := range rs {
+			r.CancelAt(time.Now())
 		}
 	}
-	return nil
 }

@@ -49,7 +49,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "tern_messages_dead_lettered_total", Help: "Records that could not be processed and went to the dead-letter topic.",
 		}),
 		deferred: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tern_messages_deferred_total", Help: "Messages put aside until a later time, by reason (send_at, quiet_hours, retry).",
+			Name: "tern_messages_deferred_total", Help: "Messages put aside until a later time, by reason (send_at, quiet_hours, retry, rate_limit).",
 		}, []string{"reason"}),
 		unknownReceipts: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tern_receipts_unknown_total", Help: "Receipts whose carrier id matched no message when they arrived (kept for a later join).",

@@ -20,6 +20,7 @@ const (
 	deferSendAt     = "send_at"
 	deferQuietHours = "quiet_hours"
 	deferRetry      = "retry"
+	deferRateLimit  = "rate_limit"
 )
 
 // deferral is one message put aside until due.

@@ -65,7 +65,13 @@ type Submit struct {
 	Origin string `protobuf:"bytes,19,opt,name=origin,proto3" json:"origin,omitempty"`
 	// A short message the sender encoded itself, sent as is (one part);
 	// body then holds its decoded text.
-	Raw           *RawMessage `protobuf:"bytes,20,opt,name=raw,proto3" json:"raw,omitempty"`
+	Raw *RawMessage `protobuf:"bytes,20,opt,name=raw,proto3" json:"raw,omitempty"`
+	// Set when the message was put aside for its tenant's or sender id's
+	// rate limit, at the turn not_before: which instance's limits (since
+	// that instance started) gave the turn. Those limits let it go then
+	// without taking another turn; any others charge it again. Other
+	// deferrals clear it.
+	RateTurn      string `protobuf:"bytes,21,opt,name=rate_turn,json=rateTurn,proto3" json:"rate_turn,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -238,6 +244,13 @@ func (x *Submit) GetRaw() *RawMessage {
 		return x.Raw
 	}
 	return nil
+}
+
+func (x *Submit) GetRateTurn() string {
+	if x != nil {
+		return x.RateTurn
+	}
+	return ""
 }
 
 // RawMessage is a pre-encoded SMPP short message.
@@ -655,7 +668,7 @@ var File_tern_record_v1_record_proto protoreflect.FileDescriptor
 
 const file_tern_record_v1_record_proto_rawDesc = "" +
 	"\n" +
-	"\x1btern/record/v1/record.proto\x12\x0etern.record.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\"\xc0\x05\n" +
+	"\x1btern/record/v1/record.proto\x12\x0etern.record.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\"\xdd\x05\n" +
 	"\x06Submit\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1b\n" +
 	"\ttenant_id\x18\x02 \x01(\tR\btenantId\x12\x0e\n" +
@@ -681,7 +694,8 @@ const file_tern_record_v1_record_proto_rawDesc = "" +
 	"\vvalid_until\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"validUntil\x12\x16\n" +
 	"\x06origin\x18\x13 \x01(\tR\x06origin\x12,\n" +
-	"\x03raw\x18\x14 \x01(\v2\x1a.tern.record.v1.RawMessageR\x03raw\"f\n" +
+	"\x03raw\x18\x14 \x01(\v2\x1a.tern.record.v1.RawMessageR\x03raw\x12\x1b\n" +
+	"\trate_turn\x18\x15 \x01(\tR\brateTurn\"f\n" +
 	"\n" +
 	"RawMessage\x12\x1f\n" +
 	"\vdata_coding\x18\x01 \x01(\rR\n" +
