@@ -68,9 +68,13 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 			// The tenant's or sender id's turn is further off: the message
 			// waits for it in the scheduler, not in the partition, whose
 			// other tenants' messages would wait behind it.
+			due := now.Add(wait)
+			if rec.ValidUntil != nil && due.After(rec.ValidUntil.AsTime()) {
+				cancel() // it expires instead (deferTo): the turn is not used
+			}
 			turn := proto.CloneOf(rec)
 			turn.RateTurn = c.limits.Turn()
-			if !c.deferTo(ctx, turn, now.Add(wait), deferRateLimit, log) {
+			if !c.deferTo(ctx, turn, due, deferRateLimit, log) {
 				cancel()
 				return false
 			}

@@ -91,8 +91,8 @@ func (l *Limits) limiter(key string, base float64) *rate.Limiter {
 
 // Reserve takes one turn of tenant's limit and of its sender id's, and
 // says how long from now the message must wait for both. cancel gives the
-// turns back (for a message that does not go after all); it is a no-op
-// when the tenant has no limits.
+// turns back (for a message that does not go after all), once however
+// often it is called; it is a no-op when the tenant has no limits.
 func (l *Limits) Reserve(tenant, sender string) (wait time.Duration, cancel func()) {
 	cancel = func() {}
 	if l == nil {
@@ -114,7 +114,12 @@ func (l *Limits) Reserve(tenant, sender string) (wait time.Duration, cancel func
 		// One turn never exceeds the burst, which is at least one.
 		wait = max(wait, r.DelayFrom(now))
 	}
+	canceled := false
 	return wait, func() {
+		if canceled {
+			return
+		}
+		canceled = true
 		for _, r := range rs {
 			r.CancelAt(time.Now())
 		}
