@@ -143,7 +143,7 @@ func main() {
 		clientLib     = flag.String("client", "auto", "the load generator's client: grpc-go (gRPC only, as ghz calls; the cheaper), connect-go, or auto (grpc-go for -protocol grpc, else connect-go)")
 		acceptGzip    = flag.Bool("accept-gzip", false, "let servers gzip responses (connect-go clients ask for it by default; grpc-go, k6 and ghz do not)")
 		recipients    = flag.Int("recipients", 100_000, "distinct recipients; request i goes to recipient i mod this")
-		partitions    = flag.Int("partitions", 16, "partitions of the raw baseline's topic (tern serve's default is 16)")
+		partitions    = flag.Int("partitions", 4, "partitions of the raw baseline's topic (tern serve's default with its in-process broker is 4)")
 		drain         = flag.Duration("drain", 2*time.Minute, "how long to wait after the load for the last final events")
 		receiptDelay  = flag.Duration("sim-receipt-delay", 500*time.Millisecond, "the simulator's delay before a receipt (tern serve's default)")
 		ternArgs      = flag.String("tern-args", "", "more `tern serve` flags, space-separated")

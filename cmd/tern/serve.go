@@ -82,7 +82,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.brokers, "kafka-brokers", "", "comma-separated Kafka brokers; empty starts an in-process broker")
 	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the in-process broker")
 	fs.BoolVar(&c.kafkaSync, "kafka-sync-writes", false, "in-process broker: "+syncWritesUsage)
-	fs.IntVar(&c.kafka.Partitions, "kafka-partitions", 16, "partitions of each topic tern creates")
+	fs.IntVar(&c.kafka.Partitions, "kafka-partitions", 0, fmt.Sprintf("partitions of each topic tern creates; 0: %d with the in-process broker, %d with --kafka-brokers", embeddedPartitions, clusterPartitions))
 	fs.StringVar(&c.kafka.Topics.Submit, "topic-submit", "tern.submit", "topic of accepted messages")
 	fs.StringVar(&c.kafka.Topics.Events, "topic-events", "tern.events", "topic of status events")
 	fs.StringVar(&c.kafka.Topics.Receipts, "topic-receipts", "tern.receipts", "topic of carrier receipts")
@@ -115,6 +115,29 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	c.smpp.flags(fs)
 }
 
+// Partitions of the topics tern creates unless --kafka-partitions says.
+// One instance on the in-process broker gains nothing from more partitions
+// than its actors need to fill the carrier windows (4 × --actor-window 64
+// against 100 slots), while every partition's batch costs the broker a
+// write and each consumer a read (bench/RESULTS.md, "Fewer partitions").
+// A cluster keeps 16, so up to 16 instances can share the work.
+const (
+	embeddedPartitions = 4
+	clusterPartitions  = 16
+)
+
+// partitions returns the partition count for topics tern creates.
+func (c *serveConfig) partitions() int {
+	switch {
+	case c.kafka.Partitions > 0:
+		return c.kafka.Partitions
+	case c.brokers == "":
+		return embeddedPartitions
+	default:
+		return clusterPartitions
+	}
+}
+
 func (c *serveConfig) Validate() error {
 	if c.dataDir == "" {
 		return errors.New("--data is required")
@@ -128,8 +151,8 @@ func (c *serveConfig) Validate() error {
 	if !c.dev && c.postgresURL == "" {
 		return errors.New("--postgres-url is required without --dev")
 	}
-	if c.kafka.Partitions < 1 {
-		return fmt.Errorf("--kafka-partitions %d: want at least 1", c.kafka.Partitions)
+	if c.kafka.Partitions < 0 {
+		return fmt.Errorf("--kafka-partitions %d: want at least 1, or 0 for the default", c.kafka.Partitions)
 	}
 	if _, err := gsm.ParseLanguages(c.shiftTables); err != nil {
 		return fmt.Errorf("--shift-tables: %w", err)
@@ -312,6 +335,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 
 	// Kafka.
 	c.kafka.Brokers = splitList(c.brokers)
+	c.kafka.Partitions = c.partitions()
 	if len(c.kafka.Brokers) == 0 {
 		broker, err := startBroker(c.kafkaListen, filepath.Join(c.dataDir, "kafka"), c.kafka.Partitions, c.kafkaSync)
 		if err != nil {

@@ -43,7 +43,7 @@ func TestServeConfigValidate(t *testing.T) {
 		{"retention shorter than validity", []string{"--ledger-retention", "24h"}, "--ledger-retention 24h0m0s: want at least 72h0m0s (--validity 48h0m0s plus 24h0m0s)"},
 		{"retention raised with validity", []string{"--validity", "240h", "--ledger-retention", "720h"}, ""},
 		{"no validity", []string{"--validity", "0s"}, "--validity 0s: want more than 0"},
-		{"no partitions", []string{"--kafka-partitions", "0"}, "--kafka-partitions 0"},
+		{"negative partitions", []string{"--kafka-partitions", "-1"}, "--kafka-partitions -1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -60,5 +60,29 @@ func TestServeConfigValidate(t *testing.T) {
 				t.Fatalf("Validate() = %v, want an error containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestServeConfigPartitions(t *testing.T) {
+	tests := []struct {
+		args []string
+		want int
+	}{
+		{nil, embeddedPartitions},
+		{[]string{"--kafka-brokers", "10.0.0.5:9092"}, clusterPartitions},
+		{[]string{"--kafka-partitions", "8"}, 8},
+		{[]string{"--kafka-brokers", "10.0.0.5:9092", "--kafka-partitions", "2"}, 2},
+	}
+	for _, tt := range tests {
+		c, err := parseServeFlags(append([]string{"--dev"}, tt.args...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Validate(); err != nil {
+			t.Fatalf("%v: Validate() = %v", tt.args, err)
+		}
+		if got := c.partitions(); got != tt.want {
+			t.Errorf("%v: partitions() = %d, want %d", tt.args, got, tt.want)
+		}
 	}
 }
