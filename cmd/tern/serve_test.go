@@ -51,7 +51,6 @@ func startConfigured(t *testing.T, sim smscsim.Config, change func(*serveConfig)
 	c.clickhouseDatabase = chCfg.Database
 	c.postgresURL = pgtest.URL(t)
 	c.sim = sim
-	c.kafka.Partitions = 16
 	change(&c)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
