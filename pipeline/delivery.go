@@ -63,25 +63,25 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 		}
 	}
 	if !c.limits.Holds(rec.RateTurn) {
-		wait, cancel := c.limits.Reserve(rec.TenantId, rec.From)
-		if wait > scheduleSlack {
+		r := c.limits.Reserve(rec.TenantId, rec.From, core.Category(rec.Category), rec.RateTurn)
+		if r.Wait > scheduleSlack {
 			// The tenant's or sender id's turn is further off: the message
 			// waits for it in the scheduler, not in the partition, whose
 			// other tenants' messages would wait behind it.
-			due := now.Add(wait)
+			due := now.Add(r.Wait)
 			if rec.ValidUntil != nil && due.After(rec.ValidUntil.AsTime()) {
-				cancel() // it expires instead (deferTo): the turn is not used
+				r.Cancel() // it expires instead (deferTo): the turn is not used
 			}
 			turn := proto.CloneOf(rec)
-			turn.RateTurn = c.limits.Turn()
+			turn.RateTurn = r.Mark
 			if !c.deferTo(ctx, turn, due, deferRateLimit, log) {
-				cancel()
+				r.Cancel()
 				return false
 			}
 			return true
 		}
-		if !sleepCtx(ctx, wait) {
-			cancel()
+		if !sleepCtx(ctx, r.Wait) {
+			r.Cancel()
 			return false
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/ternsms/tern/core"
 )
 
 // TenantLimit caps a tenant's sending rate, in messages per second; zero
@@ -29,6 +31,10 @@ type Limits struct {
 	cfg map[string]TenantLimit
 	id  string // tells these limits' turns from other instances' and earlier runs'
 
+	// horizon: a marketing message whose turn is further off waits in
+	// line instead of taking it.
+	horizon time.Duration
+
 	mu       sync.Mutex
 	share    float64
 	limiters map[string]*scaled
@@ -37,11 +43,26 @@ type Limits struct {
 type scaled struct {
 	base float64
 	l    *rate.Limiter
+	// line is the next free place in this limit's marketing line: the
+	// time after the last marketing message put aside to wait. Guarded by
+	// Limits.mu.
+	line time.Time
 }
 
-// NewLimits returns limits per tenant id.
+// interval is the time between two turns at the limit in force.
+func (s *scaled) interval() time.Duration {
+	return time.Duration(float64(time.Second) / float64(s.l.Limit()))
+}
+
+// lineMark marks a marketing message put aside in a line rather than
+// with a turn (Submit.rate_turn): when it comes back it takes its turn
+// ahead of the marketing messages that came after it.
+const lineMark = "line"
+
+// NewLimits returns limits per tenant id. A message whose turn is further
+// off than horizon is put aside to wait for it.
 func NewLimits(perTenant map[string]TenantLimit) *Limits {
-	return &Limits{cfg: perTenant, id: rand.Text(), share: 1, limiters: map[string]*scaled{}}
+	return &Limits{cfg: perTenant, id: rand.Text(), share: 1, horizon: scheduleSlack, limiters: map[string]*scaled{}}
 }
 
 // Turn names these limits in a message put aside for its turn, so that
@@ -78,7 +99,7 @@ func (l *Limits) SetShare(share float64) {
 // burst lets one second's worth through at once, at least one message.
 func burst(r float64) int { return max(1, int(r)) }
 
-func (l *Limits) limiter(key string, base float64) *rate.Limiter {
+func (l *Limits) limiter(key string, base float64) *scaled {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := l.limiters[key]
@@ -86,42 +107,140 @@ func (l *Limits) limiter(key string, base float64) *rate.Limiter {
 		s = &scaled{base: base, l: rate.NewLimiter(rate.Limit(base*l.share), burst(base*l.share))}
 		l.limiters[key] = s
 	}
-	return s.l
+	return s
 }
 
-// Reserve takes one turn of tenant's limit and of its sender id's, and
-// says how long from now the message must wait for both. cancel gives the
-// turns back (for a message that does not go after all), once however
-// often it is called; it is a no-op when the tenant has no limits.
-func (l *Limits) Reserve(tenant, sender string) (wait time.Duration, cancel func()) {
-	cancel = func() {}
+// Reservation is a message's turn under its tenant's limits.
+type Reservation struct {
+	// Wait is how long from now the message must wait.
+	Wait time.Duration
+	// Mark goes with a message put aside to wait (Submit.rate_turn):
+	// Turn when the turn is taken, so the message goes at it without
+	// taking another; lineMark for a marketing message waiting in line
+	// without one; "" when the tenant has no limits.
+	Mark   string
+	cancel func()
+}
+
+// Cancel gives the turn back, for a message that does not go after all;
+// once however often it is called.
+func (r Reservation) Cancel() {
+	if r.cancel != nil {
+		r.cancel()
+	}
+}
+
+// Reserve takes one turn of tenant's limit and of its sender id's for a
+// message of category cat; mark is the message's Submit.rate_turn.
+//
+// Marketing waits behind the tenant's other messages. A marketing message
+// whose turn is further off than the horizon does not take it: it gets a
+// place in the marketing line, spaced at the limit, and takes its turn
+// when it comes back. So an OTP or an order update waits for the turns
+// of other OTPs and order updates, not behind a marketing backlog. While
+// the line is not empty, new marketing messages join it at its end; one
+// that comes back from the line (mark lineMark) takes its turn at once,
+// and keeps it if it is further off (the turns it was placed for went to
+// other messages meanwhile), so it waits at most twice.
+func (l *Limits) Reserve(tenant, sender string, cat core.Category, mark string) Reservation {
 	if l == nil {
-		return 0, cancel
+		return Reservation{}
 	}
 	cfg, ok := l.cfg[tenant]
 	if !ok {
-		return 0, cancel
+		return Reservation{}
 	}
 	now := time.Now()
-	var rs []*rate.Reservation
+	var lims [2]*scaled
+	ss := lims[:0]
 	if cfg.Rate > 0 {
-		rs = append(rs, l.limiter("t\x00"+tenant, cfg.Rate).ReserveN(now, 1))
+		ss = append(ss, l.limiter("t\x00"+tenant, cfg.Rate))
 	}
 	if cfg.SenderRate > 0 {
-		rs = append(rs, l.limiter("s\x00"+tenant+"\x00"+sender, cfg.SenderRate).ReserveN(now, 1))
+		ss = append(ss, l.limiter("s\x00"+tenant+"\x00"+sender, cfg.SenderRate))
 	}
-	for _, r := range rs {
+	if len(ss) == 0 {
+		return Reservation{}
+	}
+	marketing := cat == core.CategoryMarketing
+	back := marketing && mark == lineMark
+	if marketing && !back {
+		if due, ok := l.joinLine(ss, now); ok {
+			return Reservation{Wait: due.Sub(now), Mark: lineMark}
+		}
+	}
+	var rs [2]*rate.Reservation
+	var wait time.Duration
+	for i, s := range ss {
+		rs[i] = s.l.ReserveN(now, 1)
 		// One turn never exceeds the burst, which is at least one.
-		wait = max(wait, r.DelayFrom(now))
+		wait = max(wait, rs[i].DelayFrom(now))
+	}
+	giveBack := func(at time.Time) {
+		for _, r := range rs[:len(ss)] {
+			r.CancelAt(at)
+		}
+	}
+	if marketing && !back && wait > l.horizon {
+		giveBack(now)
+		return Reservation{Wait: l.place(ss, now.Add(wait)).Sub(now), Mark: lineMark}
+	}
+	if !marketing {
+		l.makeRoom(ss, now)
 	}
 	canceled := false
-	return wait, func() {
-		if canceled {
-			return
+	return Reservation{Wait: wait, Mark: l.id, cancel: func() {
+		if !canceled {
+			canceled = true
+			giveBack(time.Now())
 		}
-		canceled = true
-		for _, r := range rs {
-			r.CancelAt(time.Now())
+	}}
+}
+
+// joinLine places a marketing message at the end of the marketing line
+// of ss when that line still has messages waiting; ok is false when it
+// has none.
+func (l *Limits) joinLine(ss []*scaled, now time.Time) (due time.Time, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range ss {
+		ok = ok || s.line.After(now)
+	}
+	if !ok {
+		return time.Time{}, false
+	}
+	return l.placeLocked(ss, now), true
+}
+
+// makeRoom moves the end of each waiting marketing line of ss on by one
+// turn, the one another message has just taken.
+func (l *Limits) makeRoom(ss []*scaled, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range ss {
+		if s.line.After(now) {
+			s.line = s.line.Add(s.interval())
 		}
 	}
+}
+
+// place gives a marketing message the first place in the lines of ss
+// from earliest on, and returns its time.
+func (l *Limits) place(ss []*scaled, earliest time.Time) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.placeLocked(ss, earliest)
+}
+
+func (l *Limits) placeLocked(ss []*scaled, earliest time.Time) time.Time {
+	due := earliest
+	for _, s := range ss {
+		if s.line.After(due) {
+			due = s.line
+		}
+	}
+	for _, s := range ss {
+		s.line = due.Add(s.interval())
+	}
+	return due
 }

@@ -37,7 +37,7 @@ func TestLimits(t *testing.T) {
 				l.SetShare(tt.share)
 				var got time.Duration
 				for i := range tt.n {
-					got, _ = l.Reserve(tt.tenant, tt.sender(i))
+					got = l.Reserve(tt.tenant, tt.sender(i), core.CategoryTransactional, "").Wait
 				}
 				if got != tt.want {
 					t.Fatalf("the last of %d messages waits %v, want %v", tt.n, got, tt.want)
@@ -49,17 +49,68 @@ func TestLimits(t *testing.T) {
 		synctest.Test(t, func(t *testing.T) {
 			l := NewLimits(map[string]TenantLimit{"shop": {Rate: 100}})
 			for range 150 {
-				l.Reserve("shop", "A")
+				l.Reserve("shop", "A", core.CategoryOTP, "")
 			}
 			for range 50 {
-				_, cancel := l.Reserve("shop", "A")
-				cancel()
-				cancel() // a second call gives nothing more back
+				r := l.Reserve("shop", "A", core.CategoryOTP, "")
+				r.Cancel()
+				r.Cancel() // a second call gives nothing more back
 			}
-			if got, _ := l.Reserve("shop", "A"); got != 510*time.Millisecond {
+			if got := l.Reserve("shop", "A", core.CategoryOTP, "").Wait; got != 510*time.Millisecond {
 				t.Fatalf("after 150 turns kept and 50 given back the next waits %v, want 510ms", got)
 			}
 		})
+	})
+}
+
+// Marketing over the limit waits in a line without turns, so the tenant's
+// OTPs and order updates are not behind it; the line keeps its order and
+// makes room for the turns they take.
+func TestLimitsMarketingWaitsInLine(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		l := NewLimits(map[string]TenantLimit{"shop": {Rate: 10}}) // a turn every 100ms, 10 at once
+		reserve := func(cat core.Category, mark string) Reservation {
+			return l.Reserve("shop", "Shop", cat, mark)
+		}
+		var got []time.Duration
+		for i := range 30 {
+			r := reserve(core.CategoryMarketing, "")
+			wantMark := l.Turn() // within the horizon (500ms) it takes its turn
+			if i >= 15 {
+				wantMark = lineMark
+			}
+			if r.Mark != wantMark {
+				t.Fatalf("marketing message %d: mark %q, want %q", i, r.Mark, wantMark)
+			}
+			got = append(got, r.Wait)
+		}
+		// 10 at once, 5 more within the horizon, then the line from 600ms
+		// on, one place every 100ms.
+		for i, w := range got {
+			want := time.Duration(max(0, i-9)) * 100 * time.Millisecond
+			if w != want {
+				t.Fatalf("marketing message %d waits %v, want %v (all: %v)", i, w, want, got)
+			}
+		}
+		otp := reserve(core.CategoryOTP, "")
+		if otp.Wait != 600*time.Millisecond || otp.Mark != l.Turn() {
+			t.Fatalf("an OTP after the marketing waits %v with mark %q, want 600ms and its turn: the next free turn, not the end of the line (2.1s)", otp.Wait, otp.Mark)
+		}
+		if r := reserve(core.CategoryMarketing, ""); r.Wait != 2200*time.Millisecond || r.Mark != lineMark {
+			t.Fatalf("the next marketing message waits %v with mark %q, want 2.2s in line (its end moved on by the OTP's turn)", r.Wait, r.Mark)
+		}
+		// The first in line comes back at its place (600ms) and finds that
+		// the OTP took that turn: it takes the next and keeps it.
+		time.Sleep(600 * time.Millisecond)
+		if r := reserve(core.CategoryMarketing, lineMark); r.Wait != 100*time.Millisecond || r.Mark != l.Turn() {
+			t.Fatalf("a marketing message back from the line waits %v with mark %q, want 100ms with its turn", r.Wait, r.Mark)
+		}
+		// A transactional message with nothing in line ahead of it takes
+		// its turn as always.
+		if r := reserve(core.CategoryTransactional, ""); r.Wait != 200*time.Millisecond || r.Mark != l.Turn() {
+			t.Fatalf("a transactional message waits %v with mark %q, want 200ms with its turn", r.Wait, r.Mark)
+		}
 	})
 }
 
@@ -164,4 +215,90 @@ func TestThrottledTenantLeavesPartitionsFree(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d throttled messages submitted when the other tenant's %d were final", slowSent, slowN, fastN)
+}
+
+// TestMarketingBacklogLeavesOTPsFree: a store's marketing over its rate
+// limit waits in line, and the store's OTPs sent after it go out at once
+// instead of behind it. Every marketing message still goes out, having
+// waited at most twice.
+func TestMarketingBacklogLeavesOTPsFree(t *testing.T) {
+	t.Parallel()
+	const limit, promoN, otpN = 4, 24, 3
+	p := startPipeline(t, smscsim.Config{Addr: "127.0.0.1:0", Seed: 5, ReceiptDelay: 10 * time.Millisecond},
+		WithWindow(4), WithLimits(NewLimits(map[string]TenantLimit{"shop": {Rate: limit}})))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	send := func(cat core.Category, prefix string, n int) []string {
+		reqs := make([]Request, n)
+		for i := range reqs {
+			reqs[i] = Request{TenantID: "shop", To: fmt.Sprintf("%s%04d", prefix, i), Body: "Weekend offer: 20% off", Category: cat}
+		}
+		out := make([]Result, n)
+		if err := p.intake.Send(ctx, reqs, out); err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]string, n)
+		for i, r := range out {
+			if r.Err != nil {
+				t.Fatal(r.Err)
+			}
+			ids[i] = r.ID
+		}
+		return ids
+	}
+	promos := send(core.CategoryMarketing, "+1415558", promoN)
+	otps := send(core.CategoryOTP, "+1415559", otpN)
+
+	submitted := func(m map[string][]*recordv1.Event, ids []string) (n int) {
+		for _, id := range ids {
+			if slices.ContainsFunc(m[id], func(ev *recordv1.Event) bool { return core.Status(ev.Status) == core.StatusSubmitted }) {
+				n++
+			}
+		}
+		return n
+	}
+	allFinal := func(m map[string][]*recordv1.Event, ids []string) bool {
+		return !slices.ContainsFunc(ids, func(id string) bool { return finalOf(m[id]) == nil })
+	}
+	otpsDone, promosSent := false, 0 // promosSent: submitted when the OTPs were final
+	evs := p.events(ctx, t, func(m map[string][]*recordv1.Event) bool {
+		if !otpsDone {
+			promosSent = submitted(m, promos)
+			if otpsDone = allFinal(m, otps); !otpsDone {
+				return promosSent == promoN
+			}
+		}
+		return allFinal(m, promos)
+	})
+	if !otpsDone {
+		t.Fatalf("all %d marketing messages went out before the %d OTPs sent after them were final: the OTPs waited behind them", promoN, otpN)
+	}
+	if promosSent > promoN/2 {
+		t.Fatalf("%d of %d marketing messages went out before the OTPs were final, want at most %d", promosSent, promoN, promoN/2)
+	}
+	waited := 0
+	for _, id := range promos {
+		if s := core.Status(finalOf(evs[id]).GetStatus()); s != core.StatusDelivered && s != core.StatusUndelivered {
+			t.Fatalf("marketing message %s ended %v: %v", id, s, evs[id])
+		}
+		queued := 0
+		for _, ev := range evs[id] {
+			if core.Status(ev.Status) == core.StatusQueued {
+				queued++
+				if !strings.HasSuffix(ev.Reason, "(rate_limit)") {
+					t.Fatalf("%s queued with reason %q", id, ev.Reason)
+				}
+			}
+		}
+		if queued > 2 {
+			t.Fatalf("%s waited %d times: %v", id, queued, evs[id])
+		}
+		if queued > 0 {
+			waited++
+		}
+	}
+	if waited < promoN/2 {
+		t.Fatalf("only %d of %d marketing messages waited for the limit of %d/s", waited, promoN, limit)
+	}
+	t.Logf("%d of %d marketing messages submitted when the %d OTPs were final; %d waited", promosSent, promoN, otpN, waited)
 }

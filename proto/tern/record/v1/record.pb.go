@@ -69,8 +69,10 @@ type Submit struct {
 	// Set when the message was put aside for its tenant's or sender id's
 	// rate limit, at the turn not_before: which instance's limits (since
 	// that instance started) gave the turn. Those limits let it go then
-	// without taking another turn; any others charge it again. Other
-	// deferrals clear it.
+	// without taking another turn; any others charge it again. "line" for
+	// a marketing message that waited in its tenant's marketing line
+	// without a turn: it takes one when it comes back, ahead of the
+	// marketing messages behind it. Other deferrals clear it.
 	RateTurn      string `protobuf:"bytes,21,opt,name=rate_turn,json=rateTurn,proto3" json:"rate_turn,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
