@@ -145,22 +145,9 @@ func TestThrottledTenantLeavesPartitionsFree(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	send := func(tenant, prefix string, n int) []string {
-		reqs := make([]Request, n)
-		for i := range reqs {
-			reqs[i] = Request{TenantID: tenant, To: fmt.Sprintf("%s%04d", prefix, i), Body: "Your order has shipped"}
-		}
-		out := make([]Result, n)
-		if err := p.intake.Send(ctx, reqs, out); err != nil {
-			t.Fatal(err)
-		}
-		ids := make([]string, n)
-		for i, r := range out {
-			if r.Err != nil {
-				t.Fatal(r.Err)
-			}
-			ids[i] = r.ID
-		}
-		return ids
+		return p.sendAll(ctx, t, n, func(i int) Request {
+			return Request{TenantID: tenant, To: fmt.Sprintf("%s%04d", prefix, i), Body: "Your order has shipped"}
+		})
 	}
 	slow := send("slow", "+1415556", slowN)
 	fast := send("fast", "+1415557", fastN)
@@ -201,16 +188,7 @@ func TestThrottledTenantLeavesPartitionsFree(t *testing.T) {
 		t.Fatalf("%d of the throttled tenant's %d messages went out before the other tenant's %d: they waited behind it", slowSent, slowN, fastN)
 	}
 	for _, id := range slow {
-		queued := 0
-		for _, ev := range evs[id] {
-			if core.Status(ev.Status) == core.StatusQueued {
-				queued++
-				if !strings.HasSuffix(ev.Reason, "(rate_limit)") {
-					t.Fatalf("%s queued with reason %q", id, ev.Reason)
-				}
-			}
-		}
-		if queued > 1 {
+		if queued := rateLimitWaits(t, id, evs[id]); queued > 1 {
 			t.Fatalf("%s waited %d times for its turn: %v", id, queued, evs[id])
 		}
 	}
@@ -229,22 +207,9 @@ func TestMarketingBacklogLeavesOTPsFree(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	send := func(cat core.Category, prefix string, n int) []string {
-		reqs := make([]Request, n)
-		for i := range reqs {
-			reqs[i] = Request{TenantID: "shop", To: fmt.Sprintf("%s%04d", prefix, i), Body: "Weekend offer: 20% off", Category: cat}
-		}
-		out := make([]Result, n)
-		if err := p.intake.Send(ctx, reqs, out); err != nil {
-			t.Fatal(err)
-		}
-		ids := make([]string, n)
-		for i, r := range out {
-			if r.Err != nil {
-				t.Fatal(r.Err)
-			}
-			ids[i] = r.ID
-		}
-		return ids
+		return p.sendAll(ctx, t, n, func(i int) Request {
+			return Request{TenantID: "shop", To: fmt.Sprintf("%s%04d", prefix, i), Body: "Weekend offer: 20% off", Category: cat}
+		})
 	}
 	promos := send(core.CategoryMarketing, "+1415558", promoN)
 	otps := send(core.CategoryOTP, "+1415559", otpN)
@@ -281,15 +246,7 @@ func TestMarketingBacklogLeavesOTPsFree(t *testing.T) {
 		if s := core.Status(finalOf(evs[id]).GetStatus()); s != core.StatusDelivered && s != core.StatusUndelivered {
 			t.Fatalf("marketing message %s ended %v: %v", id, s, evs[id])
 		}
-		queued := 0
-		for _, ev := range evs[id] {
-			if core.Status(ev.Status) == core.StatusQueued {
-				queued++
-				if !strings.HasSuffix(ev.Reason, "(rate_limit)") {
-					t.Fatalf("%s queued with reason %q", id, ev.Reason)
-				}
-			}
-		}
+		queued := rateLimitWaits(t, id, evs[id])
 		if queued > 2 {
 			t.Fatalf("%s waited %d times: %v", id, queued, evs[id])
 		}
@@ -301,4 +258,41 @@ func TestMarketingBacklogLeavesOTPsFree(t *testing.T) {
 		t.Fatalf("only %d of %d marketing messages waited for the limit of %d/s", waited, promoN, limit)
 	}
 	t.Logf("%d of %d marketing messages submitted when the %d OTPs were final; %d waited", promosSent, promoN, otpN, waited)
+}
+
+// sendAll sends the n requests req makes through the intake and returns
+// their ids.
+func (p *testPipeline) sendAll(ctx context.Context, t *testing.T, n int, req func(i int) Request) []string {
+	t.Helper()
+	reqs := make([]Request, n)
+	for i := range reqs {
+		reqs[i] = req(i)
+	}
+	out := make([]Result, n)
+	if err := p.intake.Send(ctx, reqs, out); err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, n)
+	for i, r := range out {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		ids[i] = r.ID
+	}
+	return ids
+}
+
+// rateLimitWaits counts the times message id waited (its QUEUED events),
+// and fails t when one of them was not for the rate limit.
+func rateLimitWaits(t *testing.T, id string, evs []*recordv1.Event) (n int) {
+	t.Helper()
+	for _, ev := range evs {
+		if core.Status(ev.Status) == core.StatusQueued {
+			n++
+			if !strings.HasSuffix(ev.Reason, "(rate_limit)") {
+				t.Fatalf("%s queued with reason %q", id, ev.Reason)
+			}
+		}
+	}
+	return n
 }
