@@ -56,7 +56,7 @@ func (s *scaled) interval() time.Duration {
 
 // lineMark marks a marketing message put aside in a line rather than
 // with a turn (Submit.rate_turn): when it comes back it takes its turn
-// ahead of the marketing messages that came after it.
+// ahead of the marketing messages that joined the line after it.
 const lineMark = "line"
 
 // NewLimits returns limits per tenant id. A message whose turn is further
@@ -137,11 +137,12 @@ func (r Reservation) Cancel() {
 // whose turn is further off than the horizon does not take it: it gets a
 // place in the marketing line, spaced at the limit, and takes its turn
 // when it comes back. So an OTP or an order update waits for the turns
-// of other OTPs and order updates, not behind a marketing backlog. While
-// the line is not empty, new marketing messages join it at its end; one
-// that comes back from the line (mark lineMark) takes its turn at once,
-// and keeps it if it is further off (the turns it was placed for went to
-// other messages meanwhile), so it waits at most twice.
+// of other OTPs and order updates, never behind a marketing backlog, and
+// each turn one takes moves the end of the line on by one. While the
+// line is not empty, new marketing messages join it at its end; one that
+// comes back from the line (mark lineMark) takes its turn if it is within
+// the horizon, and otherwise (another message took the turn it was placed
+// for) goes to the end of the line again.
 func (l *Limits) Reserve(tenant, sender string, cat core.Category, mark string) Reservation {
 	if l == nil {
 		return Reservation{}
@@ -181,7 +182,7 @@ func (l *Limits) Reserve(tenant, sender string, cat core.Category, mark string) 
 			r.CancelAt(at)
 		}
 	}
-	if marketing && !back && wait > l.horizon {
+	if marketing && wait > l.horizon {
 		giveBack(now)
 		return Reservation{Wait: l.place(ss, now.Add(wait)).Sub(now), Mark: lineMark}
 	}

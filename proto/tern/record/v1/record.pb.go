@@ -72,7 +72,7 @@ type Submit struct {
 	// without taking another turn; any others charge it again. "line" for
 	// a marketing message that waited in its tenant's marketing line
 	// without a turn: it takes one when it comes back, ahead of the
-	// marketing messages behind it. Other deferrals clear it.
+	// marketing messages behind it in line. Other deferrals clear it.
 	RateTurn      string `protobuf:"bytes,21,opt,name=rate_turn,json=rateTurn,proto3" json:"rate_turn,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
