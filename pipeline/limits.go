@@ -114,10 +114,10 @@ func (l *Limits) limiter(key string, base float64) *scaled {
 type Reservation struct {
 	// Wait is how long from now the message must wait.
 	Wait time.Duration
-	// Mark goes with a message put aside to wait (Submit.rate_turn):
-	// Turn when the turn is taken, so the message goes at it without
-	// taking another; lineMark for a marketing message waiting in line
-	// without one; "" when the tenant has no limits.
+	// Mark goes with a message put aside to wait (Submit.rate_turn): the
+	// limits' Turn when the turn is taken, so the message goes at it
+	// without taking another; lineMark for a marketing message waiting in
+	// line without one; "" when the tenant has no limits.
 	Mark   string
 	cancel func()
 }
