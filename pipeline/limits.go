@@ -65,17 +65,8 @@ func NewLimits(perTenant map[string]TenantLimit) *Limits {
 	return &Limits{cfg: perTenant, id: rand.Text(), share: 1, horizon: scheduleSlack, limiters: map[string]*scaled{}}
 }
 
-// Turn names these limits in a message put aside for its turn, so that
-// Holds knows it when it comes back. It is "" for nil limits.
-func (l *Limits) Turn() string {
-	if l == nil {
-		return ""
-	}
-	return l.id
-}
-
-// Holds tells whether turn, a message's Turn from when it was put aside,
-// was given by these limits: the message has had its turn and goes
+// Holds tells whether turn, a message's Reservation.Mark from when it was
+// put aside, was given by these limits: the message has had its turn and goes
 // without another. Turns from another instance, or from before a restart,
 // are not held here, and the message is charged again.
 func (l *Limits) Holds(turn string) bool {
@@ -115,7 +106,7 @@ type Reservation struct {
 	// Wait is how long from now the message must wait.
 	Wait time.Duration
 	// Mark goes with a message put aside to wait (Submit.rate_turn): the
-	// limits' Turn when the turn is taken, so the message goes at it
+	// limits' id when the turn is taken, so the message goes at it
 	// without taking another; lineMark for a marketing message waiting in
 	// line without one; "" when the tenant has no limits.
 	Mark   string

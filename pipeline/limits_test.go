@@ -77,7 +77,7 @@ func TestLimitsMarketingWaitsInLine(t *testing.T) {
 		var got []time.Duration
 		for i := range 30 {
 			r := reserve(core.CategoryMarketing, "")
-			wantMark := l.Turn() // within the horizon (500ms) it takes its turn
+			wantMark := l.id // within the horizon (500ms) it takes its turn
 			if i >= 15 {
 				wantMark = lineMark
 			}
@@ -95,7 +95,7 @@ func TestLimitsMarketingWaitsInLine(t *testing.T) {
 			}
 		}
 		otp := reserve(core.CategoryOTP, "")
-		if otp.Wait != 600*time.Millisecond || otp.Mark != l.Turn() {
+		if otp.Wait != 600*time.Millisecond || otp.Mark != l.id {
 			t.Fatalf("an OTP after the marketing waits %v with mark %q, want 600ms and its turn: the next free turn, not the end of the line (2.1s)", otp.Wait, otp.Mark)
 		}
 		for i := range 5 {
@@ -115,12 +115,12 @@ func TestLimitsMarketingWaitsInLine(t *testing.T) {
 			t.Fatalf("a marketing message back from the line to taken turns waits %v with mark %q, want 2.2s in line again", r.Wait, r.Mark)
 		}
 		// It gave that turn back: an OTP takes it.
-		if r := reserve(core.CategoryOTP, ""); r.Wait != 600*time.Millisecond || r.Mark != l.Turn() {
+		if r := reserve(core.CategoryOTP, ""); r.Wait != 600*time.Millisecond || r.Mark != l.id {
 			t.Fatalf("an OTP waits %v with mark %q, want 600ms with its turn", r.Wait, r.Mark)
 		}
 		// Back from the line to a free turn, it takes it.
 		time.Sleep(700 * time.Millisecond)
-		if r := reserve(core.CategoryMarketing, lineMark); r.Wait != 0 || r.Mark != l.Turn() {
+		if r := reserve(core.CategoryMarketing, lineMark); r.Wait != 0 || r.Mark != l.id {
 			t.Fatalf("a marketing message back from the line to a free turn waits %v with mark %q, want none with its turn", r.Wait, r.Mark)
 		}
 	})
@@ -134,11 +134,11 @@ func TestLimitsHoldTheirOwnTurns(t *testing.T) {
 	a, b := NewLimits(cfg), NewLimits(cfg)
 	var none *Limits
 	switch {
-	case !a.Holds(a.Turn()):
+	case !a.Holds(a.id):
 		t.Fatal("limits do not hold their own turn")
-	case a.Holds(b.Turn()), b.Holds(a.Turn()):
-		t.Fatalf("a turn of other limits is held: %q, %q", a.Turn(), b.Turn())
-	case a.Holds(""), none.Holds(""), none.Holds(a.Turn()):
+	case a.Holds(b.id), b.Holds(a.id):
+		t.Fatalf("a turn of other limits is held: %q, %q", a.id, b.id)
+	case a.Holds(""), none.Holds(""), none.Holds(a.id):
 		t.Fatal("an empty turn, or nil limits, hold a turn")
 	}
 }
