@@ -33,6 +33,10 @@ type Submission struct {
 	RegisteredDelivery bool
 	// ValidUntil, if set, is when the carrier should stop trying.
 	ValidUntil time.Time
+	// Urgent submissions (login codes, order updates) go ahead of the
+	// others waiting for the same connection, e.g. for its TPS; those
+	// keep their order among themselves.
+	Urgent bool
 	// Raw, when set, is a short_message the sender encoded itself (a
 	// customer's submit_sm through tern's SMPP gateway, possibly one part
 	// of the customer's own concatenated message): it goes to the carrier

@@ -193,3 +193,47 @@ func TestTPSCap(t *testing.T) {
 		t.Errorf("%v submits in %.2fs, want close to the cap (%.0f)", got, elapsed, min)
 	}
 }
+
+// TestUrgentSubmitsGoFirst: while submissions wait for the TPS cap, an
+// urgent one goes out ahead of them instead of behind.
+func TestUrgentSubmitsGoFirst(t *testing.T) {
+	t.Parallel()
+	const tps, bulk = 20, 40
+	sim := startSim(t, smscsim.Config{})
+	c := startClient(t, smpp.ClientConfig{Addr: sim.Addr(), TPS: tps})
+	eventually(t, 5*time.Second, func() error {
+		if n := c.Stats().Bound; n != 1 {
+			return fmt.Errorf("%d binds up", n)
+		}
+		return nil
+	})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	for i := range bulk {
+		wg.Go(func() {
+			if _, err := c.Submit(ctx, &carriers.Submission{To: fmt.Sprintf("+4930%07d", i), Text: "Weekend offer"}); err != nil {
+				t.Errorf("bulk submit %d: %v", i, err)
+			}
+			done.Add(1)
+		})
+	}
+	eventually(t, 5*time.Second, func() error {
+		if n := c.Stats().Waiting; n < bulk/2 {
+			return fmt.Errorf("%d submissions waiting", n)
+		}
+		return nil
+	})
+	if _, err := c.Submit(ctx, &carriers.Submission{To: "+49301234567", Text: "Your code is 123456", Urgent: true}); err != nil {
+		t.Fatal(err)
+	}
+	before := done.Load()
+	wg.Wait()
+	// At most the one taken from the queue and waiting for its turn when
+	// the urgent one came, and the ones already on the wire, go before it.
+	if before > bulk/4 {
+		t.Fatalf("%d of %d submissions queued before the urgent one went out before it, want at most %d", before, bulk, bulk/4)
+	}
+	t.Logf("%d of %d earlier submissions went out before the urgent one", before, bulk)
+}

@@ -8,27 +8,34 @@ import (
 
 // sendQueue holds the parts waiting for a bind to send them: parts to
 // retry first (throttled, or back from a connection that died before
-// writing them), then new parts in arrival order. It is bounded by its
-// callers: every part belongs to a Submit that waits for it.
+// writing them), then new parts of urgent submissions (carriers.Submission
+// Urgent: login codes, order updates), then the other new parts, each in
+// arrival order. It is bounded by its callers: every part belongs to a
+// Submit that waits for it.
 type sendQueue struct {
-	mu    sync.Mutex
-	retry list.List
-	fresh list.List
-	ready chan struct{} // holds a token while parts wait
+	mu     sync.Mutex
+	retry  list.List
+	urgent list.List
+	fresh  list.List
+	ready  chan struct{} // holds a token while parts wait
 }
 
 func newSendQueue() *sendQueue {
 	return &sendQueue{ready: make(chan struct{}, 1)}
 }
 
-// push queues p, ahead of new parts when retry is set.
+// push queues p: ahead of new parts when retry is set, else ahead of the
+// other new parts when p belongs to an urgent submission.
 func (q *sendQueue) push(p *part, retry bool) {
-	q.mu.Lock()
-	if retry {
-		p.elem, p.in = q.retry.PushBack(p), &q.retry
-	} else {
-		p.elem, p.in = q.fresh.PushBack(p), &q.fresh
+	l := &q.fresh
+	switch {
+	case retry:
+		l = &q.retry
+	case p.urgent:
+		l = &q.urgent
 	}
+	q.mu.Lock()
+	p.elem, p.in = l.PushBack(p), l
 	q.mu.Unlock()
 	q.signal()
 }
@@ -77,12 +84,15 @@ func (q *sendQueue) pop(ctx context.Context, stop <-chan struct{}) (*part, bool)
 		q.mu.Lock()
 		l := &q.retry
 		if l.Len() == 0 {
+			l = &q.urgent
+		}
+		if l.Len() == 0 {
 			l = &q.fresh
 		}
 		if e := l.Front(); e != nil {
 			p := l.Remove(e).(*part)
 			p.elem, p.in = nil, nil
-			more := q.retry.Len()+q.fresh.Len() > 0
+			more := q.retry.Len()+q.urgent.Len()+q.fresh.Len() > 0
 			q.mu.Unlock()
 			if more {
 				q.signal() // wake the next sender
@@ -104,5 +114,5 @@ func (q *sendQueue) pop(ctx context.Context, stop <-chan struct{}) (*part, bool)
 func (q *sendQueue) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.retry.Len() + q.fresh.Len()
+	return q.retry.Len() + q.urgent.Len() + q.fresh.Len()
 }
