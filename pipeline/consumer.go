@@ -53,8 +53,10 @@ type Consumer struct {
 	// slots bounds, across this instance's actors, the messages between
 	// their ledger intent and their answer's place in the ledger queue, and
 	// so the intents without an answer at any commit — the most that can be
-	// in doubt if the process dies. Sized to the carrier's own window.
-	slots chan struct{}
+	// in doubt if the process dies. Sized to the carrier's own window
+	// (carrierWindow); urgent messages get a free one first.
+	slots         *carrierSlots
+	carrierWindow int
 	// runners run the actors' deliveries; one set per Run.
 	runners *runners
 }
@@ -116,7 +118,7 @@ func WithConsumerPhones(phones *phone.Cache) ConsumerOption {
 // window × binds. It is also the most messages that can be in doubt after
 // a crash. Default 100.
 func WithCarrierWindow(n int) ConsumerOption {
-	return consumerOptionFunc(func(c *Consumer) { c.slots = make(chan struct{}, n) })
+	return consumerOptionFunc(func(c *Consumer) { c.carrierWindow = n })
 }
 
 // WithMetrics records the consumer's metrics in m.
@@ -141,6 +143,8 @@ func NewConsumer(c KafkaConfig, picker Picker, ledger *Ledger, opts ...ConsumerO
 		retry:     DefaultBackoff,
 		window:    64,
 		now:       time.Now,
+
+		carrierWindow: 100,
 	}
 	for _, o := range opts {
 		o.applyConsumer(con)
@@ -151,12 +155,10 @@ func NewConsumer(c KafkaConfig, picker Picker, ledger *Ledger, opts ...ConsumerO
 	if con.window < 1 {
 		return nil, fmt.Errorf("consumer window %d: want at least 1", con.window)
 	}
-	if con.slots == nil {
-		con.slots = make(chan struct{}, 100)
+	if con.carrierWindow < 1 {
+		return nil, fmt.Errorf("consumer carrier window %d: want at least 1", con.carrierWindow)
 	}
-	if cap(con.slots) < 1 {
-		return nil, errors.New("consumer carrier window: want at least 1")
-	}
+	con.slots = newCarrierSlots(con.carrierWindow)
 	return con, nil
 }
 

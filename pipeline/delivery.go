@@ -101,6 +101,7 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 			Text:               rec.Body,
 			Coding:             codingOf(rec),
 			RegisteredDelivery: true,
+			Urgent:             core.Category(rec.Category) != core.CategoryMarketing,
 		},
 	}
 	if rec.ValidUntil != nil {
@@ -237,15 +238,13 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 	}
 	ref := d.ref
 	ref.Carrier = carrier.Name()
-	select {
-	case c.slots <- struct{}{}:
-	case <-ctx.Done():
+	if !c.slots.acquire(ctx, d.sub.Urgent) {
 		return false, 0, false
 	}
 	held := true
 	release := func() {
 		if held {
-			<-c.slots
+			c.slots.release()
 			held = false
 		}
 	}
