@@ -104,6 +104,9 @@ func (w *Writer) Run(ctx context.Context) error {
 		return err
 	}
 	topics := []string{w.kc.SubmitTopic, w.kc.EventsTopic}
+	if w.kc.MarketingTopic != "" {
+		topics = append(topics, w.kc.MarketingTopic)
+	}
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(w.kc.Brokers...),
 		kgo.ConsumerGroup(w.kc.GroupID),
@@ -256,7 +259,7 @@ func (w *Writer) add(b *batch, m *kgo.Record) {
 		err error
 	)
 	switch m.Topic {
-	case w.kc.SubmitTopic:
+	case w.kc.SubmitTopic, w.kc.MarketingTopic:
 		row, err = submitRow(m.Value, m.Timestamp)
 	case w.kc.EventsTopic:
 		row, err = eventRow(m.Value, m.Timestamp)

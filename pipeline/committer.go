@@ -15,27 +15,37 @@ import (
 // goroutine commits, and after every actor stopped, commits a last time
 // before the generation ends.
 type committer struct {
-	gen   *kafka.Generation
-	topic string
-	log   *slog.Logger
+	gen *kafka.Generation
+	log *slog.Logger
 
 	actors sync.WaitGroup
 
 	mu      sync.Mutex
-	pending map[int]int64 // partition -> offset to commit
+	pending map[string]map[int]int64 // topic -> partition -> offset to commit
 }
 
-func newCommitter(gen *kafka.Generation, topic string, log *slog.Logger) *committer {
-	return &committer{gen: gen, topic: topic, log: log, pending: map[int]int64{}}
+func newCommitter(gen *kafka.Generation, log *slog.Logger) *committer {
+	return &committer{gen: gen, log: log, pending: map[string]map[int]int64{}}
 }
 
-// mark records that partition's messages before offset are finished.
-func (c *committer) mark(partition int, offset int64) {
+// mark records that the messages before offset in topic's partition are
+// finished.
+func (c *committer) mark(topic string, partition int, offset int64) {
 	c.mu.Lock()
-	if offset > c.pending[partition] {
-		c.pending[partition] = offset
-	}
+	c.raise(topic, partition, offset)
 	c.mu.Unlock()
+}
+
+// raise moves a pending offset forward; c.mu is held.
+func (c *committer) raise(topic string, partition int, offset int64) {
+	p := c.pending[topic]
+	if p == nil {
+		p = map[int]int64{}
+		c.pending[topic] = p
+	}
+	if offset > p[partition] {
+		p[partition] = offset
+	}
 }
 
 // run commits every commitEvery until ctx ends, then waits for the actors
@@ -62,15 +72,15 @@ func (c *committer) flush() {
 		return
 	}
 	offsets := c.pending
-	c.pending = map[int]int64{}
+	c.pending = map[string]map[int]int64{}
 	c.mu.Unlock()
-	if err := c.gen.CommitOffsets(map[string]map[int]int64{c.topic: offsets}); err != nil {
-		c.log.Warn("commit offsets", "generation", c.gen.ID, "partitions", len(offsets), "err", err)
+	if err := c.gen.CommitOffsets(offsets); err != nil {
+		c.log.Warn("commit offsets", "generation", c.gen.ID, "topics", len(offsets), "err", err)
 		// Keep them for the next try unless newer marks replaced them.
 		c.mu.Lock()
-		for p, o := range offsets {
-			if o > c.pending[p] {
-				c.pending[p] = o
+		for t, ps := range offsets {
+			for p, o := range ps {
+				c.raise(t, p, o)
 			}
 		}
 		c.mu.Unlock()

@@ -4,12 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ternsms/tern/core"
 )
 
 // Topics names the Kafka topics tern uses.
 type Topics struct {
-	// Submit carries accepted messages, keyed by recipient. Default "tern.submit".
+	// Submit carries accepted OTP and transactional messages, keyed by
+	// recipient. Default "tern.submit".
 	Submit string
+	// Marketing carries accepted marketing messages, keyed by recipient:
+	// a lane of their own, so that a campaign's backlog never stands
+	// between a login code or an order update and the carrier. Default
+	// "tern.submit.marketing".
+	Marketing string
 	// Events carries status changes, keyed by message id. Default "tern.events".
 	Events string
 	// Receipts carries carrier receipts before they are joined, keyed by
@@ -53,6 +61,9 @@ type KafkaConfig struct {
 func (c KafkaConfig) WithDefaults() KafkaConfig {
 	if c.Topics.Submit == "" {
 		c.Topics.Submit = "tern.submit"
+	}
+	if c.Topics.Marketing == "" {
+		c.Topics.Marketing = "tern.submit.marketing"
 	}
 	if c.Topics.Events == "" {
 		c.Topics.Events = "tern.events"
@@ -98,5 +109,21 @@ func (c KafkaConfig) Validate() error {
 	if c.ReplicationFactor < 1 {
 		return fmt.Errorf("kafka: replication factor %d, want at least 1", c.ReplicationFactor)
 	}
+	if c.Topics.Marketing == c.Topics.Submit {
+		return fmt.Errorf("kafka: marketing and submit topic are both %q; marketing needs a lane of its own", c.Topics.Submit)
+	}
 	return nil
+}
+
+// submitTopics are the topics accepted messages wait in, one per lane.
+func (c KafkaConfig) submitTopics() []string {
+	return []string{c.Topics.Submit, c.Topics.Marketing}
+}
+
+// submitTopic is the lane a message of category cat waits in.
+func (t Topics) submitTopic(cat core.Category) string {
+	if cat == core.CategoryMarketing {
+		return t.Marketing
+	}
+	return t.Submit
 }

@@ -30,9 +30,10 @@ type OneCarrier struct{ carriers.Carrier }
 // Pick implements Picker.
 func (o OneCarrier) Pick(string) (carriers.Carrier, error) { return o.Carrier, nil }
 
-// Consumer runs the submit topic's consumer group: one actor goroutine per
-// partition this instance is assigned, each handing its partition's
-// messages to a carrier through the delivery ledger.
+// Consumer runs the submit topics' consumer group: one actor goroutine per
+// partition of each lane (OTP and transactional, marketing) this instance
+// is assigned, each handing its partition's messages to a carrier through
+// the delivery ledger.
 type Consumer struct {
 	cfg       KafkaConfig
 	picker    Picker
@@ -186,7 +187,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	g, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID:                c.cfg.GroupID,
 		Brokers:           c.cfg.Brokers,
-		Topics:            []string{c.cfg.Topics.Submit},
+		Topics:            c.cfg.submitTopics(),
 		StartOffset:       kafka.FirstOffset,
 		HeartbeatInterval: time.Second,
 		SessionTimeout:    10 * time.Second,
@@ -215,23 +216,28 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		assigned := gen.Assignments[c.cfg.Topics.Submit]
+		// Both lanes have as many partitions, and the group's balancer
+		// gives each member the same share of each.
 		if total > 0 {
-			c.limits.SetShare(float64(len(assigned)) / float64(total))
+			c.limits.SetShare(float64(len(gen.Assignments[c.cfg.Topics.Submit])) / float64(total))
 		}
-		commits := newCommitter(gen, c.cfg.Topics.Submit, c.log)
-		for _, pa := range assigned {
-			a := newActor(c, gen, commits, pa.ID, pa.Offset)
-			actors.Add(1)
-			commits.actors.Add(1)
-			gen.Start(func(gctx context.Context) {
-				defer actors.Done()
-				defer commits.actors.Done()
-				a.run(gctx)
-			})
+		commits := newCommitter(gen, c.log)
+		n := 0
+		for _, topic := range c.cfg.submitTopics() {
+			for _, pa := range gen.Assignments[topic] {
+				a := newActor(c, gen, commits, topic, pa.ID, pa.Offset)
+				actors.Add(1)
+				commits.actors.Add(1)
+				gen.Start(func(gctx context.Context) {
+					defer actors.Done()
+					defer commits.actors.Done()
+					a.run(gctx)
+				})
+				n++
+			}
 		}
 		gen.Start(commits.run)
-		c.log.Info("partitions assigned", "generation", gen.ID, "partitions", len(assigned))
+		c.log.Info("partitions assigned", "generation", gen.ID, "partitions", n)
 	}
 }
 

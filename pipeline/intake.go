@@ -39,6 +39,7 @@ type Result struct {
 // front door shares it. Safe for concurrent use.
 type Intake struct {
 	w       *producer
+	topics  Topics // a message's lane: its category's submit topic
 	ids     *msgid.Issuer
 	store   *Store
 	metrics *Metrics
@@ -103,7 +104,7 @@ func NewIntake(c KafkaConfig, ids *msgid.Issuer, store *Store, opts ...IntakeOpt
 	if err != nil {
 		return nil, err
 	}
-	in.w = w
+	in.w, in.topics = w, c.Topics
 	return in, nil
 }
 
@@ -226,7 +227,7 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 			out[i] = Result{Err: fmt.Errorf("encode submit record: %w", err)}
 			continue
 		}
-		msgs = append(msgs, &kgo.Record{Key: []byte(c.to.E164), Value: value, Timestamp: now})
+		msgs = append(msgs, &kgo.Record{Topic: in.topics.submitTopic(c.Category), Key: []byte(c.to.E164), Value: value, Timestamp: now})
 		idx = append(idx, i)
 	}
 	if len(msgs) > 0 {

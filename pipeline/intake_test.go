@@ -61,10 +61,12 @@ func TestIntakeProducesAfterAck(t *testing.T) {
 		}
 	}
 
-	// Both records are on the submit topic, keyed by recipient.
+	// Both records are on their lane's submit topic, keyed by recipient.
 	got := map[string]*recordv1.Submit{}
-	for p := range 4 {
-		r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Brokers, Topic: cfg.Topics.Submit, Partition: p, MaxWait: 100 * time.Millisecond})
+	lane := map[string]string{}
+	for i := range 8 {
+		topic, p := cfg.submitTopics()[i/4], i%4
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Brokers, Topic: topic, Partition: p, MaxWait: 100 * time.Millisecond})
 		for {
 			rctx, rcancel := context.WithTimeout(ctx, 500*time.Millisecond)
 			m, err := r.ReadMessage(rctx)
@@ -79,12 +81,16 @@ func TestIntakeProducesAfterAck(t *testing.T) {
 			if string(m.Key) != rec.To {
 				t.Fatalf("key %q, want recipient %q", m.Key, rec.To)
 			}
-			got[rec.Id] = rec
+			got[rec.Id], lane[rec.Id] = rec, topic
 		}
 		r.Close()
 	}
 	if len(got) != 2 {
-		t.Fatalf("%d records on the topic, want 2", len(got))
+		t.Fatalf("%d records on the submit topics, want 2", len(got))
+	}
+	if lane[out[0].ID] != cfg.Topics.Submit || lane[out[2].ID] != cfg.Topics.Marketing {
+		t.Fatalf("transactional message on %q, marketing on %q: want %q and %q",
+			lane[out[0].ID], lane[out[2].ID], cfg.Topics.Submit, cfg.Topics.Marketing)
 	}
 	a, b := got[out[0].ID], got[out[2].ID]
 	if a == nil || b == nil {

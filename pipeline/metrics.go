@@ -58,8 +58,8 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "tern_actor_window_in_use", Help: "Messages fetched by partition actors and not finished yet, over all partitions.",
 		}),
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "tern_actor_lag", Help: "Messages in a partition of the submit topic not yet fetched by its actor.",
-		}, []string{"partition"}),
+			Name: "tern_actor_lag", Help: "Messages in a partition of a submit topic (lane) not yet fetched by its actor.",
+		}, []string{"topic", "partition"}),
 		ledgerSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "tern_ledger_batch_seconds", Help: "Time to write one ledger batch.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 14),
@@ -131,9 +131,9 @@ func (m *Metrics) addWindow(d int) {
 	}
 }
 
-func (m *Metrics) setLag(partition int, lag int64) {
+func (m *Metrics) setLag(topic string, partition int, lag int64) {
 	if m != nil {
-		m.lag.WithLabelValues(strconv.Itoa(partition)).Set(float64(lag))
+		m.lag.WithLabelValues(topic, strconv.Itoa(partition)).Set(float64(lag))
 	}
 }
 

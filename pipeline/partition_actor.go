@@ -14,7 +14,7 @@ import (
 // commitEvery bounds how long finished messages wait for their offset commit.
 const commitEvery = 200 * time.Millisecond
 
-// actor owns one partition of the submit topic for one generation. Its run
+// actor owns one partition of a submit topic (a lane) for one generation. Its run
 // goroutine alone touches its fields; each message's work runs in a job
 // goroutine that reports back on done.
 //
@@ -26,6 +26,7 @@ type actor struct {
 	c         *Consumer
 	gen       *kafka.Generation
 	commits   *committer
+	topic     string
 	partition int
 	start     int64
 	log       *slog.Logger
@@ -44,10 +45,10 @@ type job struct {
 	finished bool             // its outcome is durable
 }
 
-func newActor(c *Consumer, gen *kafka.Generation, commits *committer, partition int, start int64) *actor {
+func newActor(c *Consumer, gen *kafka.Generation, commits *committer, topic string, partition int, start int64) *actor {
 	return &actor{
-		c: c, gen: gen, commits: commits, partition: partition, start: start,
-		log:  c.log.With("partition", partition, "generation", gen.ID),
+		c: c, gen: gen, commits: commits, topic: topic, partition: partition, start: start,
+		log:  c.log.With("topic", topic, "partition", partition, "generation", gen.ID),
 		byTo: map[string][]*job{}, next: -1, marked: -1,
 	}
 }
@@ -55,7 +56,7 @@ func newActor(c *Consumer, gen *kafka.Generation, commits *committer, partition 
 func (a *actor) run(ctx context.Context) {
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:       a.c.cfg.Brokers,
-		Topic:         a.c.cfg.Topics.Submit,
+		Topic:         a.topic,
 		Partition:     a.partition,
 		MinBytes:      1,
 		MaxBytes:      4 << 20,
@@ -107,7 +108,7 @@ func (a *actor) run(ctx context.Context) {
 		case j := <-done:
 			a.finish(ctx, j, done)
 		case <-lagTick.C:
-			a.c.metrics.setLag(a.partition, r.Lag())
+			a.c.metrics.setLag(a.topic, a.partition, r.Lag())
 		case <-ctx.Done():
 			// Revoked or stopping: jobs on the wire finish (their submit
 			// and ledger write do not follow ctx); jobs waiting to retry
@@ -187,7 +188,7 @@ func (a *actor) advance() {
 		a.c.metrics.addWindow(-n)
 	}
 	if a.next > a.marked {
-		a.commits.mark(a.partition, a.next)
+		a.commits.mark(a.topic, a.partition, a.next)
 		a.marked = a.next
 	}
 }

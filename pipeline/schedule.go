@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/ternsms/tern/core"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
 
@@ -87,7 +88,8 @@ type Scheduler struct {
 // schedulerBatch is the most messages released per transaction.
 const schedulerBatch = 1000
 
-// NewScheduler returns a scheduler producing to c's submit topic.
+// NewScheduler returns a scheduler producing to c's submit topics, each
+// message to its category's lane.
 func NewScheduler(c KafkaConfig, s *Store, m *Metrics, log *slog.Logger) *Scheduler {
 	c = c.WithDefaults()
 	if log == nil {
@@ -148,7 +150,7 @@ FOR UPDATE SKIP LOCKED`, schedulerBatch)
 				return err
 			}
 			ids = append(ids, id)
-			msgs = append(msgs, &kgo.Record{Key: []byte(to), Value: rec})
+			msgs = append(msgs, &kgo.Record{Topic: sc.laneOf(rec), Key: []byte(to), Value: rec})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil || len(ids) == 0 {
@@ -164,6 +166,17 @@ FOR UPDATE SKIP LOCKED`, schedulerBatch)
 		return nil
 	})
 	return n, err
+}
+
+// laneOf returns the submit topic of the record in rec, by its category.
+// One that does not decode goes to the submit topic, whose actor
+// dead-letters it.
+func (sc *Scheduler) laneOf(rec []byte) string {
+	var r recordv1.Submit
+	if proto.Unmarshal(rec, &r) != nil {
+		return sc.cfg.Topics.Submit
+	}
+	return sc.cfg.Topics.submitTopic(core.Category(r.Category))
 }
 
 // Scheduled counts messages waiting, by reason.

@@ -29,6 +29,13 @@ type testPipeline struct {
 
 func startPipeline(t *testing.T, simCfg smscsim.Config, opts ...ConsumerOption) *testPipeline {
 	t.Helper()
+	return startPipelineTPS(t, simCfg, 0, opts...)
+}
+
+// startPipelineTPS is startPipeline with the carrier connection capped at
+// tps submits a second (0: no cap).
+func startPipelineTPS(t *testing.T, simCfg smscsim.Config, tps float64, opts ...ConsumerOption) *testPipeline {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -51,7 +58,7 @@ func startPipeline(t *testing.T, simCfg smscsim.Config, opts ...ConsumerOption) 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sink.Close() })
-	client, err := smpp.NewClient(smpp.ClientConfig{Name: "sim", Addr: p.sim.Addr(), SystemID: "tern", Password: "pw", RequestTimeout: 2 * time.Second},
+	client, err := smpp.NewClient(smpp.ClientConfig{Name: "sim", Addr: p.sim.Addr(), SystemID: "tern", Password: "pw", RequestTimeout: 2 * time.Second, TPS: tps},
 		smpp.WithReceiptHandler(sink.Handle), smpp.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)

@@ -44,6 +44,7 @@ func TestServeConfigValidate(t *testing.T) {
 		{"retention raised with validity", []string{"--validity", "240h", "--ledger-retention", "720h"}, ""},
 		{"no validity", []string{"--validity", "0s"}, "--validity 0s: want more than 0"},
 		{"negative partitions", []string{"--kafka-partitions", "-1"}, "--kafka-partitions -1"},
+		{"marketing in the submit topic", []string{"--topic-marketing", "tern.submit"}, `--topic-marketing "tern.submit": the same as --topic-submit`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
