@@ -85,8 +85,9 @@ type KafkaConfig struct {
 	Brokers []string
 	// SubmitTopic carries recordv1.Submit records. Required.
 	SubmitTopic string
-	// MarketingTopic, if set, carries more of them: the marketing lane.
-	MarketingTopic string
+	// LaneTopics carry more of them: the pipeline's other lanes (OTP,
+	// marketing). Optional.
+	LaneTopics []string
 	// EventsTopic carries recordv1.Event records. Required.
 	EventsTopic string
 	// GroupID is the consumer group; every instance of the writer shares it.
@@ -108,10 +109,13 @@ func (c KafkaConfig) Validate() error {
 		return fmt.Errorf("%w: events topic is required", ErrInvalidConfig)
 	case c.SubmitTopic == c.EventsTopic:
 		return fmt.Errorf("%w: submit and events topic are both %q", ErrInvalidConfig, c.SubmitTopic)
-	case c.MarketingTopic == c.EventsTopic:
-		return fmt.Errorf("%w: marketing and events topic are both %q", ErrInvalidConfig, c.EventsTopic)
-	case c.MarketingTopic == c.SubmitTopic:
-		return fmt.Errorf("%w: marketing and submit topic are both %q", ErrInvalidConfig, c.SubmitTopic)
+	}
+	seen := map[string]bool{c.SubmitTopic: true, c.EventsTopic: true}
+	for _, t := range c.LaneTopics {
+		if t == "" || seen[t] {
+			return fmt.Errorf("%w: lane topic %q is empty or named twice", ErrInvalidConfig, t)
+		}
+		seen[t] = true
 	}
 	for _, b := range c.Brokers {
 		if strings.TrimSpace(b) == "" {

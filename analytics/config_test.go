@@ -59,9 +59,11 @@ func TestKafkaConfigValidate(t *testing.T) {
 		{"no submit topic", func(c *KafkaConfig) { c.SubmitTopic = "" }, false},
 		{"no events topic", func(c *KafkaConfig) { c.EventsTopic = "" }, false},
 		{"same topic", func(c *KafkaConfig) { c.EventsTopic = c.SubmitTopic }, false},
-		{"marketing lane", func(c *KafkaConfig) { c.MarketingTopic = "m" }, true},
-		{"marketing on the events topic", func(c *KafkaConfig) { c.MarketingTopic = c.EventsTopic }, false},
-		{"marketing on the submit topic", func(c *KafkaConfig) { c.MarketingTopic = c.SubmitTopic }, false},
+		{"lanes", func(c *KafkaConfig) { c.LaneTopics = []string{"o", "m"} }, true},
+		{"lane on the events topic", func(c *KafkaConfig) { c.LaneTopics = []string{"o", c.EventsTopic} }, false},
+		{"lane on the submit topic", func(c *KafkaConfig) { c.LaneTopics = []string{c.SubmitTopic} }, false},
+		{"lane named twice", func(c *KafkaConfig) { c.LaneTopics = []string{"m", "m"} }, false},
+		{"empty lane", func(c *KafkaConfig) { c.LaneTopics = []string{""} }, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

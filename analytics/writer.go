@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,10 +104,7 @@ func (w *Writer) Run(ctx context.Context) error {
 	if err := w.kc.Validate(); err != nil {
 		return err
 	}
-	topics := []string{w.kc.SubmitTopic, w.kc.EventsTopic}
-	if w.kc.MarketingTopic != "" {
-		topics = append(topics, w.kc.MarketingTopic)
-	}
+	topics := append([]string{w.kc.SubmitTopic, w.kc.EventsTopic}, w.kc.LaneTopics...)
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(w.kc.Brokers...),
 		kgo.ConsumerGroup(w.kc.GroupID),
@@ -258,10 +256,10 @@ func (w *Writer) add(b *batch, m *kgo.Record) {
 		row Row
 		err error
 	)
-	switch m.Topic {
-	case w.kc.SubmitTopic, w.kc.MarketingTopic:
+	switch {
+	case m.Topic == w.kc.SubmitTopic || slices.Contains(w.kc.LaneTopics, m.Topic):
 		row, err = submitRow(m.Value, m.Timestamp)
-	case w.kc.EventsTopic:
+	case m.Topic == w.kc.EventsTopic:
 		row, err = eventRow(m.Value, m.Timestamp)
 	default:
 		err = fmt.Errorf("%w: unexpected topic", ErrUndecodable)

@@ -33,10 +33,9 @@ type Submission struct {
 	RegisteredDelivery bool
 	// ValidUntil, if set, is when the carrier should stop trying.
 	ValidUntil time.Time
-	// Urgent submissions (login codes, order updates) go ahead of the
-	// others waiting for the same connection, e.g. for its TPS; those
-	// keep their order among themselves.
-	Urgent bool
+	// Priority orders the submissions waiting for the same connection,
+	// e.g. for its TPS: a higher one goes first, equal ones in their order.
+	Priority Priority
 	// Raw, when set, is a short_message the sender encoded itself (a
 	// customer's submit_sm through tern's SMPP gateway, possibly one part
 	// of the customer's own concatenated message): it goes to the carrier
@@ -53,6 +52,17 @@ type Raw struct {
 	// ShortMessage is the user data, header included when UDHI.
 	ShortMessage []byte
 }
+
+// Priority ranks a submission among those waiting for one connection.
+type Priority int8
+
+// Priorities, by the message's category: a login code must not wait for
+// an order update, nor an order update for a campaign.
+const (
+	PriorityBulk   Priority = -1 // marketing
+	PriorityNormal Priority = 0  // order updates and other transactional messages
+	PriorityUrgent Priority = 1  // login codes
+)
 
 // Accepted is the carrier's answer to a successful submit.
 type Accepted struct {

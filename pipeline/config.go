@@ -10,9 +10,13 @@ import (
 
 // Topics names the Kafka topics tern uses.
 type Topics struct {
-	// Submit carries accepted OTP and transactional messages, keyed by
-	// recipient. Default "tern.submit".
+	// Submit carries accepted transactional messages (order updates),
+	// keyed by recipient. Default "tern.submit".
 	Submit string
+	// OTP carries accepted login codes, keyed by recipient: a lane of
+	// their own, so that a burst of order updates never stands between a
+	// customer and their code. Default "tern.submit.otp".
+	OTP string
 	// Marketing carries accepted marketing messages, keyed by recipient:
 	// a lane of their own, so that a campaign's backlog never stands
 	// between a login code or an order update and the carrier. Default
@@ -62,6 +66,9 @@ func (c KafkaConfig) WithDefaults() KafkaConfig {
 	if c.Topics.Submit == "" {
 		c.Topics.Submit = "tern.submit"
 	}
+	if c.Topics.OTP == "" {
+		c.Topics.OTP = "tern.submit.otp"
+	}
 	if c.Topics.Marketing == "" {
 		c.Topics.Marketing = "tern.submit.marketing"
 	}
@@ -109,20 +116,24 @@ func (c KafkaConfig) Validate() error {
 	if c.ReplicationFactor < 1 {
 		return fmt.Errorf("kafka: replication factor %d, want at least 1", c.ReplicationFactor)
 	}
-	if c.Topics.Marketing == c.Topics.Submit {
-		return fmt.Errorf("kafka: marketing and submit topic are both %q; marketing needs a lane of its own", c.Topics.Submit)
+	if t := c.Topics; t.OTP == t.Submit || t.Marketing == t.Submit || t.OTP == t.Marketing {
+		return fmt.Errorf("kafka: submit topics %q (transactional), %q (OTP) and %q (marketing) are not all different; each lane needs its own", t.Submit, t.OTP, t.Marketing)
 	}
 	return nil
 }
 
-// submitTopics are the topics accepted messages wait in, one per lane.
+// submitTopics are the topics accepted messages wait in, one per lane:
+// OTP, transactional, marketing.
 func (c KafkaConfig) submitTopics() []string {
-	return []string{c.Topics.Submit, c.Topics.Marketing}
+	return []string{c.Topics.OTP, c.Topics.Submit, c.Topics.Marketing}
 }
 
 // submitTopic is the lane a message of category cat waits in.
 func (t Topics) submitTopic(cat core.Category) string {
-	if cat == core.CategoryMarketing {
+	switch cat {
+	case core.CategoryOTP:
+		return t.OTP
+	case core.CategoryMarketing:
 		return t.Marketing
 	}
 	return t.Submit

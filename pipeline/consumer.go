@@ -31,8 +31,8 @@ type OneCarrier struct{ carriers.Carrier }
 func (o OneCarrier) Pick(string) (carriers.Carrier, error) { return o.Carrier, nil }
 
 // Consumer runs the submit topics' consumer group: one actor goroutine per
-// partition of each lane (OTP and transactional, marketing) this instance
-// is assigned, each handing its partition's messages to a carrier through
+// partition of each lane (OTP, transactional, marketing) this instance is
+// assigned, each handing its partition's messages to a carrier through
 // the delivery ledger.
 type Consumer struct {
 	cfg       KafkaConfig
@@ -216,7 +216,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		// Both lanes have as many partitions, and the group's balancer
+		// The lanes have as many partitions each, and the group's balancer
 		// gives each member the same share of each.
 		if total > 0 {
 			c.limits.SetShare(float64(len(gen.Assignments[c.cfg.Topics.Submit])) / float64(total))

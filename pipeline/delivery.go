@@ -101,7 +101,7 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 			Text:               rec.Body,
 			Coding:             codingOf(rec),
 			RegisteredDelivery: true,
-			Urgent:             core.Category(rec.Category) != core.CategoryMarketing,
+			Priority:           priorityOf(core.Category(rec.Category)),
 		},
 	}
 	if rec.ValidUntil != nil {
@@ -238,7 +238,7 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 	}
 	ref := d.ref
 	ref.Carrier = carrier.Name()
-	if !c.slots.acquire(ctx, d.sub.Urgent) {
+	if !c.slots.acquire(ctx, d.sub.Priority) {
 		return false, 0, false
 	}
 	held := true

@@ -43,6 +43,7 @@ func TestIntakeProducesAfterAck(t *testing.T) {
 		{TenantID: "shop", To: "+14155552671", Body: "Order #1 confirmed", CampaignID: "c1"},
 		{TenantID: "shop", To: "not a number", Body: "x"},
 		{TenantID: "shop", To: "+442079460958", Body: "Ваш заказ отправлен", Category: core.CategoryMarketing},
+		{TenantID: "shop", To: "+14155552672", Body: "Your code is 123456", Category: core.CategoryOTP},
 	}
 	out := make([]Result, len(reqs))
 	if err := in.Send(ctx, reqs, out); err != nil {
@@ -52,7 +53,7 @@ func TestIntakeProducesAfterAck(t *testing.T) {
 	if !errors.As(out[1].Err, &fe) || fe.Field != "to" {
 		t.Fatalf("item 1: %v, want a field error on to", out[1].Err)
 	}
-	for _, i := range []int{0, 2} {
+	for _, i := range []int{0, 2, 3} {
 		if out[i].Err != nil || out[i].Status != core.StatusQueued {
 			t.Fatalf("item %d: %+v", i, out[i])
 		}
@@ -61,10 +62,10 @@ func TestIntakeProducesAfterAck(t *testing.T) {
 		}
 	}
 
-	// Both records are on their lane's submit topic, keyed by recipient.
+	// The records are on their lane's submit topic, keyed by recipient.
 	got := map[string]*recordv1.Submit{}
 	lane := map[string]string{}
-	for i := range 8 {
+	for i := range 12 {
 		topic, p := cfg.submitTopics()[i/4], i%4
 		r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Brokers, Topic: topic, Partition: p, MaxWait: 100 * time.Millisecond})
 		for {
@@ -85,12 +86,13 @@ func TestIntakeProducesAfterAck(t *testing.T) {
 		}
 		r.Close()
 	}
-	if len(got) != 2 {
-		t.Fatalf("%d records on the submit topics, want 2", len(got))
+	if len(got) != 3 {
+		t.Fatalf("%d records on the submit topics, want 3", len(got))
 	}
-	if lane[out[0].ID] != cfg.Topics.Submit || lane[out[2].ID] != cfg.Topics.Marketing {
-		t.Fatalf("transactional message on %q, marketing on %q: want %q and %q",
-			lane[out[0].ID], lane[out[2].ID], cfg.Topics.Submit, cfg.Topics.Marketing)
+	for i, want := range map[int]string{0: cfg.Topics.Submit, 2: cfg.Topics.Marketing, 3: cfg.Topics.OTP} {
+		if lane[out[i].ID] != want {
+			t.Fatalf("item %d (%v) on topic %q, want %q", i, reqs[i].Category, lane[out[i].ID], want)
+		}
 	}
 	a, b := got[out[0].ID], got[out[2].ID]
 	if a == nil || b == nil {

@@ -4,36 +4,47 @@ import (
 	"container/list"
 	"context"
 	"sync"
+
+	"github.com/ternsms/tern/carriers"
+	"github.com/ternsms/tern/core"
 )
 
 // carrierSlots bounds the messages an instance has between their ledger
 // intent and their answer's place in the ledger queue (Consumer.slots).
-// A free slot goes to an urgent message (OTP, transactional) waiting for
-// one before any marketing message waiting, so that a campaign's messages
-// in the actors' hands do not hold a login code back; within each kind,
-// first come first served.
+// A free slot goes to the waiting message of the highest priority (login
+// codes, then order updates, then marketing), so that a campaign's
+// messages in the actors' hands do not hold a login code back; within a
+// priority, first come first served.
 type carrierSlots struct {
-	mu     sync.Mutex
-	free   int
-	urgent list.List // of chan struct{}, closed when granted
-	other  list.List
+	mu      sync.Mutex
+	free    int
+	waiting [3]list.List // of chan struct{}, closed when granted; highest priority first
 }
 
 func newCarrierSlots(n int) *carrierSlots { return &carrierSlots{free: n} }
 
+// priorityOf is the carrier priority of a message of category cat.
+func priorityOf(cat core.Category) carriers.Priority {
+	switch cat {
+	case core.CategoryOTP:
+		return carriers.PriorityUrgent
+	case core.CategoryMarketing:
+		return carriers.PriorityBulk
+	}
+	return carriers.PriorityNormal
+}
+
 // acquire waits for a slot and reports whether it got one before ctx
 // ended.
-func (s *carrierSlots) acquire(ctx context.Context, urgent bool) bool {
+func (s *carrierSlots) acquire(ctx context.Context, prio carriers.Priority) bool {
+	i := int(carriers.PriorityUrgent - min(max(prio, carriers.PriorityBulk), carriers.PriorityUrgent))
 	s.mu.Lock()
-	if s.free > 0 && s.urgent.Len() == 0 && (urgent || s.other.Len() == 0) {
+	if s.free > 0 && !s.waitingFrom(i) {
 		s.free--
 		s.mu.Unlock()
 		return true
 	}
-	l := &s.other
-	if urgent {
-		l = &s.urgent
-	}
+	l := &s.waiting[i]
 	granted := make(chan struct{})
 	e := l.PushBack(granted)
 	s.mu.Unlock()
@@ -55,13 +66,24 @@ func (s *carrierSlots) acquire(ctx context.Context, urgent bool) bool {
 	return false
 }
 
+// waitingFrom reports whether messages of list i's priority or higher
+// wait; s.mu is held.
+func (s *carrierSlots) waitingFrom(i int) bool {
+	for j := range i + 1 {
+		if s.waiting[j].Len() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // release frees a slot, handing it to the next waiting message.
 func (s *carrierSlots) release() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, l := range []*list.List{&s.urgent, &s.other} {
-		if e := l.Front(); e != nil {
-			close(l.Remove(e).(chan struct{}))
+	for i := range s.waiting {
+		if l := &s.waiting[i]; l.Len() > 0 {
+			close(l.Remove(l.Front()).(chan struct{}))
 			return
 		}
 	}

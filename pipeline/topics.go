@@ -17,7 +17,7 @@ func EnsureTopics(ctx context.Context, c KafkaConfig) error {
 	}
 	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...)}
 	var req kafka.CreateTopicsRequest
-	for _, t := range []string{c.Topics.Submit, c.Topics.Marketing, c.Topics.Events, c.Topics.Receipts, c.Topics.MO, c.Topics.DLQ} {
+	for _, t := range []string{c.Topics.Submit, c.Topics.OTP, c.Topics.Marketing, c.Topics.Events, c.Topics.Receipts, c.Topics.MO, c.Topics.DLQ} {
 		req.Topics = append(req.Topics, kafka.TopicConfig{
 			Topic:             t,
 			NumPartitions:     c.Partitions,

@@ -152,7 +152,7 @@ func (e *env) reply(from, to, text string) {
 func (e *env) submitted(n int) []*recordv1.Submit {
 	e.t.Helper()
 	r := kafka.NewReader(kafka.ReaderConfig{Brokers: e.kafka.Brokers, GroupID: "test-" + e.t.Name(),
-		GroupTopics: []string{e.kafka.Topics.Submit, e.kafka.Topics.Marketing}, StartOffset: kafka.FirstOffset, MaxWait: 100 * time.Millisecond})
+		GroupTopics: []string{e.kafka.Topics.Submit, e.kafka.Topics.OTP, e.kafka.Topics.Marketing}, StartOffset: kafka.FirstOffset, MaxWait: 100 * time.Millisecond})
 	defer r.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -16,11 +16,11 @@ const maxQueueFullRetries = 3
 
 // part is one submit_sm of a Submit on its way through the send queue.
 type part struct {
-	idx    int
-	m      *SubmitSM
-	ctx    context.Context
-	res    chan<- partResult
-	urgent bool // its submission goes ahead of the others waiting
+	idx  int
+	m    *SubmitSM
+	ctx  context.Context
+	res  chan<- partResult
+	prio carriers.Priority // its submission's: the higher goes first
 
 	elem *list.Element // in the send queue; guarded by its lock
 	in   *list.List
@@ -83,7 +83,7 @@ func (c *Client) Submit(ctx context.Context, s *carriers.Submission) (carriers.A
 		parts = make([]part, 0, n)
 	}
 	for i, m := range pdus {
-		parts = append(parts, part{idx: i, m: m, ctx: ctx, res: res, urgent: s.Urgent})
+		parts = append(parts, part{idx: i, m: m, ctx: ctx, res: res, prio: s.Priority})
 	}
 	for i := range parts {
 		c.queue.push(&parts[i], false)

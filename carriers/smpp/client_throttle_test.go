@@ -194,8 +194,8 @@ func TestTPSCap(t *testing.T) {
 	}
 }
 
-// TestUrgentSubmitsGoFirst: while submissions wait for the TPS cap, an
-// urgent one goes out ahead of them instead of behind.
+// TestUrgentSubmitsGoFirst: while a campaign's submissions wait for the
+// TPS cap, a login code goes out ahead of them instead of behind.
 func TestUrgentSubmitsGoFirst(t *testing.T) {
 	t.Parallel()
 	const tps, bulk = 20, 40
@@ -213,7 +213,7 @@ func TestUrgentSubmitsGoFirst(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range bulk {
 		wg.Go(func() {
-			if _, err := c.Submit(ctx, &carriers.Submission{To: fmt.Sprintf("+4930%07d", i), Text: "Weekend offer"}); err != nil {
+			if _, err := c.Submit(ctx, &carriers.Submission{To: fmt.Sprintf("+4930%07d", i), Text: "Weekend offer", Priority: carriers.PriorityBulk}); err != nil {
 				t.Errorf("bulk submit %d: %v", i, err)
 			}
 			done.Add(1)
@@ -225,7 +225,7 @@ func TestUrgentSubmitsGoFirst(t *testing.T) {
 		}
 		return nil
 	})
-	if _, err := c.Submit(ctx, &carriers.Submission{To: "+49301234567", Text: "Your code is 123456", Urgent: true}); err != nil {
+	if _, err := c.Submit(ctx, &carriers.Submission{To: "+49301234567", Text: "Your code is 123456", Priority: carriers.PriorityUrgent}); err != nil {
 		t.Fatal(err)
 	}
 	before := done.Load()

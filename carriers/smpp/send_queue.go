@@ -4,35 +4,39 @@ import (
 	"container/list"
 	"context"
 	"sync"
+
+	"github.com/ternsms/tern/carriers"
 )
 
 // sendQueue holds the parts waiting for a bind to send them: parts to
 // retry first (throttled, or back from a connection that died before
-// writing them), then new parts of urgent submissions (carriers.Submission
-// Urgent: login codes, order updates), then the other new parts, each in
-// arrival order. It is bounded by its callers: every part belongs to a
-// Submit that waits for it.
+// writing them), then new parts by their submission's priority (login
+// codes, then order updates, then marketing), each list in arrival order.
+// It is bounded by its callers: every part belongs to a Submit that waits
+// for it.
 type sendQueue struct {
-	mu     sync.Mutex
-	retry  list.List
-	urgent list.List
-	fresh  list.List
-	ready  chan struct{} // holds a token while parts wait
+	mu    sync.Mutex
+	lists [4]list.List  // retry, then new parts from the highest priority down
+	ready chan struct{} // holds a token while parts wait
+}
+
+// retryList and listOf index sendQueue.lists.
+const retryList = 0
+
+func listOf(p carriers.Priority) int {
+	return 1 + int(carriers.PriorityUrgent-min(max(p, carriers.PriorityBulk), carriers.PriorityUrgent))
 }
 
 func newSendQueue() *sendQueue {
 	return &sendQueue{ready: make(chan struct{}, 1)}
 }
 
-// push queues p: ahead of new parts when retry is set, else ahead of the
-// other new parts when p belongs to an urgent submission.
+// push queues p: ahead of new parts when retry is set, else behind the
+// new parts of its priority and ahead of those of lower ones.
 func (q *sendQueue) push(p *part, retry bool) {
-	l := &q.fresh
-	switch {
-	case retry:
-		l = &q.retry
-	case p.urgent:
-		l = &q.urgent
+	l := &q.lists[listOf(p.prio)]
+	if retry {
+		l = &q.lists[retryList]
 	}
 	q.mu.Lock()
 	p.elem, p.in = l.PushBack(p), l
@@ -49,7 +53,7 @@ func (q *sendQueue) pushFront(p *part) bool {
 		q.mu.Unlock()
 		return false
 	}
-	p.elem, p.in = q.retry.PushFront(p), &q.retry
+	p.elem, p.in = q.lists[retryList].PushFront(p), &q.lists[retryList]
 	q.mu.Unlock()
 	q.signal()
 	return true
@@ -82,17 +86,10 @@ func (q *sendQueue) remove(p *part) bool {
 func (q *sendQueue) pop(ctx context.Context, stop <-chan struct{}) (*part, bool) {
 	for {
 		q.mu.Lock()
-		l := &q.retry
-		if l.Len() == 0 {
-			l = &q.urgent
-		}
-		if l.Len() == 0 {
-			l = &q.fresh
-		}
-		if e := l.Front(); e != nil {
-			p := l.Remove(e).(*part)
+		if l := q.first(); l != nil {
+			p := l.Remove(l.Front()).(*part)
 			p.elem, p.in = nil, nil
-			more := q.retry.Len()+q.urgent.Len()+q.fresh.Len() > 0
+			more := q.first() != nil
 			q.mu.Unlock()
 			if more {
 				q.signal() // wake the next sender
@@ -110,9 +107,23 @@ func (q *sendQueue) pop(ctx context.Context, stop <-chan struct{}) (*part, bool)
 	}
 }
 
+// first returns the first list with parts in it, or nil; q.mu is held.
+func (q *sendQueue) first() *list.List {
+	for i := range q.lists {
+		if q.lists[i].Len() > 0 {
+			return &q.lists[i]
+		}
+	}
+	return nil
+}
+
 // len returns how many parts wait.
 func (q *sendQueue) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.retry.Len() + q.urgent.Len() + q.fresh.Len()
+	n := 0
+	for i := range q.lists {
+		n += q.lists[i].Len()
+	}
+	return n
 }

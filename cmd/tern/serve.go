@@ -84,6 +84,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.kafkaSync, "kafka-sync-writes", false, "in-process broker: "+syncWritesUsage)
 	fs.IntVar(&c.kafka.Partitions, "kafka-partitions", 0, fmt.Sprintf("partitions of each topic tern creates; 0: %d with the in-process broker, %d with --kafka-brokers", embeddedPartitions, clusterPartitions))
 	fs.StringVar(&c.kafka.Topics.Submit, "topic-submit", "tern.submit", "topic of accepted messages")
+	fs.StringVar(&c.kafka.Topics.OTP, "topic-otp", "tern.submit.otp", "topic of accepted OTP messages, a lane of their own")
 	fs.StringVar(&c.kafka.Topics.Marketing, "topic-marketing", "tern.submit.marketing", "topic of accepted marketing messages, a lane of their own")
 	fs.StringVar(&c.kafka.Topics.Events, "topic-events", "tern.events", "topic of status events")
 	fs.StringVar(&c.kafka.Topics.Receipts, "topic-receipts", "tern.receipts", "topic of carrier receipts")
@@ -155,8 +156,8 @@ func (c *serveConfig) Validate() error {
 	if c.kafka.Partitions < 0 {
 		return fmt.Errorf("--kafka-partitions %d: want at least 1, or 0 for the default", c.kafka.Partitions)
 	}
-	if t := c.kafka.Topics; t.Marketing == t.Submit {
-		return fmt.Errorf("--topic-marketing %q: the same as --topic-submit; marketing needs a lane of its own", t.Marketing)
+	if t := c.kafka.Topics; t.OTP == t.Submit || t.Marketing == t.Submit || t.OTP == t.Marketing {
+		return fmt.Errorf("--topic-submit %q, --topic-otp %q, --topic-marketing %q: want three different topics, one per lane", t.Submit, t.OTP, t.Marketing)
 	}
 	if _, err := gsm.ParseLanguages(c.shiftTables); err != nil {
 		return fmt.Errorf("--shift-tables: %w", err)
@@ -373,10 +374,10 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 	st.onStop("analytics store", func(context.Context) error { return store.Close() })
 	writer := analytics.NewWriter(store, analytics.KafkaConfig{
-		Brokers:        c.kafka.Brokers,
-		SubmitTopic:    c.kafka.Topics.Submit,
-		MarketingTopic: c.kafka.Topics.Marketing,
-		EventsTopic:    c.kafka.Topics.Events,
+		Brokers:     c.kafka.Brokers,
+		SubmitTopic: c.kafka.Topics.Submit,
+		LaneTopics:  []string{c.kafka.Topics.OTP, c.kafka.Topics.Marketing},
+		EventsTopic: c.kafka.Topics.Events,
 	}, analytics.WithLogger(log))
 	st.goRun("analytics writer", writer.Run)
 

@@ -44,7 +44,8 @@ func TestServeConfigValidate(t *testing.T) {
 		{"retention raised with validity", []string{"--validity", "240h", "--ledger-retention", "720h"}, ""},
 		{"no validity", []string{"--validity", "0s"}, "--validity 0s: want more than 0"},
 		{"negative partitions", []string{"--kafka-partitions", "-1"}, "--kafka-partitions -1"},
-		{"marketing in the submit topic", []string{"--topic-marketing", "tern.submit"}, `--topic-marketing "tern.submit": the same as --topic-submit`},
+		{"marketing in the submit topic", []string{"--topic-marketing", "tern.submit"}, `--topic-marketing "tern.submit": want three different topics`},
+		{"OTP in the marketing topic", []string{"--topic-otp", "promo", "--topic-marketing", "promo"}, `--topic-otp "promo", --topic-marketing "promo": want three`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
