@@ -50,24 +50,13 @@ func testBacklogLeavesUrgentFree(t *testing.T, burstCat, urgentCat core.Category
 	burst := send(burstCat, "+1415558", burstN)
 	urgent := send(urgentCat, "+1415559", urgentN)
 
-	submitted := func(m map[string][]*recordv1.Event, ids []string) (n int) {
-		for _, id := range ids {
-			if slices.ContainsFunc(m[id], func(ev *recordv1.Event) bool { return core.Status(ev.Status) == core.StatusSubmitted }) {
-				n++
-			}
-		}
-		return n
-	}
-	allFinal := func(m map[string][]*recordv1.Event, ids []string) bool {
-		return !slices.ContainsFunc(ids, func(id string) bool { return finalOf(m[id]) == nil })
-	}
 	urgentOut, burstSent := false, 0 // burstSent: submitted when the urgent ones were
 	evs := p.events(ctx, t, func(m map[string][]*recordv1.Event) bool {
 		if !urgentOut {
 			burstSent = submitted(m, burst)
 			urgentOut = submitted(m, urgent) == urgentN
 		}
-		return allFinal(m, burst) && allFinal(m, urgent)
+		return allFinalEvents(m, burst) && allFinalEvents(m, urgent)
 	})
 	if !urgentOut {
 		t.Fatalf("the %d later messages were never submitted", urgentN)

@@ -225,26 +225,15 @@ func TestMarketingBacklogLeavesOTPsFree(t *testing.T) {
 	promos := send(core.CategoryMarketing, "+1415558", promoN)
 	otps := send(core.CategoryOTP, "+1415559", otpN)
 
-	submitted := func(m map[string][]*recordv1.Event, ids []string) (n int) {
-		for _, id := range ids {
-			if slices.ContainsFunc(m[id], func(ev *recordv1.Event) bool { return core.Status(ev.Status) == core.StatusSubmitted }) {
-				n++
-			}
-		}
-		return n
-	}
-	allFinal := func(m map[string][]*recordv1.Event, ids []string) bool {
-		return !slices.ContainsFunc(ids, func(id string) bool { return finalOf(m[id]) == nil })
-	}
 	otpsDone, promosSent := false, 0 // promosSent: submitted when the OTPs were final
 	evs := p.events(ctx, t, func(m map[string][]*recordv1.Event) bool {
 		if !otpsDone {
 			promosSent = submitted(m, promos)
-			if otpsDone = allFinal(m, otps); !otpsDone {
+			if otpsDone = allFinalEvents(m, otps); !otpsDone {
 				return promosSent == promoN
 			}
 		}
-		return allFinal(m, promos)
+		return allFinalEvents(m, promos)
 	})
 	if !otpsDone {
 		t.Fatalf("all %d marketing messages went out before the %d OTPs sent after them were final: the OTPs waited behind them", promoN, otpN)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -102,6 +103,21 @@ func (p *testPipeline) events(ctx context.Context, t *testing.T, stop func(map[s
 		byID[ev.MessageId] = append(byID[ev.MessageId], ev)
 	}
 	return byID
+}
+
+// submitted counts the messages of ids with a SUBMITTED event in m.
+func submitted(m map[string][]*recordv1.Event, ids []string) (n int) {
+	for _, id := range ids {
+		if slices.ContainsFunc(m[id], func(ev *recordv1.Event) bool { return core.Status(ev.Status) == core.StatusSubmitted }) {
+			n++
+		}
+	}
+	return n
+}
+
+// allFinalEvents reports whether every message of ids has a final event in m.
+func allFinalEvents(m map[string][]*recordv1.Event, ids []string) bool {
+	return !slices.ContainsFunc(ids, func(id string) bool { return finalOf(m[id]) == nil })
 }
 
 func finalOf(evs []*recordv1.Event) *recordv1.Event {
