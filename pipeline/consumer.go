@@ -55,7 +55,7 @@ type Consumer struct {
 	// their ledger intent and their answer's place in the ledger queue, and
 	// so the intents without an answer at any commit — the most that can be
 	// in doubt if the process dies. Sized to the carrier's own window
-	// (carrierWindow); urgent messages get a free one first.
+	// (carrierWindow); a free one goes to the most urgent message waiting.
 	slots         *carrierSlots
 	carrierWindow int
 	// runners run the actors' deliveries; one set per Run.
@@ -216,8 +216,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 			}
 			continue
 		}
-		// The lanes have as many partitions each, and the group's balancer
-		// gives each member the same share of each.
+		// Limits follow this instance's share of the transactional lane:
+		// tern creates the lanes with as many partitions each, and the
+		// group's balancer gives a member a like share of each.
 		if total > 0 {
 			c.limits.SetShare(float64(len(gen.Assignments[c.cfg.Topics.Submit])) / float64(total))
 		}
