@@ -42,6 +42,13 @@ func (s *messageService) coding(tenant string, smart bool, tables []string) (gsm
 
 func (s *messageService) request(tenant string, m *ternv1.SendRequest) (pipeline.Request, error) {
 	coding, err := s.coding(tenant, m.GetSmartEncoding(), m.GetShiftTables())
+	var validity time.Duration
+	if v := m.GetValidity(); v != nil {
+		if verr := v.CheckValid(); verr != nil && err == nil {
+			err = &pipeline.FieldError{Field: "validity", Reason: "not a valid duration"}
+		}
+		validity = v.AsDuration()
+	}
 	return pipeline.Request{
 		TenantID:       tenant,
 		To:             m.GetTo(),
@@ -52,6 +59,7 @@ func (s *messageService) request(tenant string, m *ternv1.SendRequest) (pipeline
 		Category:       core.Category(m.GetCategory()),
 		Coding:         coding,
 		SendAt:         sendAt(m),
+		Validity:       validity,
 	}, err
 }
 

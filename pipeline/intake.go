@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -75,7 +76,8 @@ func WithPrices(t *price.Table) IntakeOption {
 }
 
 // WithValidity sets how long after its send time a message may still go
-// out; later it ends EXPIRED. Default 48h.
+// out; later it ends EXPIRED. A request may ask for less (Request.Validity),
+// not for more. Default 48h.
 func WithValidity(d time.Duration) IntakeOption {
 	return intakeOptionFunc(func(in *Intake) { in.validity = d })
 }
@@ -133,6 +135,9 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 	firstKey := map[string]int{}
 	for i, r := range reqs {
 		c, err := check(r, in.phones)
+		if err == nil && r.Validity > 0 && r.Validity > in.validity {
+			err = &FieldError{Field: "validity", Reason: fmt.Sprintf("longer than this server's %v", in.validity)}
+		}
 		if err != nil {
 			out[i] = Result{Err: err}
 			continue
@@ -221,7 +226,7 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 			start = c.SendAt
 			rec.NotBefore = timestamppb.New(c.SendAt)
 		}
-		rec.ValidUntil = timestamppb.New(start.Add(in.validity))
+		rec.ValidUntil = timestamppb.New(start.Add(cmp.Or(c.Validity, in.validity)))
 		value, err := proto.Marshal(rec)
 		if err != nil {
 			out[i] = Result{Err: fmt.Errorf("encode submit record: %w", err)}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,4 +71,40 @@ func testBacklogLeavesUrgentFree(t *testing.T, burstCat, urgentCat core.Category
 		}
 	}
 	t.Logf("%d of %d earlier messages submitted when the %d urgent ones were", burstSent, burstN, urgentN)
+}
+
+// TestLoginCodeValidity: login codes asked to be valid for a few seconds
+// wait behind a rate limit; those whose turn comes after their validity
+// end EXPIRED with the reason instead of arriving late.
+func TestLoginCodeValidity(t *testing.T) {
+	t.Parallel()
+	const limit, n, validity = 1, 6, 2500 * time.Millisecond
+	p := startPipeline(t, smscsim.Config{Addr: "127.0.0.1:0", Seed: 9, ReceiptDelay: 10 * time.Millisecond},
+		WithLimits(NewLimits(map[string]TenantLimit{"shop": {Rate: limit}})))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	codes := p.sendAll(ctx, t, n, func(i int) Request {
+		return Request{TenantID: "shop", To: fmt.Sprintf("+1415557%04d", i), Body: "Your code is 123456", Category: core.CategoryOTP, Validity: validity}
+	})
+	evs := p.events(ctx, t, func(m map[string][]*recordv1.Event) bool { return allFinalEvents(m, codes) })
+	sent, expired := 0, 0
+	for i, id := range codes {
+		final := finalOf(evs[id])
+		switch s := core.Status(final.Status); s {
+		case core.StatusDelivered, core.StatusUndelivered:
+			sent++
+		case core.StatusExpired:
+			if !strings.Contains(final.Reason, "validity period ends before the message could go out (rate_limit") {
+				t.Fatalf("code %d expired with reason %q", i, final.Reason)
+			}
+			expired++
+		default:
+			t.Fatalf("code %d ended %v: %v", i, s, evs[id])
+		}
+	}
+	// At 1 a second, the turns after the third come after the validity.
+	if sent == 0 || expired < n-3 {
+		t.Fatalf("%d codes sent and %d expired, want at least one sent and %d expired", sent, expired, n-3)
+	}
+	t.Logf("%d of %d codes sent, %d expired", sent, n, expired)
 }

@@ -32,6 +32,9 @@ type Request struct {
 	Category       core.Category
 	// SendAt, if set, is the earliest time to send.
 	SendAt time.Time
+	// Validity, if set, is how long after its send time the message may
+	// still go out; at most, and by default, the intake's (WithValidity).
+	Validity time.Duration
 	// Origin names the front door: "" for the API, "smpp/SYSTEM_ID" for
 	// the SMPP gateway. Events carry it.
 	Origin string
@@ -83,6 +86,9 @@ func check(r Request, phones *phone.Cache) (checked, error) {
 	}
 	if !r.SendAt.IsZero() && time.Until(r.SendAt) > MaxScheduleAhead {
 		return c, &FieldError{Field: "send_at", Reason: "more than 35 days ahead"}
+	}
+	if r.Validity < 0 {
+		return c, &FieldError{Field: "validity", Reason: "negative"}
 	}
 	if r.Category > core.CategoryOTP {
 		return c, &FieldError{Field: "category", Reason: "unknown category"}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/core"
@@ -37,6 +38,8 @@ func TestCheck(t *testing.T) {
 		{"campaign too long", with(func(r *Request) { r.CampaignID = strings.Repeat("c", 129) }), "campaign_id"},
 		{"idempotency key too long", with(func(r *Request) { r.IdempotencyKey = strings.Repeat("k", 256) }), "idempotency_key"},
 		{"unknown category", with(func(r *Request) { r.Category = core.Category(9) }), "category"},
+		{"validity of a login code", with(func(r *Request) { r.Validity = 10 * time.Minute }), ""},
+		{"negative validity", with(func(r *Request) { r.Validity = -time.Minute }), "validity"},
 		{"raw unpacked septets", with(func(r *Request) { r.Raw = &carriers.Raw{ShortMessage: make([]byte, 159), UDHI: true} }), ""},
 		{"raw septets too long", with(func(r *Request) { r.Raw = &carriers.Raw{ShortMessage: make([]byte, 161)} }), "short_message"},
 		{"raw ucs2 too long", with(func(r *Request) { r.Raw = &carriers.Raw{DataCoding: 8, ShortMessage: make([]byte, 142)} }), "short_message"},

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"github.com/ternsms/tern/analytics/chtest"
@@ -277,6 +278,9 @@ func TestAPIErrors(t *testing.T) {
 		{"missing to", &ternv1.SendRequest{Body: "hi"}, "to"},
 		{"empty body", &ternv1.SendRequest{To: "+14155552671"}, "body"},
 		{"bad sender", &ternv1.SendRequest{To: "+14155552671", Body: "hi", From: "a sender that is far too long"}, "from"},
+		{"validity beyond the server's", &ternv1.SendRequest{To: "+14155552671", Body: "hi", Validity: durationpb.New(49 * time.Hour)}, "validity"},
+		{"negative validity", &ternv1.SendRequest{To: "+14155552671", Body: "hi", Validity: durationpb.New(-time.Minute)}, "validity"},
+		{"invalid validity", &ternv1.SendRequest{To: "+14155552671", Body: "hi", Validity: &durationpb.Duration{Seconds: 1, Nanos: -1}}, "validity"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

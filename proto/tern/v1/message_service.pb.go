@@ -9,6 +9,7 @@ package ternv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -44,7 +45,12 @@ type SendRequest struct {
 	ShiftTables []string `protobuf:"bytes,8,rep,name=shift_tables,json=shiftTables,proto3" json:"shift_tables,omitempty"`
 	// Send no earlier than this; unset sends now. Marketing messages are
 	// also held outside the recipient's quiet hours.
-	SendAt        *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=send_at,json=sendAt,proto3" json:"send_at,omitempty"`
+	SendAt *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=send_at,json=sendAt,proto3" json:"send_at,omitempty"`
+	// How long after its send time the message may still go out, e.g. a
+	// login code's 10 minutes; a message that could not go out by then ends
+	// STATUS_EXPIRED instead of arriving late. Unset or zero: the server's
+	// --validity, which is also the most allowed.
+	Validity      *durationpb.Duration `protobuf:"bytes,10,opt,name=validity,proto3" json:"validity,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -138,6 +144,13 @@ func (x *SendRequest) GetShiftTables() []string {
 func (x *SendRequest) GetSendAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.SendAt
+	}
+	return nil
+}
+
+func (x *SendRequest) GetValidity() *durationpb.Duration {
+	if x != nil {
+		return x.Validity
 	}
 	return nil
 }
@@ -929,7 +942,7 @@ var File_tern_v1_message_service_proto protoreflect.FileDescriptor
 
 const file_tern_v1_message_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1dtern/v1/message_service.proto\x12\atern.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\"\xbd\x02\n" +
+	"\x1dtern/v1/message_service.proto\x12\atern.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\"\xf4\x02\n" +
 	"\vSendRequest\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\tR\x02to\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x12\x12\n" +
@@ -940,7 +953,9 @@ const file_tern_v1_message_service_proto_rawDesc = "" +
 	"\bcategory\x18\x06 \x01(\x0e2\x11.tern.v1.CategoryR\bcategory\x12%\n" +
 	"\x0esmart_encoding\x18\a \x01(\bR\rsmartEncoding\x12!\n" +
 	"\fshift_tables\x18\b \x03(\tR\vshiftTables\x123\n" +
-	"\asend_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x06sendAt\"\xb8\x01\n" +
+	"\asend_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x06sendAt\x125\n" +
+	"\bvalidity\x18\n" +
+	" \x01(\v2\x19.google.protobuf.DurationR\bvalidity\"\xb8\x01\n" +
 	"\fSendResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x0f.tern.v1.StatusR\x06status\x12\x1a\n" +
@@ -1026,40 +1041,42 @@ var file_tern_v1_message_service_proto_goTypes = []any{
 	(*Money)(nil),                 // 13: tern.v1.Money
 	(Category)(0),                 // 14: tern.v1.Category
 	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
-	(Status)(0),                   // 16: tern.v1.Status
-	(Encoding)(0),                 // 17: tern.v1.Encoding
-	(*Message)(nil),               // 18: tern.v1.Message
+	(*durationpb.Duration)(nil),   // 16: google.protobuf.Duration
+	(Status)(0),                   // 17: tern.v1.Status
+	(Encoding)(0),                 // 18: tern.v1.Encoding
+	(*Message)(nil),               // 19: tern.v1.Message
 }
 var file_tern_v1_message_service_proto_depIdxs = []int32{
 	14, // 0: tern.v1.SendRequest.category:type_name -> tern.v1.Category
 	15, // 1: tern.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
-	16, // 2: tern.v1.SendResponse.status:type_name -> tern.v1.Status
-	17, // 3: tern.v1.SendResponse.encoding:type_name -> tern.v1.Encoding
-	13, // 4: tern.v1.SendResponse.price:type_name -> tern.v1.Money
-	0,  // 5: tern.v1.SendBatchRequest.messages:type_name -> tern.v1.SendRequest
-	4,  // 6: tern.v1.SendBatchResponse.results:type_name -> tern.v1.SendBatchResult
-	1,  // 7: tern.v1.SendBatchResult.message:type_name -> tern.v1.SendResponse
-	5,  // 8: tern.v1.SendBatchResult.error:type_name -> tern.v1.SendError
-	18, // 9: tern.v1.GetMessageResponse.message:type_name -> tern.v1.Message
-	16, // 10: tern.v1.CancelResponse.status:type_name -> tern.v1.Status
-	17, // 11: tern.v1.EstimateResponse.encoding:type_name -> tern.v1.Encoding
-	12, // 12: tern.v1.EstimateResponse.replacements:type_name -> tern.v1.Replacement
-	13, // 13: tern.v1.EstimateResponse.price:type_name -> tern.v1.Money
-	0,  // 14: tern.v1.MessageService.Send:input_type -> tern.v1.SendRequest
-	2,  // 15: tern.v1.MessageService.SendBatch:input_type -> tern.v1.SendBatchRequest
-	10, // 16: tern.v1.MessageService.Estimate:input_type -> tern.v1.EstimateRequest
-	6,  // 17: tern.v1.MessageService.GetMessage:input_type -> tern.v1.GetMessageRequest
-	8,  // 18: tern.v1.MessageService.Cancel:input_type -> tern.v1.CancelRequest
-	1,  // 19: tern.v1.MessageService.Send:output_type -> tern.v1.SendResponse
-	3,  // 20: tern.v1.MessageService.SendBatch:output_type -> tern.v1.SendBatchResponse
-	11, // 21: tern.v1.MessageService.Estimate:output_type -> tern.v1.EstimateResponse
-	7,  // 22: tern.v1.MessageService.GetMessage:output_type -> tern.v1.GetMessageResponse
-	9,  // 23: tern.v1.MessageService.Cancel:output_type -> tern.v1.CancelResponse
-	19, // [19:24] is the sub-list for method output_type
-	14, // [14:19] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	16, // 2: tern.v1.SendRequest.validity:type_name -> google.protobuf.Duration
+	17, // 3: tern.v1.SendResponse.status:type_name -> tern.v1.Status
+	18, // 4: tern.v1.SendResponse.encoding:type_name -> tern.v1.Encoding
+	13, // 5: tern.v1.SendResponse.price:type_name -> tern.v1.Money
+	0,  // 6: tern.v1.SendBatchRequest.messages:type_name -> tern.v1.SendRequest
+	4,  // 7: tern.v1.SendBatchResponse.results:type_name -> tern.v1.SendBatchResult
+	1,  // 8: tern.v1.SendBatchResult.message:type_name -> tern.v1.SendResponse
+	5,  // 9: tern.v1.SendBatchResult.error:type_name -> tern.v1.SendError
+	19, // 10: tern.v1.GetMessageResponse.message:type_name -> tern.v1.Message
+	17, // 11: tern.v1.CancelResponse.status:type_name -> tern.v1.Status
+	18, // 12: tern.v1.EstimateResponse.encoding:type_name -> tern.v1.Encoding
+	12, // 13: tern.v1.EstimateResponse.replacements:type_name -> tern.v1.Replacement
+	13, // 14: tern.v1.EstimateResponse.price:type_name -> tern.v1.Money
+	0,  // 15: tern.v1.MessageService.Send:input_type -> tern.v1.SendRequest
+	2,  // 16: tern.v1.MessageService.SendBatch:input_type -> tern.v1.SendBatchRequest
+	10, // 17: tern.v1.MessageService.Estimate:input_type -> tern.v1.EstimateRequest
+	6,  // 18: tern.v1.MessageService.GetMessage:input_type -> tern.v1.GetMessageRequest
+	8,  // 19: tern.v1.MessageService.Cancel:input_type -> tern.v1.CancelRequest
+	1,  // 20: tern.v1.MessageService.Send:output_type -> tern.v1.SendResponse
+	3,  // 21: tern.v1.MessageService.SendBatch:output_type -> tern.v1.SendBatchResponse
+	11, // 22: tern.v1.MessageService.Estimate:output_type -> tern.v1.EstimateResponse
+	7,  // 23: tern.v1.MessageService.GetMessage:output_type -> tern.v1.GetMessageResponse
+	9,  // 24: tern.v1.MessageService.Cancel:output_type -> tern.v1.CancelResponse
+	20, // [20:25] is the sub-list for method output_type
+	15, // [15:20] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_tern_v1_message_service_proto_init() }
