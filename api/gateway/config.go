@@ -54,6 +54,11 @@ type Config struct {
 	// RequestTimeout bounds the wait for a deliver_sm_resp. Default 10s.
 	RequestTimeout time.Duration
 
+	// MaxValidity is the intake's validity (pipeline.WithValidity): a
+	// validity_period further off is cut to it, as an SMSC cuts it to its
+	// own. Default 48h.
+	MaxValidity time.Duration
+
 	// IntakeWorkers is how many intake batches run at once. Default 4.
 	IntakeWorkers int
 	// IntakeQueue bounds the submits waiting for an intake batch; more are
@@ -116,6 +121,7 @@ func (c Config) WithDefaults() Config {
 	def(&c.MaxConnections, 1000)
 	def(&c.MaxPDULength, 16*1024)
 	dur(&c.BindTimeout, 10*time.Second)
+	dur(&c.MaxValidity, 48*time.Hour)
 	dur(&c.IdleTimeout, 5*time.Minute)
 	dur(&c.EnquireLink, 30*time.Second)
 	def(&c.MaxFailedBinds, 3)

@@ -16,6 +16,34 @@ import (
 	"github.com/ternsms/tern/core/msgid"
 )
 
+// TestValidityPeriod: a submit's validity_period becomes the message's
+// validity, cut to the server's when it reaches further.
+func TestValidityPeriod(t *testing.T) {
+	e := newEnv(t)
+	srv := e.start(e.config()) // MaxValidity 48h, the intake's
+	e.account(Account{SystemID: "acme", Category: core.CategoryOTP})
+	c := dialESME(t, srv.Addr())
+	c.bind(smpp.BindTransceiver, "acme", "secret", smpp.StatusOK)
+	want := map[string]time.Duration{ // recipient -> validity
+		"+14155552001": 10 * time.Minute,
+		"+14155552002": 48 * time.Hour, // asked for 10 days
+		"+14155552003": 48 * time.Hour, // asked for nothing
+	}
+	for to, period := range map[string]string{"+14155552001": "000000001000000R", "+14155552002": "000010000000000R", "+14155552003": ""} {
+		m := sm(to[1:], "Your code is 123456", 1)
+		m.ValidityPeriod = period
+		if _, st := c.submit(m); st != smpp.StatusOK {
+			t.Fatalf("submit to %s: %v", to, st.Name())
+		}
+	}
+	for _, r := range e.submitted(len(want)) {
+		got := r.ValidUntil.AsTime().Sub(r.AcceptedAt.AsTime())
+		if d := got - want[r.To]; d < -2*time.Second || d > 2*time.Second {
+			t.Errorf("%s valid for %v after it was accepted, want %v", r.To, got, want[r.To])
+		}
+	}
+}
+
 // TestSubmitAndReceipts: each submit_sm is a message in the submit topic
 // under the account's tenant and origin, answered with tern's id; final
 // events, repeated, come back as one receipt each, only as
@@ -150,6 +178,12 @@ func TestSubmitStatuses(t *testing.T) {
 		{"schedule too far", c, with(func(m *smpp.SubmitSM) { m.ScheduleDeliveryTime = "010000000000000R" }), smpp.StatusInvalidScheduleTime},
 		{"relative schedule", c, with(func(m *smpp.SubmitSM) { m.ScheduleDeliveryTime = "000000000100000R" }), smpp.StatusOK},
 		{"bad validity", c, with(func(m *smpp.SubmitSM) { m.ValidityPeriod = "x" }), smpp.StatusInvalidExpiry},
+		{"validity over already", c, with(func(m *smpp.SubmitSM) { m.ValidityPeriod = "200101000000000+" }), smpp.StatusInvalidExpiry},
+		{"validity over before the schedule", c, with(func(m *smpp.SubmitSM) {
+			m.ScheduleDeliveryTime, m.ValidityPeriod = "000000010000000R", "000000001000000R"
+		}), smpp.StatusInvalidExpiry},
+		{"relative validity", c, with(func(m *smpp.SubmitSM) { m.ValidityPeriod = "000000001000000R" }), smpp.StatusOK},
+		{"validity beyond the server's", c, with(func(m *smpp.SubmitSM) { m.ValidityPeriod = "000010000000000R" }), smpp.StatusOK},
 		{"bad priority", c, with(func(m *smpp.SubmitSM) { m.PriorityFlag = 9 }), smpp.StatusInvalidPriorityFlag},
 		{"broken udh", c, with(func(m *smpp.SubmitSM) { m.ESMClass = smpp.ESMClassUDHI; m.ShortMessage = []byte{9, 0, 3} }), smpp.StatusInvalidMsgLength},
 	}

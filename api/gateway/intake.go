@@ -45,6 +45,7 @@ func (s *Server) submit(h *session, p smpp.PDU) {
 			Body:     sub.content.text,
 			Category: acct.Category,
 			SendAt:   sub.sendAt,
+			Validity: min(sub.validity, s.cfg.MaxValidity),
 			Origin:   "smpp/" + acct.SystemID,
 			Raw:      sub.content.raw,
 		})

@@ -18,6 +18,8 @@ type submit struct {
 	registered uint8
 	content    content
 	sendAt     time.Time
+	// validity is validity_period after the send time; 0 when unset.
+	validity time.Duration
 }
 
 // parseSubmit reads a submit_sm, data_sm or submit_multi as far as SMPP
@@ -77,8 +79,17 @@ func parseSubmit(p smpp.PDU, latin1 bool, now time.Time) (submit, smpp.CommandSt
 	if at.After(now) {
 		s.sendAt = at
 	}
-	if _, err := parseTime(validity, now); err != nil {
+	until, err := parseTime(validity, now)
+	if err != nil {
 		return s, smpp.StatusInvalidExpiry
+	}
+	if !until.IsZero() {
+		if s.validity = until.Sub(now); !s.sendAt.IsZero() {
+			s.validity = until.Sub(s.sendAt)
+		}
+		if s.validity <= 0 {
+			return s, smpp.StatusInvalidExpiry // over before it could go out
+		}
 	}
 	c, st := readContent(dc, esm&smpp.ESMClassUDHI != 0, sm, latin1)
 	if st != smpp.StatusOK {

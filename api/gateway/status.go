@@ -25,6 +25,8 @@ func statusOf(err error) smpp.CommandStatus {
 			return smpp.StatusInvalidMsgLength
 		case "send_at":
 			return smpp.StatusInvalidScheduleTime
+		case "validity":
+			return smpp.StatusInvalidExpiry
 		}
 		return smpp.StatusSubmitFailed
 	}

@@ -78,7 +78,7 @@ func startGateway(ctx context.Context, c serveConfig, st *stack, pgURL string, i
 			return nil, fmt.Errorf("dev smpp account: %w", err)
 		}
 	}
-	srv, err := gateway.New(gateway.Config{Addr: addr, Kafka: c.kafka}, store, intake,
+	srv, err := gateway.New(gateway.Config{Addr: addr, Kafka: c.kafka, MaxValidity: c.validity}, store, intake,
 		gateway.WithLogger(log), gateway.WithRegisterer(reg), gateway.WithQueries(reports, ids), gateway.WithCancels(cancels, ids))
 	if err != nil {
 		return nil, err
