@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/core"
 )
 
@@ -128,12 +129,13 @@ func (c KafkaConfig) submitTopics() []string {
 	return []string{c.Topics.OTP, c.Topics.Submit, c.Topics.Marketing}
 }
 
-// submitTopic is the lane a message of category cat waits in.
+// submitTopic is the lane a message of category cat waits in: one per
+// carrier priority (priorityOf).
 func (t Topics) submitTopic(cat core.Category) string {
-	switch cat {
-	case core.CategoryOTP:
+	switch priorityOf(cat) {
+	case carriers.PriorityUrgent:
 		return t.OTP
-	case core.CategoryMarketing:
+	case carriers.PriorityBulk:
 		return t.Marketing
 	}
 	return t.Submit
