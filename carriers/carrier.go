@@ -64,6 +64,16 @@ const (
 	PriorityUrgent Priority = 1  // login codes
 )
 
+// Rank places p among the priorities, most urgent first: 0 for
+// PriorityUrgent (and above), 2 for PriorityBulk (and below). Queues keep
+// one list per rank.
+func (p Priority) Rank() int {
+	return int(PriorityUrgent - min(max(p, PriorityBulk), PriorityUrgent))
+}
+
+// Ranks is the number of ranks.
+const Ranks = 3
+
 // Accepted is the carrier's answer to a successful submit.
 type Accepted struct {
 	// IDs are the carrier's message ids, one per part sent, in part order,

@@ -18,7 +18,7 @@ import (
 type carrierSlots struct {
 	mu      sync.Mutex
 	free    int
-	waiting [3]list.List // of chan struct{}, closed when granted; highest priority first
+	waiting [carriers.Ranks]list.List // of chan struct{}, closed when granted, by priority rank
 }
 
 func newCarrierSlots(n int) *carrierSlots { return &carrierSlots{free: n} }
@@ -37,7 +37,7 @@ func priorityOf(cat core.Category) carriers.Priority {
 // acquire waits for a slot and reports whether it got one before ctx
 // ended.
 func (s *carrierSlots) acquire(ctx context.Context, prio carriers.Priority) bool {
-	i := int(carriers.PriorityUrgent - min(max(prio, carriers.PriorityBulk), carriers.PriorityUrgent))
+	i := prio.Rank()
 	s.mu.Lock()
 	if s.free > 0 && !s.waitingFrom(i) {
 		s.free--

@@ -16,16 +16,14 @@ import (
 // for it.
 type sendQueue struct {
 	mu    sync.Mutex
-	lists [4]list.List  // retry, then new parts from the highest priority down
-	ready chan struct{} // holds a token while parts wait
+	lists [1 + carriers.Ranks]list.List // retry, then new parts by priority rank
+	ready chan struct{}                 // holds a token while parts wait
 }
 
 // retryList and listOf index sendQueue.lists.
 const retryList = 0
 
-func listOf(p carriers.Priority) int {
-	return 1 + int(carriers.PriorityUrgent-min(max(p, carriers.PriorityBulk), carriers.PriorityUrgent))
-}
+func listOf(p carriers.Priority) int { return 1 + p.Rank() }
 
 func newSendQueue() *sendQueue {
 	return &sendQueue{ready: make(chan struct{}, 1)}
