@@ -31,11 +31,21 @@ type claimed struct {
 	encoding gsm.Encoding
 }
 
-// requestSHA fingerprints what makes two sends the same message.
+// requestSHA fingerprints what makes two sends the same message. A send
+// time and a validity count only when set, so a request without them has
+// the fingerprint it had before they were fields.
 func requestSHA(c checked) [sha256.Size]byte {
 	h := sha256.New()
 	for _, f := range []string{c.to.E164, c.From, c.Body, c.CampaignID, strconv.Itoa(int(c.Category))} {
 		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
+	if !c.SendAt.IsZero() {
+		h.Write([]byte("send_at=" + strconv.FormatInt(c.SendAt.UnixNano(), 10)))
+		h.Write([]byte{0})
+	}
+	if c.Validity != 0 {
+		h.Write([]byte("validity=" + strconv.FormatInt(int64(c.Validity), 10)))
 		h.Write([]byte{0})
 	}
 	var sum [sha256.Size]byte

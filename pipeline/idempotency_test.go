@@ -88,8 +88,33 @@ func TestIdempotencyKeys(t *testing.T) {
 	if out[0].Err != nil || out[0].ID != out[1].ID {
 		t.Fatalf("same key in one batch = %+v", out)
 	}
-	if n := submitCount(t, cfg); n != 3 {
-		t.Fatalf("%d records on the submit topic, want 3 (order, other tenant, otp)", n)
+	// The same key twice in one batch for two messages: the first is sent,
+	// the second conflicts.
+	stock := Request{TenantID: "shop", To: "+14155552674", Body: "Back in stock", IdempotencyKey: "stock-1"}
+	restock := stock
+	restock.Body = "Back in stock: size 9"
+	if out := send(stock, restock); out[0].Err != nil || !errors.Is(out[1].Err, ErrKeyConflict) {
+		t.Fatalf("one key for two messages in one batch = %+v; want the first sent, the second a key conflict", out)
+	}
+	// A send time and a validity are part of the message.
+	offer := Request{TenantID: "shop", To: "+14155552675", Body: "Weekend offer", IdempotencyKey: "offer-1",
+		SendAt: time.Now().Add(time.Hour).Truncate(time.Second), Validity: 10 * time.Minute}
+	sent := send(offer)[0]
+	if r := send(offer)[0]; sent.Err != nil || r.Err != nil || r.ID != sent.ID {
+		t.Fatalf("retried scheduled send = %+v, first = %+v; want the same id", r, sent)
+	}
+	later := offer
+	later.SendAt = offer.SendAt.Add(time.Hour)
+	if r := send(later)[0]; !errors.Is(r.Err, ErrKeyConflict) {
+		t.Fatalf("same key, another send_at = %+v; want a key conflict", r)
+	}
+	shorter := offer
+	shorter.Validity = 5 * time.Minute
+	if r := send(shorter)[0]; !errors.Is(r.Err, ErrKeyConflict) {
+		t.Fatalf("same key, another validity = %+v; want a key conflict", r)
+	}
+	if n := submitCount(t, cfg); n != 5 {
+		t.Fatalf("%d records on the submit topic, want 5 (order, other tenant, otp, stock, offer)", n)
 	}
 
 	// A key claimed by a send that never reached Kafka is sent on retry,
@@ -103,13 +128,13 @@ func TestIdempotencyKeys(t *testing.T) {
 	if r := send(lost)[0]; r.Err != nil || r.ID != claim.id {
 		t.Fatalf("retry after a lost produce = %+v; want id %s", r, claim.id)
 	}
-	if n := submitCount(t, cfg); n != 4 {
-		t.Fatalf("%d records, want 4", n)
+	if n := submitCount(t, cfg); n != 6 {
+		t.Fatalf("%d records, want 6", n)
 	}
 	if r := send(lost)[0]; r.ID != claim.id {
 		t.Fatalf("second retry = %+v", r)
 	}
-	if n := submitCount(t, cfg); n != 4 {
-		t.Fatalf("%d records after the key was marked queued, want 4", n)
+	if n := submitCount(t, cfg); n != 6 {
+		t.Fatalf("%d records after the key was marked queued, want 6", n)
 	}
 }

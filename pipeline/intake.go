@@ -130,9 +130,9 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 	now := in.now()
 	valid := make([]checked, len(reqs))
 	var claims []keyClaim
-	var claimOf []int       // claims[k] belongs to reqs[claimOf[k]]
-	sameAs := map[int]int{} // a repeated key in this call -> its first request
-	firstKey := map[string]int{}
+	var claimOf []int               // claims[k] belongs to reqs[claimOf[k]]
+	sameAs := map[int]int{}         // a repeated key in this call -> its first request
+	firstKey := map[tenantKey]int{} // a key in this call -> its claim
 	for i, r := range reqs {
 		c, err := check(r, in.phones)
 		if err == nil && r.Validity > 0 && r.Validity > in.validity {
@@ -148,12 +148,17 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 		if r.IdempotencyKey == "" {
 			continue
 		}
-		if j, ok := firstKey[r.IdempotencyKey]; ok {
-			sameAs[i] = j
+		tk, sha := tenantKey{r.TenantID, r.IdempotencyKey}, requestSHA(c)
+		if k, ok := firstKey[tk]; ok {
+			if claims[k].sha != sha {
+				out[i] = Result{Err: keyConflict()}
+				continue
+			}
+			sameAs[i] = claimOf[k]
 			continue
 		}
-		firstKey[r.IdempotencyKey] = i
-		claims = append(claims, keyClaim{tenant: r.TenantID, key: r.IdempotencyKey, sha: requestSHA(c),
+		firstKey[tk] = len(claims)
+		claims = append(claims, keyClaim{tenant: r.TenantID, key: r.IdempotencyKey, sha: sha,
 			id: out[i].ID, segments: c.info.Segments, encoding: c.info.Encoding})
 		claimOf = append(claimOf, i)
 	}
@@ -176,7 +181,7 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 				i := claimOf[k]
 				switch {
 				case g.conflict:
-					out[i] = Result{Err: &FieldError{Field: "idempotency_key", Reason: "already used for a different message", Kind: ErrKeyConflict}}
+					out[i] = Result{Err: keyConflict()}
 				case g.queued:
 					out[i] = Result{ID: g.id, Status: core.StatusQueued, Segments: g.segments, Encoding: g.encoding, Price: out[i].Price}
 				default:
@@ -241,7 +246,7 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 	if len(toMark) > 0 {
 		var ok []keyClaim
 		for _, c := range toMark {
-			if i := firstKey[c.key]; out[i].Err == nil {
+			if i := claimOf[firstKey[tenantKey{c.tenant, c.key}]]; out[i].Err == nil {
 				ok = append(ok, c)
 			}
 		}
@@ -262,6 +267,14 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 	}
 	in.metrics.addAccepted(n)
 	return nil
+}
+
+// tenantKey is an idempotency key within its tenant.
+type tenantKey struct{ tenant, key string }
+
+// keyConflict is the error for a key already used for a different message.
+func keyConflict() error {
+	return &FieldError{Field: "idempotency_key", Reason: "already used for a different message", Kind: ErrKeyConflict}
 }
 
 // price estimates what c costs, or nil without a price table or a price
