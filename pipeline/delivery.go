@@ -17,7 +17,8 @@ import (
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
 
-// scheduleSlack: a message due this soon is sent now rather than scheduled.
+// scheduleSlack: a message due this soon waits for its time in the
+// partition's window rather than in the scheduler.
 const scheduleSlack = 500 * time.Millisecond
 
 // deliver takes one message through its checks, the ledger and the
@@ -54,6 +55,15 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 			reason = deferRetry
 		}
 		return c.deferTo(ctx, rec, rec.NotBefore.AsTime(), reason, log)
+	}
+	if rec.NotBefore != nil {
+		// Due within the slack: wait for it here rather than send early.
+		if wait := rec.NotBefore.AsTime().Sub(now); wait > 0 {
+			if !sleepCtx(ctx, wait) {
+				return false
+			}
+			now = c.now()
+		}
 	}
 	if core.Category(rec.Category) == core.CategoryMarketing && c.quiet != nil {
 		if n, err := c.phones.Parse(rec.To, ""); err == nil {

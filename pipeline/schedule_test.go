@@ -136,11 +136,15 @@ func TestScheduledExpiredAndDeadLettered(t *testing.T) {
 	defer cancel()
 
 	sendAt := time.Now().Add(2 * time.Second)
-	out := make([]Result, 2)
+	// Due sooner than the scheduler is worth: it waits in the partition's
+	// window, still not going out before its time.
+	soon := time.Now().Add(scheduleSlack * 3 / 5)
+	out := make([]Result, 3)
 	if err := p.intake.Send(ctx, []Request{
 		{TenantID: "shop", To: "+14155552671", Body: "Your weekend offer", SendAt: sendAt},
 		{TenantID: "shop", To: "+14155552672", Body: "Sent at once"},
-	}, out); err != nil || out[0].Err != nil || out[1].Err != nil {
+		{TenantID: "shop", To: "+14155552675", Body: "Your pickup window starts now", SendAt: soon},
+	}, out); err != nil || out[0].Err != nil || out[1].Err != nil || out[2].Err != nil {
 		t.Fatalf("send: %v %+v", err, out)
 	}
 	// A message already past its validity.
@@ -161,7 +165,7 @@ func TestScheduledExpiredAndDeadLettered(t *testing.T) {
 	}
 	w.Close()
 
-	ids := []string{out[0].ID, out[1].ID, exp[0].ID, bad.Id}
+	ids := []string{out[0].ID, out[1].ID, out[2].ID, exp[0].ID, bad.Id}
 	evs := p.events(ctx, t, func(m map[string][]*recordv1.Event) bool {
 		for _, id := range ids {
 			if finalOf(m[id]) == nil {
@@ -183,6 +187,11 @@ func TestScheduledExpiredAndDeadLettered(t *testing.T) {
 	}
 	if !waited || submitted.Before(sendAt) || submitted.After(sendAt.Add(time.Second)) {
 		t.Fatalf("scheduled message: waited %v, submitted %v, send_at %v", waited, submitted, sendAt)
+	}
+	for _, ev := range evs[out[2].ID] {
+		if core.Status(ev.Status) == core.StatusSubmitted && ev.Time.AsTime().Before(soon) {
+			t.Fatalf("message due in %v submitted at %v, before its send_at %v", scheduleSlack*3/5, ev.Time.AsTime(), soon)
+		}
 	}
 	if f := finalOf(evs[out[1].ID]); core.Status(f.Status) != core.StatusDelivered {
 		t.Fatalf("immediate message final %v", f)
