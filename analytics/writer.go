@@ -114,6 +114,12 @@ func (w *Writer) Run(ctx context.Context) error {
 		kgo.FetchMinBytes(fetchMinBytes),
 		kgo.FetchMaxWait(min(max(w.store.cfg.FlushInterval/2, 10*time.Millisecond), fetchMaxWait)),
 		kgo.FetchMaxBytes(fetchMaxBytes),
+		// As the pipeline's groups: an instance killed without leaving
+		// holds its partitions' events back from ClickHouse, and stalls the
+		// others' commits and shutdown, for 10 s rather than the 45 s
+		// default.
+		kgo.SessionTimeout(10*time.Second),
+		kgo.HeartbeatInterval(time.Second),
 		kgo.WithLogger(kgoLogger{w.log}),
 	)
 	if err != nil {
