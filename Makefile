@@ -11,7 +11,7 @@ PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_CONNECT_VERSION := v1.21.1
 BUF_VERSION                := v1.75.0
 
-.PHONY: run test fuzz build deps generate checkgenerate lint tools clean bench
+.PHONY: run test fuzz build deps generate checkgenerate lint tools clean bench soak
 
 run: deps build ## start tern with a local ClickHouse, Kafka broker and simulator SMSC
 	exec $(TERN) serve --dev $(ARGS)
@@ -33,6 +33,14 @@ fuzz:
 
 build:
 	go build -o $(TERN) ./cmd/tern
+
+# Two instances and two carriers under load while faults come every few
+# seconds (hangs, error storms, SIGKILL, dropped sessions, throttling,
+# restarts), then every message checked. `make soak SOAK=30m SOAK_RATE=500`.
+SOAK      ?= 10m
+SOAK_RATE ?= 200
+soak: deps build ## faults under load for SOAK (10m), then checks nothing was lost, doubled or sent early
+	TERN_SOAK=$(SOAK) TERN_SOAK_RATE=$(SOAK_RATE) $(TERN) devenv -- go test -tags soak -count=1 -timeout 0 -run '^TestSoak$$' -v ./cmd/tern
 
 # End to end (Send → Kafka → pipeline → SMPP → receipts → ClickHouse) beside
 # an echo handler and raw Kafka, 60 s each plus startup and drain: about six
@@ -74,6 +82,7 @@ checkgenerate: generate ## fail if generated code is out of date
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt:"; echo "$$out"; exit 1; }
 	go vet ./...
+	go vet -tags soak ./cmd/tern
 
 clean:
 	rm -rf bin data

@@ -545,28 +545,8 @@ func TestScheduledAndQuietHoursAcrossRestart(t *testing.T) {
 // the failover carrier takes the traffic; nothing is lost. When the
 // primary answers again its breaker closes and traffic returns to it.
 func TestFailover(t *testing.T) {
-	simCfg := crashSim()
-	c := newCluster(t, simCfg, "")
-	backup, err := smscsim.New(simCfg) // same seed: the same outcome per message
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := backup.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	defer backup.Close()
-	routes := filepath.Join(c.dir, "routes.yaml")
-	os.WriteFile(routes, []byte(fmt.Sprintf(`carriers:
-  - primary=smpp://tern:pw@%s?request_timeout=1s&window=50
-  - backup=smpp://tern:pw@%s?window=50
-routes:
-  - match: "*"
-    carriers: [primary, backup]
-breaker:
-  failures: 3
-  open_timeout: 2s
-`, c.sim.Addr(), backup.Addr())), 0o600)
-	c.carrier, c.flags = "", []string{"--routes", routes}
+	c := newCluster(t, crashSim(), "")
+	backup := c.withBackup()
 	inst := c.start("one")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -615,6 +595,39 @@ breaker:
 		}
 	}
 	t.Logf("primary %d submits, backup %d, %d in doubt", c.sim.TotalSubmits(), backup.TotalSubmits(), len(inDoubt))
+}
+
+// withBackup starts a second simulator, like the first (same seed: the
+// same outcome per message), and routes every destination to the first
+// ("primary", a 1 s request timeout) and then to it ("backup"), with a
+// breaker that opens after 3 failures for 2 s. Instances started after
+// it use these routes.
+func (c *cluster) withBackup() *smscsim.Server {
+	c.t.Helper()
+	backup, err := smscsim.New(c.simCfg)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := backup.Start(context.Background()); err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Cleanup(func() { backup.Close() })
+	routes := filepath.Join(c.dir, "routes.yaml")
+	err = os.WriteFile(routes, []byte(fmt.Sprintf(`carriers:
+  - primary=smpp://tern:pw@%s?request_timeout=1s&window=50
+  - backup=smpp://tern:pw@%s?window=50
+routes:
+  - match: "*"
+    carriers: [primary, backup]
+breaker:
+  failures: 3
+  open_timeout: 2s
+`, c.sim.Addr(), backup.Addr())), 0o600)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.carrier, c.flags = "", append(c.flags, "--routes", routes)
+	return backup
 }
 
 // scrape returns an instance's /metrics text.

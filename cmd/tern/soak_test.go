@@ -1,0 +1,413 @@
+//go:build soak
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"connectrpc.com/connect"
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/ternsms/tern/carriers/smpp"
+	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/pipeline"
+	ternv1 "github.com/ternsms/tern/proto/tern/v1"
+	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
+)
+
+// TestSoak is `make soak`: two instances share a broker, PostgreSQL and
+// ClickHouse and route every message to a primary simulator with a backup
+// behind it, under an open-loop load of login codes, order updates,
+// marketing and scheduled messages, while a fault comes every few seconds:
+// the primary hangs, both carriers answer 30 % ESME_RSYSERR, an instance
+// is killed with SIGKILL, the primary drops its sessions, the primary
+// throttles, an instance restarts gracefully. Then it checks what a store
+// relies on: every accepted message final, each reached a carrier unless
+// it ended with a reason, twice only when the ledger had it in doubt, no
+// scheduled message before its time, and the pipeline never stood still
+// while messages waited.
+//
+// TERN_SOAK sets how long the load runs (default 10m), TERN_SOAK_RATE the
+// sends a second (default 200).
+func TestSoak(t *testing.T) {
+	d := soakEnv(t, "TERN_SOAK", 10*time.Minute, time.ParseDuration)
+	rate := soakEnv(t, "TERN_SOAK_RATE", 200.0, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) })
+
+	c := newCluster(t, crashSim(), "")
+	backup := c.withBackup()
+	primary := c.sim
+	f := &fleet{c: c, up: map[string]*instance{}}
+	f.add(c.start("a"))
+	f.add(c.start("b"))
+
+	ctx, cancel := context.WithTimeout(context.Background(), d+15*time.Minute)
+	defer cancel()
+	start := time.Now()
+	logf := func(format string, args ...any) {
+		t.Logf("%6.1fs "+format, append([]any{time.Since(start).Seconds()}, args...)...)
+	}
+
+	loadCtx, stopLoad := context.WithTimeout(ctx, d)
+	defer stopLoad()
+	var (
+		mu   sync.Mutex
+		msgs []soakMsg
+	)
+	jobs := make(chan int, 4096)
+	var workers sync.WaitGroup
+	for range 64 {
+		workers.Go(func() {
+			clients := map[string]ternv1connect.MessageServiceClient{}
+			for i := range jobs {
+				m, req := soakRequest(i, time.Now())
+				// A send in flight when the load ends still finishes:
+				// its key may already be in Kafka.
+				for attempt := 0; ctx.Err() == nil; attempt++ {
+					ts := f.targets()
+					if len(ts) == 0 {
+						time.Sleep(50 * time.Millisecond)
+						continue
+					}
+					addr := ts[(i+attempt)%len(ts)]
+					cl := clients[addr]
+					if cl == nil {
+						cl = ternv1connect.NewMessageServiceClient(h2c(), "http://"+addr, bearer(c.key))
+						clients[addr] = cl
+					}
+					sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+					resp, err := cl.Send(sctx, connect.NewRequest(req))
+					cancel()
+					if err == nil {
+						m.id = resp.Msg.Id
+						mu.Lock()
+						msgs = append(msgs, m)
+						mu.Unlock()
+						break
+					}
+					if code := connect.CodeOf(err); code == connect.CodeInvalidArgument || code == connect.CodeAlreadyExists {
+						t.Errorf("send %d: %v", i, err)
+						break
+					}
+					time.Sleep(50 * time.Millisecond)
+				}
+			}
+		})
+	}
+	go func() {
+		defer close(jobs)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		begun, next := time.Now(), 0
+		for {
+			select {
+			case <-loadCtx.Done():
+				return
+			case now := <-tick.C:
+				for due := int(now.Sub(begun).Seconds() * rate); next < due; next++ {
+					select {
+					case jobs <- next:
+					case <-loadCtx.Done():
+						return
+					}
+				}
+			}
+		}
+	}()
+
+	// The faults, one every few seconds, in a cycle of a minute.
+	faults := map[string]int{}
+	var chaos sync.WaitGroup
+	chaos.Go(func() {
+		kills := 0
+		for cycle := 0; ; cycle++ {
+			at := start.Add(time.Duration(cycle) * time.Minute)
+			step := func(offset time.Duration, name string, do func()) bool {
+				select {
+				case <-loadCtx.Done():
+					return false
+				case <-time.After(time.Until(at.Add(offset))):
+				}
+				logf("fault: %s", name)
+				faults[name]++
+				do()
+				return true
+			}
+			ok := step(2*time.Second, "primary hangs for 15 s", func() { primary.SetSilent(true) }) &&
+				step(17*time.Second, "primary answers again", func() { primary.SetSilent(false) }) &&
+				step(22*time.Second, "both carriers answer 30 % ESME_RSYSERR for 15 s", func() {
+					primary.SetErrors(0.3, smpp.StatusSystemError, 15*time.Second)
+					backup.SetErrors(0.3, smpp.StatusSystemError, 15*time.Second)
+				}) &&
+				step(40*time.Second, "an instance is killed with SIGKILL and started again", func() {
+					kills++
+					f.restart([]string{"a", "b"}[kills%2], true)
+				}) &&
+				step(46*time.Second, "the primary drops its sessions", func() { primary.DropSessions() }) &&
+				step(48*time.Second, "the primary throttles at 50/s for 6 s", func() {
+					primary.SetThrottle(50, 5)
+					time.AfterFunc(6*time.Second, func() { primary.SetThrottle(0, 0) })
+				}) &&
+				step(55*time.Second, "an instance restarts gracefully", func() {
+					f.restart([]string{"b", "a"}[kills%2], false)
+				})
+			if !ok {
+				primary.SetSilent(false)
+				primary.SetThrottle(0, 0)
+				return
+			}
+		}
+	})
+
+	// Progress every 5 s: the longest time nothing turned final while
+	// messages waited.
+	var (
+		stall, longest time.Duration
+		lastFinal      int64
+		lastLine       int64
+		lineAt         = start
+	)
+	progress := func() (accepted, final int64) {
+		st, err := c.reports.CampaignStats(ctx, "shop", "load")
+		if err != nil {
+			logf("campaign stats: %v", err)
+			return -1, -1
+		}
+		return st.Accepted, st.Accepted - st.Queued - st.Submitted
+	}
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	for loadCtx.Err() == nil {
+		select {
+		case <-loadCtx.Done():
+		case <-tick.C:
+			accepted, final := progress()
+			if final < 0 {
+				continue
+			}
+			if final > lastFinal || final == accepted {
+				stall = 0
+			} else {
+				stall += 5 * time.Second
+				longest = max(longest, stall)
+			}
+			if int(time.Since(start).Seconds())%30 < 5 {
+				logf("accepted %d, final %d (%.0f/s since the last line)", accepted, final, float64(final-lastLine)/time.Since(lineAt).Seconds())
+				lastLine, lineAt = final, time.Now()
+			}
+			lastFinal = final
+		}
+	}
+	workers.Wait()
+	chaos.Wait()
+	n := len(msgs)
+	logf("load stopped: %d accepted; waiting for all to be final", n)
+	final := c.waitFinal(ctx, n)
+	logf("all final: %+v", final)
+
+	// Each message's statuses, as ClickHouse has them.
+	got := soakStatuses(t, ctx, c)
+	inDoubt, err := pipeline.NewLedger(c.store, nil).InDoubt(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomes := map[string]int{}
+	var twice, scheduled int
+	var late []time.Duration
+	for _, m := range msgs {
+		s, ok := got[m.id]
+		if !ok {
+			t.Fatalf("%s (%q): no events in ClickHouse", m.id, m.body)
+		}
+		if !s.status.Final() {
+			t.Fatalf("%s ended %v, not final", m.id, s.status)
+		}
+		if (s.status == core.StatusFailed || s.status == core.StatusExpired) && s.reason == "" {
+			t.Fatalf("%s ended %v without a reason", m.id, s.status)
+		}
+		key := s.status.String()
+		if s.reason != "" {
+			key += " (" + s.reason + ")"
+		}
+		outcomes[key]++
+		sends := primary.Submits(m.to, m.body) + backup.Submits(m.to, m.body)
+		_, doubted := inDoubt[m.id]
+		switch {
+		case sends == 0 && s.status != core.StatusFailed && s.status != core.StatusExpired:
+			t.Fatalf("%s ended %v but never reached a carrier", m.id, s.status)
+		case sends > 1 && !doubted:
+			t.Fatalf("%s reached the carriers %d times, never in doubt", m.id, sends)
+		case sends > 1:
+			twice++
+		}
+		if !m.sendAt.IsZero() && !s.submitted.IsZero() {
+			scheduled++
+			if s.submitted.Before(m.sendAt) {
+				t.Fatalf("%s submitted at %v, before its send_at %v", m.id, s.submitted, m.sendAt)
+			}
+			late = append(late, s.submitted.Sub(m.sendAt))
+		}
+	}
+	if longest >= 2*time.Minute {
+		t.Errorf("for %v nothing turned final while messages waited", longest)
+	}
+	if backup.TotalSubmits() == 0 {
+		t.Error("the backup never took traffic: the faults did not happen")
+	}
+
+	t.Logf("soak of %v at %.0f sends/s: %d accepted, all final", d, rate, n)
+	for _, k := range slices.Sorted(maps.Keys(outcomes)) {
+		t.Logf("  %-60s %d", k, outcomes[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(faults)) {
+		t.Logf("  fault %-54s %d×", k, faults[k])
+	}
+	slices.Sort(late)
+	t.Logf("  submits: primary %d, backup %d; %d messages in doubt, %d of them sent twice", primary.TotalSubmits(), backup.TotalSubmits(), len(inDoubt), twice)
+	if len(late) > 0 {
+		t.Logf("  %d scheduled messages: submitted after send_at by p50 %v, p99 %v, max %v", scheduled,
+			late[len(late)/2].Round(time.Millisecond), late[len(late)*99/100].Round(time.Millisecond), late[len(late)-1].Round(time.Millisecond))
+	}
+	t.Logf("  longest time nothing turned final while messages waited: %v (sampled every 5 s)", longest)
+}
+
+// soakMsg is one message the soak's load had accepted.
+type soakMsg struct {
+	id, to, body string
+	sendAt       time.Time
+}
+
+// soakRequest is the soak's i-th send: a tenth login codes, a fifth
+// marketing, the rest order updates; one in twenty scheduled 5–40 s ahead.
+func soakRequest(i int, now time.Time) (soakMsg, *ternv1.SendRequest) {
+	r := rand.New(rand.NewPCG(uint64(i), 7))
+	m := soakMsg{to: fmt.Sprintf("+1415555%04d", i%9000+1000)}
+	req := &ternv1.SendRequest{To: m.to, CampaignId: "load", IdempotencyKey: fmt.Sprintf("soak-%d", i)}
+	switch p := r.IntN(10); {
+	case p == 0:
+		req.Category, m.body = ternv1.Category_CATEGORY_OTP, fmt.Sprintf("Your login code is %06d (%d)", r.IntN(1000000), i)
+	case p < 3:
+		req.Category, m.body = ternv1.Category_CATEGORY_MARKETING, fmt.Sprintf("Weekend offer: 15%% off with code WEEKEND%d", i)
+	default:
+		req.Category, m.body = ternv1.Category_CATEGORY_TRANSACTIONAL, fmt.Sprintf("Order #%d has shipped", 100000+i)
+	}
+	req.Body = m.body
+	if r.IntN(20) == 0 {
+		m.sendAt = now.Add(5*time.Second + time.Duration(r.IntN(35000))*time.Millisecond).Truncate(time.Millisecond)
+		req.SendAt = timestamppb.New(m.sendAt)
+	}
+	return m, req
+}
+
+// fleet is the soak's running instances by name.
+type fleet struct {
+	c  *cluster
+	mu sync.Mutex
+	up map[string]*instance
+}
+
+func (f *fleet) add(in *instance) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.up[in.name] = in
+}
+
+// targets are the API addresses of the instances up.
+func (f *fleet) targets() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, in := range f.up {
+		out = append(out, in.api)
+	}
+	return out
+}
+
+// restart takes an instance out of the targets, ends it (SIGKILL when
+// kill, else SIGTERM), and starts it again on the same data directory.
+func (f *fleet) restart(name string, kill bool) {
+	f.mu.Lock()
+	in := f.up[name]
+	delete(f.up, name)
+	f.mu.Unlock()
+	if kill {
+		in.kill()
+		time.Sleep(2 * time.Second)
+	} else {
+		in.stop(f.c.t)
+	}
+	f.add(f.c.start(name))
+}
+
+// soakStatus is one message's latest status in ClickHouse and when a
+// carrier first took it.
+type soakStatus struct {
+	status    core.Status
+	reason    string
+	submitted time.Time
+}
+
+// soakStatuses reads every message of the soak's database from the events
+// table in one query.
+func soakStatuses(t *testing.T, ctx context.Context, c *cluster) map[string]soakStatus {
+	t.Helper()
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{c.ch.Addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.Query(ctx, strings.ReplaceAll(`
+		SELECT message_id,
+			argMax(status, (status_rank, toUInt64(event_time) * 1000000000 + event_ns, status)),
+			argMax(reason, (status_rank, toUInt64(event_time) * 1000000000 + event_ns, status)),
+			minIf(toUInt64(event_time) * 1000000000 + event_ns, status = ?)
+		FROM {db}.events WHERE tenant_id = 'shop'
+		GROUP BY message_id`, "{db}", "`"+c.ch.Database+"`"), uint8(core.StatusSubmitted))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]soakStatus{}
+	for rows.Next() {
+		var (
+			id, reason string
+			status     uint8
+			submitted  uint64
+		)
+		if err := rows.Scan(&id, &status, &reason, &submitted); err != nil {
+			t.Fatal(err)
+		}
+		s := soakStatus{status: core.Status(status), reason: reason}
+		if submitted > 0 {
+			s.submitted = time.Unix(0, int64(submitted))
+		}
+		out[id] = s
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func soakEnv[T any](t *testing.T, name string, def T, parse func(string) (T, error)) T {
+	t.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	v, err := parse(s)
+	if err != nil {
+		t.Fatalf("%s=%q: %v", name, s, err)
+	}
+	return v
+}
