@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -64,6 +65,10 @@ type breaker struct {
 	// openedAt is when the breaker last opened, in Unix nanoseconds.
 	openedAt atomic.Int64
 	observe  [outcomeCount]func(time.Duration)
+	// recent are the latest outcomes that said something about the
+	// carrier: consecutive failures open the breaker only when they are
+	// also at least half of these.
+	recent recent
 }
 
 func newBreaker(c carriers.Carrier, cfg BreakerConfig, log *slog.Logger, m *metrics) *breaker {
@@ -73,13 +78,18 @@ func newBreaker(c carriers.Carrier, cfg BreakerConfig, log *slog.Logger, m *metr
 		Name:        b.name,
 		MaxRequests: uint32(cfg.Probes),
 		Timeout:     cfg.OpenTimeout,
-		ReadyToTrip: func(n gobreaker.Counts) bool { return n.ConsecutiveFailures >= failures },
-		IsExcluded:  func(err error) bool { return errors.Is(err, errNeutral) },
+		ReadyToTrip: func(n gobreaker.Counts) bool {
+			return n.ConsecutiveFailures >= failures && b.recent.failing(time.Now())
+		},
+		IsExcluded: func(err error) bool { return errors.Is(err, errNeutral) },
 		OnStateChange: func(_ string, from, to gobreaker.State) {
 			// Runs under the breaker's lock: record, never call it.
 			f, t := stateOf(from), stateOf(to)
-			if t == BreakerOpen {
+			switch t {
+			case BreakerOpen:
 				b.openedAt.Store(time.Now().UnixNano())
+			case BreakerClosed:
+				b.recent.reset() // a recovered carrier starts over
 			}
 			m.transition(b.name, f, t)
 			switch t {
@@ -135,8 +145,66 @@ func (b *breaker) Submit(ctx context.Context, s *carriers.Submission) (carriers.
 	acc, err := b.c.Submit(ctx, s)
 	o, v := classify(ctx, err)
 	b.observe[o](time.Since(start))
+	if v != neutral {
+		b.recent.add(time.Now(), v == failing)
+	}
 	done(v.err())
 	return acc, err
+}
+
+// A breaker weighs the last recentMax outcomes of the last recentFor.
+const (
+	recentMax = 100
+	recentFor = 10 * time.Second
+)
+
+// recent is a ring of a carrier's latest outcomes. Under a partial storm
+// (say 30 % ESME_RSYSERR at a few hundred submits a second) runs of
+// consecutive failures come every second or two while most submits
+// still go through; the share keeps such a carrier in use, while one
+// that stopped working fails nearly every submit and still opens its
+// breaker after the configured failures (at most recentMax/2 when it was
+// busy and healthy just before).
+type recent struct {
+	mu   sync.Mutex
+	at   [recentMax]int64 // Unix nanoseconds
+	bad  [recentMax]bool
+	next int
+	n    int
+}
+
+func (r *recent) add(now time.Time, failed bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.at[r.next], r.bad[r.next] = now.UnixNano(), failed
+	r.next = (r.next + 1) % recentMax
+	r.n = min(r.n+1, recentMax)
+}
+
+// failing reports whether at least half of the outcomes of the last
+// recentFor were failures.
+func (r *recent) failing(now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	since := now.Add(-recentFor).UnixNano()
+	var total, bad int
+	for i := range r.n {
+		k := (r.next - 1 - i + recentMax) % recentMax
+		if r.at[k] < since {
+			break
+		}
+		total++
+		if r.bad[k] {
+			bad++
+		}
+	}
+	return 2*bad >= total
+}
+
+func (r *recent) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.next, r.n = 0, 0
 }
 
 // outcome is what a submit ended as, for the latency histogram.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -312,4 +313,59 @@ func labels(m *dto.Metric) map[string]string {
 		l[p.GetName()] = p.GetValue()
 	}
 	return l
+}
+
+// TestBreakerRidesOutPartialStorm: a carrier failing 30 % of its submits
+// at random has runs of consecutive failures longer than the breaker's
+// count, yet most submits go through, so its breaker stays closed. When
+// it then fails every submit, the breaker opens before half its recent
+// outcomes have gone by.
+func TestBreakerRidesOutPartialStorm(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		const failures = 3
+		reg := prometheus.NewRegistry()
+		fs := fakes{}
+		r, err := New(Config{
+			Carriers: []CarrierConfig{carrier("only")},
+			Breaker:  BreakerConfig{Failures: failures, OpenTimeout: 10 * time.Second},
+		}, fs.dial, WithRegisterer(reg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		fs["only"].set(func(context.Context) error {
+			if rng.Float64() < 0.3 {
+				return fmt.Errorf("submit_sm: %w", smpp.StatusSystemError)
+			}
+			return nil
+		})
+		run, longest := 0, 0
+		for range 2000 {
+			time.Sleep(3 * time.Millisecond) // about 330 submits a second
+			if _, err := submitPicked(r, "+1"); err != nil {
+				run++
+				longest = max(longest, run)
+			} else {
+				run = 0
+			}
+		}
+		if longest < failures {
+			t.Fatalf("the longest run of failures was %d: the test proves nothing", longest)
+		}
+		if got := transitions(t, reg, "only"); len(got) != 0 {
+			t.Fatalf("under a 30 %% storm with runs of up to %d failures: transitions %v, want none", longest, got)
+		}
+
+		fs["only"].set(noAnswer)
+		for i := range recentMax / 2 {
+			time.Sleep(3 * time.Millisecond)
+			submitPicked(r, "+1")
+			if r.State("only") == BreakerOpen {
+				t.Logf("runs of up to %d failures in 2000 submits left it closed; it opened after %d of %d failed", longest, i+1, recentMax/2)
+				return
+			}
+		}
+		t.Fatalf("still %s after %d failures in a row", r.State("only"), recentMax/2)
+	})
 }
