@@ -33,7 +33,8 @@ type Config struct {
 // system error such as ESME_RSYSERR. Refusals of one message (an invalid
 // destination), throttling and the caller giving up count for nothing.
 type BreakerConfig struct {
-	// Failures is how many consecutive failures open a breaker. An open
+	// Failures is how many consecutive failures open a breaker, when they
+	// are also at least half of its last 100 outcomes within 10 s. An open
 	// breaker sends no traffic: its routes fail over to their next
 	// carrier. Default 5.
 	Failures int

@@ -24,8 +24,10 @@
 // # Breakers
 //
 // A carrier's breaker opens after BreakerConfig.Failures consecutive
-// failed submits: no answer (in doubt), no usable connection, or a
-// retriable system error such as ESME_RSYSERR. A refusal of one message
+// failed submits — no answer (in doubt), no usable connection, or a
+// retriable system error such as ESME_RSYSERR — that are also at least
+// half of its last 100 outcomes within 10 s, so a partial error storm
+// does not shut a carrier that still takes most submits. A refusal of one message
 // (ESME_RINVDSTADR) shows the carrier working; throttling is the SMPP
 // client's to handle and counts for nothing. After OpenTimeout a
 // half-open breaker lets Probes submits through; as many successes close
