@@ -271,32 +271,62 @@ func (c *cluster) loadNamed(ctx context.Context, name string, n int, targets fun
 				to := fmt.Sprintf("+1415555%04d", i%9000+1000)
 				body := fmt.Sprintf("Order #%d%s is on its way (%d)", 100000+i, name, w)
 				req := &ternv1.SendRequest{To: to, Body: body, CampaignId: "load", IdempotencyKey: fmt.Sprintf("k-%s%d", name, i)}
-				for attempt := 0; ; attempt++ {
-					ts := targets()
-					addr := ts[(i+attempt)%len(ts)]
-					cl := clients[addr]
-					if cl == nil {
-						cl = ternv1connect.NewMessageServiceClient(h2c(), "http://"+addr, bearer(c.key))
-						clients[addr] = cl
-					}
-					sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-					resp, err := cl.Send(sctx, connect.NewRequest(req))
-					cancel()
-					if err == nil {
-						out[i] = sent{resp.Msg.Id, to, body}
-						onAccepted(accepted.Add(1))
-						break
-					}
-					if ctx.Err() != nil {
-						return
-					}
-					time.Sleep(50 * time.Millisecond)
+				resp, err := c.sendAnywhere(ctx, clients, targets, i, req)
+				if err != nil {
+					return
 				}
+				out[i] = sent{resp.Id, to, body}
+				onAccepted(accepted.Add(1))
 			}
 		})
 	}
 	wg.Wait()
 	return out
+}
+
+// sendAnywhere sends req, with its idempotency key, to the instances of
+// targets in turn, starting at the i-th, until one accepts it. It gives up
+// when ctx ends or an instance refuses the request itself
+// (InvalidArgument, AlreadyExists). clients holds the caller's clients
+// by address.
+func (c *cluster) sendAnywhere(ctx context.Context, clients map[string]ternv1connect.MessageServiceClient, targets func() []string, i int, req *ternv1.SendRequest) (*ternv1.SendResponse, error) {
+	for attempt := 0; ; attempt++ {
+		ts := targets()
+		if len(ts) == 0 {
+			if !pause(ctx) {
+				return nil, ctx.Err()
+			}
+			continue
+		}
+		addr := ts[(i+attempt)%len(ts)]
+		cl := clients[addr]
+		if cl == nil {
+			cl = ternv1connect.NewMessageServiceClient(h2c(), "http://"+addr, bearer(c.key))
+			clients[addr] = cl
+		}
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		resp, err := cl.Send(sctx, connect.NewRequest(req))
+		cancel()
+		if err == nil {
+			return resp.Msg, nil
+		}
+		if code := connect.CodeOf(err); code == connect.CodeInvalidArgument || code == connect.CodeAlreadyExists {
+			return nil, err
+		}
+		if !pause(ctx) {
+			return nil, ctx.Err()
+		}
+	}
+}
+
+// pause waits 50 ms, or less when ctx ends first (then false).
+func pause(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(50 * time.Millisecond):
+		return true
+	}
 }
 
 // waitFinal waits until every message of the load is final in ClickHouse.
