@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -164,48 +163,42 @@ const (
 // still go through; the share keeps such a carrier in use, while one
 // that stopped working fails nearly every submit and still opens its
 // breaker after the configured failures (at most recentMax/2 when it was
-// busy and healthy just before).
+// busy and healthy just before). Adding takes no lock: each slot holds
+// an outcome's Unix nanoseconds shifted left once, the low bit set for a
+// failure.
 type recent struct {
-	mu   sync.Mutex
-	at   [recentMax]int64 // Unix nanoseconds
-	bad  [recentMax]bool
-	next int
-	n    int
+	next  atomic.Uint64
+	slots [recentMax]atomic.Int64
+	// since is when the ring was last reset: older outcomes do not count.
+	since atomic.Int64
 }
 
 func (r *recent) add(now time.Time, failed bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.at[r.next], r.bad[r.next] = now.UnixNano(), failed
-	r.next = (r.next + 1) % recentMax
-	r.n = min(r.n+1, recentMax)
+	v := now.UnixNano() << 1
+	if failed {
+		v |= 1
+	}
+	r.slots[(r.next.Add(1)-1)%recentMax].Store(v)
 }
 
 // failing reports whether at least half of the outcomes of the last
 // recentFor were failures.
 func (r *recent) failing(now time.Time) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	since := now.Add(-recentFor).UnixNano()
+	cutoff := max(now.Add(-recentFor).UnixNano(), r.since.Load())
 	var total, bad int
-	for i := range r.n {
-		k := (r.next - 1 - i + recentMax) % recentMax
-		if r.at[k] < since {
-			break
+	for i := range r.slots {
+		v := r.slots[i].Load()
+		if v>>1 < cutoff {
+			continue
 		}
 		total++
-		if r.bad[k] {
-			bad++
-		}
+		bad += int(v & 1)
 	}
 	return 2*bad >= total
 }
 
-func (r *recent) reset() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.next, r.n = 0, 0
-}
+// reset forgets the outcomes so far.
+func (r *recent) reset() { r.since.Store(time.Now().UnixNano()) }
 
 // outcome is what a submit ended as, for the latency histogram.
 type outcome uint8
