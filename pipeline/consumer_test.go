@@ -159,3 +159,68 @@ func TestConsumerOrderWindowAndReceipts(t *testing.T) {
 	}
 	t.Logf("peak submits in flight: %d", watch.peak)
 }
+
+// holdText keeps the submit of the message with this text from the
+// carrier, whatever its context says, until release is closed; the rest
+// go straight through.
+type holdText struct {
+	carriers.Carrier
+	text    string
+	release chan struct{}
+}
+
+func (h *holdText) Submit(ctx context.Context, s *carriers.Submission) (carriers.Accepted, error) {
+	if s.Text == h.text {
+		<-h.release
+	}
+	return h.Carrier.Submit(ctx, s)
+}
+
+// TestSlowMessageDoesNotHoldItsPartition: one partition, a window of 8,
+// and the first message's submit held at the carrier. The 40 behind it
+// still go out: the window counts messages not finished, and finished
+// ones only wait for their offset commit.
+func TestSlowMessageDoesNotHoldItsPartition(t *testing.T) {
+	t.Parallel()
+	const window, others, held = 8, 40, "Your order #1 is on its way"
+	release := make(chan struct{})
+	var once sync.Once
+	unhold := func() { once.Do(func() { close(release) }) }
+	defer unhold()
+	p := startPipelineWith(t, smscsim.Config{Addr: "127.0.0.1:0", Seed: 4, ReceiptDelay: 10 * time.Millisecond},
+		pipelineSetup{partitions: 1, wrap: func(c carriers.Carrier) carriers.Carrier { return &holdText{Carrier: c, text: held, release: release} }},
+		WithWindow(window))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	reqs := []Request{{TenantID: "shop", To: "+14155550100", Body: held}}
+	for i := range others {
+		reqs = append(reqs, Request{TenantID: "shop", To: fmt.Sprintf("+1415555%04d", 2000+i), Body: fmt.Sprintf("Your order #%d is on its way", 100+i)})
+	}
+	out := make([]Result, len(reqs))
+	for i := range reqs { // one at a time: the held message first in the partition
+		if err := p.intake.Send(ctx, reqs[i:i+1], out[i:i+1]); err != nil || out[i].Err != nil {
+			t.Fatalf("send %d: %v, %v", i, err, out[i].Err)
+		}
+	}
+	sent := func() (n int) {
+		for _, r := range reqs[1:] {
+			n += p.sim.Submits(r.To, r.Body)
+		}
+		return n
+	}
+	eventuallyT(t, 20*time.Second, func() error {
+		if n := sent(); n < others {
+			return fmt.Errorf("%d of the %d messages behind the held one reached the carrier while it was held (window %d)", n, others, window)
+		}
+		return nil
+	})
+	if p.sim.Submits(reqs[0].To, held) != 0 {
+		t.Fatal("the held message reached the carrier before its release")
+	}
+	unhold()
+	ids := make([]string, len(out))
+	for i, r := range out {
+		ids[i] = r.ID
+	}
+	p.events(ctx, t, func(m map[string][]*recordv1.Event) bool { return allFinalEvents(m, ids) })
+}

@@ -14,14 +14,22 @@ import (
 // commitEvery bounds how long finished messages wait for their offset commit.
 const commitEvery = 200 * time.Millisecond
 
+// inHandPerWindow bounds, in windows, the messages an actor holds from its
+// oldest unfinished one on. A slow message (a carrier's long tail, a
+// send_at due within the slack) holds back its partition's commits, not
+// its work: the messages behind it go on, finished ones waiting for their
+// commit, until this many windows are in hand.
+const inHandPerWindow = 8
+
 // actor owns one partition of a submit topic (a lane) for one generation. Its run
 // goroutine alone touches its fields; each message's work runs in a job
 // goroutine that reports back on done.
 //
-// Up to window messages are in hand at once. Messages to one recipient go
-// one at a time in offset order: a later one starts only after the earlier
-// one's outcome is recorded. Offsets are committed up to the contiguous
-// prefix of finished messages.
+// Up to window messages are fetched and not finished at once, and up to
+// inHandPerWindow windows fetched and not committed. Messages to one
+// recipient go one at a time in offset order: a later one starts only
+// after the earlier one's outcome is recorded. Offsets are committed up to
+// the contiguous prefix of finished messages.
 type actor struct {
 	c         *Consumer
 	gen       *kafka.Generation
@@ -31,11 +39,12 @@ type actor struct {
 	start     int64
 	log       *slog.Logger
 
-	inHand  []*job            // fetched and not yet committed, in offset order
-	byTo    map[string][]*job // per recipient: the running job first, then those waiting
-	running int
-	next    int64 // offset after the finished prefix; -1 before the first
-	marked  int64 // the last offset handed to the committer
+	inHand     []*job            // fetched and not yet committed, in offset order
+	byTo       map[string][]*job // per recipient: the running job first, then those waiting
+	unfinished int               // jobs in hand not finished
+	running    int
+	next       int64 // offset after the finished prefix; -1 before the first
+	marked     int64 // the last offset handed to the committer
 }
 
 // job is one message in an actor's hands.
@@ -99,7 +108,7 @@ func (a *actor) run(ctx context.Context) {
 	defer lagTick.Stop()
 	for {
 		in := fetched
-		if len(a.inHand) >= a.c.window {
+		if a.unfinished >= a.c.window || len(a.inHand) >= a.c.window*inHandPerWindow {
 			in = nil // full: fetch again once something finishes
 		}
 		select {
@@ -116,7 +125,7 @@ func (a *actor) run(ctx context.Context) {
 			for a.running > 0 {
 				a.finish(ctx, <-done, nil)
 			}
-			a.c.metrics.addWindow(-len(a.inHand))
+			a.c.metrics.addWindow(-a.unfinished)
 			return
 		}
 	}
@@ -129,6 +138,7 @@ func (a *actor) take(ctx context.Context, m kafka.Message, done chan<- *job) {
 		a.next = m.Offset
 	}
 	a.inHand = append(a.inHand, j)
+	a.unfinished++
 	a.c.metrics.addWindow(1)
 	rec := &recordv1.Submit{}
 	if err := proto.Unmarshal(m.Value, rec); err != nil {
@@ -160,6 +170,8 @@ func (a *actor) finish(ctx context.Context, j *job, done chan<- *job) {
 	if !j.finished {
 		return
 	}
+	a.unfinished--
+	a.c.metrics.addWindow(-1)
 	if j.rec == nil {
 		a.advance()
 		return
@@ -185,7 +197,6 @@ func (a *actor) advance() {
 	}
 	if n > 0 {
 		a.inHand = append(a.inHand[:0], a.inHand[n:]...)
-		a.c.metrics.addWindow(-n)
 	}
 	if a.next > a.marked {
 		a.commits.mark(a.topic, a.partition, a.next)

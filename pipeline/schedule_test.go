@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/core"
@@ -30,17 +32,29 @@ type testPipeline struct {
 
 func startPipeline(t *testing.T, simCfg smscsim.Config, opts ...ConsumerOption) *testPipeline {
 	t.Helper()
-	return startPipelineTPS(t, simCfg, 0, opts...)
+	return startPipelineWith(t, simCfg, pipelineSetup{}, opts...)
 }
 
 // startPipelineTPS is startPipeline with the carrier connection capped at
 // tps submits a second (0: no cap).
 func startPipelineTPS(t *testing.T, simCfg smscsim.Config, tps float64, opts ...ConsumerOption) *testPipeline {
 	t.Helper()
+	return startPipelineWith(t, simCfg, pipelineSetup{tps: tps}, opts...)
+}
+
+// pipelineSetup is what a test changes in startPipeline's pipeline.
+type pipelineSetup struct {
+	tps        float64                                 // the carrier connection's cap (0: none)
+	partitions int                                     // per submit topic (0: 4)
+	wrap       func(carriers.Carrier) carriers.Carrier // around the simulator's client
+}
+
+func startPipelineWith(t *testing.T, simCfg smscsim.Config, s pipelineSetup, opts ...ConsumerOption) *testPipeline {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	cfg := KafkaConfig{Brokers: []string{kafkatest.Broker(t)}, Partitions: 4}.WithDefaults()
+	cfg := KafkaConfig{Brokers: []string{kafkatest.Broker(t)}, Partitions: cmp.Or(s.partitions, 4)}.WithDefaults()
 	if err := EnsureTopics(ctx, cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -59,12 +73,16 @@ func startPipelineTPS(t *testing.T, simCfg smscsim.Config, tps float64, opts ...
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sink.Close() })
-	client, err := smpp.NewClient(smpp.ClientConfig{Name: "sim", Addr: p.sim.Addr(), SystemID: "tern", Password: "pw", RequestTimeout: 2 * time.Second, TPS: tps},
+	client, err := smpp.NewClient(smpp.ClientConfig{Name: "sim", Addr: p.sim.Addr(), SystemID: "tern", Password: "pw", RequestTimeout: 2 * time.Second, TPS: s.tps},
 		smpp.WithReceiptHandler(sink.Handle), smpp.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
 	}
-	con, err := NewConsumer(cfg, OneCarrier{client}, ledger, append([]ConsumerOption{WithConsumerLogger(log), WithSubmitTimeout(5 * time.Second)}, opts...)...)
+	var carrier carriers.Carrier = client
+	if s.wrap != nil {
+		carrier = s.wrap(client)
+	}
+	con, err := NewConsumer(cfg, OneCarrier{carrier}, ledger, append([]ConsumerOption{WithConsumerLogger(log), WithSubmitTimeout(5 * time.Second)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

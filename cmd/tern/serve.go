@@ -95,7 +95,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.IntVar(&c.clickhouseHTTPPort, "clickhouse-http-port", 18123, "HTTP port of the local ClickHouse (--dev)")
 	fs.StringVar(&c.postgresURL, "postgres-url", "", "PostgreSQL URL; empty with --dev starts a local cluster under DATA/postgres")
 	fs.IntVar(&c.postgresPort, "postgres-port", 15432, "port of the local PostgreSQL (--dev)")
-	fs.IntVar(&c.window, "actor-window", 64, "messages each partition actor has in hand at once")
+	fs.IntVar(&c.window, "actor-window", 64, "messages each partition actor works on at once (fetched, not finished); up to 8 times as many may wait finished behind a slow one for their offset commit")
 	fs.StringVar(&c.shiftTables, "shift-tables", "", "national language shift tables messages may use unless a tenant or request says otherwise, e.g. tr,es,pt")
 	fs.DurationVar(&c.validity, "validity", 48*time.Hour, "how long after its send time a message may still go out; later it ends EXPIRED")
 	fs.DurationVar(&c.retention, "ledger-retention", 7*24*time.Hour, "how long the delivery ledger keeps a message's row after its intent; at least --validity plus 24h")
