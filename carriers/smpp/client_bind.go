@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,8 +15,10 @@ const maxPauseDoublings = 5
 
 // keepBound runs session i of type bt until ctx ends or Close unbinds:
 // dial, bind, serve, and after a loss wait a jittered, growing backoff.
-// The backoff starts over only after a bind stayed up StableAfter, so an
-// SMSC that accepts binds and drops them at once is not hammered.
+// The backoff starts over only after a bind stayed up StableAfter or the
+// SMSC took a submit on it, so an SMSC that accepts binds and drops them
+// at once is not hammered, while one that drops a working session every
+// few seconds gets it back at once.
 func (c *Client) keepBound(ctx context.Context, i int, bt BindType) {
 	log := c.log.With("bind", i, "type", bt)
 	bo := newBackoff(c.cfg.ReconnectMin, c.cfg.ReconnectMax)
@@ -26,11 +29,11 @@ func (c *Client) keepBound(ctx context.Context, i int, bt BindType) {
 		if ctx.Err() != nil || c.stopping() {
 			return
 		}
-		up, err := c.runConn(ctx, log, bt)
+		up, carried, err := c.runConn(ctx, log, bt)
 		if ctx.Err() != nil || c.stopping() {
 			return
 		}
-		if up >= c.cfg.StableAfter {
+		if up >= c.cfg.StableAfter || carried {
 			bo.reset()
 		}
 		wait := bo.next()
@@ -47,11 +50,12 @@ func (c *Client) keepBound(ctx context.Context, i int, bt BindType) {
 }
 
 // runConn runs one connection: dial, bind, keepalive, send. It returns
-// how long the session was bound and why it ended.
-func (c *Client) runConn(ctx context.Context, log *slog.Logger, bt BindType) (time.Duration, error) {
+// how long the session was bound, whether the SMSC took a submit on it,
+// and why it ended.
+func (c *Client) runConn(ctx context.Context, log *slog.Logger, bt BindType) (up time.Duration, carried bool, err error) {
 	nc, err := c.opts.dial(ctx, c.cfg.Addr)
 	if err != nil {
-		return 0, fmt.Errorf("dial %s: %w", c.cfg.Name, err)
+		return 0, false, fmt.Errorf("dial %s: %w", c.cfg.Name, err)
 	}
 	cn := newConn(nc, connConfig{window: c.cfg.Window, requestTimeout: c.cfg.RequestTimeout, maxPDU: c.opts.maxPDU}, log)
 	inbox := make(chan PDU, 4*c.opts.workers)
@@ -74,10 +78,10 @@ func (c *Client) runConn(ctx context.Context, log *slog.Logger, bt BindType) (ti
 	})
 	cancel()
 	if err != nil {
-		return 0, fmt.Errorf("bind %s to %s: %w", bt, c.cfg.Name, err)
+		return 0, false, fmt.Errorf("bind %s to %s: %w", bt, c.cfg.Name, err)
 	}
 	if resp.Status != StatusOK {
-		return 0, fmt.Errorf("bind %s to %s: %w", bt, c.cfg.Name, resp.Status)
+		return 0, false, fmt.Errorf("bind %s to %s: %w", bt, c.cfg.Name, resp.Status)
 	}
 	log.Info("smpp bound", "smsc_system_id", resp.Body.(*BindResp).SystemID)
 	boundAt := time.Now()
@@ -90,24 +94,25 @@ func (c *Client) runConn(ctx context.Context, log *slog.Logger, bt BindType) (ti
 	wg.Go(func() { cn.keepalive(sctx, c.cfg.EnquireLink) })
 	if bt.CanSubmit() {
 		b := &bindConn{c: c, cn: cn}
+		defer func() { carried = b.carried.Load() }()
 		wg.Go(func() { b.sendLoop(sctx) })
 	}
 	select {
 	case <-ctx.Done():
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.RequestTimeout)
 		defer cancel()
-		return time.Since(boundAt), c.unbind(uctx, log, cn)
+		return time.Since(boundAt), false, c.unbind(uctx, log, cn)
 	case <-c.unbinding:
 		if c.abort.Load() {
-			return time.Since(boundAt), nil
+			return time.Since(boundAt), false, nil
 		}
 		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.cfg.RequestTimeout)
 		defer cancel()
 		err := c.unbind(uctx, log, cn)
 		c.noteUnbindError(err)
-		return time.Since(boundAt), err
+		return time.Since(boundAt), false, err
 	case <-cn.done:
-		return time.Since(boundAt), cn.Err()
+		return time.Since(boundAt), false, cn.Err()
 	}
 }
 
@@ -132,6 +137,9 @@ func (c *Client) unbind(ctx context.Context, log *slog.Logger, cn *conn) error {
 type bindConn struct {
 	c  *Client
 	cn *conn
+
+	// carried is set once the SMSC took a submit on this session.
+	carried atomic.Bool
 
 	mu          sync.Mutex
 	pausedUntil time.Time
@@ -221,6 +229,7 @@ func (b *bindConn) onDone(p *part) func(PDU, error) {
 			case StatusOK:
 				b.c.limiter.accepted()
 				b.unthrottled()
+				b.carried.Store(true)
 			case StatusThrottled:
 				b.c.stats.throttled.Add(1)
 				b.throttled(p.sentAt)

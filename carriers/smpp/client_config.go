@@ -53,7 +53,8 @@ type ClientConfig struct {
 	// is back within about 10s of its SMSC.
 	ReconnectMin, ReconnectMax time.Duration
 	// StableAfter is how long a bind must stay up before its reconnect
-	// wait starts again from ReconnectMin. Default 30s.
+	// wait starts again from ReconnectMin; a bind on which the SMSC took a
+	// submit starts it again however short it was. Default 30s.
 	StableAfter time.Duration
 
 	// LongMessages chooses how texts longer than one part travel:
