@@ -34,7 +34,7 @@ const DefaultSMPPPort = "2775"
 //	request_timeout     wait for each response, e.g. 10s (default 10s)
 //	enquire_link        keepalive interval (default 30s)
 //	throttle_pause      a bind's pause after ESME_RTHROTTLED (default 200ms)
-//	queue_full_retry    wait before resending after ESME_RMSGQFUL (default 1s)
+//	queue_full_retry    wait before resending after ESME_RMSGQFUL (default 8s)
 //	reconnect_min       shortest wait between reconnects (default 500ms)
 //	reconnect_max       longest wait between reconnects (default 30s)
 //	stable_after        uptime after which reconnect waits start over (default 30s)

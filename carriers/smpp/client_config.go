@@ -45,8 +45,9 @@ type ClientConfig struct {
 	// ESME_RTHROTTLED answer; it doubles while the same bind keeps being
 	// throttled, up to 32 times. Default 200ms.
 	ThrottlePause time.Duration
-	// QueueFullRetry is the wait before a part answered ESME_RMSGQFUL is
-	// sent again; it doubles for each of the 3 retries. Default 1s.
+	// QueueFullRetry is how long a submit answered ESME_RMSGQFUL asks its
+	// caller to wait before sending it again (carriers.BackoffError.Wait).
+	// Default 8s.
 	QueueFullRetry time.Duration
 	// ReconnectMin and ReconnectMax bound the jittered exponential wait
 	// between reconnects of a bind. Defaults 250ms and 10s, so that a bind
@@ -139,7 +140,7 @@ func (c ClientConfig) withDefaults() ClientConfig {
 		c.ThrottlePause = 200 * time.Millisecond
 	}
 	if c.QueueFullRetry == 0 {
-		c.QueueFullRetry = time.Second
+		c.QueueFullRetry = 8 * time.Second
 	}
 	if c.ReconnectMin == 0 {
 		c.ReconnectMin = 250 * time.Millisecond

@@ -10,10 +10,6 @@ import (
 	"github.com/ternsms/tern/carriers"
 )
 
-// maxQueueFullRetries is how many times a part answered ESME_RMSGQFUL is
-// sent again before Submit reports it.
-const maxQueueFullRetries = 3
-
 // part is one submit_sm of a Submit on its way through the send queue.
 type part struct {
 	idx  int
@@ -28,7 +24,6 @@ type part struct {
 
 	sentAt    time.Time // set by the sender
 	throttles int
-	queueFull int
 }
 
 // partResult is the outcome of one attempt of a part.
@@ -48,9 +43,10 @@ type partResult struct {
 // order.
 //
 // A part answered ESME_RTHROTTLED pauses its bind and is sent again ahead
-// of every new part; one answered ESME_RMSGQFUL is sent again after
-// QueueFullRetry, up to 3 times; a part whose connection died before it
-// was written goes out on the next bind. None of them counts as sent
+// of every new part; one answered ESME_RMSGQFUL fails the Submit at once
+// with a BackoffError asking for QueueFullRetry, so that the caller waits
+// without holding anything of the client's; a part whose connection died
+// before it was written goes out on the next bind. None of them counts as sent
 // twice: the SMSC refused or never saw the earlier attempt.
 //
 // On failure the error names the first failed part and Accepted.IDs still
@@ -152,16 +148,6 @@ func (c *Client) retry(ctx context.Context, r partResult) bool {
 	case r.resp.Status == StatusThrottled:
 		// The bind is paused; the part goes first when one may send.
 		p.throttles++
-	case r.resp.Status == StatusMessageQueueFull && p.queueFull < maxQueueFullRetries:
-		wait := c.cfg.QueueFullRetry << p.queueFull
-		p.queueFull++
-		t := time.NewTimer(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return false
-		}
 	default:
 		return false
 	}
@@ -186,7 +172,7 @@ func (c *Client) outcome(ctx context.Context, r partResult, id *string) error {
 	case StatusThrottled:
 		return &carriers.BackoffError{Err: st, Wait: c.cfg.ThrottlePause}
 	case StatusMessageQueueFull:
-		return &carriers.BackoffError{Err: st, Wait: c.cfg.QueueFullRetry << maxQueueFullRetries}
+		return &carriers.BackoffError{Err: st, Wait: c.cfg.QueueFullRetry}
 	default:
 		return st
 	}
