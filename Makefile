@@ -21,13 +21,19 @@ test: deps build ## start the services tests need, run all tests, then each fuzz
 	$(MAKE) --no-print-directory fuzz
 
 # Each fuzz target runs for FUZZTIME on top of its seed corpus (testdata/fuzz/).
+# A failing run prints its output and runs once more: an input that fails
+# is saved under testdata/fuzz/ and replayed first, so a finding fails
+# again; a failure of the fuzzing engine itself, which leaves no input
+# (once in a CI run, with nothing saved), gets its second chance.
 FUZZTIME ?= 3s
 fuzz:
 	@for pkg in $$(go list ./...); do \
 	  for f in $$(go test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
 	    echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
-	    go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || \
-	      { go test -run '^$$' -fuzz "^$$f\$$" -fuzztime 1x $$pkg; exit 1; }; \
+	    out=$$(go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg 2>&1) && continue; \
+	    echo "$$out" | tail -40; \
+	    echo "fuzz $$pkg $$f failed; once more, any input it saved replayed first"; \
+	    go test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
 
