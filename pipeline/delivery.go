@@ -46,20 +46,20 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 		c.metrics.addFinal(core.StatusExpired)
 		return c.emit(ctx, ev)
 	}
-	if rec.NotBefore != nil && rec.NotBefore.AsTime().After(now.Add(scheduleSlack)) {
-		reason := deferSendAt
-		switch {
-		case rec.RateTurn != "":
-			reason = deferRateLimit // keeps its turn
-		case rec.Attempts > 0:
-			reason = deferRetry
-		}
-		return c.deferTo(ctx, rec, rec.NotBefore.AsTime(), reason, log)
-	}
 	if rec.NotBefore != nil {
-		// Due within the slack: wait for it here rather than send early.
-		if wait := rec.NotBefore.AsTime().Sub(now); wait > 0 {
-			if !sleepCtx(ctx, wait) {
+		switch due := rec.NotBefore.AsTime(); {
+		case due.After(now.Add(scheduleSlack)):
+			reason := deferSendAt
+			switch {
+			case rec.RateTurn != "":
+				reason = deferRateLimit // keeps its turn
+			case rec.Attempts > 0:
+				reason = deferRetry
+			}
+			return c.deferTo(ctx, rec, due, reason, log)
+		case due.After(now):
+			// Due within the slack: wait for it here rather than send early.
+			if !sleepCtx(ctx, due.Sub(now)) {
 				return false
 			}
 			now = c.now()
