@@ -168,7 +168,7 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 	for i := range reqs {
 		produce[i] = out[i].Err == nil && reqs[i].IdempotencyKey == ""
 	}
-	var toMark []keyClaim
+	var toMark []int // claims sent under their key
 	if len(claims) > 0 {
 		got, err := in.store.claimKeys(ctx, claims)
 		if err != nil {
@@ -191,7 +191,7 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 					// delivery ledger never submits twice.
 					out[i] = Result{ID: g.id, Status: core.StatusQueued, Segments: g.segments, Encoding: g.encoding, Price: out[i].Price}
 					produce[i] = true
-					toMark = append(toMark, claims[k])
+					toMark = append(toMark, k)
 				}
 			}
 		}
@@ -245,9 +245,9 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 	}
 	if len(toMark) > 0 {
 		var ok []keyClaim
-		for _, c := range toMark {
-			if i := claimOf[firstKey[tenantKey{c.tenant, c.key}]]; out[i].Err == nil {
-				ok = append(ok, c)
+		for _, k := range toMark {
+			if out[claimOf[k]].Err == nil {
+				ok = append(ok, claims[k])
 			}
 		}
 		if err := in.store.markQueued(ctx, ok); err != nil {
