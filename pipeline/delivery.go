@@ -78,17 +78,11 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 			// The tenant's or sender id's turn is further off: the message
 			// waits for it in the scheduler, not in the partition, whose
 			// other tenants' messages would wait behind it.
-			due := now.Add(r.Wait)
-			if rec.ValidUntil != nil && due.After(rec.ValidUntil.AsTime()) {
-				r.Cancel() // it expires instead (deferTo): the turn is not used
-			}
 			turn := proto.CloneOf(rec)
 			turn.RateTurn = r.Mark
-			if !c.deferTo(ctx, turn, due, deferRateLimit, log) {
-				r.Cancel()
-				return false
-			}
-			return true
+			// Expired or canceled instead, or not deferred at all, the
+			// message gives its turn or place in line back.
+			return c.deferOr(ctx, turn, now.Add(r.Wait), deferRateLimit, log, r.Cancel)
 		}
 		if !sleepCtx(ctx, r.Wait) {
 			r.Cancel()
@@ -171,7 +165,21 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafka.Message, rec *recordv
 
 // deferTo schedules rec for due and records that it waits.
 func (c *Consumer) deferTo(ctx context.Context, rec *recordv1.Submit, due time.Time, reason string, log *slog.Logger) bool {
+	return c.deferOr(ctx, rec, due, reason, log, nil)
+}
+
+// deferOr is deferTo for a message that has just reserved its turn or its
+// place in a marketing line: unused is called when the message will not
+// wait for it after all (it expires first, it was canceled, or it could
+// not be deferred). A message back from a line that finds itself
+// canceled gives its place back too.
+func (c *Consumer) deferOr(ctx context.Context, rec *recordv1.Submit, due time.Time, reason string, log *slog.Logger, unused func()) bool {
+	back := unused == nil // back from waiting, rather than just placed
+	if back {
+		unused = func() {}
+	}
 	if rec.ValidUntil != nil && due.After(rec.ValidUntil.AsTime()) {
+		unused()
 		ev := submitEvent(rec, core.StatusExpired, c.now())
 		ev.Reason = fmt.Sprintf("validity period ends before the message could go out (%s until %s)", reason, due.UTC().Format(time.RFC3339))
 		c.metrics.addFinal(core.StatusExpired)
@@ -185,10 +193,15 @@ func (c *Consumer) deferTo(ctx context.Context, rec *recordv1.Submit, due time.T
 	canceled, err := c.deferrals.do(dctx, deferral{rec: next, due: due, reason: reason})
 	cancel()
 	if err != nil {
+		unused()
 		log.Warn("defer message", "id", rec.Id, "err", err)
 		return false
 	}
 	if canceled {
+		unused()
+		if back && rec.RateTurn == lineMark {
+			c.limits.Leave(rec.TenantId, rec.From)
+		}
 		return c.emitCanceled(ctx, rec)
 	}
 	c.metrics.addDeferred(reason)

@@ -113,8 +113,8 @@ type Reservation struct {
 	cancel func()
 }
 
-// Cancel gives the turn back, for a message that does not go after all;
-// once however often it is called.
+// Cancel gives the turn, or the place in the marketing line, back, for a
+// message that does not go after all; once however often it is called.
 func (r Reservation) Cancel() {
 	if r.cancel != nil {
 		r.cancel()
@@ -144,13 +144,7 @@ func (l *Limits) Reserve(tenant, sender string, cat core.Category, mark string) 
 	}
 	now := time.Now()
 	var lims [2]*scaled
-	ss := lims[:0]
-	if cfg.Rate > 0 {
-		ss = append(ss, l.limiter("t\x00"+tenant, cfg.Rate))
-	}
-	if cfg.SenderRate > 0 {
-		ss = append(ss, l.limiter("s\x00"+tenant+"\x00"+sender, cfg.SenderRate))
-	}
+	ss := l.of(tenant, sender, cfg, &lims)
 	if len(ss) == 0 {
 		return Reservation{}
 	}
@@ -158,7 +152,7 @@ func (l *Limits) Reserve(tenant, sender string, cat core.Category, mark string) 
 	back := marketing && mark == lineMark
 	if marketing && !back {
 		if due, ok := l.joinLine(ss, now); ok {
-			return Reservation{Wait: due.Sub(now), Mark: lineMark}
+			return l.inLine(ss, now, due)
 		}
 	}
 	var rs [2]*rate.Reservation
@@ -175,7 +169,7 @@ func (l *Limits) Reserve(tenant, sender string, cat core.Category, mark string) 
 	}
 	if marketing && wait > l.horizon {
 		giveBack(now)
-		return Reservation{Wait: l.place(ss, now.Add(wait)).Sub(now), Mark: lineMark}
+		return l.inLine(ss, now, l.place(ss, now.Add(wait)))
 	}
 	if !marketing {
 		l.makeRoom(ss, now)
@@ -187,6 +181,69 @@ func (l *Limits) Reserve(tenant, sender string, cat core.Category, mark string) 
 			giveBack(time.Now())
 		}
 	}}
+}
+
+// of returns the limiters of tenant's limits cfg and of its sender id's,
+// in lims.
+func (l *Limits) of(tenant, sender string, cfg TenantLimit, lims *[2]*scaled) []*scaled {
+	ss := lims[:0]
+	if cfg.Rate > 0 {
+		ss = append(ss, l.limiter("t\x00"+tenant, cfg.Rate))
+	}
+	if cfg.SenderRate > 0 {
+		ss = append(ss, l.limiter("s\x00"+tenant+"\x00"+sender, cfg.SenderRate))
+	}
+	return ss
+}
+
+// inLine is the reservation of a place at due in the marketing lines of
+// ss; canceling it gives the place back.
+func (l *Limits) inLine(ss []*scaled, now, due time.Time) Reservation {
+	lims := [2]*scaled{}
+	copy(lims[:], ss)
+	n := len(ss)
+	canceled := false
+	return Reservation{Wait: due.Sub(now), Mark: lineMark, cancel: func() {
+		if !canceled {
+			canceled = true
+			l.leaveLine(lims[:n], time.Now())
+		}
+	}}
+}
+
+// Leave gives back the place in tenant's (and its sender id's) marketing
+// line of a message that waited there (mark lineMark) and does not come
+// back for it: it was canceled while it waited. Without this, marketing
+// sent later would wait behind the places of messages that never go.
+func (l *Limits) Leave(tenant, sender string) {
+	if l == nil {
+		return
+	}
+	cfg, ok := l.cfg[tenant]
+	if !ok {
+		return
+	}
+	var lims [2]*scaled
+	l.leaveLine(l.of(tenant, sender, cfg, &lims), time.Now())
+}
+
+// leaveLine moves the end of each waiting marketing line of ss back by
+// one turn, never before now: a place that will not be used. Messages
+// placed after it keep their places; the next to join takes the freed
+// time, and if two come back to one turn, the second goes to the end of
+// the line again.
+func (l *Limits) leaveLine(ss []*scaled, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, s := range ss {
+		if !s.line.After(now) {
+			continue
+		}
+		s.line = s.line.Add(-s.interval())
+		if s.line.Before(now) {
+			s.line = now
+		}
+	}
 }
 
 // joinLine places a marketing message at the end of the marketing line

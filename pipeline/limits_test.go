@@ -128,6 +128,50 @@ func TestLimitsMarketingWaitsInLine(t *testing.T) {
 
 // A turn is held only by the limits that gave it: after a restart, or on
 // another instance, a message that waited for its turn is charged again.
+// TestLimitsLinePlacesGivenBack: a place in the marketing line that will
+// not be used (its message expires or is canceled first) is given back,
+// so marketing sent later does not wait behind it.
+func TestLimitsLinePlacesGivenBack(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		l := NewLimits(map[string]TenantLimit{"shop": {Rate: 10}}) // a turn every 100ms, 10 at once
+		reserve := func() Reservation { return l.Reserve("shop", "Shop", core.CategoryMarketing, "") }
+		var last Reservation
+		for range 25 { // 15 turns, then the line from 600ms to 1.5s
+			last = reserve()
+		}
+		if last.Wait != 1500*time.Millisecond || last.Mark != lineMark {
+			t.Fatalf("the 25th marketing message waits %v with mark %q, want 1.5s in line", last.Wait, last.Mark)
+		}
+		last.Cancel()
+		last.Cancel() // once however often
+		if r := reserve(); r.Wait != 1500*time.Millisecond {
+			t.Fatalf("after the last place was given back the next waits %v, want the same 1.5s", r.Wait)
+		}
+		for range 3 {
+			l.Leave("shop", "Shop")
+		}
+		if r := reserve(); r.Wait != 1300*time.Millisecond {
+			t.Fatalf("after three places left the line the next waits %v, want 1.3s", r.Wait)
+		}
+		l.Leave("other", "Other") // no limits: nothing to give back
+		for range 50 {
+			l.Leave("shop", "Shop")
+		}
+		// The line is empty and never ends before now: the next takes the
+		// first free turn, 600ms on, as the 16th did.
+		if r := reserve(); r.Wait != 600*time.Millisecond || r.Mark != lineMark {
+			t.Fatalf("with the line given back the next waits %v with mark %q, want 600ms in line", r.Wait, r.Mark)
+		}
+		// A turn is given back as before.
+		otp := l.Reserve("shop", "Shop", core.CategoryOTP, "")
+		otp.Cancel()
+		if r := l.Reserve("shop", "Shop", core.CategoryOTP, ""); r.Wait != otp.Wait {
+			t.Fatalf("an OTP after a turn given back waits %v, want %v", r.Wait, otp.Wait)
+		}
+	})
+}
+
 func TestLimitsHoldTheirOwnTurns(t *testing.T) {
 	t.Parallel()
 	cfg := map[string]TenantLimit{"shop": {Rate: 1}}
@@ -254,6 +298,115 @@ func TestMarketingBacklogLeavesOTPsFree(t *testing.T) {
 		t.Fatalf("only %d of %d marketing messages waited for the limit of %d/s", waited, promoN, limit)
 	}
 	t.Logf("%d of %d marketing messages submitted when the %d OTPs were final; %d waited", promosSent, promoN, otpN, waited)
+}
+
+// TestLinePlacesOfExpiredAndCanceledGoBack: marketing that expires before
+// its place in the line comes, or is canceled while it waits there, does
+// not hold back the marketing sent after it.
+func TestLinePlacesOfExpiredAndCanceledGoBack(t *testing.T) {
+	t.Parallel()
+	p := startPipeline(t, smscsim.Config{Addr: "127.0.0.1:0", Seed: 7, ReceiptDelay: 10 * time.Millisecond},
+		WithLimits(NewLimits(map[string]TenantLimit{"shop": {Rate: 1}}))) // a turn a second
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	send := func(prefix string, n int, validity time.Duration) []string {
+		return p.sendAll(ctx, t, n, func(i int) Request {
+			return Request{TenantID: "shop", To: fmt.Sprintf("%s%04d", prefix, i), Body: "Flash sale", Category: core.CategoryMarketing, Validity: validity}
+		})
+	}
+	// A flash sale valid for 3 s: the first goes, two wait in line, the
+	// other thirteen would go too late and expire.
+	flash := send("+1415557", 16, 3*time.Second)
+	evs := p.events(ctx, t, func(m map[string][]*recordv1.Event) bool { return queuedOrFinal(m, flash) })
+	expired := 0
+	for _, id := range flash {
+		if f := finalOf(evs[id]); f != nil && core.Status(f.Status) == core.StatusExpired {
+			expired++
+		}
+	}
+	if expired == 0 {
+		t.Fatalf("no flash sale message expired: %v", evs)
+	}
+	// A campaign after it: its first place is right behind the flash
+	// sale's last, not behind the places of those that expired.
+	campaign := send("+1415558", 20, 0)
+	evs = p.events(ctx, t, func(m map[string][]*recordv1.Event) bool { return queuedOrFinal(m, campaign) })
+	flashEnd := time.Time{}
+	for _, id := range flash {
+		if due, ok := lineDue(t, evs[id]); ok && due.After(flashEnd) {
+			flashEnd = due
+		}
+	}
+	// The campaign's messages in the order of their places; its
+	// partitions place them in any order.
+	type place struct {
+		id  string
+		due time.Time
+	}
+	var line []place
+	for _, id := range campaign {
+		if due, ok := lineDue(t, evs[id]); ok {
+			line = append(line, place{id, due})
+		}
+	}
+	slices.SortFunc(line, func(a, b place) int { return a.due.Compare(b.due) })
+	if len(line) < 16 || flashEnd.IsZero() {
+		t.Fatalf("%d of %d campaign messages in line, want at least 16; flash sale's last place %v", len(line), len(campaign), flashEnd)
+	}
+	if gap := line[0].due.Sub(flashEnd); gap > 6*time.Second {
+		t.Fatalf("the campaign's first place is %v after the flash sale's last, want at most 6s: the %d expired messages kept theirs", gap, expired)
+	}
+
+	// The campaign is called off but for its first four places.
+	c := NewCanceler(p.store, time.Hour)
+	issuer := testIssuer(t)
+	var off []string
+	for _, pl := range line[4:] {
+		at, err := issuer.Check("shop", pl.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Cancel(ctx, "shop", pl.id, at); err != nil {
+			t.Fatalf("cancel %s: %v", pl.id, err)
+		}
+		off = append(off, pl.id)
+	}
+	p.events(ctx, t, func(m map[string][]*recordv1.Event) bool { return allFinalEvents(m, off) })
+	late := send("+1415559", 1, 0)[0]
+	evs = p.events(ctx, t, func(m map[string][]*recordv1.Event) bool { return queuedOrFinal(m, []string{late}) })
+	if due, ok := lineDue(t, evs[late]); ok && !due.Before(line[10].due) {
+		t.Fatalf("marketing sent after the campaign was called off waits until %v, behind the 11th place (%v), which was canceled", due, line[10].due)
+	}
+}
+
+// queuedOrFinal reports whether every message of ids has waited or ended.
+func queuedOrFinal(m map[string][]*recordv1.Event, ids []string) bool {
+	return !slices.ContainsFunc(ids, func(id string) bool {
+		return !slices.ContainsFunc(m[id], func(ev *recordv1.Event) bool {
+			return core.Status(ev.Status) == core.StatusQueued || core.Status(ev.Status).Final()
+		})
+	})
+}
+
+// lineDue is the time the first rate-limit wait of a message's events
+// ran to.
+func lineDue(t *testing.T, evs []*recordv1.Event) (time.Time, bool) {
+	t.Helper()
+	for _, ev := range evs {
+		if core.Status(ev.Status) != core.StatusQueued || !strings.HasSuffix(ev.Reason, "(rate_limit)") {
+			continue
+		}
+		var at string
+		if _, err := fmt.Sscanf(ev.Reason, "waiting until %s (rate_limit)", &at); err != nil {
+			t.Fatalf("reason %q: %v", ev.Reason, err)
+		}
+		due, err := time.Parse(time.RFC3339, at)
+		if err != nil {
+			t.Fatalf("reason %q: %v", ev.Reason, err)
+		}
+		return due, true
+	}
+	return time.Time{}, false
 }
 
 // sendAll sends the n requests req makes through the intake and returns
