@@ -43,10 +43,11 @@ build:
 # Two instances and two carriers under load while faults come every few
 # seconds (hangs, error storms, SIGKILL, dropped sessions, throttling,
 # restarts), then every message checked. `make soak SOAK=30m SOAK_RATE=500`.
-SOAK      ?= 10m
-SOAK_RATE ?= 200
+SOAK       ?= 10m
+SOAK_RATE  ?= 200
+SOAK_LIMIT ?=
 soak: deps build ## faults under load for SOAK (10m), then checks nothing was lost, doubled or sent early
-	TERN_SOAK=$(SOAK) TERN_SOAK_RATE=$(SOAK_RATE) $(TERN) devenv -- go test -tags soak -count=1 -timeout 0 -run '^TestSoak$$' -v ./cmd/tern
+	TERN_SOAK=$(SOAK) TERN_SOAK_RATE=$(SOAK_RATE) TERN_SOAK_LIMIT=$(SOAK_LIMIT) $(TERN) devenv -- go test -tags soak -count=1 -timeout 0 -run '^TestSoak$$' -v ./cmd/tern
 
 # End to end (Send → Kafka → pipeline → SMPP → receipts → ClickHouse) beside
 # an echo handler and raw Kafka, 60 s each plus startup and drain: about six

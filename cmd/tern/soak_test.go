@@ -31,19 +31,24 @@ import (
 // marketing and scheduled messages, while a fault comes every few seconds:
 // the primary hangs, both carriers answer 30 % ESME_RSYSERR, an instance
 // is killed with SIGKILL, the primary drops its sessions, the primary
-// throttles, an instance restarts gracefully. Then it checks what a store
+// throttles, an instance restarts gracefully. Once a minute the store
+// also sends a flash sale, fifteen seconds of the load's rate at once,
+// over its rate limit (1.5 × the load's rate). Then it checks what a store
 // relies on: every accepted message final, each reached a carrier unless
 // it ended with a reason, twice only when the ledger had it in doubt, no
-// scheduled message before its time, and the pipeline never stood still
-// while messages waited.
+// scheduled message before its time, the pipeline never stood still
+// while messages waited, and the two instances together kept the limit.
 //
 // TERN_SOAK sets how long the load runs (default 10m), TERN_SOAK_RATE the
-// sends a second (default 200).
+// sends a second (default 200), TERN_SOAK_LIMIT the store's rate limit (0
+// for none).
 func TestSoak(t *testing.T) {
 	d := soakEnv(t, "TERN_SOAK", 10*time.Minute, time.ParseDuration)
 	rate := soakEnv(t, "TERN_SOAK_RATE", 200.0, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) })
+	limit := soakEnv(t, "TERN_SOAK_LIMIT", 1.5*rate, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) })
 
 	c := newCluster(t, crashSim(), "")
+	c.writeConfig(fmt.Sprintf("    rate: %g\n", limit))
 	backup := c.withBackup()
 	primary := c.sim
 	f := &fleet{c: c, up: map[string]*instance{}}
@@ -70,6 +75,7 @@ func TestSoak(t *testing.T) {
 			clients := map[string]ternv1connect.MessageServiceClient{}
 			for i := range jobs {
 				m, req := soakRequest(i, time.Now())
+				m.accepted = time.Now()
 				// A send in flight when the load ends still finishes (ctx,
 				// not loadCtx): its key may already be in Kafka.
 				resp, err := c.sendAnywhere(ctx, clients, f.targets, i, req)
@@ -84,20 +90,37 @@ func TestSoak(t *testing.T) {
 			}
 		})
 	}
+	// The flash sales' jobs are numbered from flashBase on.
+	flash := int(15 * rate)
 	go func() {
 		defer close(jobs)
+		put := func(i int) bool {
+			select {
+			case jobs <- i:
+				return true
+			case <-loadCtx.Done():
+				return false
+			}
+		}
 		tick := time.NewTicker(10 * time.Millisecond)
 		defer tick.Stop()
-		begun, next := time.Now(), 0
+		begun, next, sales := time.Now(), 0, 0
 		for {
 			select {
 			case <-loadCtx.Done():
 				return
 			case now := <-tick.C:
+				if now.Sub(begun) >= time.Duration(sales)*time.Minute+25*time.Second {
+					logf("flash sale: %d marketing messages at once", flash)
+					for k := range flash {
+						if !put(flashBase + sales*flash + k) {
+							return
+						}
+					}
+					sales++
+				}
 				for due := int(now.Sub(begun).Seconds() * rate); next < due; next++ {
-					select {
-					case jobs <- next:
-					case <-loadCtx.Done():
+					if !put(next) {
 						return
 					}
 				}
@@ -204,6 +227,7 @@ func TestSoak(t *testing.T) {
 	outcomes := map[string]int{}
 	var twice, scheduled int
 	var late []time.Duration
+	waits := map[string][]time.Duration{} // accept to first submit, by kind
 	for _, m := range msgs {
 		s, ok := got[m.id]
 		if !ok {
@@ -237,6 +261,22 @@ func TestSoak(t *testing.T) {
 			}
 			late = append(late, s.submitted.Sub(m.sendAt))
 		}
+		if m.sendAt.IsZero() && !s.submitted.IsZero() {
+			kind := m.category.String()
+			if strings.HasPrefix(m.body, "Flash sale") {
+				kind = "flash sale"
+			}
+			waits[kind] = append(waits[kind], s.submitted.Sub(m.accepted))
+		}
+	}
+	// The limit: at most limit × 10 carrier submits in 10 s, with room
+	// for a burst of each instance's limiter, one more for an instance
+	// started again, and answers that come together (a submit counts when
+	// the carrier answers it): 15 × the limit. Two instances each taking
+	// the whole limit would reach 20 ×.
+	busiest, at := soakBusiest(t, ctx, c)
+	if most := int(15 * limit); limit > 0 && busiest > most {
+		t.Errorf("%d submits in the 10 s from %v, want at most %d at a limit of %g/s", busiest, at, most, limit)
 	}
 	if longest >= 2*time.Minute {
 		t.Errorf("for %v nothing turned final while messages waited", longest)
@@ -259,20 +299,62 @@ func TestSoak(t *testing.T) {
 			late[len(late)/2].Round(time.Millisecond), late[len(late)*99/100].Round(time.Millisecond), late[len(late)-1].Round(time.Millisecond))
 	}
 	t.Logf("  longest time nothing turned final while messages waited: %v (sampled every 5 s)", longest)
+	t.Logf("  rate limit %g/s: at most %d submits in 10 s (from %v)", limit, busiest, at.Format(time.TimeOnly))
+	for _, k := range slices.Sorted(maps.Keys(waits)) {
+		w := waits[k]
+		slices.Sort(w)
+		t.Logf("  %s: accept to first submit p50 %v, p99 %v, max %v (%d messages)", k,
+			w[len(w)/2].Round(time.Millisecond), w[len(w)*99/100].Round(time.Millisecond), w[len(w)-1].Round(time.Millisecond), len(w))
+	}
+}
+
+// soakBusiest returns the most SUBMITTED events of the soak's tenant in
+// any 10 s (from a multiple of 10 s on) and when those 10 s began.
+func soakBusiest(t *testing.T, ctx context.Context, c *cluster) (int, time.Time) {
+	t.Helper()
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{c.ch.Addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var (
+		from uint64
+		n    uint64
+	)
+	if err := conn.QueryRow(ctx, strings.ReplaceAll(`
+		SELECT intDiv(toUInt64(event_time), 10) * 10 AS w, uniqExact(message_id, event_time, event_ns) AS n
+		FROM {db}.events WHERE tenant_id = 'shop' AND status = ?
+		GROUP BY w ORDER BY n DESC LIMIT 1`, "{db}", "`"+c.ch.Database+"`"), uint8(core.StatusSubmitted)).Scan(&from, &n); err != nil {
+		t.Fatal(err)
+	}
+	return int(n), time.Unix(int64(from), 0)
 }
 
 // soakMsg is one message the soak's load had accepted.
 type soakMsg struct {
 	id, to, body string
 	sendAt       time.Time
+	accepted     time.Time // when the send began
+	category     ternv1.Category
 }
+
+// flashBase numbers the flash sales' sends.
+const flashBase = 1 << 30
 
 // soakRequest is the soak's i-th send: a tenth login codes, a fifth
 // marketing, the rest order updates; one in twenty scheduled 5–40 s ahead.
+// From flashBase on, the flash sales' marketing.
 func soakRequest(i int, now time.Time) (soakMsg, *ternv1.SendRequest) {
 	r := rand.New(rand.NewPCG(uint64(i), 7))
 	m := soakMsg{to: fmt.Sprintf("+1415555%04d", i%9000+1000)}
 	req := &ternv1.SendRequest{To: m.to, CampaignId: "load", IdempotencyKey: fmt.Sprintf("soak-%d", i)}
+	if i >= flashBase {
+		m.to = fmt.Sprintf("+1415556%04d", i%9000+1000)
+		m.body = fmt.Sprintf("Flash sale, one hour only: 30%% off (%d)", i-flashBase)
+		req.To, req.Body, req.Category = m.to, m.body, ternv1.Category_CATEGORY_MARKETING
+		m.category = req.Category
+		return m, req
+	}
 	switch p := r.IntN(10); {
 	case p == 0:
 		req.Category, m.body = ternv1.Category_CATEGORY_OTP, fmt.Sprintf("Your login code is %06d (%d)", r.IntN(1000000), i)
@@ -281,7 +363,7 @@ func soakRequest(i int, now time.Time) (soakMsg, *ternv1.SendRequest) {
 	default:
 		req.Category, m.body = ternv1.Category_CATEGORY_TRANSACTIONAL, fmt.Sprintf("Order #%d has shipped", 100000+i)
 	}
-	req.Body = m.body
+	req.Body, m.category = m.body, req.Category
 	if r.IntN(20) == 0 {
 		m.sendAt = now.Add(5*time.Second + time.Duration(r.IntN(35000))*time.Millisecond).Truncate(time.Millisecond)
 		req.SendAt = timestamppb.New(m.sendAt)
