@@ -59,10 +59,19 @@ func (s *scaled) interval() time.Duration {
 // ahead of the marketing messages that joined the line after it.
 const lineMark = "line"
 
-// NewLimits returns limits per tenant id. A message whose turn is further
-// off than horizon is put aside to wait for it.
+// marketingHorizon: a marketing message takes a turn at most this far
+// off. Well inside scheduleSlack, so that the turns marketing takes keep
+// an OTP or order update, which takes the next free turn after them,
+// within the slack: it waits for its turn in place rather than going
+// through the scheduler. At the slack itself, a campaign over the limit
+// kept the next free turn just past it, and sent about one urgent
+// message in five through the scheduler (and back late when the
+// scheduler was busy, its turn spent meanwhile).
+const marketingHorizon = scheduleSlack / 5
+
+// NewLimits returns limits per tenant id.
 func NewLimits(perTenant map[string]TenantLimit) *Limits {
-	return &Limits{cfg: perTenant, id: rand.Text(), share: 1, horizon: scheduleSlack, limiters: map[string]*scaled{}}
+	return &Limits{cfg: perTenant, id: rand.Text(), share: 1, horizon: marketingHorizon, limiters: map[string]*scaled{}}
 }
 
 // Holds tells whether turn, a message's Reservation.Mark from when it was
@@ -125,11 +134,12 @@ func (r Reservation) Cancel() {
 // message of category cat; mark is the message's Submit.rate_turn.
 //
 // Marketing waits behind the tenant's other messages. A marketing message
-// whose turn is further off than the horizon does not take it: it gets a
-// place in the marketing line, spaced at the limit, and takes its turn
-// when it comes back. So an OTP or an order update waits for the turns
-// of other OTPs and order updates, never behind a marketing backlog, and
-// each turn one takes moves the end of the line on by one. While the
+// whose turn is further off than the horizon (marketingHorizon) does not
+// take it: it gets a place in the marketing line, spaced at the limit,
+// and takes its turn when it comes back. So an OTP or an order update
+// waits for the turns of other OTPs and order updates and at most a
+// horizon of marketing's, never behind a marketing backlog, and each
+// turn one takes moves the end of the line on by one. While the
 // line is not empty, new marketing messages join it at its end; one that
 // comes back from the line (mark lineMark) takes its turn if it is within
 // the horizon, and otherwise (another message took the turn it was placed

@@ -71,6 +71,7 @@ func TestLimitsMarketingWaitsInLine(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		l := NewLimits(map[string]TenantLimit{"shop": {Rate: 10}}) // a turn every 100ms, 10 at once
+		l.horizon = 500 * time.Millisecond                         // five turns: room to see the line's arithmetic
 		reserve := func(cat core.Category, mark string) Reservation {
 			return l.Reserve("shop", "Shop", cat, mark)
 		}
@@ -135,6 +136,7 @@ func TestLimitsLinePlacesGivenBack(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		l := NewLimits(map[string]TenantLimit{"shop": {Rate: 10}}) // a turn every 100ms, 10 at once
+		l.horizon = 500 * time.Millisecond
 		reserve := func() Reservation { return l.Reserve("shop", "Shop", core.CategoryMarketing, "") }
 		var last Reservation
 		for range 25 { // 15 turns, then the line from 600ms to 1.5s
@@ -169,6 +171,83 @@ func TestLimitsLinePlacesGivenBack(t *testing.T) {
 		if r := l.Reserve("shop", "Shop", core.CategoryOTP, ""); r.Wait != otp.Wait {
 			t.Fatalf("an OTP after a turn given back waits %v, want %v", r.Wait, otp.Wait)
 		}
+	})
+}
+
+// TestLimitsKeepUrgentInPlace: a store's order updates at about half its
+// limit while it sends a flash sale over it, once a minute, on top of a
+// steady trickle of marketing. No order update's turn is so far off that
+// it goes through the scheduler, and each marketing message waits in the
+// scheduler about once. With marketing taking turns up to the slack
+// itself, one order update in five went through the scheduler.
+func TestLimitsKeepUrgentInPlace(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		const limit, urgentRate, promoRate, flash = 150, 80, 20, 1500
+		l := NewLimits(map[string]TenantLimit{"shop": {Rate: limit}})
+		// The line: when each waiting marketing message comes back, and
+		// with what mark.
+		type back struct {
+			at   time.Time
+			mark string
+		}
+		var waiting []back
+		var urgent, urgentDeferred, promos, promoWaits, promosSent int
+		var longest time.Duration
+		reserve := func(cat core.Category, mark string) {
+			r := l.Reserve("shop", "Shop", cat, mark)
+			switch {
+			case cat != core.CategoryMarketing:
+				urgent++
+				longest = max(longest, r.Wait)
+				if r.Wait > scheduleSlack {
+					urgentDeferred++
+				}
+			case r.Wait > scheduleSlack || r.Mark == lineMark:
+				promoWaits++
+				waiting = append(waiting, back{time.Now().Add(r.Wait), r.Mark})
+			default:
+				promosSent++
+			}
+		}
+		const step = time.Millisecond
+		var urgentDue, promoDue float64
+		for at := time.Duration(0); at < 2*time.Minute; at += step {
+			if at%time.Minute == 0 {
+				for range flash {
+					promos++
+					reserve(core.CategoryMarketing, "")
+				}
+			}
+			for urgentDue += urgentRate * step.Seconds(); urgentDue >= 1; urgentDue-- {
+				reserve(core.CategoryTransactional, "")
+			}
+			for promoDue += promoRate * step.Seconds(); promoDue >= 1; promoDue-- {
+				promos++
+				reserve(core.CategoryMarketing, "")
+			}
+			now := time.Now()
+			due := slices.DeleteFunc(slices.Clone(waiting), func(b back) bool { return b.at.After(now) })
+			waiting = slices.DeleteFunc(waiting, func(b back) bool { return !b.at.After(now) })
+			for _, b := range due {
+				if l.Holds(b.mark) {
+					promosSent++
+					continue
+				}
+				reserve(core.CategoryMarketing, b.mark)
+			}
+			time.Sleep(step)
+		}
+		if urgentDeferred > 0 {
+			t.Errorf("%d of %d order updates had their turn more than %v off (the longest %v): they went through the scheduler behind marketing", urgentDeferred, urgent, scheduleSlack, longest)
+		}
+		if promosSent != promos {
+			t.Errorf("%d of %d marketing messages sent after two minutes, %d still waiting", promosSent, promos, len(waiting))
+		}
+		if per := float64(promoWaits) / float64(promos); per > 1.25 {
+			t.Errorf("marketing waited in the scheduler %.2f times a message, want at most 1.25", per)
+		}
+		t.Logf("order updates: %d, the longest wait for a turn %v; marketing: %d, %.2f waits in the scheduler a message", urgent, longest, promos, float64(promoWaits)/float64(promos))
 	})
 }
 
