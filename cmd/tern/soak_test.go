@@ -300,6 +300,9 @@ func TestSoak(t *testing.T) {
 	}
 	t.Logf("  longest time nothing turned final while messages waited: %v (sampled every 5 s)", longest)
 	t.Logf("  rate limit %g/s: at most %d submits in 10 s (from %v)", limit, busiest, at.Format(time.TimeOnly))
+	for _, l := range soakWaits(t, ctx, c) {
+		t.Logf("  %s", l)
+	}
 	for _, k := range slices.Sorted(maps.Keys(waits)) {
 		w := waits[k]
 		slices.Sort(w)
@@ -472,4 +475,39 @@ func soakEnv[T any](t *testing.T, name string, def T, parse func(string) (T, err
 		t.Fatalf("%s=%q: %v", name, s, err)
 	}
 	return v
+}
+
+// soakWaits tells, per category and reason, how many messages waited
+// (QUEUED) and how often.
+func soakWaits(t *testing.T, ctx context.Context, c *cluster) []string {
+	t.Helper()
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{c.ch.Addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.Query(ctx, strings.ReplaceAll(`
+		SELECT category, extract(reason, '\\(([a-z_]+)\\)$') AS why, uniqExact(message_id), uniqExact(message_id, event_time, event_ns)
+		FROM {db}.events WHERE tenant_id = 'shop' AND status = ?
+		GROUP BY category, why ORDER BY category, why`, "{db}", "`"+c.ch.Database+"`"), uint8(core.StatusQueued))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var (
+			cat       uint8
+			why       string
+			msgs, all uint64
+		)
+		if err := rows.Scan(&cat, &why, &msgs, &all); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%v waited for %s: %d messages, %d waits", core.Category(cat), why, msgs, all))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
