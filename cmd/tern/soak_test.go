@@ -488,7 +488,7 @@ func soakWaits(t *testing.T, ctx context.Context, c *cluster) []string {
 	defer conn.Close()
 	rows, err := conn.Query(ctx, strings.ReplaceAll(`
 		SELECT category, extract(reason, '\\(([a-z_]+)\\)$') AS why, uniqExact(message_id), uniqExact(message_id, event_time, event_ns)
-		FROM {db}.events WHERE tenant_id = 'shop' AND status = ?
+		FROM {db}.events WHERE tenant_id = 'shop' AND status = ? AND reason != ''
 		GROUP BY category, why ORDER BY category, why`, "{db}", "`"+c.ch.Database+"`"), uint8(core.StatusQueued))
 	if err != nil {
 		t.Fatal(err)
