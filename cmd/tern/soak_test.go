@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ternsms/tern/carriers/smpp"
@@ -315,19 +316,15 @@ func TestSoak(t *testing.T) {
 // any 10 s (from a multiple of 10 s on) and when those 10 s began.
 func soakBusiest(t *testing.T, ctx context.Context, c *cluster) (int, time.Time) {
 	t.Helper()
-	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{c.ch.Addr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	conn, db := soakCH(t, c)
 	var (
 		from uint64
 		n    uint64
 	)
-	if err := conn.QueryRow(ctx, strings.ReplaceAll(`
+	if err := conn.QueryRow(ctx, db(`
 		SELECT intDiv(toUInt64(event_time), 10) * 10 AS w, uniqExact(message_id, event_time, event_ns) AS n
 		FROM {db}.events WHERE tenant_id = 'shop' AND status = ?
-		GROUP BY w ORDER BY n DESC LIMIT 1`, "{db}", "`"+c.ch.Database+"`"), uint8(core.StatusSubmitted)).Scan(&from, &n); err != nil {
+		GROUP BY w ORDER BY n DESC LIMIT 1`), uint8(core.StatusSubmitted)).Scan(&from, &n); err != nil {
 		t.Fatal(err)
 	}
 	return int(n), time.Unix(int64(from), 0)
@@ -426,18 +423,14 @@ type soakStatus struct {
 // table in one query.
 func soakStatuses(t *testing.T, ctx context.Context, c *cluster) map[string]soakStatus {
 	t.Helper()
-	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{c.ch.Addr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	rows, err := conn.Query(ctx, strings.ReplaceAll(`
+	conn, db := soakCH(t, c)
+	rows, err := conn.Query(ctx, db(`
 		SELECT message_id,
 			argMax(status, (status_rank, toUInt64(event_time) * 1000000000 + event_ns, status)),
 			argMax(reason, (status_rank, toUInt64(event_time) * 1000000000 + event_ns, status)),
 			minIf(toUInt64(event_time) * 1000000000 + event_ns, status = ?)
 		FROM {db}.events WHERE tenant_id = 'shop'
-		GROUP BY message_id`, "{db}", "`"+c.ch.Database+"`"), uint8(core.StatusSubmitted))
+		GROUP BY message_id`), uint8(core.StatusSubmitted))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,15 +474,11 @@ func soakEnv[T any](t *testing.T, name string, def T, parse func(string) (T, err
 // (QUEUED) and how often.
 func soakWaits(t *testing.T, ctx context.Context, c *cluster) []string {
 	t.Helper()
-	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{c.ch.Addr}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	rows, err := conn.Query(ctx, strings.ReplaceAll(`
+	conn, db := soakCH(t, c)
+	rows, err := conn.Query(ctx, db(`
 		SELECT category, extract(reason, '\\(([a-z_]+)\\)$') AS why, uniqExact(message_id), uniqExact(message_id, event_time, event_ns)
 		FROM {db}.events WHERE tenant_id = 'shop' AND status = ? AND reason != ''
-		GROUP BY category, why ORDER BY category, why`, "{db}", "`"+c.ch.Database+"`"), uint8(core.StatusQueued))
+		GROUP BY category, why ORDER BY category, why`), uint8(core.StatusQueued))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -510,4 +499,16 @@ func soakWaits(t *testing.T, ctx context.Context, c *cluster) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// soakCH is a connection to the cluster's ClickHouse, closed when the test
+// ends, and db, which puts its database in a query's {db}.
+func soakCH(t *testing.T, c *cluster) (driver.Conn, func(query string) string) {
+	t.Helper()
+	conn, err := clickhouse.Open(&clickhouse.Options{Addr: []string{c.ch.Addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn, func(query string) string { return strings.ReplaceAll(query, "{db}", "`"+c.ch.Database+"`") }
 }
