@@ -65,8 +65,7 @@ const lineMark = "line"
 // within the slack: it waits for its turn in place rather than going
 // through the scheduler. At the slack itself, a campaign over the limit
 // kept the next free turn just past it, and sent about one urgent
-// message in five through the scheduler (and back late when the
-// scheduler was busy, its turn spent meanwhile).
+// message in five through the scheduler (TestLimitsKeepUrgentInPlace).
 const marketingHorizon = scheduleSlack / 5
 
 // NewLimits returns limits per tenant id.
