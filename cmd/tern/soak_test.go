@@ -270,15 +270,17 @@ func TestSoak(t *testing.T) {
 			waits[kind] = append(waits[kind], s.submitted.Sub(m.accepted))
 		}
 	}
-	// The limit: at most limit × 10 carrier submits in 10 s, with room
-	// for a burst of each instance's limiter, one more for an instance
-	// started again, answers that come together (a submit counts when the
-	// carrier answers it), and turns taken before a fault but used after
-	// it, when its backlog goes (up to 14.6 × the limit in 10 s seen):
-	// 17 × the limit. Two instances each taking the whole limit would
-	// reach 20 ×.
+	// The limit: limit × 10 carrier submits in 10 s, plus a burst of
+	// each instance's limiter, one more for an instance started again,
+	// answers that come together (a submit counts when the carrier
+	// answers it), and turns taken before a fault but used after it, when
+	// its backlog goes: up to 14.9 × the limit seen in 10 s. The same
+	// load without a limit reached 24 × the limit's 300/s. So the check
+	// (20 ×) catches a limit that does not hold, not an instance taking
+	// more than its share: that needs turns charged when the submit is
+	// made, not when the turn is taken.
 	busiest, at := soakBusiest(t, ctx, c)
-	if most := int(17 * limit); limit > 0 && busiest > most {
+	if most := int(20 * limit); limit > 0 && busiest > most {
 		t.Errorf("%d submits in the 10 s from %v, want at most %d at a limit of %g/s", busiest, at, most, limit)
 	}
 	if longest >= 2*time.Minute {
