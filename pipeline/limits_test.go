@@ -191,7 +191,7 @@ func TestLimitsKeepUrgentInPlace(t *testing.T) {
 			at   time.Time
 			mark string
 		}
-		var waiting []back
+		var waiting, due []back
 		var urgent, urgentDeferred, promos, promoWaits, promosSent int
 		var longest time.Duration
 		reserve := func(cat core.Category, mark string) {
@@ -226,9 +226,17 @@ func TestLimitsKeepUrgentInPlace(t *testing.T) {
 				promos++
 				reserve(core.CategoryMarketing, "")
 			}
-			now := time.Now()
-			due := slices.DeleteFunc(slices.Clone(waiting), func(b back) bool { return b.at.After(now) })
-			waiting = slices.DeleteFunc(waiting, func(b back) bool { return !b.at.After(now) })
+			// One pass: those due now leave the line for due (reserve
+			// below may add to waiting again).
+			now, due, kept := time.Now(), due[:0], waiting[:0]
+			for _, b := range waiting {
+				if b.at.After(now) {
+					kept = append(kept, b)
+				} else {
+					due = append(due, b)
+				}
+			}
+			waiting = kept
 			for _, b := range due {
 				if l.Holds(b.mark) {
 					promosSent++
