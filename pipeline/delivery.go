@@ -229,6 +229,7 @@ type delivery struct {
 	sub     carriers.Submission
 	log     *slog.Logger
 	inDoubt bool // some earlier submit of it was in doubt
+	paced   bool // it has waited in place for its submit under the tenant's limits (Limits.Pace)
 }
 
 // durable gives work that must not be cut short once a submit may be on
@@ -272,6 +273,24 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 		}
 	}
 	defer release()
+	if d.paced {
+		d.paced = false // it has waited for its submit: it goes now
+	} else {
+		// Its turn may be long past: it waited for this slot behind a
+		// carrier that hung, or in the scheduler behind a backlog.
+		r := c.limits.Pace(rec.TenantId, rec.From, scheduleSlack)
+		switch {
+		case r.Wait > scheduleSlack:
+			release()
+			next := proto.CloneOf(rec)
+			next.RateTurn = r.Mark
+			return c.deferTo(ctx, next, c.now().Add(r.Wait), deferRateLimit, d.log), 0, false
+		case r.Wait > 0:
+			release()
+			d.paced = true
+			return false, r.Wait, true
+		}
+	}
 
 	p, err := c.ledger.Begin(ctx, ref)
 	if err != nil {

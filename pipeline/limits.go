@@ -42,11 +42,18 @@ type Limits struct {
 
 type scaled struct {
 	base float64
-	l    *rate.Limiter
+	// l gives turns: a message takes one when it is read, and may go at
+	// it seconds later, after waiting in the scheduler or for a carrier.
+	l *rate.Limiter
+	// sent counts submits when they are made (Limits.Pace), so that turns
+	// used late do not add to the turns of the present.
+	sent *rate.Limiter
 	// line is the next free place in this limit's marketing line: the
 	// time after the last marketing message put aside to wait. Guarded by
 	// Limits.mu.
 	line time.Time
+	// paced is the same for messages put aside by Pace.
+	paced time.Time
 }
 
 // interval is the time between two turns at the limit in force.
@@ -90,8 +97,10 @@ func (l *Limits) SetShare(share float64) {
 	defer l.mu.Unlock()
 	l.share = share
 	for _, s := range l.limiters {
-		s.l.SetLimit(rate.Limit(s.base * share))
-		s.l.SetBurst(burst(s.base * share))
+		for _, r := range []*rate.Limiter{s.l, s.sent} {
+			r.SetLimit(rate.Limit(s.base * share))
+			r.SetBurst(burst(s.base * share))
+		}
 	}
 }
 
@@ -103,7 +112,8 @@ func (l *Limits) limiter(key string, base float64) *scaled {
 	defer l.mu.Unlock()
 	s := l.limiters[key]
 	if s == nil {
-		s = &scaled{base: base, l: rate.NewLimiter(rate.Limit(base*l.share), burst(base*l.share))}
+		r, b := rate.Limit(base*l.share), burst(base*l.share)
+		s = &scaled{base: base, l: rate.NewLimiter(r, b), sent: rate.NewLimiter(r, b)}
 		l.limiters[key] = s
 	}
 	return s
@@ -301,4 +311,68 @@ func (l *Limits) placeLocked(ss []*scaled, earliest time.Time) time.Time {
 		s.line = due.Add(s.interval())
 	}
 	return due
+}
+
+// Pace takes one submit of the tenant's limits and of its sender id's
+// for a message that has its turn and is about to go to the carrier. A
+// message goes at its turn or later: later when it waited in the
+// scheduler behind a backlog, or for a carrier that hung. Turns used late
+// would go on top of the turns of the present, so the submits themselves
+// are counted too, at the same limit. Wait is how long the message must
+// still wait: up to slack it waits in place, holding what Pace took,
+// which Cancel gives back. Further off, it takes nothing and waits in the
+// scheduler keeping its turn (Mark): its place there is spaced at the
+// limit after the others Pace put aside, so that they do not all come
+// back at once.
+//
+// Pace makes a message wait only when others went late: while every
+// message goes at its turn, the submits made are no more than the turns
+// taken.
+func (l *Limits) Pace(tenant, sender string, slack time.Duration) Reservation {
+	if l == nil {
+		return Reservation{}
+	}
+	cfg, ok := l.cfg[tenant]
+	if !ok {
+		return Reservation{}
+	}
+	now := time.Now()
+	var lims [2]*scaled
+	ss := l.of(tenant, sender, cfg, &lims)
+	if len(ss) == 0 {
+		return Reservation{}
+	}
+	var rs [2]*rate.Reservation
+	var wait time.Duration
+	for i, s := range ss {
+		rs[i] = s.sent.ReserveN(now, 1)
+		wait = max(wait, rs[i].DelayFrom(now))
+	}
+	giveBack := func(at time.Time) {
+		for _, r := range rs[:len(ss)] {
+			r.CancelAt(at)
+		}
+	}
+	if wait <= slack {
+		canceled := false
+		return Reservation{Wait: wait, cancel: func() {
+			if !canceled {
+				canceled = true
+				giveBack(time.Now())
+			}
+		}}
+	}
+	giveBack(now)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	due := now.Add(wait)
+	for _, s := range ss {
+		if s.paced.After(due) {
+			due = s.paced
+		}
+	}
+	for _, s := range ss {
+		s.paced = due.Add(s.interval())
+	}
+	return Reservation{Wait: due.Sub(now), Mark: l.id}
 }

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/core"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
@@ -274,6 +276,53 @@ func TestLimitsHoldTheirOwnTurns(t *testing.T) {
 	}
 }
 
+// Pace makes no message that goes at its turn wait. Messages that all go
+// late, together, go at the limit: a second's worth at once, then the
+// rest in place or, further off, put aside at places spaced at the limit.
+func TestLimitsPace(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		l := NewLimits(map[string]TenantLimit{"shop": {Rate: 10}}) // 10 at once, then one every 100ms
+		const slack = 500 * time.Millisecond
+		start := time.Now()
+		var turns []time.Duration
+		for range 30 {
+			turns = append(turns, l.Reserve("shop", "Shop", core.CategoryTransactional, "").Wait)
+		}
+		for i, turn := range turns {
+			time.Sleep(start.Add(turn).Sub(time.Now()))
+			if r := l.Pace("shop", "Shop", slack); r.Wait != 0 {
+				t.Fatalf("message %d, at its turn %v, waits %v more", i, turn, r.Wait)
+			}
+		}
+		// 30 more turns, all used late and at once, 10 s from now.
+		for range 30 {
+			l.Reserve("shop", "Shop", core.CategoryTransactional, "")
+		}
+		time.Sleep(10 * time.Second)
+		var got []time.Duration
+		for range 30 {
+			r := l.Pace("shop", "Shop", slack)
+			if r.Wait > slack && !l.Holds(r.Mark) {
+				t.Fatalf("put aside for %v without its turn (mark %q)", r.Wait, r.Mark)
+			}
+			got = append(got, r.Wait)
+		}
+		want := make([]time.Duration, 30)
+		for i := range want {
+			if i >= 10 {
+				want[i] = time.Duration(i-9) * 100 * time.Millisecond
+			}
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("late messages wait %v, want %v", got, want)
+		}
+		if r := l.Pace("other", "Shop", slack); r.Wait != 0 {
+			t.Fatalf("a tenant without limits waits %v", r.Wait)
+		}
+	})
+}
+
 func manySenders(i int) string { return string(rune('A' + i%26)) }
 
 // TestThrottledTenantLeavesPartitionsFree: a tenant over its rate limit
@@ -531,4 +580,86 @@ func rateLimitWaits(t *testing.T, id string, evs []*recordv1.Event) (n int) {
 		}
 	}
 	return n
+}
+
+// hang holds every submit back from the carrier until open is closed, as
+// a carrier whose connection is down holds the submits of its window,
+// and records when each one went on to it. A submit whose context ends
+// first did not reach the carrier.
+type hang struct {
+	carriers.Carrier
+	open chan struct{}
+	mu   sync.Mutex
+	at   []time.Time
+}
+
+func (h *hang) Submit(ctx context.Context, s *carriers.Submission) (carriers.Accepted, error) {
+	select {
+	case <-h.open:
+	case <-ctx.Done():
+		return carriers.Accepted{}, fmt.Errorf("carrier hangs: %w", carriers.ErrUnavailable)
+	}
+	h.mu.Lock()
+	h.at = append(h.at, time.Now())
+	h.mu.Unlock()
+	return h.Carrier.Submit(ctx, s)
+}
+
+// busiest is the most of the sorted times at that fall within any d.
+func busiest(at []time.Time, d time.Duration) (most int) {
+	first := 0
+	for i, t := range at {
+		for t.Sub(at[first]) >= d {
+			first++
+		}
+		most = max(most, i-first+1)
+	}
+	return most
+}
+
+// TestLimitHoldsAfterCarrierHang: the carrier hangs while a store's
+// order updates take their turns, so every turn passes with its message
+// still waiting for the carrier. When the carrier comes back, the
+// messages go at the store's limit, not all at once: a turn taken but
+// not used on time is not used late on top of the turns of the present.
+func TestLimitHoldsAfterCarrierHang(t *testing.T) {
+	t.Parallel()
+	const limit, n, slots = 10, 60, 4
+	h := &hang{open: make(chan struct{})}
+	var once sync.Once
+	reopen := func() { once.Do(func() { close(h.open) }) }
+	defer reopen()
+	p := startPipelineWith(t, smscsim.Config{Addr: "127.0.0.1:0", Seed: 9, ReceiptDelay: 10 * time.Millisecond},
+		pipelineSetup{wrap: func(c carriers.Carrier) carriers.Carrier { h.Carrier = c; return h }},
+		WithLimits(NewLimits(map[string]TenantLimit{"shop": {Rate: limit}})), WithCarrierWindow(slots))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ids := p.sendAll(ctx, t, n, func(i int) Request {
+		return Request{TenantID: "shop", To: fmt.Sprintf("+1415556%04d", i), Body: "Your order has shipped"}
+	})
+	// The last of the turns, ten at once and then ten a second, is 5 s
+	// off: hang until all have passed.
+	select {
+	case <-time.After(time.Duration(n-limit)*time.Second/limit + 2*time.Second):
+	case <-ctx.Done():
+		t.Fatal(ctx.Err())
+	}
+	reopen()
+	evs := p.events(ctx, t, func(m map[string][]*recordv1.Event) bool { return allFinalEvents(m, ids) })
+	for _, id := range ids {
+		if s := core.Status(finalOf(evs[id]).GetStatus()); s != core.StatusDelivered && s != core.StatusUndelivered {
+			t.Fatalf("%s ended %v: %v", id, s, evs[id])
+		}
+	}
+	h.mu.Lock()
+	at := slices.Clone(h.at)
+	h.mu.Unlock()
+	slices.SortFunc(at, time.Time.Compare)
+	// In any second: the window's submits the hang held, the burst (a
+	// second's worth) and a second's turns.
+	most := busiest(at, time.Second)
+	if want := slots + 2*limit + 1; most > want {
+		t.Fatalf("%d submits within a second after the carrier came back, want at most %d at a limit of %d/s", most, want, limit)
+	}
+	t.Logf("%d submits, at most %d within a second; the last %v after the carrier came back", len(at), most, at[len(at)-1].Sub(at[0]).Round(time.Millisecond))
 }
