@@ -21,6 +21,11 @@ import (
 // partition's window rather than in the scheduler.
 const scheduleSlack = 500 * time.Millisecond
 
+// heldSubmitLate: a message back from the scheduler up to this late for
+// the submit it held under its tenant's limits goes at it; one later is
+// counted again when it goes, so that the messages after it make up for it.
+const heldSubmitLate = time.Second
+
 // deliver takes one message through its checks, the ledger and the
 // carrier, and records the outcome. It returns false if ctx ended before
 // the outcome was durable; the message is then left to the partition's
@@ -113,6 +118,9 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 	}
 	if r := rec.Raw; r != nil {
 		d.sub.Raw = &carriers.Raw{DataCoding: byte(r.DataCoding), UDHI: r.Udhi, ShortMessage: r.ShortMessage}
+	}
+	if c.limits.HoldsSubmit(rec.RateTurn) && rec.NotBefore != nil {
+		d.held = rec.NotBefore.AsTime()
 	}
 	for attempt := 1; ; attempt++ {
 		if ctx.Err() != nil {
@@ -228,8 +236,9 @@ type delivery struct {
 	ref     Ref
 	sub     carriers.Submission
 	log     *slog.Logger
-	inDoubt bool // some earlier submit of it was in doubt
-	paced   bool // it has waited in place for its submit under the tenant's limits (Limits.Pace)
+	inDoubt bool      // some earlier submit of it was in doubt
+	paced   bool      // it has waited in place for its submit under the tenant's limits (Limits.Pace)
+	held    time.Time // the submit it held while it waited in the scheduler (Limits.Pace)
 }
 
 // durable gives work that must not be cut short once a submit may be on
@@ -273,18 +282,27 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 		}
 	}
 	defer release()
-	if d.paced {
+	switch {
+	case d.paced:
 		d.paced = false // it has waited for its submit: it goes now
-	} else {
+	case !d.held.IsZero():
+		// Back for the submit it held (Limits.Pace). Late for it, it goes
+		// all the same rather than wait for another, which it could be late
+		// for again; the messages after it wait for it instead.
+		if c.now().After(d.held.Add(heldSubmitLate)) {
+			c.limits.Charge(rec.TenantId, rec.From)
+		}
+		d.held = time.Time{}
+	default:
 		// Its turn may be long past: it waited for this slot behind a
 		// carrier that hung, or in the scheduler behind a backlog.
-		r := c.limits.Pace(rec.TenantId, rec.From, scheduleSlack)
+		r := c.limits.Pace(rec.TenantId, rec.From, d.ref.Category, scheduleSlack)
 		switch {
 		case r.Wait > scheduleSlack:
 			release()
 			next := proto.CloneOf(rec)
 			next.RateTurn = r.Mark
-			return c.deferTo(ctx, next, c.now().Add(r.Wait), deferRateLimit, d.log), 0, false
+			return c.deferOr(ctx, next, c.now().Add(r.Wait), deferRateLimit, d.log, r.Cancel), 0, false
 		case r.Wait > 0:
 			release()
 			d.paced = true

@@ -30,6 +30,8 @@ type TenantLimit struct {
 type Limits struct {
 	cfg map[string]TenantLimit
 	id  string // tells these limits' turns from other instances' and earlier runs'
+	// submitID marks a message put aside holding its submit (Pace).
+	submitID string
 
 	// horizon: a marketing message whose turn is further off waits in
 	// line instead of taking it.
@@ -52,8 +54,6 @@ type scaled struct {
 	// time after the last marketing message put aside to wait. Guarded by
 	// Limits.mu.
 	line time.Time
-	// paced is the same for messages put aside by Pace.
-	paced time.Time
 }
 
 // interval is the time between two turns at the limit in force.
@@ -77,7 +77,8 @@ const marketingHorizon = scheduleSlack / 5
 
 // NewLimits returns limits per tenant id.
 func NewLimits(perTenant map[string]TenantLimit) *Limits {
-	return &Limits{cfg: perTenant, id: rand.Text(), share: 1, horizon: marketingHorizon, limiters: map[string]*scaled{}}
+	id := rand.Text()
+	return &Limits{cfg: perTenant, id: id, submitID: id + "/submit", share: 1, horizon: marketingHorizon, limiters: map[string]*scaled{}}
 }
 
 // Holds tells whether turn, a message's Reservation.Mark from when it was
@@ -85,7 +86,7 @@ func NewLimits(perTenant map[string]TenantLimit) *Limits {
 // without another. Turns from another instance, or from before a restart,
 // are not held here, and the message is charged again.
 func (l *Limits) Holds(turn string) bool {
-	return l != nil && turn != "" && turn == l.id
+	return l != nil && turn != "" && (turn == l.id || turn == l.submitID)
 }
 
 // SetShare sets the part of the configured limits this instance takes.
@@ -314,21 +315,25 @@ func (l *Limits) placeLocked(ss []*scaled, earliest time.Time) time.Time {
 }
 
 // Pace takes one submit of the tenant's limits and of its sender id's
-// for a message that has its turn and is about to go to the carrier. A
-// message goes at its turn or later: later when it waited in the
-// scheduler behind a backlog, or for a carrier that hung. Turns used late
-// would go on top of the turns of the present, so the submits themselves
-// are counted too, at the same limit. Wait is how long the message must
-// still wait: up to slack it waits in place, holding what Pace took,
-// which Cancel gives back. Further off, it takes nothing and waits in the
-// scheduler keeping its turn (Mark): its place there is spaced at the
-// limit after the others Pace put aside, so that they do not all come
-// back at once.
+// for a message of category cat that has its turn and is about to go to
+// the carrier. A message goes at its turn or later: later when it waited
+// in the scheduler behind a backlog, or for a carrier that hung. Turns
+// used late would go on top of the turns of the present, so the submits
+// themselves are counted too, at the same limit, and Wait is how long
+// the message must still wait. Up to slack it waits in place, holding
+// its submit, which Cancel gives back.
+//
+// Further off, an OTP or order update waits in the scheduler holding
+// its submit (Mark, see HoldsSubmit), so that the messages that went late
+// go first, one after the other at the limit, and those after them wait
+// behind them. A marketing message gives its submit back and gets a place
+// in the marketing line instead (Mark lineMark), so that no urgent message
+// waits behind marketing that went late.
 //
 // Pace makes a message wait only when others went late: while every
 // message goes at its turn, the submits made are no more than the turns
 // taken.
-func (l *Limits) Pace(tenant, sender string, slack time.Duration) Reservation {
+func (l *Limits) Pace(tenant, sender string, cat core.Category, slack time.Duration) Reservation {
 	if l == nil {
 		return Reservation{}
 	}
@@ -353,26 +358,44 @@ func (l *Limits) Pace(tenant, sender string, slack time.Duration) Reservation {
 			r.CancelAt(at)
 		}
 	}
-	if wait <= slack {
-		canceled := false
-		return Reservation{Wait: wait, cancel: func() {
-			if !canceled {
-				canceled = true
-				giveBack(time.Now())
-			}
-		}}
+	if wait > slack && cat == core.CategoryMarketing {
+		giveBack(now)
+		return l.inLine(ss, now, l.place(ss, now.Add(wait)))
 	}
-	giveBack(now)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	due := now.Add(wait)
-	for _, s := range ss {
-		if s.paced.After(due) {
-			due = s.paced
+	r := Reservation{Wait: wait}
+	if wait > slack {
+		r.Mark = l.submitID
+	}
+	canceled := false
+	r.cancel = func() {
+		if !canceled {
+			canceled = true
+			giveBack(time.Now())
 		}
 	}
-	for _, s := range ss {
-		s.paced = due.Add(s.interval())
+	return r
+}
+
+// Charge counts a submit of the tenant's limits and of its sender id's
+// that goes now whatever they allow: the messages after it wait for it.
+func (l *Limits) Charge(tenant, sender string) {
+	if l == nil {
+		return
 	}
-	return Reservation{Wait: due.Sub(now), Mark: l.id}
+	cfg, ok := l.cfg[tenant]
+	if !ok {
+		return
+	}
+	now := time.Now()
+	var lims [2]*scaled
+	for _, s := range l.of(tenant, sender, cfg, &lims) {
+		s.sent.ReserveN(now, 1)
+	}
+}
+
+// HoldsSubmit tells whether turn, a message's Reservation.Mark from Pace,
+// holds its submit under these limits: the message goes at it without
+// taking another. Like a turn, it is held by these limits only.
+func (l *Limits) HoldsSubmit(turn string) bool {
+	return l != nil && turn != "" && turn == l.submitID
 }

@@ -278,7 +278,8 @@ func TestLimitsHoldTheirOwnTurns(t *testing.T) {
 
 // Pace makes no message that goes at its turn wait. Messages that all go
 // late, together, go at the limit: a second's worth at once, then the
-// rest in place or, further off, put aside at places spaced at the limit.
+// rest in place or, further off, put aside holding submits spaced at the
+// limit; marketing instead goes to the end of its line.
 func TestLimitsPace(t *testing.T) {
 	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
@@ -291,7 +292,7 @@ func TestLimitsPace(t *testing.T) {
 		}
 		for i, turn := range turns {
 			time.Sleep(start.Add(turn).Sub(time.Now()))
-			if r := l.Pace("shop", "Shop", slack); r.Wait != 0 {
+			if r := l.Pace("shop", "Shop", core.CategoryTransactional, slack); r.Wait != 0 {
 				t.Fatalf("message %d, at its turn %v, waits %v more", i, turn, r.Wait)
 			}
 		}
@@ -302,9 +303,9 @@ func TestLimitsPace(t *testing.T) {
 		time.Sleep(10 * time.Second)
 		var got []time.Duration
 		for range 30 {
-			r := l.Pace("shop", "Shop", slack)
-			if r.Wait > slack && !l.Holds(r.Mark) {
-				t.Fatalf("put aside for %v without its turn (mark %q)", r.Wait, r.Mark)
+			r := l.Pace("shop", "Shop", core.CategoryTransactional, slack)
+			if r.Wait > slack && !(l.Holds(r.Mark) && l.HoldsSubmit(r.Mark)) {
+				t.Fatalf("put aside for %v without its turn and submit (mark %q)", r.Wait, r.Mark)
 			}
 			got = append(got, r.Wait)
 		}
@@ -317,7 +318,21 @@ func TestLimitsPace(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("late messages wait %v, want %v", got, want)
 		}
-		if r := l.Pace("other", "Shop", slack); r.Wait != 0 {
+		// Late marketing goes to the end of the line behind them, holding
+		// no submit: no OTP or order update waits behind it.
+		if r := l.Pace("shop", "Shop", core.CategoryMarketing, slack); r.Mark != lineMark || r.Wait != 2100*time.Millisecond {
+			t.Fatalf("late marketing waits %v with mark %q, want 2.1s in line", r.Wait, r.Mark)
+		}
+		if r := l.Pace("shop", "Shop", core.CategoryOTP, slack); r.Wait != 2100*time.Millisecond {
+			t.Fatalf("an OTP after late marketing waits %v, want 2.1s", r.Wait)
+		}
+		// A message late for its held submit goes all the same, and the
+		// next waits for it.
+		l.Charge("shop", "Shop")
+		if r := l.Pace("shop", "Shop", core.CategoryOTP, slack); r.Wait != 2300*time.Millisecond {
+			t.Fatalf("an OTP after one charged waits %v, want 2.3s", r.Wait)
+		}
+		if r := l.Pace("other", "Shop", core.CategoryTransactional, slack); r.Wait != 0 {
 			t.Fatalf("a tenant without limits waits %v", r.Wait)
 		}
 	})
@@ -646,18 +661,26 @@ func TestLimitHoldsAfterCarrierHang(t *testing.T) {
 	}
 	reopen()
 	evs := p.events(ctx, t, func(m map[string][]*recordv1.Event) bool { return allFinalEvents(m, ids) })
+	waits, most := 0, 0
 	for _, id := range ids {
 		if s := core.Status(finalOf(evs[id]).GetStatus()); s != core.StatusDelivered && s != core.StatusUndelivered {
 			t.Fatalf("%s ended %v: %v", id, s, evs[id])
 		}
+		n := rateLimitWaits(t, id, evs[id])
+		waits, most = waits+n, max(most, n)
 	}
+	// Once for its turn, once for its submit, which it holds.
+	if most > 2 {
+		t.Fatalf("a message waited %d times in the scheduler, want at most 2", most)
+	}
+	t.Logf("%d waits in the scheduler, at most %d for one message", waits, most)
 	h.mu.Lock()
 	at := slices.Clone(h.at)
 	h.mu.Unlock()
 	slices.SortFunc(at, time.Time.Compare)
 	// In any second: the window's submits the hang held, the burst (a
 	// second's worth) and a second's turns.
-	most := busiest(at, time.Second)
+	most = busiest(at, time.Second)
 	if want := slots + 2*limit + 1; most > want {
 		t.Fatalf("%d submits within a second after the carrier came back, want at most %d at a limit of %d/s", most, want, limit)
 	}
