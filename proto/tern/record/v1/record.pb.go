@@ -69,7 +69,9 @@ type Submit struct {
 	// Set when the message was put aside for its tenant's or sender id's
 	// rate limit, at the turn not_before: which instance's limits (since
 	// that instance started) gave the turn. Those limits let it go then
-	// without taking another turn; any others charge it again. "line" for
+	// without taking another turn; any others charge it again. With
+	// "/submit" after the id, the message was put aside later, at the
+	// submit, and holds that submit too. "line" for
 	// a marketing message that waited in its tenant's marketing line
 	// without a turn: it takes one when it comes back, ahead of the
 	// marketing messages behind it in line. Other deferrals clear it.
