@@ -216,6 +216,35 @@ func TestSoak(t *testing.T) {
 	chaos.Wait()
 	n := len(msgs)
 	logf("load stopped: %d accepted; waiting for all to be final", n)
+	// Under a limit the faults leave a backlog that drains only at what
+	// the load leaves of the limit, so the wait is for progress, not for
+	// a fixed time: the load's messages must keep turning final.
+	stopped, left := time.Now(), int64(-1)
+	for stall = 0; ; {
+		accepted, final := progress()
+		if accepted == int64(n) && final == accepted {
+			break
+		}
+		if left < 0 && final >= 0 {
+			left = int64(n) - final
+		}
+		if final > lastFinal {
+			stall = 0
+		} else {
+			stall += 5 * time.Second
+			longest = max(longest, stall)
+		}
+		if stall >= 2*time.Minute {
+			t.Fatalf("for %v after the load stopped nothing turned final: %d of %d accepted, %d final", stall, accepted, n, final)
+		}
+		lastFinal = max(lastFinal, final)
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for all to be final: %v", ctx.Err())
+		case <-tick.C:
+		}
+	}
+	logf("the %d messages not final when the load stopped were final %v later", left, time.Since(stopped).Round(time.Second))
 	final := c.waitFinal(ctx, n)
 	logf("all final: %+v", final)
 
@@ -270,17 +299,17 @@ func TestSoak(t *testing.T) {
 			waits[kind] = append(waits[kind], s.submitted.Sub(m.accepted))
 		}
 	}
-	// The limit: limit × 10 carrier submits in 10 s, plus a burst of
-	// each instance's limiter, one more for an instance started again,
-	// answers that come together (a submit counts when the carrier
-	// answers it), and turns taken before a fault but used after it, when
-	// its backlog goes: up to 14.9 × the limit seen in 10 s. The same
-	// load without a limit reached 24 × the limit's 300/s. So the check
-	// (20 ×) catches a limit that does not hold, not an instance taking
-	// more than its share: that needs turns charged when the submit is
-	// made, not when the turn is taken.
+	// The limit: limit × 10 submits in 10 s, plus a second's burst (the
+	// instances' shares of it add up to one), one more for an instance
+	// started again, and the submits a hung carrier held, which count
+	// when it answers them: about 12 × the limit. Submits are counted when
+	// they are made (Limits.Pace), so turns taken before a fault and used
+	// after it no longer add to that: 10.4 and 10.5 × seen in 10 s, where
+	// turns alone reached 14.9 ×, and the same load without a limit 24 ×.
+	// So the check (13 ×) also catches an instance that takes the whole
+	// limit rather than its share.
 	busiest, at := soakBusiest(t, ctx, c)
-	if most := int(20 * limit); limit > 0 && busiest > most {
+	if most := int(13 * limit); limit > 0 && busiest > most {
 		t.Errorf("%d submits in the 10 s from %v, want at most %d at a limit of %g/s", busiest, at, most, limit)
 	}
 	if longest >= 2*time.Minute {
