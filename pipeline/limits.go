@@ -155,19 +155,12 @@ func (r Reservation) Cancel() {
 // the horizon, and otherwise (another message took the turn it was placed
 // for) goes to the end of the line again.
 func (l *Limits) Reserve(tenant, sender string, cat core.Category, mark string) Reservation {
-	if l == nil {
-		return Reservation{}
-	}
-	cfg, ok := l.cfg[tenant]
-	if !ok {
-		return Reservation{}
-	}
-	now := time.Now()
 	var lims [2]*scaled
-	ss := l.of(tenant, sender, cfg, &lims)
+	ss := l.of(tenant, sender, &lims)
 	if len(ss) == 0 {
 		return Reservation{}
 	}
+	now := time.Now()
 	marketing := cat == core.CategoryMarketing
 	back := marketing && mark == lineMark
 	if marketing && !back {
@@ -175,37 +168,62 @@ func (l *Limits) Reserve(tenant, sender string, cat core.Category, mark string) 
 			return l.inLine(ss, now, due)
 		}
 	}
-	var rs [2]*rate.Reservation
-	var wait time.Duration
-	for i, s := range ss {
-		rs[i] = s.l.ReserveN(now, 1)
-		// One turn never exceeds the burst, which is at least one.
-		wait = max(wait, rs[i].DelayFrom(now))
-	}
-	giveBack := func(at time.Time) {
-		for _, r := range rs[:len(ss)] {
-			r.CancelAt(at)
-		}
-	}
+	turns, wait := take(ss, turnsOf, now)
 	if marketing && wait > l.horizon {
-		giveBack(now)
+		turns.giveBack(now)
 		return l.inLine(ss, now, l.place(ss, now.Add(wait)))
 	}
 	if !marketing {
 		l.makeRoom(ss, now)
 	}
-	canceled := false
-	return Reservation{Wait: wait, Mark: l.id, cancel: func() {
-		if !canceled {
-			canceled = true
-			giveBack(time.Now())
-		}
-	}}
+	return Reservation{Wait: wait, Mark: l.id, cancel: once(turns.giveBack)}
 }
 
-// of returns the limiters of tenant's limits cfg and of its sender id's,
-// in lims.
-func (l *Limits) of(tenant, sender string, cfg TenantLimit, lims *[2]*scaled) []*scaled {
+// turnsOf picks the limiter that gives turns.
+func turnsOf(s *scaled) *rate.Limiter { return s.l }
+
+// taken is one reservation of each limiter of a message's limits.
+type taken [2]*rate.Reservation
+
+// take reserves one of the limiter pick gives of each of ss, and returns
+// the reservations and the longest wait among them.
+func take(ss []*scaled, pick func(*scaled) *rate.Limiter, now time.Time) (t taken, wait time.Duration) {
+	for i, s := range ss {
+		t[i] = pick(s).ReserveN(now, 1)
+		// One never exceeds the burst, which is at least one.
+		wait = max(wait, t[i].DelayFrom(now))
+	}
+	return t, wait
+}
+
+// giveBack cancels the reservations as of at.
+func (t taken) giveBack(at time.Time) {
+	for _, r := range t {
+		if r != nil {
+			r.CancelAt(at)
+		}
+	}
+}
+
+// once returns a function that calls f with the time of its first call,
+// and does nothing after that.
+func once(f func(at time.Time)) func() {
+	done := false
+	return func() {
+		if !done {
+			done = true
+			f(time.Now())
+		}
+	}
+}
+
+// of returns the limiters of tenant's limits and of its sender id's, in
+// lims: none for a tenant without limits.
+func (l *Limits) of(tenant, sender string, lims *[2]*scaled) []*scaled {
+	if l == nil {
+		return nil
+	}
+	cfg := l.cfg[tenant]
 	ss := lims[:0]
 	if cfg.Rate > 0 {
 		ss = append(ss, l.limiter("t\x00"+tenant, cfg.Rate))
@@ -222,13 +240,9 @@ func (l *Limits) inLine(ss []*scaled, now, due time.Time) Reservation {
 	lims := [2]*scaled{}
 	copy(lims[:], ss)
 	n := len(ss)
-	canceled := false
-	return Reservation{Wait: due.Sub(now), Mark: lineMark, cancel: func() {
-		if !canceled {
-			canceled = true
-			l.leaveLine(lims[:n], time.Now())
-		}
-	}}
+	return Reservation{Wait: due.Sub(now), Mark: lineMark, cancel: once(func(at time.Time) {
+		l.leaveLine(lims[:n], at)
+	})}
 }
 
 // Leave gives back the place in tenant's (and its sender id's) marketing
@@ -236,15 +250,10 @@ func (l *Limits) inLine(ss []*scaled, now, due time.Time) Reservation {
 // back for it: it was canceled while it waited. Without this, marketing
 // sent later would wait behind the places of messages that never go.
 func (l *Limits) Leave(tenant, sender string) {
-	if l == nil {
-		return
-	}
-	cfg, ok := l.cfg[tenant]
-	if !ok {
-		return
-	}
 	var lims [2]*scaled
-	l.leaveLine(l.of(tenant, sender, cfg, &lims), time.Now())
+	if ss := l.of(tenant, sender, &lims); len(ss) > 0 {
+		l.leaveLine(ss, time.Now())
+	}
 }
 
 // leaveLine moves the end of each waiting marketing line of ss back by
@@ -334,63 +343,32 @@ func (l *Limits) placeLocked(ss []*scaled, earliest time.Time) time.Time {
 // message goes at its turn, the submits made are no more than the turns
 // taken.
 func (l *Limits) Pace(tenant, sender string, cat core.Category, slack time.Duration) Reservation {
-	if l == nil {
-		return Reservation{}
-	}
-	cfg, ok := l.cfg[tenant]
-	if !ok {
-		return Reservation{}
-	}
-	now := time.Now()
 	var lims [2]*scaled
-	ss := l.of(tenant, sender, cfg, &lims)
+	ss := l.of(tenant, sender, &lims)
 	if len(ss) == 0 {
 		return Reservation{}
 	}
-	var rs [2]*rate.Reservation
-	var wait time.Duration
-	for i, s := range ss {
-		rs[i] = s.sent.ReserveN(now, 1)
-		wait = max(wait, rs[i].DelayFrom(now))
-	}
-	giveBack := func(at time.Time) {
-		for _, r := range rs[:len(ss)] {
-			r.CancelAt(at)
-		}
-	}
+	now := time.Now()
+	submits, wait := take(ss, submitsOf, now)
 	if wait > slack && cat == core.CategoryMarketing {
-		giveBack(now)
+		submits.giveBack(now)
 		return l.inLine(ss, now, l.place(ss, now.Add(wait)))
 	}
-	r := Reservation{Wait: wait}
+	r := Reservation{Wait: wait, cancel: once(submits.giveBack)}
 	if wait > slack {
 		r.Mark = l.submitID
-	}
-	canceled := false
-	r.cancel = func() {
-		if !canceled {
-			canceled = true
-			giveBack(time.Now())
-		}
 	}
 	return r
 }
 
+// submitsOf picks the limiter that counts submits.
+func submitsOf(s *scaled) *rate.Limiter { return s.sent }
+
 // Charge counts a submit of the tenant's limits and of its sender id's
 // that goes now whatever they allow: the messages after it wait for it.
 func (l *Limits) Charge(tenant, sender string) {
-	if l == nil {
-		return
-	}
-	cfg, ok := l.cfg[tenant]
-	if !ok {
-		return
-	}
-	now := time.Now()
 	var lims [2]*scaled
-	for _, s := range l.of(tenant, sender, cfg, &lims) {
-		s.sent.ReserveN(now, 1)
-	}
+	take(l.of(tenant, sender, &lims), submitsOf, time.Now())
 }
 
 // HoldsSubmit tells whether turn, a message's Reservation.Mark from Pace,
