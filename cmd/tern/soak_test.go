@@ -304,7 +304,7 @@ func TestSoak(t *testing.T) {
 	// started again, and the submits a hung carrier held, which count
 	// when it answers them: about 12 × the limit. Submits are counted when
 	// they are made (Limits.Pace), so turns taken before a fault and used
-	// after it no longer add to that: 10.4 and 10.5 × seen in 10 s, where
+	// after it no longer add to that: 10.2–10.6 × seen in 10 s, where
 	// turns alone reached 14.9 ×, and the same load without a limit 24 ×.
 	// So the check (13 ×) also catches an instance that takes the whole
 	// limit rather than its share.
