@@ -122,7 +122,7 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 	if c.limits.HoldsSubmit(rec.RateTurn) && rec.NotBefore != nil {
 		d.held = rec.NotBefore.AsTime()
 	}
-	for attempt := 1; ; attempt++ {
+	for attempt := 1; ; {
 		if ctx.Err() != nil {
 			return false
 		}
@@ -130,7 +130,13 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 		if !again {
 			return finished
 		}
+		if d.pace == nil {
+			attempt++ // a wait for its submit under the limits is no failed attempt
+		}
 		if !sleepCtx(ctx, wait) {
+			if d.pace != nil {
+				d.pace.Cancel() // it does not go now: the submit it waited for is not used
+			}
 			return false
 		}
 	}
@@ -236,9 +242,9 @@ type delivery struct {
 	ref     Ref
 	sub     carriers.Submission
 	log     *slog.Logger
-	inDoubt bool      // some earlier submit of it was in doubt
-	paced   bool      // it has waited in place for its submit under the tenant's limits (Limits.Pace)
-	held    time.Time // the submit it held while it waited in the scheduler (Limits.Pace)
+	inDoubt bool         // some earlier submit of it was in doubt
+	pace    *Reservation // the submit it waits for in place under the tenant's limits (Limits.Pace), between two tries
+	held    time.Time    // the submit it held while it waited in the scheduler (Limits.Pace)
 }
 
 // durable gives work that must not be cut short once a submit may be on
@@ -256,6 +262,8 @@ func (d *delivery) durable(ctx context.Context) (context.Context, context.Cancel
 // wait; otherwise finished tells whether the outcome is durable.
 func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait time.Duration, again bool) {
 	c, rec := d.c, d.rec
+	paced := d.pace != nil // it has waited for its submit: it goes now
+	d.pace = nil
 	retry := c.retry.Delay(attempt)
 	carrier, err := c.picker.Pick(rec.To)
 	switch {
@@ -283,8 +291,7 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 	}
 	defer release()
 	switch {
-	case d.paced:
-		d.paced = false // it has waited for its submit: it goes now
+	case paced:
 	case !d.held.IsZero():
 		// Back for the submit it held (Limits.Pace). Late for it, it goes
 		// all the same rather than wait for another, which it could be late
@@ -305,7 +312,7 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 			return c.deferOr(ctx, next, c.now().Add(r.Wait), deferRateLimit, d.log, r.Cancel), 0, false
 		case r.Wait > 0:
 			release()
-			d.paced = true
+			d.pace = &r
 			return false, r.Wait, true
 		}
 	}
