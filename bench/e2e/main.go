@@ -279,7 +279,7 @@ func main() {
 		if *addr == "" {
 			extra := append([]string{"--sim-receipt-delay", receiptDelay.String()}, strings.Fields(*ternArgs)...)
 			e.logf("starting tern serve --dev (ClickHouse and PostgreSQL first)")
-			t, err := startTern(ctx, e.ternBin, dir, e.profileDir != "", e.contention, extra)
+			t, err := startTern(ctx, e.ternBin, dir, e.profileDir != "", e.contention, extra, e.logf)
 			if err != nil {
 				fail("tern serve", err)
 			}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -98,9 +99,30 @@ type ternServe struct {
 	argsLine string
 }
 
+// errPortTaken: a port picked as free was taken before tern serve bound it.
+var errPortTaken = errors.New("a port picked for tern serve was taken before it started")
+
 // startTern starts `tern serve --dev` on free ports under dir and waits
-// until it says it is running (ClickHouse and PostgreSQL start first).
-func startTern(ctx context.Context, bin, dir string, profiling, contention bool, extra []string) (*ternServe, error) {
+// until it says it is running (ClickHouse and PostgreSQL start first). A
+// port is free when picked, but another process's connection may take it
+// before tern serve binds it; then tern serve starts again, on other
+// ports, in a directory of its own.
+func startTern(ctx context.Context, bin, dir string, profiling, contention bool, extra []string, logf func(string, ...any)) (*ternServe, error) {
+	const tries = 3
+	for i := 1; ; i++ {
+		t, err := startTernOnce(ctx, bin, dir, profiling, contention, extra)
+		if !errors.Is(err, errPortTaken) || i == tries {
+			return t, err
+		}
+		logf("%v; starting it again on other ports", err)
+		dir = filepath.Join(dir, "again-"+strconv.Itoa(i))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func startTernOnce(ctx context.Context, bin, dir string, profiling, contention bool, extra []string) (*ternServe, error) {
 	ports := make([]int, 8)
 	for i := range ports {
 		p, err := freePort()
@@ -160,7 +182,11 @@ func startTern(ctx context.Context, bin, dir string, profiling, contention bool,
 			}
 		}
 		if !running {
-			ready <- fmt.Errorf("tern serve exited before it was running; see %s", t.log)
+			err := fmt.Errorf("tern serve exited before it was running; see %s", t.log)
+			if b, _ := os.ReadFile(t.log); strings.Contains(strings.ToLower(string(b)), "address already in use") {
+				err = fmt.Errorf("%w (see %s)", errPortTaken, t.log)
+			}
+			ready <- err
 		}
 		io.Copy(io.Discard, out)
 	}()
