@@ -39,7 +39,13 @@ type Limits struct {
 
 	mu       sync.Mutex
 	share    float64
-	limiters map[string]*scaled
+	limiters map[limitKey]*scaled
+}
+
+// limitKey names one limit: a tenant's, or one of its sender ids'.
+type limitKey struct {
+	tenant, sender string
+	perSender      bool // a sender id's, which may be ""
 }
 
 type scaled struct {
@@ -78,7 +84,7 @@ const marketingHorizon = scheduleSlack / 5
 // NewLimits returns limits per tenant id.
 func NewLimits(perTenant map[string]TenantLimit) *Limits {
 	id := rand.Text()
-	return &Limits{cfg: perTenant, id: id, submitID: id + "/submit", share: 1, horizon: marketingHorizon, limiters: map[string]*scaled{}}
+	return &Limits{cfg: perTenant, id: id, submitID: id + "/submit", share: 1, horizon: marketingHorizon, limiters: map[limitKey]*scaled{}}
 }
 
 // Holds tells whether turn, a message's Reservation.Mark from when it was
@@ -108,7 +114,7 @@ func (l *Limits) SetShare(share float64) {
 // burst lets one second's worth through at once, at least one message.
 func burst(r float64) int { return max(1, int(r)) }
 
-func (l *Limits) limiter(key string, base float64) *scaled {
+func (l *Limits) limiter(key limitKey, base float64) *scaled {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	s := l.limiters[key]
@@ -226,10 +232,10 @@ func (l *Limits) of(tenant, sender string, lims *[2]*scaled) []*scaled {
 	cfg := l.cfg[tenant]
 	ss := lims[:0]
 	if cfg.Rate > 0 {
-		ss = append(ss, l.limiter("t\x00"+tenant, cfg.Rate))
+		ss = append(ss, l.limiter(limitKey{tenant: tenant}, cfg.Rate))
 	}
 	if cfg.SenderRate > 0 {
-		ss = append(ss, l.limiter("s\x00"+tenant+"\x00"+sender, cfg.SenderRate))
+		ss = append(ss, l.limiter(limitKey{tenant, sender, true}, cfg.SenderRate))
 	}
 	return ss
 }
