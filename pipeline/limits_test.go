@@ -30,6 +30,8 @@ func TestLimits(t *testing.T) {
 		{"tenant rate", 1, "shop", manySenders, 300, 2 * time.Second},
 		{"half the partitions, half the rate", 0.5, "shop", manySenders, 300, 5 * time.Second},
 		{"sender rate", 1, "shop", func(int) string { return "ONE" }, 60, 5 * time.Second},
+		// An empty sender id has a limit of its own, not the tenant's.
+		{"sender rate, no sender id", 1, "shop", func(int) string { return "" }, 60, 5 * time.Second},
 		{"unlimited tenant", 1, "other", func(int) string { return "A" }, 1000, 0},
 	}
 	for _, tt := range tests {
@@ -685,4 +687,15 @@ func TestLimitHoldsAfterCarrierHang(t *testing.T) {
 		t.Fatalf("%d submits within a second after the carrier came back, want at most %d at a limit of %d/s", most, want, limit)
 	}
 	t.Logf("%d submits, at most %d within a second; the last %v after the carrier came back", len(at), most, at[len(at)-1].Sub(at[0]).Round(time.Millisecond))
+}
+
+// BenchmarkLimitsReservePace is what the limits cost a message of a tenant
+// with a tenant and a sender id limit: its turn and its submit.
+func BenchmarkLimitsReservePace(b *testing.B) {
+	l := NewLimits(map[string]TenantLimit{"shop": {Rate: 1e9, SenderRate: 1e9}})
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Reserve("shop", "ShopName", core.CategoryTransactional, "")
+		l.Pace("shop", "ShopName", core.CategoryTransactional, scheduleSlack)
+	}
 }
