@@ -126,12 +126,13 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 		if ctx.Err() != nil {
 			return false
 		}
+		pace := d.pace
 		finished, wait, again := d.try(ctx, attempt)
 		if !again {
 			return finished
 		}
-		if d.pace == nil {
-			attempt++ // a wait for its submit under the limits is no failed attempt
+		if d.pace == nil || d.pace == pace {
+			attempt++ // a failed attempt; a new wait for its submit under the limits is none
 		}
 		if !sleepCtx(ctx, wait) {
 			if d.pace != nil {
@@ -243,7 +244,7 @@ type delivery struct {
 	sub     carriers.Submission
 	log     *slog.Logger
 	inDoubt bool         // some earlier submit of it was in doubt
-	pace    *Reservation // the submit it waits for in place under the tenant's limits (Limits.Pace), between two tries
+	pace    *Reservation // the submit it waited for in place under the tenant's limits (Limits.Pace), until it goes
 	held    time.Time    // the submit it held while it waited in the scheduler (Limits.Pace)
 }
 
@@ -262,8 +263,6 @@ func (d *delivery) durable(ctx context.Context) (context.Context, context.Cancel
 // wait; otherwise finished tells whether the outcome is durable.
 func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait time.Duration, again bool) {
 	c, rec := d.c, d.rec
-	paced := d.pace != nil // it has waited for its submit: it goes now
-	d.pace = nil
 	retry := c.retry.Delay(attempt)
 	carrier, err := c.picker.Pick(rec.To)
 	switch {
@@ -291,7 +290,8 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 	}
 	defer release()
 	switch {
-	case paced:
+	case d.pace != nil:
+		d.pace = nil // it has waited for its submit: it goes now
 	case !d.held.IsZero():
 		// Back for the submit it held (Limits.Pace). Late for it, it goes
 		// all the same rather than wait for another, which it could be late
