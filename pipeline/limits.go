@@ -182,7 +182,13 @@ func (l *Limits) Reserve(tenant, sender string, cat core.Category, mark string) 
 	if !marketing {
 		l.makeRoom(ss, now)
 	}
-	return Reservation{Wait: wait, Mark: l.id, cancel: once(turns.giveBack)}
+	r := Reservation{Wait: wait, Mark: l.id}
+	if wait > 0 {
+		// A turn of now is used at once, and rate.Reservation.CancelAt
+		// gives nothing back for one whose time has passed.
+		r.cancel = once(turns.giveBack)
+	}
+	return r
 }
 
 // turnsOf picks the limiter that gives turns.
@@ -360,7 +366,12 @@ func (l *Limits) Pace(tenant, sender string, cat core.Category, slack time.Durat
 		submits.giveBack(now)
 		return l.inLine(ss, now, l.place(ss, now.Add(wait)))
 	}
-	r := Reservation{Wait: wait, cancel: once(submits.giveBack)}
+	r := Reservation{Wait: wait}
+	if wait > 0 {
+		// A submit of now is made at once, and rate.Reservation.CancelAt
+		// gives nothing back for one whose time has passed.
+		r.cancel = once(submits.giveBack)
+	}
 	if wait > slack {
 		r.Mark = l.submitID
 	}
