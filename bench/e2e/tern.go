@@ -109,14 +109,15 @@ var errPortTaken = errors.New("a port picked for tern serve was taken before it 
 // ports, in a directory of its own.
 func startTern(ctx context.Context, bin, dir string, profiling, contention bool, extra []string, logf func(string, ...any)) (*ternServe, error) {
 	const tries = 3
+	in := dir
 	for i := 1; ; i++ {
-		t, err := startTernOnce(ctx, bin, dir, profiling, contention, extra)
+		t, err := startTernOnce(ctx, bin, in, profiling, contention, extra)
 		if !errors.Is(err, errPortTaken) || i == tries {
 			return t, err
 		}
 		logf("%v; starting it again on other ports", err)
-		dir = filepath.Join(dir, "again-"+strconv.Itoa(i))
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		in = filepath.Join(dir, "again-"+strconv.Itoa(i))
+		if err := os.MkdirAll(in, 0o755); err != nil {
 			return nil, err
 		}
 	}
