@@ -281,8 +281,7 @@ func TestLedgerIntentsWithoutAnswerStayWithinSlots(t *testing.T) {
 // full pages all 400 rows move. One answer for all 400 rows, in one
 // transaction, is the worst case (no old version can be pruned to make
 // room); about a fifth of the rows move then. The receipt's versions fit
-// once the answer's old ones are pruned, which Postgres does only when no
-// snapshot in the database is older than the answer.
+// once the answer's old ones are pruned (see waitOlderSnapshots).
 func TestDeliveryUpdatesStayOnTheirPage(t *testing.T) {
 	t.Parallel()
 	s := testStore(t)
@@ -349,10 +348,13 @@ func TestDeliveryUpdatesStayOnTheirPage(t *testing.T) {
 	}
 }
 
-// waitOlderSnapshots waits until no other session in the test's database
-// holds a snapshot taken before now: such a snapshot (autovacuum's ANALYZE
-// of a table just filled takes one) keeps Postgres from pruning the row
-// versions that are dead by now.
+// waitOlderSnapshots waits until no other session on the server, in any
+// database, holds a transaction or snapshot from before now. Postgres
+// prunes a row version on a page it reads only once the version's
+// transaction is older than every running one, so a transaction that
+// another test's database keeps open across the answer leaves the answer's
+// old versions in place and the receipt's do not fit (as a transaction
+// held open across the answer shows: 394 of 400 rows move).
 func waitOlderSnapshots(ctx context.Context, t *testing.T, s *Store) {
 	t.Helper()
 	var now time.Time
@@ -361,9 +363,10 @@ func waitOlderSnapshots(ctx context.Context, t *testing.T, s *Store) {
 	}
 	for {
 		var held []string
-		err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(backend_type || ' ' || pid), '{}') FROM pg_stat_activity
-			WHERE datname = current_database() AND pid <> pg_backend_pid()
-			AND backend_xmin IS NOT NULL AND xact_start < $1`, now).Scan(&held)
+		err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(backend_type || ' ' || pid || ' in ' || coalesce(datname, '-')), '{}')
+			FROM pg_stat_activity
+			WHERE pid <> pg_backend_pid() AND (backend_xid IS NOT NULL OR backend_xmin IS NOT NULL)
+			AND (xact_start IS NULL OR xact_start < $1)`, now).Scan(&held)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -372,7 +375,7 @@ func waitOlderSnapshots(ctx context.Context, t *testing.T, s *Store) {
 		}
 		select {
 		case <-ctx.Done():
-			t.Fatalf("snapshots older than %s still held in the database: %v", now.Format(time.RFC3339Nano), held)
+			t.Fatalf("transactions from before %s still open: %v", now.Format(time.RFC3339Nano), held)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
