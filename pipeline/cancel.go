@@ -28,6 +28,10 @@ const reasonCanceled = "canceled before it was handed to a carrier"
 // carrier and fails. A message waiting in the schedules (send_at, quiet
 // hours, a retry) is made due at once, so that its partition's actor
 // records its canceled event within a second rather than at its time.
+// Cancel first takes its message's cancel lock (cancelLockSQL), which the
+// batch deferring the message takes too: one of the two waits for the
+// other to commit, so either the deferral finds the message canceled or
+// Cancel finds its schedule.
 type Canceler struct {
 	s *Store
 	// keep is the ledger's retention: the row of a message created longer
@@ -51,6 +55,9 @@ func (c *Canceler) Cancel(ctx context.Context, tenantID, id string, created time
 	var owner string
 	found := false
 	err := pgx.BeginFunc(ctx, c.s.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, cancelLockSQL, id, cancelLockClass, cancelLockStripes-1); err != nil {
+			return err
+		}
 		var n int64
 		if err := tx.QueryRow(ctx, cancelSQL, id, tenantID, reasonCanceled, recent).Scan(&n); err != nil {
 			return err
@@ -104,6 +111,9 @@ WITH w AS (
 	RETURNING 1
 )
 SELECT count(*) FROM w`
+
+// cancelLockSQL takes message $1's cancel lock (exclusive).
+const cancelLockSQL = "SELECT pg_advisory_xact_lock($2::int, hashtext($1) & $3::int)"
 
 // cancelDueNowSQL makes a canceled message's schedule due.
 const cancelDueNowSQL = "UPDATE schedules SET due_at = now() WHERE message_id = $1 AND due_at > now()"

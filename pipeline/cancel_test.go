@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -104,5 +106,58 @@ func TestCancel(t *testing.T) {
 	}
 	if n, err := p.store.Scheduled(ctx); err != nil || n[deferSendAt]+n[deferRetry] != 0 {
 		t.Errorf("still scheduled: %v, %v", n, err)
+	}
+}
+
+// TestCancelRacesDeferral cancels messages while their actor puts them
+// aside for an hour, each pair started together: whichever commits first,
+// no canceled message may keep its hour, or its canceled event would come
+// only then.
+func TestCancelRacesDeferral(t *testing.T) {
+	t.Parallel()
+	s := testStore(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	issuer := testIssuer(t)
+	c := NewCanceler(s, time.Hour)
+
+	const pairs, inFlight = 300, 8
+	sem := make(chan struct{}, inFlight)
+	errs := make(chan error, 2*pairs)
+	var wg sync.WaitGroup
+	for i := range pairs {
+		sem <- struct{}{}
+		id := issuer.New("shop", time.Now())
+		rec := withNotBefore(&recordv1.Submit{Id: id, TenantId: "shop", To: fmt.Sprintf("+1415555%04d", i), Body: "Still thinking about your cart?", Region: "US"}, time.Now().Add(time.Hour), 0)
+		start := make(chan struct{})
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			<-start
+			if _, err := s.execDefer(ctx, []deferral{{rec: rec, due: rec.NotBefore.AsTime(), reason: deferSendAt}}); err != nil {
+				errs <- fmt.Errorf("defer %s: %w", id, err)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			<-start
+			if err := c.Cancel(ctx, "shop", id, time.Now()); err != nil {
+				errs <- err
+			}
+		}()
+		close(start)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var late int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FROM schedules WHERE due_at > now()").Scan(&late); err != nil {
+		t.Fatal(err)
+	}
+	if late > 0 {
+		t.Errorf("%d of %d canceled messages still wait for their hour", late, pairs)
 	}
 }

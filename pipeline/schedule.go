@@ -31,8 +31,14 @@ type deferral struct {
 	reason string
 }
 
-// execDefer writes deferrals in one statement. A message Cancel withdrew
+// execDefer writes deferrals in one round trip. A message Cancel withdrew
 // is not written: its answer is true.
+//
+// The batch first takes its messages' cancel locks (shared, see
+// cancelLockSQL), so that it and a Cancel of one of its messages do not
+// overlap: otherwise each, reading before the other committed, missed the
+// other's write, and the canceled message kept its due time, its canceled
+// event coming only then.
 func (s *Store) execDefer(ctx context.Context, ds []deferral) ([]bool, error) {
 	ids, tos, dues, reasons := make([]string, len(ds)), make([]string, len(ds)), make([]time.Time, len(ds)), make([]string, len(ds))
 	recs := make([][]byte, len(ds))
@@ -43,12 +49,25 @@ func (s *Store) execDefer(ctx context.Context, ds []deferral) ([]bool, error) {
 		}
 		ids[i], tos[i], dues[i], reasons[i], recs[i] = d.rec.Id, d.rec.To, d.due, d.reason, b
 	}
-	rows, err := s.pool.Query(ctx, deferSQL, ids, tos, dues, reasons, recs)
+	// One implicit transaction: the locks hold until deferSQL committed,
+	// and deferSQL reads the ledger after it has them.
+	var b pgx.Batch
+	b.Queue(deferLockSQL, ids, cancelLockClass, cancelLockStripes-1)
+	b.Queue(deferSQL, ids, tos, dues, reasons, recs)
+	br := s.pool.SendBatch(ctx, &b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("defer messages: lock: %w", err)
+	}
+	rows, err := br.Query()
 	if err != nil {
 		return nil, fmt.Errorf("defer messages: %w", err)
 	}
 	canceled, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
+		return nil, fmt.Errorf("defer messages: %w", err)
+	}
+	if err := br.Close(); err != nil {
 		return nil, fmt.Errorf("defer messages: %w", err)
 	}
 	out := make([]bool, len(ds))
@@ -57,6 +76,22 @@ func (s *Store) execDefer(ctx context.Context, ds []deferral) ([]bool, error) {
 	}
 	return out, nil
 }
+
+// Cancel and deferrals take the advisory locks of class cancelLockClass,
+// one of cancelLockStripes by a hash of the message id: Cancel its
+// message's exclusively, a deferral batch its messages' shared, in
+// ascending order so that batches waiting behind a Cancel cannot deadlock.
+// Striping bounds a batch's locks; two messages sharing a stripe only wait
+// for each other a moment.
+const (
+	cancelLockClass   = 0x74657263 // "terc"
+	cancelLockStripes = 256
+)
+
+// deferLockSQL takes the cancel locks of the message ids $1 (shared).
+const deferLockSQL = `
+SELECT pg_advisory_xact_lock_shared($2::int, s)
+FROM (SELECT DISTINCT hashtext(m) & $3::int AS s FROM unnest($1::text[]) AS m ORDER BY s) AS x`
 
 // deferSQL schedules messages, except those the ledger holds as
 // canceled, and returns the ids of those.
