@@ -47,12 +47,12 @@ func newEnv(t *testing.T) *env {
 	if err := pipeline.EnsureTopics(ctx, e.kafka); err != nil {
 		t.Fatal(err)
 	}
-	store, err := OpenStore(ctx, e.url, nil)
+	// Binds cost little in tests; TestPasswordUpgrade binds at the default.
+	store, err := OpenStore(ctx, e.url, nil, WithPasswordIterations(MinPasswordIterations))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(store.Close)
-	store.iterations = 1000 // binds cost little in tests; the real cost is tested in TestPassword
 	e.store = store
 	ids, err := msgid.NewIssuer([]byte("gateway-test-key-0123"))
 	if err != nil {
@@ -80,6 +80,10 @@ func (e *env) config() Config {
 		RetryDelay:      100 * time.Millisecond,
 		RequestTimeout:  2 * time.Second,
 		Lease:           5 * time.Second,
+		// Refused binds do not hold up the next ones, except in
+		// TestBindBackoff.
+		BindBackoff:    time.Nanosecond,
+		MaxBindBackoff: time.Nanosecond,
 	}
 }
 

@@ -16,6 +16,7 @@ type metrics struct {
 	delivered   *prometheus.CounterVec
 	expired     *prometheus.CounterVec
 	lost        prometheus.Counter
+	hashes      prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -30,7 +31,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "tern_smpp_connections_refused_total", Help: "Connections closed at once because the gateway had its maximum open.",
 		}),
 		bindsFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tern_smpp_bind_failures_total", Help: "Binds refused, by reason (password, disabled, address, limit, error).",
+			Name: "tern_smpp_bind_failures_total", Help: "Binds refused, by reason (password, unknown system_id, disabled, address not allowed, backoff, bind limit, error).",
 		}, []string{"reason"}),
 		submits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tern_smpp_submits_total", Help: "Messages submitted over SMPP (one per submit_multi destination), by the command_status answered.",
@@ -51,9 +52,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		lost: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tern_smpp_receipt_records_failed_total", Help: "Accepted messages whose receipt record could not be written: no receipt will go back for them.",
 		}),
+		hashes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tern_smpp_password_hashes_total", Help: "PBKDF2 computations of the SMPP gateway: password checks of binds (refused ones included) and hash upgrades.",
+		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.bound, m.connections, m.refused, m.bindsFailed, m.submits, m.batch, m.queued, m.delivered, m.expired, m.lost)
+		reg.MustRegister(m.bound, m.connections, m.refused, m.bindsFailed, m.submits, m.batch, m.queued, m.delivered, m.expired, m.lost, m.hashes)
 	}
 	return m
 }

@@ -57,8 +57,13 @@ type Server struct {
 	jobs     chan *job
 	intakeWG sync.WaitGroup
 
-	verified sync.Map      // system_id -> proof of the last password that matched
-	hashing  chan struct{} // bounds password hashing running at once
+	verified  sync.Map      // system_id -> proof of the last password that matched
+	hashing   chan struct{} // bounds password hashing running at once
+	dummy     string        // a hash no password matches, at the store's work factor
+	upgrading sync.Map      // system_id -> true while its hash is being upgraded
+	// addrBackoff and idBackoff refuse binds after failed ones, per
+	// client address and per system_id.
+	addrBackoff, idBackoff *backoff
 
 	closeOnce sync.Once
 }
@@ -78,7 +83,6 @@ func New(cfg Config, store *Store, sender Sender, opts ...Option) (*Server, erro
 		sender:   sender,
 		accounts: make(map[string]*accountState),
 		sessions: make(map[*session]struct{}),
-		hashing:  make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o.apply(s)
@@ -87,6 +91,10 @@ func New(cfg Config, store *Store, sender Sender, opts ...Option) (*Server, erro
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.metrics = newMetrics(s.reg)
+	s.hashing = make(chan struct{}, s.cfg.HashWorkers)
+	s.dummy = dummyHash(store.iterations)
+	s.addrBackoff = newBackoff(s.cfg.BindBackoff, s.cfg.MaxBindBackoff)
+	s.idBackoff = newBackoff(s.cfg.BindBackoff, s.cfg.MaxBindBackoff)
 	s.jobs = make(chan *job, s.cfg.IntakeQueue)
 	return s, nil
 }
