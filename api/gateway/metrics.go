@@ -16,6 +16,7 @@ type metrics struct {
 	delivered   *prometheus.CounterVec
 	expired     *prometheus.CounterVec
 	lost        prometheus.Counter
+	pending     prometheus.Gauge
 	hashes      prometheus.Counter
 }
 
@@ -50,14 +51,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "tern_smpp_queue_expired_total", Help: "Receipts and replies dropped before a customer took them, by reason (limit, age, refused).",
 		}, []string{"reason"}),
 		lost: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "tern_smpp_receipt_records_failed_total", Help: "Accepted messages whose receipt record could not be written: no receipt will go back for them.",
+			Name: "tern_smpp_receipt_records_failed_total", Help: "Accepted messages whose receipt record was not written (the gateway stopped first, or the database refused its data): no receipt will go back for them.",
+		}),
+		pending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tern_smpp_receipt_records_pending", Help: "Accepted messages whose receipt record waits for a retry of its write.",
 		}),
 		hashes: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "tern_smpp_password_hashes_total", Help: "PBKDF2 computations of the SMPP gateway: password checks of binds (refused ones included) and hash upgrades.",
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.bound, m.connections, m.refused, m.bindsFailed, m.submits, m.batch, m.queued, m.delivered, m.expired, m.lost, m.hashes)
+		reg.MustRegister(m.bound, m.connections, m.refused, m.bindsFailed, m.submits, m.batch, m.queued, m.delivered, m.expired, m.lost, m.pending, m.hashes)
 	}
 	return m
 }
