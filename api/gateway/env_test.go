@@ -22,6 +22,9 @@ import (
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 )
 
+// testIDKey is the message id key of the env's intake.
+const testIDKey = "gateway-test-key-0123"
+
 // env is a gateway on a fresh PostgreSQL database and the in-process
 // Kafka broker, taking messages through the pipeline's real intake.
 // Final events and replies are produced to the topics by the test, as
@@ -54,7 +57,7 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(store.Close)
 	e.store = store
-	ids, err := msgid.NewIssuer([]byte("gateway-test-key-0123"))
+	ids, err := msgid.NewIssuer([]byte(testIDKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +91,7 @@ func (e *env) config() Config {
 }
 
 // start starts a gateway with cfg; it is closed when the test ends.
-func (e *env) start(cfg Config) *Server {
+func (e *env) start(cfg Config, opts ...Option) *Server {
 	e.t.Helper()
 	var out io.Writer = e.logs
 	if testing.Verbose() {
@@ -96,7 +99,7 @@ func (e *env) start(cfg Config) *Server {
 	}
 	e.reg = prometheus.NewRegistry()
 	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	srv, err := New(cfg, e.store, e.intake, WithLogger(log), WithRegisterer(e.reg))
+	srv, err := New(cfg, e.store, e.intake, append([]Option{WithLogger(log), WithRegisterer(e.reg)}, opts...)...)
 	if err != nil {
 		e.t.Fatal(err)
 	}
