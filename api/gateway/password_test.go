@@ -9,6 +9,7 @@ import (
 // the store's work factor that nothing matches.
 func TestDummyHashCost(t *testing.T) {
 	e := newEnv(t)
+	e.store.iterations = 2 * MinPasswordIterations
 	srv := e.start(e.config())
 	if got, want := hashIterations(srv.dummy), e.store.iterations; got != want {
 		t.Fatalf("dummy hash of %d iterations, want the store's %d", got, want)
