@@ -81,8 +81,14 @@ FROM (
 
 // CampaignStats counts a tenant's campaign messages by their latest status.
 // A campaign without messages has all counts zero. Only events that carry
-// the campaign id count toward it.
+// the campaign id count toward it. It fails with ErrReadLimited when the
+// tenant has used its share of report queries.
 func (s *Store) CampaignStats(ctx context.Context, tenantID, campaignID string) (CampaignStats, error) {
+	release, err := s.reads.acquire(ctx, tenantID)
+	if err != nil {
+		return CampaignStats{}, fmt.Errorf("campaign stats %s: %w", campaignID, err)
+	}
+	defer release()
 	n := make([]uint64, len(statsStatuses)+2)
 	dest := make([]any, len(n))
 	for i := range n {

@@ -26,6 +26,21 @@ type Config struct {
 	// Default 200ms. Before that, the broker may hold the writer's fetch
 	// for half as long (at most 250ms) to gather records.
 	FlushInterval time.Duration
+
+	// MaxConns bounds the store's connections to ClickHouse. Default 16.
+	MaxConns int
+	// ReadConns bounds the report queries (Message, CampaignStats)
+	// running at once over every tenant; more wait for their turn. The
+	// other MaxConns-ReadConns connections stay free for the writer's
+	// inserts. Default MaxConns-4; at most MaxConns-1.
+	ReadConns int
+	// TenantReads bounds the report queries one tenant runs at once; one
+	// more fails at once with ErrReadLimited. Default 4.
+	TenantReads int
+	// TenantReadRate is the report queries one tenant may start a second,
+	// in bursts of up to a second's worth (at least one); more fail at
+	// once with ErrReadLimited. Default 100.
+	TenantReadRate float64
 }
 
 // Defaults for Config.
@@ -33,6 +48,12 @@ const (
 	DefaultDatabase      = "tern"
 	DefaultBatchSize     = 10000
 	DefaultFlushInterval = 200 * time.Millisecond
+
+	DefaultMaxConns       = 16
+	DefaultTenantReads    = 4
+	DefaultTenantReadRate = 100
+	// writerConns is what ReadConns leaves the writer by default.
+	writerConns = 4
 )
 
 // maxBatchSize bounds the memory one batch holds.
@@ -43,6 +64,7 @@ var identifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // Validate reports the first unusable field.
 func (c Config) Validate() error {
+	d := c.withDefaults()
 	switch {
 	case strings.TrimSpace(c.Addr) == "":
 		return fmt.Errorf("%w: clickhouse addr is required", ErrInvalidConfig)
@@ -52,6 +74,14 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: batch size %d outside 0..%d", ErrInvalidConfig, c.BatchSize, maxBatchSize)
 	case c.FlushInterval < 0:
 		return fmt.Errorf("%w: flush interval %s is negative", ErrInvalidConfig, c.FlushInterval)
+	case d.MaxConns < 2:
+		return fmt.Errorf("%w: max conns %d: want at least 2", ErrInvalidConfig, c.MaxConns)
+	case d.ReadConns < 1 || d.ReadConns >= d.MaxConns:
+		return fmt.Errorf("%w: read conns %d: want 1 to max conns - 1 (%d)", ErrInvalidConfig, d.ReadConns, d.MaxConns-1)
+	case c.TenantReads < 0:
+		return fmt.Errorf("%w: tenant reads %d is negative", ErrInvalidConfig, c.TenantReads)
+	case c.TenantReadRate < 0:
+		return fmt.Errorf("%w: tenant read rate %v is negative", ErrInvalidConfig, c.TenantReadRate)
 	}
 	return nil
 }
@@ -65,6 +95,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FlushInterval == 0 {
 		c.FlushInterval = DefaultFlushInterval
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.ReadConns == 0 {
+		c.ReadConns = max(1, c.MaxConns-writerConns)
+	}
+	if c.TenantReads == 0 {
+		c.TenantReads = DefaultTenantReads
+	}
+	if c.TenantReadRate == 0 {
+		c.TenantReadRate = DefaultTenantReadRate
 	}
 	return c
 }

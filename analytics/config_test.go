@@ -22,6 +22,13 @@ func TestConfigValidate(t *testing.T) {
 		{"negative batch", Config{Addr: "a:1", BatchSize: -1}, false},
 		{"huge batch", Config{Addr: "a:1", BatchSize: maxBatchSize + 1}, false},
 		{"negative interval", Config{Addr: "a:1", FlushInterval: -time.Millisecond}, false},
+		{"pool", Config{Addr: "a:1", MaxConns: 8, ReadConns: 6, TenantReads: 2, TenantReadRate: 0.5}, true},
+		{"small pool", Config{Addr: "a:1", MaxConns: 2}, true},
+		{"pool of one", Config{Addr: "a:1", MaxConns: 1}, false},
+		{"reads take every connection", Config{Addr: "a:1", MaxConns: 8, ReadConns: 8}, false},
+		{"reads over the pool", Config{Addr: "a:1", ReadConns: DefaultMaxConns + 1}, false},
+		{"negative tenant reads", Config{Addr: "a:1", TenantReads: -1}, false},
+		{"negative tenant read rate", Config{Addr: "a:1", TenantReadRate: -1}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -39,6 +46,10 @@ func TestConfigDefaults(t *testing.T) {
 	c := Config{Addr: "a:1"}.withDefaults()
 	if c.Database != DefaultDatabase || c.BatchSize != DefaultBatchSize || c.FlushInterval != DefaultFlushInterval {
 		t.Fatalf("withDefaults() = %+v", c)
+	}
+	// Reports leave the writer some of the pool.
+	if c.MaxConns != 16 || c.ReadConns != 12 || c.TenantReads != 4 || c.TenantReadRate != 100 {
+		t.Fatalf("pool defaults: %+v", c)
 	}
 	if k := (KafkaConfig{}).withDefaults(); k.GroupID != DefaultGroupID {
 		t.Fatalf("kafka GroupID default = %q", k.GroupID)

@@ -10,6 +10,11 @@
 // then latest event time, then highest status — and counts distinct
 // messages, so duplicates never change an answer.
 //
+// Report queries are shared fairly: each tenant has a bound on the queries
+// it runs at once and starts a second (ErrReadLimited beyond them), and all
+// of them together use only part of the connection pool, the rest being the
+// writer's (Config.MaxConns, ReadConns, TenantReads, TenantReadRate).
+//
 // The package reads Kafka and writes ClickHouse only. It must not produce to
 // Kafka, decide message status (it records what the pipeline reports), or
 // import api, pipeline or carriers; its queries must run on ClickHouse 18.16

@@ -69,7 +69,8 @@ FROM (
 )`
 
 // Message returns one of a tenant's messages as its events describe it, or
-// ErrNotFound when there are none.
+// ErrNotFound when there are none, or ErrReadLimited when the tenant has
+// used its share of report queries.
 func (s *Store) Message(ctx context.Context, tenantID, messageID string) (MessageView, error) {
 	var (
 		n                                      uint64
@@ -79,6 +80,11 @@ func (s *Store) Message(ctx context.Context, tenantID, messageID string) (Messag
 		to, region, campaign                   string
 		carrier, carrierMsgID, reason, errCode string
 	)
+	release, err := s.reads.acquire(ctx, tenantID)
+	if err != nil {
+		return MessageView{}, fmt.Errorf("message %s: %w", messageID, err)
+	}
+	defer release()
 	qerr := s.conn.QueryRow(ctx, s.sql(messageQuery),
 		uint8(core.StatusQueued), uint8(core.StatusSubmitted), tenantID, messageID,
 	).Scan(&n, &status, &updated, &accepted, &submitted, &to, &region, &campaign,

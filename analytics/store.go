@@ -17,6 +17,8 @@ type Store struct {
 	cfg  Config
 	log  *slog.Logger
 	db   string // quoted database name, spliced into statements
+	// reads keeps the report queries within their share of conn.
+	reads *readLimiter
 }
 
 // dialTimeout bounds connecting to one ClickHouse address.
@@ -39,11 +41,15 @@ func Open(ctx context.Context, cfg Config, opts ...StoreOption) (*Store, error) 
 		// server's default one and every statement names ours.
 		Auth:        clickhouse.Auth{Username: cfg.Username, Password: cfg.Password},
 		DialTimeout: dialTimeout,
+		// Reports hold at most ReadConns of these (s.reads); the rest
+		// are the writer's.
+		MaxOpenConns: cfg.MaxConns,
+		MaxIdleConns: cfg.MaxConns,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse %s: %w", cfg.Addr, err)
 	}
-	s := &Store{conn: conn, cfg: cfg, log: o.log, db: "`" + cfg.Database + "`"}
+	s := &Store{conn: conn, cfg: cfg, log: o.log, db: "`" + cfg.Database + "`", reads: newReadLimiter(cfg)}
 	if err := s.init(ctx); err != nil {
 		conn.Close()
 		return nil, err

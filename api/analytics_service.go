@@ -2,8 +2,12 @@ package api
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 
 	"connectrpc.com/connect"
+
+	"github.com/ternsms/tern/analytics"
 
 	"github.com/ternsms/tern/pipeline"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
@@ -20,8 +24,7 @@ func (s *analyticsService) GetCampaignStats(ctx context.Context, req *connect.Re
 	}
 	st, err := s.d.Reports.CampaignStats(ctx, tenantFrom(ctx), campaign)
 	if err != nil {
-		s.d.Log.Warn("campaign stats", "err", err)
-		return nil, connectError(s.d.Log, errReportsUnavailable)
+		return nil, reportError(s.d.Log, "campaign stats", err)
 	}
 	return connect.NewResponse(&ternv1.GetCampaignStatsResponse{
 		CampaignId:  campaign,
@@ -37,4 +40,16 @@ func (s *analyticsService) GetCampaignStats(ctx context.Context, req *connect.Re
 		Canceled:    int64(st.Canceled),
 		Segments:    int64(st.Segments),
 	}), nil
+}
+
+// reportError answers a report query that failed: a tenant over its share
+// of report queries gets ResourceExhausted (analytics.Config.TenantReads,
+// TenantReadRate), anything else is logged as what and answered
+// Unavailable.
+func reportError(log *slog.Logger, what string, err error) *connect.Error {
+	if errors.Is(err, analytics.ErrReadLimited) {
+		return connectError(log, err)
+	}
+	log.Warn(what, "err", err)
+	return connectError(log, errReportsUnavailable)
 }

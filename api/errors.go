@@ -45,6 +45,8 @@ func connectError(log *slog.Logger, err error) *connect.Error {
 		return connect.NewError(connect.CodeUnavailable, errors.New("shutting down; retry on another instance"))
 	case errors.Is(err, pipeline.ErrQueueUnavailable):
 		return connect.NewError(connect.CodeUnavailable, errors.New("message queue unavailable; nothing was queued, retry"))
+	case errors.Is(err, analytics.ErrReadLimited):
+		return connect.NewError(connect.CodeResourceExhausted, err)
 	case errors.Is(err, errReportsUnavailable):
 		return connect.NewError(connect.CodeUnavailable, errReportsUnavailable)
 	}

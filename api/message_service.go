@@ -215,8 +215,7 @@ func (s *messageService) GetMessage(ctx context.Context, req *connect.Request[te
 		}}), nil
 	}
 	if err != nil {
-		s.d.Log.Warn("message report", "err", err)
-		return nil, connectError(s.d.Log, errReportsUnavailable)
+		return nil, reportError(s.d.Log, "message report", err)
 	}
 	return connect.NewResponse(&ternv1.GetMessageResponse{Message: messageFromView(v)}), nil
 }

@@ -90,14 +90,23 @@ func (st *accountState) setLimit(throughput float64, sh share) {
 	st.limiter.Store(rate.NewLimiter(rate.Limit(r), burst))
 }
 
-// allow takes n messages from the account's throughput; a submit_multi
-// larger than a second's worth costs a second's worth.
+// allow takes n messages from the account's throughput, one per
+// destination. A submit_multi to more destinations than the limiter holds
+// at once is let through when a full burst is there, and the rest of it
+// is taken from the time to come: later submits wait until it is paid.
 func (st *accountState) allow(n int) bool {
 	l := st.limiter.Load()
 	if l == nil {
 		return true
 	}
-	return l.AllowN(time.Now(), min(n, l.Burst()))
+	now := time.Now()
+	if !l.AllowN(now, min(n, l.Burst())) {
+		return false
+	}
+	for rest := n - l.Burst(); rest > 0; rest -= l.Burst() {
+		l.ReserveN(now, min(rest, l.Burst()))
+	}
+	return true
 }
 
 // poke wakes the delivery loop.

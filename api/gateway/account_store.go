@@ -36,8 +36,8 @@ func (s *Store) saveAccount(ctx context.Context, a Account, password string, rep
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	if password == "" || len(password) > MaxPasswordLen {
-		return fmt.Errorf("%w: password: 1 to %d characters", ErrInvalidAccount, MaxPasswordLen)
+	if err := ValidatePassword(password); err != nil {
+		return err
 	}
 	hash, err := hashPassword(password, s.iterations)
 	if err != nil {
@@ -95,6 +95,18 @@ func (s *Store) DisableAccount(ctx context.Context, systemID string) error {
 		return fmt.Errorf("%s: %w", systemID, ErrNoAccount)
 	}
 	return nil
+}
+
+// upgradeHash replaces an account's password hash with one of the same
+// password at a higher work factor, unless the hash changed meanwhile. It
+// reports whether it replaced it.
+func (s *Store) upgradeHash(ctx context.Context, systemID, old, upgraded string) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `UPDATE smpp_accounts SET password_hash = $3, updated_at = now()
+		WHERE system_id = $1 AND password_hash = $2`, systemID, old, upgraded)
+	if err != nil {
+		return false, fmt.Errorf("upgrade password hash of %s: %w", systemID, err)
+	}
+	return tag.RowsAffected() == 1, nil
 }
 
 const accountColumns = `a.system_id, a.password_hash, a.tenant_id, a.bind_limit, a.allowed_ips, a.throughput,

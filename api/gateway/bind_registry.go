@@ -58,12 +58,22 @@ func (s *Store) unregisterInstance(ctx context.Context, instance string) error {
 // instance, and on all instances.
 type share struct{ local, total int }
 
-// heartbeat marks this instance's sessions alive and returns the
-// submitting sessions of the named accounts, here and everywhere.
-func (s *Store) heartbeat(ctx context.Context, instance string, systemIDs []string, stale time.Duration) (map[string]share, error) {
-	if _, err := s.pool.Exec(ctx, "UPDATE smpp_binds SET seen_at = now() WHERE instance = $1", instance); err != nil {
-		return nil, fmt.Errorf("bind heartbeat: %w", err)
+// touchBinds marks the bind rows of this instance's live sessions alive.
+// Only those: a row whose session ended without its delete (the database
+// was away) is left to go stale, so it cannot hold a bind slot for ever.
+func (s *Store) touchBinds(ctx context.Context, instance string, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
 	}
+	if _, err := s.pool.Exec(ctx, "UPDATE smpp_binds SET seen_at = now() WHERE instance = $1 AND id = ANY($2)", instance, ids); err != nil {
+		return fmt.Errorf("bind heartbeat: %w", err)
+	}
+	return nil
+}
+
+// shares returns the submitting sessions of the named accounts, on this
+// instance and everywhere.
+func (s *Store) shares(ctx context.Context, instance string, systemIDs []string, stale time.Duration) (map[string]share, error) {
 	rows, err := s.pool.Query(ctx, `SELECT system_id, count(*) FILTER (WHERE instance = $1), count(*)
 		FROM smpp_binds WHERE system_id = ANY($2) AND bind_type IN ($3, $4) AND seen_at >= now() - $5::interval
 		GROUP BY system_id`, instance, systemIDs, int16(smpp.BindTransmitter), int16(smpp.BindTransceiver), stale)

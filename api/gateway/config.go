@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"time"
 
 	"github.com/ternsms/tern/pipeline"
@@ -46,6 +47,19 @@ type Config struct {
 	// MaxFailedBinds closes a connection after this many refused binds.
 	// Default 3.
 	MaxFailedBinds int
+	// HashWorkers bounds the password checks (PBKDF2) running at once;
+	// binds beyond it wait for their turn. Default half the CPUs, at
+	// least 2.
+	HashWorkers int
+	// BindBackoff is how long binds from a client address (an IPv6 /64),
+	// and binds of a system_id, are refused after one that failed to
+	// authenticate; each further failure in a row doubles it, up to
+	// MaxBindBackoff. A refused bind is answered as a wrong password is,
+	// without a check. Default 1s.
+	BindBackoff time.Duration
+	// MaxBindBackoff caps BindBackoff; a key with no failure for this long
+	// after its wait starts afresh. Default 1m.
+	MaxBindBackoff time.Duration
 	// MaxPending bounds the requests one session has waiting for their
 	// response; more are answered ESME_RTHROTTLED. Default 1000.
 	MaxPending int
@@ -125,6 +139,9 @@ func (c Config) WithDefaults() Config {
 	dur(&c.IdleTimeout, 5*time.Minute)
 	dur(&c.EnquireLink, 30*time.Second)
 	def(&c.MaxFailedBinds, 3)
+	def(&c.HashWorkers, max(2, runtime.GOMAXPROCS(0)/2))
+	dur(&c.BindBackoff, time.Second)
+	dur(&c.MaxBindBackoff, time.Minute)
 	def(&c.MaxPending, 1000)
 	def(&c.Window, 100)
 	dur(&c.RequestTimeout, 10*time.Second)
@@ -158,7 +175,7 @@ func (c Config) Validate() error {
 	for name, v := range map[string]int{
 		"max connections": c.MaxConnections, "max pending": c.MaxPending, "window": c.Window,
 		"intake workers": c.IntakeWorkers, "intake queue": c.IntakeQueue, "max attempts": c.MaxAttempts,
-		"max failed binds": c.MaxFailedBinds,
+		"max failed binds": c.MaxFailedBinds, "hash workers": c.HashWorkers,
 	} {
 		if v < 1 {
 			errs = append(errs, fmt.Errorf("smpp gateway: %s %d: want at least 1", name, v))
@@ -170,10 +187,14 @@ func (c Config) Validate() error {
 	for name, d := range map[string]time.Duration{
 		"request timeout": c.RequestTimeout, "intake timeout": c.IntakeTimeout, "poll interval": c.PollInterval,
 		"retry delay": c.RetryDelay, "heartbeat": c.Heartbeat, "queue ttl": c.QueueTTL, "janitor interval": c.JanitorInterval,
+		"bind backoff": c.BindBackoff,
 	} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("smpp gateway: %s %v: want more than 0", name, d))
 		}
+	}
+	if c.MaxBindBackoff < c.BindBackoff {
+		errs = append(errs, fmt.Errorf("smpp gateway: max bind backoff %v: want at least the bind backoff %v", c.MaxBindBackoff, c.BindBackoff))
 	}
 	if c.Lease <= c.RequestTimeout {
 		errs = append(errs, fmt.Errorf("smpp gateway: lease %v: want more than the request timeout %v", c.Lease, c.RequestTimeout))

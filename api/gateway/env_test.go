@@ -22,6 +22,9 @@ import (
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 )
 
+// testIDKey is the message id key of the env's intake.
+const testIDKey = "gateway-test-key-0123"
+
 // env is a gateway on a fresh PostgreSQL database and the in-process
 // Kafka broker, taking messages through the pipeline's real intake.
 // Final events and replies are produced to the topics by the test, as
@@ -47,14 +50,14 @@ func newEnv(t *testing.T) *env {
 	if err := pipeline.EnsureTopics(ctx, e.kafka); err != nil {
 		t.Fatal(err)
 	}
-	store, err := OpenStore(ctx, e.url, nil)
+	// Binds cost little in tests; TestPasswordUpgrade binds at the default.
+	store, err := OpenStore(ctx, e.url, nil, WithPasswordIterations(MinPasswordIterations))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(store.Close)
-	store.iterations = 1000 // binds cost little in tests; the real cost is tested in TestPassword
 	e.store = store
-	ids, err := msgid.NewIssuer([]byte("gateway-test-key-0123"))
+	ids, err := msgid.NewIssuer([]byte(testIDKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,11 +83,15 @@ func (e *env) config() Config {
 		RetryDelay:      100 * time.Millisecond,
 		RequestTimeout:  2 * time.Second,
 		Lease:           5 * time.Second,
+		// Refused binds do not hold up the next ones, except in
+		// TestBindBackoff.
+		BindBackoff:    time.Nanosecond,
+		MaxBindBackoff: time.Nanosecond,
 	}
 }
 
 // start starts a gateway with cfg; it is closed when the test ends.
-func (e *env) start(cfg Config) *Server {
+func (e *env) start(cfg Config, opts ...Option) *Server {
 	e.t.Helper()
 	var out io.Writer = e.logs
 	if testing.Verbose() {
@@ -92,7 +99,7 @@ func (e *env) start(cfg Config) *Server {
 	}
 	e.reg = prometheus.NewRegistry()
 	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	srv, err := New(cfg, e.store, e.intake, WithLogger(log), WithRegisterer(e.reg))
+	srv, err := New(cfg, e.store, e.intake, append([]Option{WithLogger(log), WithRegisterer(e.reg)}, opts...)...)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -38,6 +38,11 @@ func dialESME(t testing.TB, addr string) *esme {
 	if err != nil {
 		t.Fatalf("dial %s: %v", addr, err)
 	}
+	return newESME(t, nc)
+}
+
+// newESME runs the client on a connection, closed when the test ends.
+func newESME(t testing.TB, nc net.Conn) *esme {
 	e := &esme{t: t, nc: nc, waiting: map[uint32]chan smpp.PDU{}, closed: make(chan struct{})}
 	go e.read()
 	t.Cleanup(func() { nc.Close(); <-e.closed })

@@ -286,10 +286,9 @@ func TestConcatenatedParts(t *testing.T) {
 	}
 }
 
-// TestBindRefusals: unknown accounts and wrong passwords answer alike,
-// disabled accounts, addresses outside the allow-list and binds over the
-// limit are refused, each with a log line; repeated refusals close the
-// connection.
+// TestBindRefusals: unknown and disabled accounts, addresses outside the
+// allow-list and wrong passwords answer alike, binds over the limit are
+// refused, each with a log line; repeated refusals close the connection.
 func TestBindRefusals(t *testing.T) {
 	e := newEnv(t)
 	srv := e.start(e.config())
@@ -301,7 +300,7 @@ func TestBindRefusals(t *testing.T) {
 	c := dialESME(t, srv.Addr())
 	c.bind(smpp.BindTransceiver, "nobody", "secret", smpp.StatusInvalidPassword)
 	c.bind(smpp.BindTransceiver, "acme", "wrong", smpp.StatusInvalidPassword)
-	c.bind(smpp.BindTransceiver, "off", "secret", smpp.StatusBindFailed)
+	c.bind(smpp.BindTransceiver, "off", "secret", smpp.StatusInvalidPassword)
 	eventually(t, 2*time.Second, func() error {
 		if !c.isClosed() {
 			return fmt.Errorf("connection open after three refused binds")
@@ -314,7 +313,7 @@ func TestBindRefusals(t *testing.T) {
 		}
 	}
 	d := dialESME(t, srv.Addr())
-	d.bind(smpp.BindTransceiver, "far", "secret", smpp.StatusBindFailed)
+	d.bind(smpp.BindTransceiver, "far", "secret", smpp.StatusInvalidPassword)
 	d.bind(smpp.BindTransceiver, "near", "secret", smpp.StatusOK)
 	a := dialESME(t, srv.Addr())
 	a.bind(smpp.BindTransceiver, "acme", "secret", smpp.StatusOK)

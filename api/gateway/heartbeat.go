@@ -31,14 +31,24 @@ func (s *Server) heartbeat(ctx context.Context) {
 		ids = append(ids, id)
 	}
 	s.mu.Unlock()
-	shares, err := s.store.heartbeat(ctx, s.cfg.InstanceID, ids, s.staleAfter())
+	if len(ids) == 0 {
+		return
+	}
+	var binds []int64
+	for _, st := range states {
+		for _, h := range st.all() {
+			binds = append(binds, h.bindID)
+		}
+	}
+	err := s.store.touchBinds(ctx, s.cfg.InstanceID, binds)
+	var shares map[string]share
+	if err == nil {
+		shares, err = s.store.shares(ctx, s.cfg.InstanceID, ids, s.staleAfter())
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Warn("smpp gateway heartbeat", "err", err)
 		}
-		return
-	}
-	if len(ids) == 0 {
 		return
 	}
 	accts, err := s.store.accountsByID(ctx, ids)
@@ -71,7 +81,7 @@ func (s *Server) heartbeat(ctx context.Context) {
 // refreshShares sets an account's throughput share from the bind table,
 // right after one of its binds.
 func (s *Server) refreshShares(ctx context.Context, st *accountState) {
-	shares, err := s.store.heartbeat(ctx, s.cfg.InstanceID, []string{st.id}, s.staleAfter())
+	shares, err := s.store.shares(ctx, s.cfg.InstanceID, []string{st.id}, s.staleAfter())
 	if err != nil {
 		s.log.Warn("smpp throughput share", "system_id", st.id, "err", err)
 		return

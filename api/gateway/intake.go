@@ -171,39 +171,11 @@ func (j *job) records(res []pipeline.Result) []submitRecord {
 			registered: j.sub.registered,
 			source:     j.sub.source,
 			dest:       j.sub.dests[j.idx[k]],
-			text:       firstRunes(j.sub.content.text, 20),
+			text:       plainText(j.sub.content.text, 20),
 			submitted:  j.at,
 		})
 	}
 	return recs
-}
-
-// recordSubmits writes the receipt halves, trying a few times: the
-// messages are queued already, so without the record their receipts
-// would not go back.
-func (s *Server) recordSubmits(ctx context.Context, recs []submitRecord) {
-	if len(recs) == 0 {
-		return
-	}
-	for attempt := 1; ; attempt++ {
-		accounts, err := s.store.recordSubmits(ctx, recs)
-		if err == nil {
-			s.queued(kindReceipt, accounts)
-			return
-		}
-		if attempt == 3 || ctx.Err() != nil {
-			s.metrics.lost.Add(float64(len(recs)))
-			s.log.Error("smpp receipt records not written: these messages will get no receipt", "messages", len(recs), "err", err)
-			return
-		}
-		s.log.Warn("smpp receipt records", "attempt", attempt, "err", err)
-		t := time.NewTimer(time.Duration(attempt) * 100 * time.Millisecond)
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
-	}
 }
 
 // queued counts rows this instance put in the outbox and wakes the
@@ -264,15 +236,4 @@ func (s *Server) answer(j *job, res []pipeline.Result) {
 		}
 		ss.Respond(p, smpp.StatusOK, resp)
 	}
-}
-
-func firstRunes(s string, n int) string {
-	i := 0
-	for k := range s {
-		if i == n {
-			return s[:k]
-		}
-		i++
-	}
-	return s
 }

@@ -16,6 +16,8 @@ type metrics struct {
 	delivered   *prometheus.CounterVec
 	expired     *prometheus.CounterVec
 	lost        prometheus.Counter
+	pending     prometheus.Gauge
+	hashes      prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -30,7 +32,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "tern_smpp_connections_refused_total", Help: "Connections closed at once because the gateway had its maximum open.",
 		}),
 		bindsFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tern_smpp_bind_failures_total", Help: "Binds refused, by reason (password, disabled, address, limit, error).",
+			Name: "tern_smpp_bind_failures_total", Help: "Binds refused, by reason (password, unknown system_id, disabled, address not allowed, backoff, bind limit, error).",
 		}, []string{"reason"}),
 		submits: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tern_smpp_submits_total", Help: "Messages submitted over SMPP (one per submit_multi destination), by the command_status answered.",
@@ -49,11 +51,17 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "tern_smpp_queue_expired_total", Help: "Receipts and replies dropped before a customer took them, by reason (limit, age, refused).",
 		}, []string{"reason"}),
 		lost: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "tern_smpp_receipt_records_failed_total", Help: "Accepted messages whose receipt record could not be written: no receipt will go back for them.",
+			Name: "tern_smpp_receipt_records_failed_total", Help: "Accepted messages whose receipt record was not written (the gateway stopped first, or the database refused its data): no receipt will go back for them.",
+		}),
+		pending: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tern_smpp_receipt_records_pending", Help: "Accepted messages whose receipt record waits for a retry of its write.",
+		}),
+		hashes: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tern_smpp_password_hashes_total", Help: "PBKDF2 computations of the SMPP gateway: password checks of binds (refused ones included) and hash upgrades.",
 		}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.bound, m.connections, m.refused, m.bindsFailed, m.submits, m.batch, m.queued, m.delivered, m.expired, m.lost)
+		reg.MustRegister(m.bound, m.connections, m.refused, m.bindsFailed, m.submits, m.batch, m.queued, m.delivered, m.expired, m.lost, m.pending, m.hashes)
 	}
 	return m
 }

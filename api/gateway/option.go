@@ -21,3 +21,19 @@ func WithLogger(l *slog.Logger) Option { return optionFunc(func(s *Server) { s.l
 func WithRegisterer(reg prometheus.Registerer) Option {
 	return optionFunc(func(s *Server) { s.reg = reg })
 }
+
+// StoreOption changes how a Store behaves.
+type StoreOption interface{ applyStore(*Store) }
+
+type storeOptionFunc func(*Store)
+
+func (f storeOptionFunc) applyStore(s *Store) { f(s) }
+
+// WithPasswordIterations sets the PBKDF2 work factor of the password
+// hashes the store writes, and the one a Server upgrades older hashes to
+// and spends on binds it refuses without a password to check. Default
+// DefaultPasswordIterations; OpenStore refuses less than
+// MinPasswordIterations.
+func WithPasswordIterations(n int) StoreOption {
+	return storeOptionFunc(func(s *Store) { s.iterations = n })
+}

@@ -183,7 +183,7 @@ func TestReplyPDU(t *testing.T) {
 
 func TestPassword(t *testing.T) {
 	t.Parallel()
-	h, err := HashPassword("s3cret")
+	h, err := hashPassword("s3cret", MinPasswordIterations) // the default's cost: TestPasswordUpgrade
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,8 @@ func WithQueries(reports Reports, ids IDChecker) Option {
 
 // query answers query_sm off the session's reader: the state of the
 // message with the id the customer got for it (for submit_multi, the
-// first accepted destination's). The source address is not compared
+// first accepted destination's), or ESME_RTHROTTLED when the tenant is
+// over its share of report queries (analytics.ErrReadLimited). The source address is not compared
 // with the submit's; the id, a keyed tag of the tenant, is enough.
 func (s *Server) query(h *session, p smpp.PDU) {
 	q, ok := p.Body.(*smpp.QuerySM)
@@ -52,6 +53,10 @@ func (s *Server) query(h *session, p smpp.PDU) {
 		case errors.Is(err, analytics.ErrNotFound):
 			// Issued, no event recorded yet: queued.
 			v = analytics.MessageView{Status: core.StatusQueued}
+		case errors.Is(err, analytics.ErrReadLimited):
+			// The tenant's share of report queries is used up.
+			h.ss.Respond(p, smpp.StatusThrottled, nil)
+			return
 		case err != nil:
 			s.log.Warn("smpp query_sm", "system_id", h.acct.id, "err", err)
 			h.ss.Respond(p, smpp.StatusQueryFailed, nil)

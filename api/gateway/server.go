@@ -57,8 +57,19 @@ type Server struct {
 	jobs     chan *job
 	intakeWG sync.WaitGroup
 
-	verified sync.Map      // system_id -> proof of the last password that matched
-	hashing  chan struct{} // bounds password hashing running at once
+	// records carries receipt records whose write failed to the
+	// writer that retries them (records.go); it runs until recordsStop.
+	records     chan []submitRecord
+	recordsStop context.CancelFunc
+	recordsDone chan struct{}
+
+	verified  sync.Map      // system_id -> proof of the last password that matched
+	hashing   chan struct{} // bounds password hashing running at once
+	dummy     string        // a hash no password matches, at the store's work factor
+	upgrading sync.Map      // system_id -> true while its hash is being upgraded
+	// addrBackoff and idBackoff refuse binds after failed ones, per
+	// client address and per system_id.
+	addrBackoff, idBackoff *backoff
 
 	closeOnce sync.Once
 }
@@ -78,7 +89,6 @@ func New(cfg Config, store *Store, sender Sender, opts ...Option) (*Server, erro
 		sender:   sender,
 		accounts: make(map[string]*accountState),
 		sessions: make(map[*session]struct{}),
-		hashing:  make(chan struct{}, 1),
 	}
 	for _, o := range opts {
 		o.apply(s)
@@ -87,7 +97,13 @@ func New(cfg Config, store *Store, sender Sender, opts ...Option) (*Server, erro
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	s.metrics = newMetrics(s.reg)
+	s.hashing = make(chan struct{}, s.cfg.HashWorkers)
+	s.dummy = dummyHash(store.iterations)
+	s.addrBackoff = newBackoff(s.cfg.BindBackoff, s.cfg.MaxBindBackoff)
+	s.idBackoff = newBackoff(s.cfg.BindBackoff, s.cfg.MaxBindBackoff)
 	s.jobs = make(chan *job, s.cfg.IntakeQueue)
+	s.records = make(chan []submitRecord, recordBacklog)
+	s.recordsDone = make(chan struct{})
 	return s, nil
 }
 
@@ -109,6 +125,9 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.ln, s.addr, s.started = ln, ln.Addr().String(), true
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	var rctx context.Context
+	rctx, s.recordsStop = context.WithCancel(context.Background())
+	go s.recordWriter(rctx)
 	for range s.cfg.IntakeWorkers {
 		s.intakeWG.Go(s.intakeWorker)
 	}
@@ -153,7 +172,8 @@ func (s *Server) close(ctx context.Context) error {
 	close(s.jobs)
 	s.jobMu.Unlock()
 	var errs []error
-	if !waitCtx(ctx, &s.intakeWG) {
+	intakeDone := waitCtx(ctx, &s.intakeWG)
+	if !intakeDone {
 		errs = append(errs, fmt.Errorf("smpp gateway: intake batches still running: %w", ctx.Err()))
 	}
 	s.mu.Lock()
@@ -172,6 +192,9 @@ func (s *Server) close(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
+	if err := s.stopRecords(ctx, intakeDone); err != nil {
+		errs = append(errs, err)
+	}
 	s.cancel()
 	s.wg.Wait()
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -2,8 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/sha256"
-	"errors"
 	"net"
 	"net/netip"
 	"time"
@@ -65,69 +63,9 @@ func (h *session) ended() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := h.srv.store.unregisterBind(ctx, h.bindID); err != nil {
+		// No longer refreshed, the row goes stale after three heartbeats.
 		h.srv.log.Warn("smpp session ended", "system_id", h.acct.id, "err", err)
 	}
-}
-
-// authenticate decides a bind and returns why it refused, for logs and
-// metrics. An unknown system_id and a wrong password get the same answer.
-func (s *Server) authenticate(ctx context.Context, h *session, b *smpp.Bind) (smpp.CommandStatus, string) {
-	remote := remoteAddr(h.ss.RemoteAddr())
-	a, err := s.store.account(ctx, b.SystemID)
-	switch {
-	case errors.Is(err, ErrNoAccount):
-		return smpp.StatusInvalidPassword, "unknown system_id"
-	case err != nil:
-		s.log.Warn("smpp bind", "system_id", b.SystemID, "err", err)
-		return smpp.StatusBindFailed, "error"
-	case a.Disabled:
-		return smpp.StatusBindFailed, "disabled"
-	case !a.allows(remote):
-		return smpp.StatusBindFailed, "address not allowed"
-	}
-	ok, err := s.verify(ctx, a, b.Password)
-	if err != nil {
-		s.log.Warn("smpp bind", "system_id", b.SystemID, "err", err)
-		return smpp.StatusBindFailed, "error"
-	}
-	if !ok {
-		return smpp.StatusInvalidPassword, "password"
-	}
-	id, ok, err := s.store.registerBind(ctx, a.SystemID, s.cfg.InstanceID, h.ss.RemoteAddr().String(), b.Type, a.BindLimit, s.staleAfter())
-	if err != nil {
-		s.log.Warn("smpp bind", "system_id", b.SystemID, "err", err)
-		return smpp.StatusBindFailed, "error"
-	}
-	if !ok {
-		return smpp.StatusBindFailed, "bind limit"
-	}
-	h.bindID = id
-	h.acct = s.attach(h, a)
-	s.metrics.bound.Inc()
-	s.refreshShares(ctx, h.acct)
-	h.acct.poke()
-	return smpp.StatusOK, ""
-}
-
-// verify checks a bind's password. Hashing is slow on purpose, so it runs
-// one at a time, and a password that matched is remembered (as a digest
-// with the hash it matched) until the account's hash changes.
-func (s *Server) verify(ctx context.Context, a storedAccount, password string) (bool, error) {
-	proof := sha256.Sum256([]byte(a.hash + "\x00" + password))
-	if v, ok := s.verified.Load(a.SystemID); ok && v.([32]byte) == proof {
-		return true, nil
-	}
-	select {
-	case s.hashing <- struct{}{}:
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
-	ok, err := checkPassword(a.hash, password)
-	<-s.hashing
-	if ok {
-		s.verified.Store(a.SystemID, proof)
-	}
-	return ok, err
 }
 
 func remoteAddr(a net.Addr) netip.Addr {

@@ -15,16 +15,24 @@ type Store struct {
 	url  string
 	pool *pgxpool.Pool
 	log  *slog.Logger
-	// iterations is the work factor of the password hashes it writes;
-	// tests lower it.
+	// iterations is the work factor of the password hashes it writes,
+	// and the one older hashes are upgraded to.
 	iterations int
 }
 
 // OpenStore connects to PostgreSQL at url and applies the gateway's
 // migrations. A nil log discards.
-func OpenStore(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
+func OpenStore(ctx context.Context, url string, log *slog.Logger, opts ...StoreOption) (*Store, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Store{url: url, log: log, iterations: DefaultPasswordIterations}
+	for _, o := range opts {
+		o.applyStore(s)
+	}
+	if s.iterations < MinPasswordIterations || s.iterations > maxPasswordIterations {
+		return nil, fmt.Errorf("smpp gateway store: password iterations %d: want %d to %d",
+			s.iterations, MinPasswordIterations, maxPasswordIterations)
 	}
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
@@ -37,7 +45,7 @@ func OpenStore(ctx context.Context, url string, log *slog.Logger) (*Store, error
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	s := &Store{url: url, pool: pool, log: log, iterations: passwordIterations}
+	s.pool = pool
 	if err := s.migrate(ctx); err != nil {
 		pool.Close()
 		return nil, err

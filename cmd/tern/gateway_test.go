@@ -340,10 +340,10 @@ func TestGatewayEndToEnd(t *testing.T) {
 
 	// Replies to an account's number go back on its bind.
 	if err := runSMPPAccount(ctx, []string{"add", "--postgres-url", r.postgresURL, "--system-id", "replies",
-		"--password", "pw", "--tenant", "dev", "--number", "+14155550100,12345"}); err != nil {
+		"--password", "replies", "--tenant", "dev", "--number", "+14155550100,12345"}); err != nil {
 		t.Fatal(err)
 	}
-	rx := newCustomer(t, addr, "replies", "pw", smpp.BindTransceivers)
+	rx := newCustomer(t, addr, "replies", "replies", smpp.BindTransceivers)
 	eventually(t, 30*time.Second, func() error {
 		if err := r.sim.SendMO(ctx, "tern", "+14155552671", "12345", "STOP please"); err != nil {
 			return err

@@ -163,7 +163,7 @@ func TestKannelInterop(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := runSMPPAccount(ctx, []string{"add", "--postgres-url", r.postgresURL, "--system-id", "kannel",
-		"--password", "kpass", "--tenant", "dev", "--number", "12345"}); err != nil {
+		"--password", "kpass1", "--tenant", "dev", "--number", "12345"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -180,7 +180,7 @@ func TestKannelInterop(t *testing.T) {
 	}
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "kannel.conf")
-	if err := os.WriteFile(conf, []byte(kannelConfig(dir, r.smpp.srv.Addr(), "kannel", "kpass", web.URL+"/mo", ports[0], ports[1], ports[2])), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(kannelConfig(dir, r.smpp.srv.Addr(), "kannel", "kpass1", web.URL+"/mo", ports[0], ports[1], ports[2])), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	startKannel(t, bearerbox, conf, dir)

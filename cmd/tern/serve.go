@@ -54,6 +54,8 @@ type serveConfig struct {
 	clickhouseDatabase string
 	clickhouseTCPPort  int
 	clickhouseHTTPPort int
+	tenantReads        int     // analytics.Config.TenantReads
+	tenantReadRate     float64 // analytics.Config.TenantReadRate
 
 	postgresURL  string
 	postgresPort int
@@ -91,6 +93,8 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.kafka.Topics.MO, "topic-mo", "tern.mo", "topic of customers' replies (mobile-originated messages)")
 	fs.StringVar(&c.clickhouseAddr, "clickhouse-addr", "", "ClickHouse native address; empty with --dev starts a local server under DATA/clickhouse")
 	fs.StringVar(&c.clickhouseDatabase, "clickhouse-database", "tern", "ClickHouse database")
+	fs.IntVar(&c.tenantReads, "tenant-reads", analytics.DefaultTenantReads, "report queries (GetMessage, GetCampaignStats, query_sm) one tenant runs at once on this instance; more get ResourceExhausted (ESME_RTHROTTLED over SMPP)")
+	fs.Float64Var(&c.tenantReadRate, "tenant-read-rate", analytics.DefaultTenantReadRate, "report queries one tenant may start a second on this instance, in bursts of a second's worth; more get ResourceExhausted (ESME_RTHROTTLED over SMPP)")
 	fs.IntVar(&c.clickhouseTCPPort, "clickhouse-port", 19000, "native port of the local ClickHouse (--dev)")
 	fs.IntVar(&c.clickhouseHTTPPort, "clickhouse-http-port", 18123, "HTTP port of the local ClickHouse (--dev)")
 	fs.StringVar(&c.postgresURL, "postgres-url", "", "PostgreSQL URL; empty with --dev starts a local cluster under DATA/postgres")
@@ -368,7 +372,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		st.onStop("clickhouse", ch.Stop)
 		chAddr = ch.Addr()
 	}
-	store, err := analytics.Open(ctx, analytics.Config{Addr: chAddr, Database: c.clickhouseDatabase}, analytics.WithLogger(log))
+	store, err := analytics.Open(ctx, analytics.Config{Addr: chAddr, Database: c.clickhouseDatabase,
+		TenantReads: c.tenantReads, TenantReadRate: c.tenantReadRate}, analytics.WithLogger(log))
 	if err != nil {
 		return r, err
 	}

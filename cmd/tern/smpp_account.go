@@ -33,7 +33,7 @@ func runSMPPAccount(ctx context.Context, args []string) error {
 	var ips, numbers []string
 	fs.StringVar(&a.SystemID, "system-id", "", "the account's system_id, 1 to 15 characters")
 	if cmd == "add" {
-		fs.StringVar(&password, "password", "", "its password, at most 8 characters; empty generates one and prints it")
+		fs.StringVar(&password, "password", "", "its password, 6 to 8 characters; empty generates one and prints it")
 		fs.StringVar(&a.TenantID, "tenant", "", "the tenant its messages belong to")
 		fs.IntVar(&a.BindLimit, "bind-limit", gateway.DefaultBindLimit, "sessions bound at once, over all instances")
 		fs.Float64Var(&a.Throughput, "throughput", 0, "messages per second over all its binds, beyond which submits get ESME_RTHROTTLED; 0 for no cap")
@@ -54,6 +54,11 @@ func runSMPPAccount(ctx context.Context, args []string) error {
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("smpp-account %s: unexpected arguments %q", cmd, fs.Args())
+	}
+	if password != "" {
+		if err := gateway.ValidatePassword(password); err != nil {
+			return fmt.Errorf("--password: %w", err)
+		}
 	}
 	url := *pgURL
 	if url == "" {
