@@ -86,10 +86,14 @@ generate: tools ## lint the protobuf API and regenerate Go from it
 checkgenerate: generate ## fail if generated code is out of date
 	git diff --exit-code -- proto
 
-lint:
+# bench/lint: no non-test, non-generated Go function over 100 lines or file
+# over 600 (exceptions listed with a reason in bench/lint/exceptions.go),
+# and every relative link in the Markdown files resolves.
+lint: ## gofmt, go vet, sizes of functions and files, Markdown links
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt:"; echo "$$out"; exit 1; }
 	go vet ./...
 	go vet -tags soak ./cmd/tern
+	go run ./bench/lint
 
 clean:
 	rm -rf bin data
