@@ -10,8 +10,9 @@ ARGS  ?=
 PROTOC_GEN_GO_VERSION      := v1.36.12
 PROTOC_GEN_CONNECT_VERSION := v1.21.1
 BUF_VERSION                := v1.75.0
+K6_VERSION                 := v1.8.1
 
-.PHONY: run test fuzz build deps generate checkgenerate lint tools clean bench soak
+.PHONY: run test fuzz build deps generate checkgenerate lint tools clean bench bench-k6 soak
 
 run: deps build ## start tern with a local ClickHouse, Kafka broker and simulator SMSC
 	exec $(TERN) serve --dev $(ARGS)
@@ -55,6 +56,29 @@ soak: deps build ## faults under load for SOAK (10m), then checks nothing was lo
 bench: deps ## measure end to end beside its baselines; prints a table for bench/RESULTS.md
 	go run ./bench/e2e $(BENCHARGS)
 
+# k6 scenarios (bench/k6): smoke, load (constant arrival rate), stress (a
+# ramp until the thresholds fail) and soak, each over gRPC and Connect JSON
+# at once, against a tern serve --dev the script starts on free ports and
+# stops after (K6_ADDR=127.0.0.1:8080 uses a running `make run` instead).
+# k6 is a program of its own, installed into .bin from outside the module.
+# `make bench-k6 K6_SCENARIOS=soak K6_SOAK=4h`; see docs/benchmarks.md.
+K6_SCENARIOS ?= smoke load stress soak
+K6_RATE      ?= 200
+K6_DURATION  ?= 60s
+K6_MAX_RATE  ?= 4000
+K6_RAMP      ?= 90s
+K6_SOAK      ?= 10m
+K6_SOAK_RATE ?= 100
+K6_ADDR      ?=
+bench-k6: deps build $(BIN)/k6 ## run the k6 scenarios in bench/k6 against tern (see docs/benchmarks.md)
+	K6=$(BIN)/k6 TERN=$(TERN) TERN_ADDR=$(K6_ADDR) \
+	  K6_LOAD_RATE=$(K6_RATE) K6_LOAD_DURATION=$(K6_DURATION) MAX_RATE=$(K6_MAX_RATE) RAMP=$(K6_RAMP) \
+	  K6_SOAK_RATE=$(K6_SOAK_RATE) K6_SOAK_DURATION=$(K6_SOAK) \
+	  bench/k6/run.sh $(K6_SCENARIOS)
+
+$(BIN)/k6:
+	cd /tmp && GOBIN=$(BIN) go install go.k6.io/k6@$(K6_VERSION)
+
 # System packages from Debian: ClickHouse and PostgreSQL servers (tern runs
 # private instances of both under data/, not the system services), and Perl
 # Net::SMPP and Kannel, third-party SMPP peers for interop tests.
@@ -86,10 +110,14 @@ generate: tools ## lint the protobuf API and regenerate Go from it
 checkgenerate: generate ## fail if generated code is out of date
 	git diff --exit-code -- proto
 
-lint:
+# bench/lint: no non-test, non-generated Go function over 100 lines or file
+# over 600 (exceptions listed with a reason in bench/lint/exceptions.go),
+# and every relative link in the Markdown files resolves.
+lint: ## gofmt, go vet, sizes of functions and files, Markdown links
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt:"; echo "$$out"; exit 1; }
 	go vet ./...
 	go vet -tags soak ./cmd/tern
+	go run ./bench/lint
 
 clean:
 	rm -rf bin data

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"connectrpc.com/connect"
@@ -47,127 +48,45 @@ func runE2E(ctx context.Context, e *env, sys system, cfg loadConfig, campaign st
 		c.CampaignId = campaign
 		reqs[i] = c
 	}
-
-	// Final events of this run's campaign, first sighting per message id.
-	// One franz-go client fetches every partition in one request, so the
-	// harness adds little work to the broker inside tern serve.
-	n, err := partitions(ctx, sys.brokers, "tern.events")
+	ev, err := tailFinals(ctx, sys.brokers, campaign, fromStart)
 	if err != nil {
 		return r, err
 	}
-	finals := newFirstSeen(n)
-	var byStatus [9]int
-	var submitted int64
-	reset := kgo.NewOffset().AtEnd()
-	if fromStart {
-		reset = kgo.NewOffset().AtStart()
-	}
-	events, err := kgo.NewClient(kgo.SeedBrokers(sys.brokers...), kgo.ConsumeTopics("tern.events"),
-		kgo.ConsumeResetOffset(reset), kgo.FetchMaxWait(100*time.Millisecond))
-	if err != nil {
-		return r, err
-	}
-	defer events.Close()
-	tctx, stopTail := context.WithCancel(ctx)
-	defer stopTail()
-	tailDone := make(chan struct{})
-	go func() {
-		defer close(tailDone)
-		for tctx.Err() == nil {
-			fs := events.PollFetches(tctx)
-			now := time.Now()
-			fs.EachRecord(func(rec *kgo.Record) {
-				ev := &recordv1.Event{}
-				if proto.Unmarshal(rec.Value, ev) != nil || ev.CampaignId != campaign {
-					return
-				}
-				p := int(rec.Partition)
-				switch s := core.Status(ev.Status); {
-				case s == core.StatusSubmitted:
-					submitted++
-				case s.Final() && p < n:
-					if _, seen := finals.parts[p][ev.MessageId]; !seen {
-						byStatus[min(int(s), 8)]++
-					}
-					finals.see(p, ev.MessageId, now)
-				}
-			})
-		}
-	}()
-	waitTail := func() { <-tailDone }
-
+	defer ev.stop()
 	send, err := sendLoad(sys.baseURL, e.client(sys.key), reqs)
 	if err != nil {
 		return r, err
 	}
 	m0 := readMetrics(ctx, sys.baseURL+"/metrics")
 	var a, b cpuSnap
-	roots := []root{{os.Getpid(), "harness (load generator, events reader)"}}
+	roots := []root{{os.Getpid(), harnessLabel + " (load generator, events reader)"}}
 	if sys.serve != nil {
 		roots = append(roots, root{sys.serve.cmd.Process.Pid, "tern serve"})
 	}
 	cfg.atWindow = func(start bool) {
-		if start {
-			a = snapCPU(roots...)
-			if profiling && sys.serve != nil && sys.serve.pprof != "" {
-				go func() {
-					// Skip the window's first seconds, then profile most of it.
-					secs := max(int(cfg.duration.Seconds())-15, 5)
-					time.Sleep(5 * time.Second)
-					e.logf("e2e: profiling tern serve for %ds into %s", secs, e.profileDir)
-					profile(ctx, sys.serve.pprof, e.profileDir, secs, e.contention, e.logf)
-				}()
-			}
-		} else {
+		if !start {
 			b = snapCPU(roots...)
+			return
+		}
+		a = snapCPU(roots...)
+		if profiling && sys.serve != nil && sys.serve.pprof != "" {
+			go func() {
+				// Skip the window's first seconds, then profile most of it.
+				secs := max(int(cfg.duration.Seconds())-15, 5)
+				time.Sleep(5 * time.Second)
+				e.logf("e2e: profiling tern serve for %ds into %s", secs, e.profileDir)
+				profile(ctx, sys.serve.pprof, e.profileDir, secs, e.contention, e.logf)
+			}()
 		}
 	}
 	e.logf("e2e: %d callers over %d connections for %v after %v warmup, campaign %s", cfg.concurrency, e.conns, cfg.duration, cfg.warmup, campaign)
 	e.awaitQuiet(ctx)
 	res := runLoad(ctx, cfg, send)
 	r.cpu, r.load = a.until(b), loadAvg()
-	atEnd := finals.count.Load()
-	accepted := int64(len(res.calls))
-
-	// Drain: wait for every accepted message's final event.
-	e.logf("e2e: load stopped with %d accepted, %d final; waiting up to %v for the rest", accepted, atEnd, e.drain)
-	stopped := time.Now()
-	lastCount, lastChange := atEnd, stopped
-	for finals.count.Load() < accepted && time.Since(stopped) < e.drain {
-		time.Sleep(100 * time.Millisecond)
-		if c := finals.count.Load(); c != lastCount {
-			lastCount, lastChange = c, time.Now()
-		}
-	}
-	drained := finals.count.Load()
-	r.drainTime = lastChange.Sub(stopped)
-	drainRate := float64(drained-atEnd) / max(r.drainTime.Seconds(), 0.001)
-	stopTail()
-	waitTail()
-
-	count, lats := res.inWindow()
-	secs := res.t1.Sub(res.t0).Seconds()
-	r.accepted, r.p50, r.p99 = float64(count)/secs, percentile(lats, 50), percentile(lats, 99)
-	seen := finals.all()
-	flat, missing := joined(res.calls, seen, res.t0, res.t1)
-	r.final, r.f50, r.f99 = float64(finals.between(res.t0, res.t1))/secs, percentile(flat, 50), percentile(flat, 99)
-	r.errs, r.total, r.done, r.behind = res.errs, int(accepted), int(drained), int(accepted-atEnd)
-	var parts []string
-	for i, v := range byStatus {
-		if v > 0 {
-			parts = append(parts, fmt.Sprintf("%s %d", core.Status(i), v))
-		}
-	}
-	r.notes = append(r.notes,
-		fmt.Sprintf("accepted %d in all (warmup included); final events for %d (%s); %d SUBMITTED events", accepted, drained, strings.Join(parts, ", "), submitted),
-		fmt.Sprintf("at the end of the window %d accepted messages were not final yet; the last of them turned final %v after the load stopped (%.0f final msg/s with no load coming in)",
-			accepted-atEnd, r.drainTime.Round(100*time.Millisecond), drainRate))
-	if missing > 0 {
-		r.notes = append(r.notes, fmt.Sprintf("%d messages accepted in the window had no final event within %v of the load's end", missing, e.drain))
-	}
+	ev.drain(e, &r, res)
 
 	// ClickHouse: the totals through the API.
-	stats, settle, err := campaignStats(ctx, sys, e.client(sys.key), campaign, accepted, time.Minute)
+	stats, settle, err := campaignStats(ctx, sys, e.client(sys.key), campaign, int64(r.total), time.Minute)
 	if err != nil {
 		r.notes = append(r.notes, "GetCampaignStats: "+err.Error())
 	} else {
@@ -179,6 +98,116 @@ func runE2E(ctx context.Context, e *env, sys system, cfg loadConfig, campaign st
 		r.notes = append(r.notes, "tern /metrics over the run: "+metricsSummary(m0, m1))
 	}
 	return r, nil
+}
+
+// finalsTail reads one campaign's status events: the first sighting of
+// each message's final event, and how many were SUBMITTED.
+type finalsTail struct {
+	finals    *firstSeen
+	byStatus  [9]int
+	submitted int64
+	stopTail  context.CancelFunc
+	done      chan struct{}
+	client    *kgo.Client
+	once      sync.Once
+}
+
+// tailFinals starts reading campaign's events from the events topic, from
+// its start or its end. One franz-go client fetches every partition in
+// one request, so the harness adds little work to the broker inside tern
+// serve.
+func tailFinals(ctx context.Context, brokers []string, campaign string, fromStart bool) (*finalsTail, error) {
+	n, err := partitions(ctx, brokers, "tern.events")
+	if err != nil {
+		return nil, err
+	}
+	reset := kgo.NewOffset().AtEnd()
+	if fromStart {
+		reset = kgo.NewOffset().AtStart()
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics("tern.events"),
+		kgo.ConsumeResetOffset(reset), kgo.FetchMaxWait(100*time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	tctx, stop := context.WithCancel(ctx)
+	t := &finalsTail{finals: newFirstSeen(n), stopTail: stop, done: make(chan struct{}), client: cl}
+	go func() {
+		defer close(t.done)
+		for tctx.Err() == nil {
+			fs := cl.PollFetches(tctx)
+			now := time.Now()
+			fs.EachRecord(func(rec *kgo.Record) { t.see(rec, campaign, n, now) })
+		}
+	}()
+	return t, nil
+}
+
+// see counts one event record of campaign, read at now.
+func (t *finalsTail) see(rec *kgo.Record, campaign string, partitions int, now time.Time) {
+	ev := &recordv1.Event{}
+	if proto.Unmarshal(rec.Value, ev) != nil || ev.CampaignId != campaign {
+		return
+	}
+	p := int(rec.Partition)
+	switch s := core.Status(ev.Status); {
+	case s == core.StatusSubmitted:
+		t.submitted++
+	case s.Final() && p < partitions:
+		if _, seen := t.finals.parts[p][ev.MessageId]; !seen {
+			t.byStatus[min(int(s), 8)]++
+		}
+		t.finals.see(p, ev.MessageId, now)
+	}
+}
+
+// stop ends the tail and waits for its reader; it may be called twice.
+func (t *finalsTail) stop() {
+	t.once.Do(func() {
+		t.stopTail()
+		<-t.done
+		t.client.Close()
+	})
+}
+
+// drain waits, up to e.drain after the load, for the final event of every
+// message res accepted, stops the tail, and fills r's figures and notes.
+func (t *finalsTail) drain(e *env, r *row, res loadResult) {
+	atEnd := t.finals.count.Load()
+	accepted := int64(len(res.calls))
+	e.logf("e2e: load stopped with %d accepted, %d final; waiting up to %v for the rest", accepted, atEnd, e.drain)
+	stopped := time.Now()
+	lastCount, lastChange := atEnd, stopped
+	for t.finals.count.Load() < accepted && time.Since(stopped) < e.drain {
+		time.Sleep(100 * time.Millisecond)
+		if c := t.finals.count.Load(); c != lastCount {
+			lastCount, lastChange = c, time.Now()
+		}
+	}
+	drained := t.finals.count.Load()
+	r.drainTime = lastChange.Sub(stopped)
+	drainRate := float64(drained-atEnd) / max(r.drainTime.Seconds(), 0.001)
+	t.stop()
+
+	count, lats := res.inWindow()
+	secs := res.t1.Sub(res.t0).Seconds()
+	r.accepted, r.p50, r.p99 = float64(count)/secs, percentile(lats, 50), percentile(lats, 99)
+	flat, missing := joined(res.calls, t.finals.all(), res.t0, res.t1)
+	r.final, r.f50, r.f99 = float64(t.finals.between(res.t0, res.t1))/secs, percentile(flat, 50), percentile(flat, 99)
+	r.errs, r.total, r.done, r.behind = res.errs, int(accepted), int(drained), int(accepted-atEnd)
+	var parts []string
+	for i, v := range t.byStatus {
+		if v > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", core.Status(i), v))
+		}
+	}
+	r.notes = append(r.notes,
+		fmt.Sprintf("accepted %d in all (warmup included); final events for %d (%s); %d SUBMITTED events", accepted, drained, strings.Join(parts, ", "), t.submitted),
+		fmt.Sprintf("at the end of the window %d accepted messages were not final yet; the last of them turned final %v after the load stopped (%.0f final msg/s with no load coming in)",
+			accepted-atEnd, r.drainTime.Round(100*time.Millisecond), drainRate))
+	if missing > 0 {
+		r.notes = append(r.notes, fmt.Sprintf("%d messages accepted in the window had no final event within %v of the load's end", missing, e.drain))
+	}
 }
 
 // campaignStats polls GetCampaignStats until ClickHouse holds want

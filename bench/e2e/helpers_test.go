@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -170,5 +171,34 @@ func TestHoldRate(t *testing.T) {
 	})
 	if err == nil || len(rows) != 1 {
 		t.Errorf("failing second run: %d rows, %v", len(rows), err)
+	}
+}
+
+func TestCPUPerMessage(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		byName    map[string]float64
+		rate      float64
+		wantCores float64
+		wantUS    float64
+		wantOK    bool
+	}{
+		{"the harness left out", map[string]float64{"harness (load generator, events reader)": 0.4, "tern serve": 1.1, "postgres backends": 0.3, "clickhouse-serv": 0.1}, 5000, 1.5, 300, true},
+		{"only the harness watched", map[string]float64{"harness (load generator)": 0.4}, 5000, 0, 0, false},
+		{"no messages", map[string]float64{"echo server": 0.9}, 0, 0.9, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			u := cpuUse{machine: 2, byName: tt.byName}
+			if cores, _ := u.system(); math.Abs(cores-tt.wantCores) > 1e-9 {
+				t.Errorf("system() = %v cores, want %v", cores, tt.wantCores)
+			}
+			us, ok := u.perMessage(tt.rate)
+			if ok != tt.wantOK || math.Abs(us-tt.wantUS) > 1e-6 {
+				t.Errorf("perMessage(%v) = %v µs, %v; want %v µs, %v", tt.rate, us, ok, tt.wantUS, tt.wantOK)
+			}
+		})
 	}
 }

@@ -187,6 +187,32 @@ func (a cpuSnap) until(b cpuSnap) cpuUse {
 	return u
 }
 
+// harnessLabel begins the label of the harness's own process, the load
+// generator: every other watched process is the system under test.
+const harnessLabel = "harness"
+
+// system returns the cores the system under test used: every watched
+// process but the harness's own. ok is false when only the harness was
+// watched (a tern given with -addr runs elsewhere).
+func (u cpuUse) system() (cores float64, ok bool) {
+	for name, v := range u.byName {
+		if !strings.HasPrefix(name, harnessLabel) {
+			cores, ok = cores+v, true
+		}
+	}
+	return cores, ok
+}
+
+// perMessage returns the system under test's CPU per message at rate
+// messages a second, in microseconds; ok is false when it is unknown.
+func (u cpuUse) perMessage(rate float64) (us float64, ok bool) {
+	cores, ok := u.system()
+	if !ok || rate <= 0 {
+		return 0, false
+	}
+	return cores / rate * 1e6, true
+}
+
 // String prints "tern 1.21, postgres 0.30, ..., others 0.05 (machine 1.90 of 2)".
 func (u cpuUse) String() string {
 	type kv struct {

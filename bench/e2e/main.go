@@ -45,7 +45,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -128,51 +127,53 @@ type row struct {
 	notes     []string
 }
 
-func main() {
-	var (
-		serveEchoAddr = flag.String("serve-echo", "", "internal: run the echo server on this address")
-		echoGRPC      = flag.Bool("echo-grpc", false, "internal: with -serve-echo, gRPC connections on grpc-go")
-		split         = flag.String("split", "", "print how a CPU profile of tern serve (from -profile) divides among its parts, and exit")
-		only          = flag.String("only", "echo,echogrpc,kafka,e2e", "runs to make, comma-separated: echo, echogrpc, kafka, e2e")
-		duration      = flag.Duration("duration", 60*time.Second, "measured window of each run")
-		warmup        = flag.Duration("warmup", 5*time.Second, "load before each window, not measured")
-		concurrency   = flag.Int("concurrency", 256, "callers: calls in flight (closed loop) or at most in flight (open loop)")
-		conns         = flag.Int("conns", 4, "HTTP/2 connections the callers share; at most 250 callers each")
-		rate          = flag.Float64("rate", 0, "open loop at this many calls per second; 0 runs a closed loop")
-		protocol      = flag.String("protocol", "grpc", "grpc or connect (both unary over h2c)")
-		clientLib     = flag.String("client", "auto", "the load generator's client: grpc-go (gRPC only, as ghz calls; the cheaper), connect-go, or auto (grpc-go for -protocol grpc, else connect-go)")
-		acceptGzip    = flag.Bool("accept-gzip", false, "let servers gzip responses (connect-go clients ask for it by default; grpc-go, k6 and ghz do not)")
-		recipients    = flag.Int("recipients", 100_000, "distinct recipients; request i goes to recipient i mod this")
-		partitions    = flag.Int("partitions", 4, "partitions of the raw baseline's topic (tern serve's default with its in-process broker is 4)")
-		drain         = flag.Duration("drain", 2*time.Minute, "how long to wait after the load for the last final events")
-		receiptDelay  = flag.Duration("sim-receipt-delay", 500*time.Millisecond, "the simulator's delay before a receipt (tern serve's default)")
-		ternArgs      = flag.String("tern-args", "", "more `tern serve` flags, space-separated")
-		addr          = flag.String("addr", "", "use this running tern (base URL) instead of starting one; needs -key and -brokers")
-		key           = flag.String("key", "", "API key for -addr")
-		brokersFlag   = flag.String("brokers", "", "Kafka brokers of the tern at -addr")
-		steady        = flag.String("steady", "auto", "after the closed-loop end-to-end run, an open-loop one on the same tern at this rate: a number, \"auto\" (the highest rate that kept up in a search of 30-second open loops, a tenth lower if it falls behind over the window, at most twice) or \"off\"; -rate replaces both")
-		profileDir    = flag.String("profile", "", "directory for CPU and allocation profiles of tern serve during the last end-to-end run (builds tern with a pprof listener)")
-		contention    = flag.Bool("contention", false, "with -profile, also mutex and block profiles (sampling them slows tern by a few per cent)")
-		quietWait     = flag.Duration("quiet-wait", 0, "before each run, wait up to this long for the machine to be nearly idle (under 0.4 busy cores over 3 s), for a machine shared with other work")
-		keep          = flag.Bool("keep", false, "keep the temp directory (data, logs, metrics)")
-		verbose       = flag.Bool("v", true, "log progress to stderr")
-	)
+// options are the command line's flags.
+type options struct {
+	serveEcho, split, only, protocol, clientLib, ternArgs string
+	addr, key, brokers, steady, profileDir                string
+	duration, warmup, drain, receiptDelay, quietWait      time.Duration
+	concurrency, conns, recipients, partitions            int
+	rate                                                  float64
+	echoGRPC, acceptGzip, contention, keep, verbose       bool
+}
+
+func parseFlags() options {
+	var o options
+	flag.StringVar(&o.serveEcho, "serve-echo", "", "internal: run the echo server on this address")
+	flag.BoolVar(&o.echoGRPC, "echo-grpc", false, "internal: with -serve-echo, gRPC connections on grpc-go")
+	flag.StringVar(&o.split, "split", "", "print how a CPU profile of tern serve (from -profile) divides among its parts, and exit")
+	flag.StringVar(&o.only, "only", "echo,echogrpc,kafka,e2e", "runs to make, comma-separated: echo, echogrpc, kafka, e2e")
+	flag.DurationVar(&o.duration, "duration", 60*time.Second, "measured window of each run")
+	flag.DurationVar(&o.warmup, "warmup", 5*time.Second, "load before each window, not measured")
+	flag.IntVar(&o.concurrency, "concurrency", 256, "callers: calls in flight (closed loop) or at most in flight (open loop)")
+	flag.IntVar(&o.conns, "conns", 4, "HTTP/2 connections the callers share; at most 250 callers each")
+	flag.Float64Var(&o.rate, "rate", 0, "open loop at this many calls per second; 0 runs a closed loop")
+	flag.StringVar(&o.protocol, "protocol", "grpc", "grpc or connect (both unary over h2c)")
+	flag.StringVar(&o.clientLib, "client", "auto", "the load generator's client: grpc-go (gRPC only, as ghz calls; the cheaper), connect-go, or auto (grpc-go for -protocol grpc, else connect-go)")
+	flag.BoolVar(&o.acceptGzip, "accept-gzip", false, "let servers gzip responses (connect-go clients ask for it by default; grpc-go, k6 and ghz do not)")
+	flag.IntVar(&o.recipients, "recipients", 100_000, "distinct recipients; request i goes to recipient i mod this")
+	flag.IntVar(&o.partitions, "partitions", 4, "partitions of the raw baseline's topic (tern serve's default with its in-process broker is 4)")
+	flag.DurationVar(&o.drain, "drain", 2*time.Minute, "how long to wait after the load for the last final events")
+	flag.DurationVar(&o.receiptDelay, "sim-receipt-delay", 500*time.Millisecond, "the simulator's delay before a receipt (tern serve's default)")
+	flag.StringVar(&o.ternArgs, "tern-args", "", "more `tern serve` flags, space-separated")
+	flag.StringVar(&o.addr, "addr", "", "use this running tern (base URL) instead of starting one; needs -key and -brokers")
+	flag.StringVar(&o.key, "key", "", "API key for -addr")
+	flag.StringVar(&o.brokers, "brokers", "", "Kafka brokers of the tern at -addr")
+	flag.StringVar(&o.steady, "steady", "auto", "after the closed-loop end-to-end run, an open-loop one on the same tern at this rate: a number, \"auto\" (the highest rate that kept up in a search of 30-second open loops, a tenth lower if it falls behind over the window, at most twice) or \"off\"; -rate replaces both")
+	flag.StringVar(&o.profileDir, "profile", "", "directory for CPU and allocation profiles of tern serve during the last end-to-end run (builds tern with a pprof listener)")
+	flag.BoolVar(&o.contention, "contention", false, "with -profile, also mutex and block profiles (sampling them slows tern by a few per cent)")
+	flag.DurationVar(&o.quietWait, "quiet-wait", 0, "before each run, wait up to this long for the machine to be nearly idle (under 0.4 busy cores over 3 s), for a machine shared with other work")
+	flag.BoolVar(&o.keep, "keep", false, "keep the temp directory (data, logs, metrics)")
+	flag.BoolVar(&o.verbose, "v", true, "log progress to stderr")
 	flag.Parse()
-	log.SetFlags(log.Ltime)
-	if *serveEchoAddr != "" {
-		if err := serveEcho(*serveEchoAddr, *echoGRPC); err != nil {
-			log.Fatal(err)
-		}
-		return
-	}
-	if *split != "" {
-		if err := splitProfile(*split); err != nil {
-			log.Fatal(err)
-		}
-		return
-	}
-	runs := map[string]bool{}
-	for _, r := range strings.Split(*only, ",") {
+	return o
+}
+
+// check returns the runs o asks for and whether the load generator's
+// gRPC calls come from grpc-go; it exits on flags that do not fit.
+func (o options) check() (runs map[string]bool, grpcGo bool) {
+	runs = map[string]bool{}
+	for _, r := range strings.Split(o.only, ",") {
 		switch r = strings.TrimSpace(r); r {
 		case "echo", "echogrpc", "kafka", "e2e":
 			runs[r] = true
@@ -180,124 +181,159 @@ func main() {
 			log.Fatalf("-only: unknown run %q", r)
 		}
 	}
-	if *protocol != "grpc" && *protocol != "connect" {
-		log.Fatalf("-protocol %q: want grpc or connect", *protocol)
+	if o.protocol != "grpc" && o.protocol != "connect" {
+		log.Fatalf("-protocol %q: want grpc or connect", o.protocol)
 	}
-	var grpcGo bool
-	switch *clientLib {
+	switch o.clientLib {
 	case "auto":
-		grpcGo = *protocol == "grpc"
+		grpcGo = o.protocol == "grpc"
 	case "grpc-go":
-		if *protocol != "grpc" {
-			log.Fatalf("-client grpc-go speaks only -protocol grpc, not %q", *protocol)
+		if o.protocol != "grpc" {
+			log.Fatalf("-client grpc-go speaks only -protocol grpc, not %q", o.protocol)
 		}
 		grpcGo = true
 	case "connect-go":
 	default:
-		log.Fatalf("-client %q: want grpc-go, connect-go or auto", *clientLib)
+		log.Fatalf("-client %q: want grpc-go, connect-go or auto", o.clientLib)
 	}
-	if *addr != "" && (*key == "" || *brokersFlag == "") {
+	if o.addr != "" && (o.key == "" || o.brokers == "") {
 		log.Fatal("-addr needs -key and -brokers")
 	}
-	if *conns < 1 || *concurrency > 250**conns {
-		log.Fatalf("-concurrency %d over -conns %d: at most 250 callers per connection", *concurrency, *conns)
+	if o.conns < 1 || o.concurrency > 250*o.conns {
+		log.Fatalf("-concurrency %d over -conns %d: at most 250 callers per connection", o.concurrency, o.conns)
 	}
+	return runs, grpcGo
+}
 
+func main() {
+	o := parseFlags()
+	log.SetFlags(log.Ltime)
+	if o.serveEcho != "" {
+		if err := serveEcho(o.serveEcho, o.echoGRPC); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	if o.split != "" {
+		if err := splitProfile(o.split); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
+	runs, grpcGo := o.check()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	dir, err := os.MkdirTemp("", "tern-bench-")
+	e, err := newEnv(o, grpcGo)
 	if err != nil {
 		log.Fatal(err)
+	}
+	if o.keep {
+		log.Printf("keeping %s", e.dir)
+	} else {
+		defer os.RemoveAll(e.dir)
+	}
+	rows, err := runAll(ctx, e, o, runs)
+	printResults(e, rows, os.Args[1:])
+	if err != nil {
+		log.Print(err)
+		os.Exit(1)
+	}
+}
+
+// newEnv makes the temp directory and the requests every run shares.
+func newEnv(o options, grpcGo bool) (*env, error) {
+	dir, err := os.MkdirTemp("", "tern-bench-")
+	if err != nil {
+		return nil, err
 	}
 	// tern serve --dev runs PostgreSQL as the postgres user when run as
 	// root; it must reach the data directory.
 	if err := os.Chmod(dir, 0o711); err != nil {
-		log.Fatal(err)
-	}
-	if *keep {
-		log.Printf("keeping %s", dir)
-	} else {
-		defer os.RemoveAll(dir)
+		return nil, err
 	}
 	e := &env{
 		dir: dir, campaign: "bench-" + time.Now().UTC().Format("20060102T150405"),
-		load:     loadConfig{concurrency: *concurrency, rate: *rate, warmup: *warmup, duration: *duration},
-		protocol: *protocol, grpcGo: grpcGo, conns: *conns, acceptGzip: *acceptGzip, partitions: *partitions,
-		drain: *drain, quietWait: *quietWait, loadBefore: loadAvg(), profileDir: *profileDir, contention: *contention, verbose: *verbose,
+		load:     loadConfig{concurrency: o.concurrency, rate: o.rate, warmup: o.warmup, duration: o.duration},
+		protocol: o.protocol, grpcGo: grpcGo, conns: o.conns, acceptGzip: o.acceptGzip, partitions: o.partitions,
+		drain: o.drain, quietWait: o.quietWait, loadBefore: loadAvg(), profileDir: o.profileDir, contention: o.contention, verbose: o.verbose,
 	}
 	if e.profileDir != "" {
 		if e.profileDir, err = filepath.Abs(e.profileDir); err != nil {
-			log.Fatal(err)
+			return nil, err
 		}
 		if err := os.MkdirAll(e.profileDir, 0o755); err != nil {
-			log.Fatal(err)
+			return nil, err
 		}
 	}
-	if e.reqs, err = payloads(*recipients, e.campaign); err != nil {
-		log.Fatal(err)
+	if e.reqs, err = payloads(o.recipients, e.campaign); err != nil {
+		return nil, err
 	}
+	return e, nil
+}
 
+// runAll makes the runs asked for, in order, and returns their rows; on
+// an error, the rows of the runs before it.
+func runAll(ctx context.Context, e *env, o options, runs map[string]bool) ([]row, error) {
 	var rows []row
-	fail := func(what string, err error) {
-		log.Printf("%s: %v", what, err)
-		printResults(e, rows, os.Args[1:])
-		os.Exit(1)
-	}
-	if runs["kafka"] || (runs["e2e"] && *addr == "") {
+	if runs["kafka"] || (runs["e2e"] && o.addr == "") {
 		root, err := moduleRoot()
 		if err != nil {
-			fail("build", err)
+			return rows, fmt.Errorf("build: %w", err)
 		}
 		e.logf("building tern")
-		if e.ternBin, err = buildTern(root, dir, e.profileDir != ""); err != nil {
-			fail("build", err)
+		if e.ternBin, err = buildTern(root, e.dir, e.profileDir != ""); err != nil {
+			return rows, fmt.Errorf("build: %w", err)
 		}
 	}
-	if runs["echo"] {
-		r, err := runEcho(ctx, e, false)
-		if err != nil {
-			fail("echo", err)
+	for _, b := range []struct {
+		run, what string
+		grpc      bool
+	}{{"echo", "echo", false}, {"echogrpc", "echo with grpc-go", true}} {
+		if runs[b.run] {
+			r, err := runEcho(ctx, e, b.grpc)
+			if err != nil {
+				return rows, fmt.Errorf("%s: %w", b.what, err)
+			}
+			rows = append(rows, r)
 		}
-		rows = append(rows, r)
-	}
-	if runs["echogrpc"] {
-		r, err := runEcho(ctx, e, true)
-		if err != nil {
-			fail("echo with grpc-go", err)
-		}
-		rows = append(rows, r)
 	}
 	if runs["kafka"] {
 		r, err := runRawKafka(ctx, e)
 		if err != nil {
-			fail("raw kafka", err)
+			return rows, fmt.Errorf("raw kafka: %w", err)
 		}
 		rows = append(rows, r)
 	}
 	if runs["e2e"] {
-		sys := system{baseURL: *addr, key: *key, brokers: splitList(*brokersFlag)}
-		if *addr == "" {
-			extra := append([]string{"--sim-receipt-delay", receiptDelay.String()}, strings.Fields(*ternArgs)...)
-			e.logf("starting tern serve --dev (ClickHouse and PostgreSQL first)")
-			t, err := startTern(ctx, e.ternBin, dir, e.profileDir != "", e.contention, extra, e.logf)
-			if err != nil {
-				fail("tern serve", err)
-			}
-			e.logf("%s", t.argsLine)
-			sys = system{baseURL: t.baseURL, key: t.key, brokers: t.brokers, serve: t}
-		}
-		err := e2eRuns(ctx, e, sys, *addr == "", *steady, &rows)
-		if sys.serve != nil {
-			e.logf("stopping tern serve")
-			if serr := sys.serve.stop(2 * time.Minute); serr != nil {
-				e.logf("tern serve stop: %v", serr)
-			}
-		}
-		if err != nil {
-			fail("e2e", err)
+		if err := runEndToEnd(ctx, e, o, &rows); err != nil {
+			return rows, fmt.Errorf("e2e: %w", err)
 		}
 	}
-	printResults(e, rows, os.Args[1:])
+	return rows, nil
+}
+
+// runEndToEnd starts tern serve (unless o.addr names one), makes the
+// end-to-end runs on it and stops it.
+func runEndToEnd(ctx context.Context, e *env, o options, rows *[]row) error {
+	sys := system{baseURL: o.addr, key: o.key, brokers: splitList(o.brokers)}
+	if o.addr == "" {
+		extra := append([]string{"--sim-receipt-delay", o.receiptDelay.String()}, strings.Fields(o.ternArgs)...)
+		e.logf("starting tern serve --dev (ClickHouse and PostgreSQL first)")
+		t, err := startTern(ctx, e.ternBin, e.dir, e.profileDir != "", e.contention, extra, e.logf)
+		if err != nil {
+			return fmt.Errorf("tern serve: %w", err)
+		}
+		e.logf("%s", t.argsLine)
+		sys = system{baseURL: t.baseURL, key: t.key, brokers: t.brokers, serve: t}
+	}
+	err := e2eRuns(ctx, e, sys, o.addr == "", o.steady, rows)
+	if sys.serve != nil {
+		e.logf("stopping tern serve")
+		if serr := sys.serve.stop(2 * time.Minute); serr != nil {
+			e.logf("tern serve stop: %v", serr)
+		}
+	}
+	return err
 }
 
 // e2eRuns makes the end-to-end runs on sys: the closed loop (or the
@@ -457,7 +493,7 @@ func runEcho(ctx context.Context, e *env, grpcToo bool) (row, error) {
 		return r, err
 	}
 	var a, b cpuSnap
-	roots := []root{{os.Getpid(), "harness (load generator)"}, {echo.cmd.Process.Pid, "echo server"}}
+	roots := []root{{os.Getpid(), harnessLabel + " (load generator)"}, {echo.cmd.Process.Pid, "echo server"}}
 	cfg := e.load
 	cfg.atWindow = func(start bool) {
 		if start {
@@ -474,107 +510,6 @@ func runEcho(ctx context.Context, e *env, grpcToo bool) (row, error) {
 	r.accepted = float64(n) / res.t1.Sub(res.t0).Seconds()
 	r.p50, r.p99, r.errs, r.total = percentile(lats, 50), percentile(lats, 99), res.errs, len(res.calls)
 	return r, nil
-}
-
-// printResults writes the results as Markdown.
-func printResults(e *env, rows []row, args []string) {
-	loop := fmt.Sprintf("closed loop of %d callers (open-loop runs: at most %d in flight)", e.load.concurrency, e.load.concurrency)
-	if e.load.rate > 0 {
-		loop = fmt.Sprintf("open loop at %.0f calls/s, at most %d in flight", e.load.rate, e.load.concurrency)
-	}
-	fmt.Printf("\nCommand: `go run ./bench/e2e %s`\n\n", strings.Join(args, " "))
-	fmt.Printf("Machine: %s. Load average (1 min) when the harness started: %s.\n\n", machineLine(), e.loadBefore)
-	client := "connect-go"
-	if e.grpcGo {
-		client = "grpc-go"
-	}
-	fmt.Printf("Load: unary Send, %s protocol over h2c from %s clients, %s over %d HTTP/2 connections, %d distinct one-part GSM-7 requests; "+
-		"%v warmup, then %v measured per run.\n\n", e.protocol, client, loop, e.conns, len(e.reqs), e.load.warmup, e.load.duration)
-	fmt.Println("| run | accepted msg/s | accept p50 | accept p99 | final msg/s | accept→final p50 | accept→final p99 | errors |")
-	fmt.Println("|---|---|---|---|---|---|---|---|")
-	for _, r := range rows {
-		final, f50, f99 := "—", "—", "—"
-		if r.done > 0 {
-			final, f50, f99 = fmt.Sprintf("%.0f", r.final), ms(r.f50), ms(r.f99)
-		}
-		nerr := 0
-		for _, v := range r.errs {
-			nerr += v
-		}
-		fmt.Printf("| %s | %.0f | %s | %s | %s | %s | %s | %d |\n", r.name, r.accepted, ms(r.p50), ms(r.p99), final, f50, f99, nerr)
-	}
-	fmt.Println()
-	var echo, echoGRPC, e2e *row
-	for i := range rows {
-		switch {
-		case strings.HasPrefix(rows[i].name, "echo Connect"):
-			echo = &rows[i]
-		case strings.HasPrefix(rows[i].name, "echo, gRPC"):
-			echoGRPC = &rows[i]
-		case strings.HasPrefix(rows[i].name, "tern end to end, closed"):
-			e2e = &rows[i]
-		}
-	}
-	if e2e != nil {
-		fmt.Printf("- End to end, closed loop: %.0f final msg/s in the window (goal ≥ 10 000: %s).\n", e2e.final, verdict(e2e.final >= 10_000))
-		for _, r := range rows {
-			if r.rate > 0 {
-				kept := "fell behind"
-				if keptUp(r, r.rate) {
-					kept = "kept up"
-				}
-				fmt.Printf("- End to end, open loop at %.0f/s: %.0f final msg/s in the window, %s (goal ≥ 10 000: %s).\n", r.rate, r.final, kept, verdict(r.final >= 10_000))
-			}
-		}
-		if echo != nil && echo.accepted > 0 {
-			ratio := e2e.accepted / echo.accepted
-			fmt.Printf("- Accept throughput / echo baseline: %.2f (goal ≥ 0.5: %s).\n", ratio, verdict(ratio >= 0.5))
-		}
-		if echoGRPC != nil && echoGRPC.accepted > 0 {
-			fmt.Printf("- Accept throughput / echo on grpc-go (baseline a′, not the goal's): %.2f.\n", e2e.accepted/echoGRPC.accepted)
-		}
-	}
-	for _, r := range rows {
-		fmt.Printf("- %s — CPU in cores over the window: %s; load average at its end %s.\n", short(r.name), r.cpu, r.load)
-		for _, n := range r.notes {
-			fmt.Printf("  - %s\n", n)
-		}
-		if len(r.errs) > 0 {
-			keys := make([]string, 0, len(r.errs))
-			for k := range r.errs {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				fmt.Printf("  - error ×%d: %s\n", r.errs[k], k)
-			}
-		}
-	}
-}
-
-func short(name string) string {
-	if i := strings.IndexAny(name, ":("); i > 0 {
-		return strings.TrimSpace(name[:i])
-	}
-	return name
-}
-
-func verdict(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "not met"
-}
-
-// ms prints a duration in milliseconds with two significant decimals.
-func ms(d time.Duration) string {
-	switch {
-	case d >= 100*time.Millisecond:
-		return fmt.Sprintf("%.0f ms", float64(d)/1e6)
-	case d >= 10*time.Millisecond:
-		return fmt.Sprintf("%.1f ms", float64(d)/1e6)
-	}
-	return fmt.Sprintf("%.2f ms", float64(d)/1e6)
 }
 
 func splitList(s string) []string {

@@ -97,44 +97,11 @@ func runRawKafka(ctx context.Context, e *env) (row, error) {
 		return r, fmt.Errorf("create %s: %w", rawTopic, err)
 	}
 
-	key := make([]byte, 32)
-	rand.Read(key)
-	ids, err := msgid.NewIssuer(key)
+	send, closeWriter, err := rawSender(e, brokers)
 	if err != nil {
 		return r, err
 	}
-	tmpl, err := templates(e.reqs)
-	if err != nil {
-		return r, err
-	}
-	w := &kafka.Writer{
-		Addr:         kafka.TCP(brokers...),
-		Topic:        rawTopic,
-		Balancer:     &kafka.Murmur2Balancer{},
-		RequiredAcks: kafka.RequireAll,
-		BatchTimeout: time.Millisecond,
-		BatchSize:    1000,
-		BatchBytes:   4 << 20,
-		WriteTimeout: 10 * time.Second,
-		MaxAttempts:  5,
-	}
-	defer w.Close()
-	send := func(ctx context.Context, i int) (string, error) {
-		req, t := e.reqs[i%len(e.reqs)], tmpl[i%len(tmpl)]
-		now := time.Now()
-		id := ids.New("dev", now)
-		rec := &recordv1.Submit{
-			Id: id, TenantId: "dev", To: req.To, From: req.From, Body: req.Body, CampaignId: req.CampaignId,
-			Category: req.Category, Segments: t.segments, Encoding: t.encoding, AcceptedAt: timestamppb.New(now),
-			Region: t.region, PriceMicros: 7900 * int64(t.segments), Currency: "USD",
-			ValidUntil: timestamppb.New(now.Add(48 * time.Hour)),
-		}
-		v, err := proto.Marshal(rec)
-		if err != nil {
-			return "", err
-		}
-		return id, w.WriteMessages(ctx, kafka.Message{Key: []byte(req.To), Value: v, Time: now})
-	}
+	defer closeWriter()
 
 	tctx, stopTail := context.WithCancel(ctx)
 	defer stopTail()
@@ -151,7 +118,7 @@ func runRawKafka(ctx context.Context, e *env) (row, error) {
 	}
 
 	var a, b cpuSnap
-	roots := []root{{os.Getpid(), "harness (load generator, consumers)"}, {broker.cmd.Process.Pid, "tern kafka"}}
+	roots := []root{{os.Getpid(), harnessLabel + " (load generator, consumers)"}, {broker.cmd.Process.Pid, "tern kafka"}}
 	cfg := e.load
 	cfg.atWindow = func(start bool) {
 		if start {
@@ -182,4 +149,48 @@ func runRawKafka(ctx context.Context, e *env) (row, error) {
 		r.notes = append(r.notes, fmt.Sprintf("%d produced records were not consumed within 30 s", missing))
 	}
 	return r, nil
+}
+
+// rawSender returns a sender that writes request i as the submit record
+// tern's intake would, with the intake's writer settings, and a func that
+// closes its writer.
+func rawSender(e *env, brokers []string) (sender, func(), error) {
+	key := make([]byte, 32)
+	rand.Read(key)
+	ids, err := msgid.NewIssuer(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	tmpl, err := templates(e.reqs)
+	if err != nil {
+		return nil, nil, err
+	}
+	w := &kafka.Writer{
+		Addr:         kafka.TCP(brokers...),
+		Topic:        rawTopic,
+		Balancer:     &kafka.Murmur2Balancer{},
+		RequiredAcks: kafka.RequireAll,
+		BatchTimeout: time.Millisecond,
+		BatchSize:    1000,
+		BatchBytes:   4 << 20,
+		WriteTimeout: 10 * time.Second,
+		MaxAttempts:  5,
+	}
+	send := func(ctx context.Context, i int) (string, error) {
+		req, t := e.reqs[i%len(e.reqs)], tmpl[i%len(tmpl)]
+		now := time.Now()
+		id := ids.New("dev", now)
+		rec := &recordv1.Submit{
+			Id: id, TenantId: "dev", To: req.To, From: req.From, Body: req.Body, CampaignId: req.CampaignId,
+			Category: req.Category, Segments: t.segments, Encoding: t.encoding, AcceptedAt: timestamppb.New(now),
+			Region: t.region, PriceMicros: 7900 * int64(t.segments), Currency: "USD",
+			ValidUntil: timestamppb.New(now.Add(48 * time.Hour)),
+		}
+		v, err := proto.Marshal(rec)
+		if err != nil {
+			return "", err
+		}
+		return id, w.WriteMessages(ctx, kafka.Message{Key: []byte(req.To), Value: v, Time: now})
+	}
+	return send, func() { w.Close() }, nil
 }

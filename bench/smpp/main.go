@@ -204,15 +204,8 @@ func rawESME(ctx context.Context, addr string, window int, m *meter) error {
 	if err := write(1, &smpp.Bind{Type: smpp.BindTransceiver, SystemID: "raw", InterfaceVersion: smpp.InterfaceVersion}, 0); err != nil {
 		return err
 	}
-	if err := bw.Flush(); err != nil {
+	if err := awaitBind(bw, r); err != nil {
 		return err
-	}
-	f, err := r.ReadFrame()
-	if err != nil {
-		return err
-	}
-	if p, err := smpp.Decode(f); err != nil || p.Status != smpp.StatusOK {
-		return fmt.Errorf("bind: %v %v", p.Status, err)
 	}
 
 	slots := make(chan struct{}, window)
@@ -286,6 +279,21 @@ func rawESME(ctx context.Context, addr string, window int, m *meter) error {
 			return err
 		}
 	}
+}
+
+// awaitBind sends the bind written to bw and reads its answer from r.
+func awaitBind(bw *bufio.Writer, r *smpp.Reader) error {
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	f, err := r.ReadFrame()
+	if err != nil {
+		return err
+	}
+	if p, err := smpp.Decode(f); err != nil || p.Status != smpp.StatusOK {
+		return fmt.Errorf("bind: %v %v", p.Status, err)
+	}
+	return nil
 }
 
 func ctxOr(ctx context.Context, err error) error {
