@@ -6,8 +6,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ternsms/tern/pipeline/pgschema"
 )
 
 // Store is the pipeline's PostgreSQL state: idempotency keys, the delivery
@@ -174,38 +175,9 @@ CREATE INDEX schedules_message_id ON schedules (message_id);
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: %w", err)
-	}
-	defer conn.Release()
-	const lockID = 0x7465726e // "tern"
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockID); err != nil {
-		return fmt.Errorf("migrate: lock: %w", err)
-	}
-	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockID)
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	var applied int
-	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&applied); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	for v := applied + 1; v < len(migrations); v++ {
-		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, migrations[v]); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, "INSERT INTO schema_migrations (version) VALUES ($1)", v)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("migrate to version %d: %w", v, err)
-		}
-		s.log.Info("postgres schema migrated", "version", v)
-	}
-	return nil
+	return pgschema.Migrate(ctx, s.pool, pgschema.Set{
+		Name: "pipeline", Table: "schema_migrations", Steps: migrations, LockID: 0x7465726e, // "tern"
+	}, s.log)
 }
 
 // Janitor deletes idempotency keys older than keep (at least 24h) every

@@ -2,9 +2,8 @@ package gateway
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/ternsms/tern/pipeline/pgschema"
 )
 
 // migrations are the gateway's schema, applied in order, each in its own
@@ -108,36 +107,7 @@ CREATE INDEX smpp_messages_receipt_id ON smpp_messages (receipt_id);
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	conn, err := s.pool.Acquire(ctx)
-	if err != nil {
-		return fmt.Errorf("postgres: %w", err)
-	}
-	defer conn.Release()
-	const lockID = 0x736d7070 // "smpp"
-	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", lockID); err != nil {
-		return fmt.Errorf("smpp gateway migrate: lock: %w", err)
-	}
-	defer conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", lockID)
-	if _, err := conn.Exec(ctx, `CREATE TABLE IF NOT EXISTS smpp_gateway_migrations (
-		version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`); err != nil {
-		return fmt.Errorf("smpp gateway migrate: %w", err)
-	}
-	var applied int
-	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM smpp_gateway_migrations").Scan(&applied); err != nil {
-		return fmt.Errorf("smpp gateway migrate: %w", err)
-	}
-	for v := applied + 1; v < len(migrations); v++ {
-		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, migrations[v]); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, "INSERT INTO smpp_gateway_migrations (version) VALUES ($1)", v)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("smpp gateway migrate to version %d: %w", v, err)
-		}
-		s.log.Info("smpp gateway schema migrated", "version", v)
-	}
-	return nil
+	return pgschema.Migrate(ctx, s.pool, pgschema.Set{
+		Name: "smpp gateway", Table: "smpp_gateway_migrations", Steps: migrations, LockID: 0x736d7070, // "smpp"
+	}, s.log)
 }
