@@ -82,10 +82,25 @@ func (f *apiDoorFlags) listen(addr string, reg prometheus.Registerer) (net.Liste
 	return limiter.Listener(ln), opts, cert, nil
 }
 
-// reloadOnHangup reloads certs each time the process gets SIGHUP, until
-// the stack stops. A pair that does not load is logged and the one
-// loaded before stays in use.
-func reloadOnHangup(st *stack, log *slog.Logger, certs ...*frontdoor.Certificate) {
+// scheme is the API's URL scheme.
+func (f *apiDoorFlags) scheme() string {
+	if f.tlsCert != "" {
+		return "https"
+	}
+	return "http"
+}
+
+// reloadOnHangup reloads the certificates that are not nil each time the
+// process gets SIGHUP, until the stack stops. A pair that does not load
+// is logged and the one loaded before stays in use. Without certificates
+// SIGHUP keeps its default action.
+func reloadOnHangup(st *stack, log *slog.Logger, maybe ...*frontdoor.Certificate) {
+	var certs []*frontdoor.Certificate
+	for _, c := range maybe {
+		if c != nil {
+			certs = append(certs, c)
+		}
+	}
 	if len(certs) == 0 {
 		return
 	}

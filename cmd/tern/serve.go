@@ -23,7 +23,6 @@ import (
 
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/api"
-	"github.com/ternsms/tern/api/frontdoor"
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/router"
 	"github.com/ternsms/tern/carriers/smpp"
@@ -171,10 +170,7 @@ func (c *serveConfig) Validate() error {
 		return fmt.Errorf("--ledger-retention %s: want at least %s (--validity %s plus %s), or receipts and retried messages could lose their ledger rows",
 			c.retention, least, c.validity, pipeline.MinLedgerRetentionOverValidity)
 	}
-	if err := c.api.validate(); err != nil {
-		return err
-	}
-	return c.smpp.validate(c.api)
+	return cmp.Or(c.api.validate(), c.smpp.validate(c.api))
 }
 
 func newLogger(level string) (*slog.Logger, error) {
@@ -258,11 +254,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("tern is running\n")
-	scheme := "http"
-	if c.api.tlsCert != "" {
-		scheme = "https"
-	}
-	fmt.Printf("  API (gRPC, gRPC-Web, Connect): %s://%s\n", scheme, r.apiAddr)
+	fmt.Printf("  API (gRPC, gRPC-Web, Connect): %s://%s\n", c.api.scheme(), r.apiAddr)
 	if c.dev {
 		fmt.Printf("  dev API key:                   %s  (also in %s)\n", r.devKey, filepath.Join(c.dataDir, "dev-api-key"))
 	}
@@ -279,7 +271,7 @@ func runServe(ctx context.Context, args []string) error {
 			fmt.Printf("  dev SMPP account:              %s  (also in %s)\n", r.smpp.devAccount, r.smpp.devAccountFile)
 		}
 	}
-	fmt.Printf("  metrics:                       %s://%s/metrics\n", scheme, r.apiAddr)
+	fmt.Printf("  metrics:                       %s://%s/metrics\n", c.api.scheme(), r.apiAddr)
 	fmt.Printf("Press Ctrl-C to stop.\n")
 	<-ctx.Done()
 	log.Info("shutting down")
@@ -533,13 +525,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		}
 		opts = append(opts, api.WithGRPC(g))
 	}
-	var certs []*frontdoor.Certificate
-	for _, k := range []*frontdoor.Certificate{cert, r.smpp.tlsCert()} {
-		if k != nil {
-			certs = append(certs, k)
-		}
-	}
-	reloadOnHangup(st, log, certs...)
+	reloadOnHangup(st, log, cert, r.smpp.tlsCert())
 	root := http.NewServeMux()
 	root.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	root.Handle("/", h)
