@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/http"
 	"strings"
+	"time"
 
 	"connectrpc.com/connect"
 )
@@ -53,24 +55,41 @@ func (k *Keyring) Tenant(key string) (string, bool) {
 
 type tenantKey struct{}
 
-// tenantFrom returns the tenant authenticated for ctx's call.
-func tenantFrom(ctx context.Context) string {
-	t, _ := ctx.Value(tenantKey{}).(string)
-	return t
+// caller is an authenticated call: its tenant, and on grpc-go the timer
+// that cancels the call if its message is not all in within the read
+// timeout (see bridge.tap).
+type caller struct {
+	tenant string
+	read   *time.Timer
 }
 
-// authInterceptor rejects calls without a known `Authorization: Bearer KEY`
-// and puts the key's tenant into the call's context.
-func authInterceptor(k *Keyring) connect.UnaryInterceptorFunc {
-	return func(next connect.UnaryFunc) connect.UnaryFunc {
-		return func(ctx context.Context, req connect.AnyRequest) (connect.AnyResponse, error) {
-			tenant, err := k.authorize(req.Header().Get("Authorization"))
-			if err != nil {
-				return nil, connect.NewError(connect.CodeUnauthenticated, err)
-			}
-			return next(context.WithValue(ctx, tenantKey{}, tenant), req)
-		}
+// tenantFrom returns the tenant authenticated for ctx's call.
+func tenantFrom(ctx context.Context) string {
+	if c, ok := ctx.Value(tenantKey{}).(*caller); ok {
+		return c.tenant
 	}
+	return ""
+}
+
+// requireKey refuses calls without a known `Authorization: Bearer KEY`
+// before next reads a byte of their body, in the protocol of the call,
+// and puts the key's tenant into the context of the others. Requests that
+// are no RPC at all go to next, which refuses them without reading their
+// body either.
+func requireKey(k *Keyring, next http.Handler) http.Handler {
+	ew := connect.NewErrorWriter()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !ew.IsSupported(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		tenant, err := k.authorize(r.Header.Get("Authorization"))
+		if err != nil {
+			ew.Write(w, r, connect.NewError(connect.CodeUnauthenticated, err))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, &caller{tenant: tenant})))
+	})
 }
 
 // authorize returns the tenant of an Authorization header's bearer key.

@@ -55,3 +55,9 @@ func connectError(log *slog.Logger, err error) *connect.Error {
 }
 
 var errReportsUnavailable = errors.New("analytics store unavailable; retry")
+
+// Limits on what a client may send (limits.go).
+var (
+	errReadTimeout          = errors.New("request not received within the server's read timeout")
+	errDecompressedTooLarge = errors.New("request larger than the limit once decompressed")
+)

@@ -5,18 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"connectrpc.com/connect"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding"
 	protocodec "google.golang.org/grpc/encoding/proto"
-	"google.golang.org/grpc/health"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/mem"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/status"
+	"google.golang.org/grpc/tap"
 	"google.golang.org/protobuf/proto"
 
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
@@ -25,62 +23,97 @@ import (
 
 // NewGRPCServer returns a grpc-go server for the gRPC calls a Server
 // hands it (see WithGRPC): every tern.v1 method, answered by the same
-// handlers as NewHandler's, plus gRPC health and reflection (both without
-// authentication).
+// handlers as NewHandler's.
 //
 // grpc-go's own HTTP/2 transport gathers the frames of many calls into one
 // write, where net/http writes each response on its own: an echo handler
 // took 31 µs of server CPU a call on it, against 62–67 µs behind net/http
 // (bench/RESULTS.md, end to end, commit fe1b1a4).
 //
-// Of the options, only WithRequestWorkers applies.
+// A call is authenticated from its headers before grpc-go reads its
+// message, which is bounded by MaxRequestBytes after decompression.
+// gRPC health and reflection, which answer anyone, are left to net/http,
+// where their requests are bounded by 64 KiB: grpc-go has one message
+// limit for every method. A connection whose first call is one of them
+// goes to net/http (split.go); on a grpc-go connection they are
+// Unimplemented.
+//
+// Of the options, WithRequestWorkers and WithReadTimeout apply.
 func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 	d, err := d.check()
 	if err != nil {
 		return nil, err
 	}
-	o := serverOptions{workers: defaultWorkers}
-	for _, opt := range opts {
-		opt.apply(&o)
+	o := newServerOptions(opts)
+	b := bridge{d: d, readTimeout: o.readTimeout, methods: map[string]bool{}}
+	ms := &messageService{d: b.d}
+	messages := []grpc.MethodDesc{
+		unary(b, "Send", ms.Send),
+		unary(b, "SendBatch", ms.SendBatch),
+		unary(b, "Estimate", ms.Estimate),
+		unary(b, "GetMessage", ms.GetMessage),
+		unary(b, "Cancel", ms.Cancel),
 	}
-	b := bridge{d: d}
-	// A valid SendBatch (1,000 messages of up to 1,600 characters, four
-	// bytes each at most) can pass grpc-go's default 4 MiB.
-	sopts := []grpc.ServerOption{grpc.MaxRecvMsgSize(16 << 20), bridgeCodec()}
+	as := &analyticsService{d: b.d}
+	analytics := []grpc.MethodDesc{
+		unary(b, "GetCampaignStats", as.GetCampaignStats),
+	}
+	for svc, methods := range map[string][]grpc.MethodDesc{ternv1connect.MessageServiceName: messages, ternv1connect.AnalyticsServiceName: analytics} {
+		for _, m := range methods {
+			b.methods["/"+svc+"/"+m.MethodName] = true
+		}
+	}
+	sopts := append(b.serverOptions(), grpc.MaxConcurrentStreams(maxStreams))
 	if o.workers > 0 {
 		// Long-lived goroutines for calls, as workers does for net/http.
 		sopts = append(sopts, grpc.NumStreamWorkers(uint32(o.workers)))
 	}
 	g := grpc.NewServer(sopts...)
-	ms := &messageService{d: b.d}
 	g.RegisterService(&grpc.ServiceDesc{
 		ServiceName: ternv1connect.MessageServiceName,
 		HandlerType: (*any)(nil),
-		Methods: []grpc.MethodDesc{
-			unary(b, "Send", ms.Send),
-			unary(b, "SendBatch", ms.SendBatch),
-			unary(b, "Estimate", ms.Estimate),
-			unary(b, "GetMessage", ms.GetMessage),
-			unary(b, "Cancel", ms.Cancel),
-		},
-		Metadata: ternv1.File_tern_v1_message_service_proto.Path(),
+		Methods:     messages,
+		Metadata:    ternv1.File_tern_v1_message_service_proto.Path(),
 	}, struct{}{})
-	as := &analyticsService{d: b.d}
 	g.RegisterService(&grpc.ServiceDesc{
 		ServiceName: ternv1connect.AnalyticsServiceName,
 		HandlerType: (*any)(nil),
-		Methods: []grpc.MethodDesc{
-			unary(b, "GetCampaignStats", as.GetCampaignStats),
-		},
-		Metadata: ternv1.File_tern_v1_analytics_service_proto.Path(),
+		Methods:     analytics,
+		Metadata:    ternv1.File_tern_v1_analytics_service_proto.Path(),
 	}, struct{}{})
-	hs := health.NewServer()
-	for _, svc := range []string{"", ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName} {
-		hs.SetServingStatus(svc, healthpb.HealthCheckResponse_SERVING)
-	}
-	healthpb.RegisterHealthServer(g, hs)
-	reflection.Register(g)
 	return g, nil
+}
+
+// serverOptions are what the bridge's methods need from their server:
+// the bridge's codec, its tap, and the message limit.
+func (b bridge) serverOptions() []grpc.ServerOption {
+	return []grpc.ServerOption{bridgeCodec(), grpc.InTapHandle(b.tap), grpc.MaxRecvMsgSize(MaxRequestBytes)}
+}
+
+// tap runs when a call's headers arrive, before grpc-go reads its
+// message. It refuses a call to one of the bridge's methods without a
+// known API key, and starts the read timeout: a call whose message is not
+// all in when it runs out is canceled (unary stops the clock). Calls to
+// other methods pass; grpc-go answers them Unimplemented unread.
+func (b bridge) tap(ctx context.Context, info *tap.Info) (context.Context, error) {
+	if !b.methods[info.FullMethodName] {
+		return ctx, nil
+	}
+	var auth string
+	if v := info.Header.Get("authorization"); len(v) > 0 {
+		auth = v[0]
+	}
+	tenant, err := b.d.Keys.authorize(auth)
+	if err != nil {
+		return nil, status.Error(codes.Unauthenticated, err.Error())
+	}
+	c := &caller{tenant: tenant}
+	if b.readTimeout > 0 {
+		var cancel context.CancelCauseFunc
+		ctx, cancel = context.WithCancelCause(ctx)
+		c.read = time.AfterFunc(b.readTimeout, func() { cancel(errReadTimeout) })
+	}
+	return context.WithValue(ctx, tenantKey{}, c), nil
 }
 
 // bridgeCodec is the server option the bridge's methods need: grpc-go's
@@ -109,15 +142,19 @@ func (c requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 }
 
 // bridge runs the Connect handlers for grpc-go calls. Its methods need
-// the bridgeCodec option on their server.
-type bridge struct{ d Deps }
+// its serverOptions on their server.
+type bridge struct {
+	d           Deps
+	readTimeout time.Duration
+	methods     map[string]bool // full names of the methods it serves
+}
 
 // unary adapts one Connect handler to grpc-go: it answers a request that
-// does not decode as Connect does, authenticates the call as
-// authInterceptor does, and turns the handler's Connect error into the
-// gRPC status with the same code and message. A panic becomes Internal
-// and is logged with its stack; net/http would log it and reset the
-// stream, grpc-go would end the process.
+// does not decode as Connect does, runs the call as the tenant the tap
+// authenticated, and turns the handler's Connect error into the gRPC
+// status with the same code and message. A panic becomes Internal and is
+// logged with its stack; net/http would log it and reset the stream,
+// grpc-go would end the process.
 func unary[Req, Res any, PReq interface {
 	*Req
 	proto.Message
@@ -125,22 +162,22 @@ func unary[Req, Res any, PReq interface {
 	return grpc.MethodDesc{
 		MethodName: name,
 		Handler: func(_ any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (out any, err error) {
+			c, _ := ctx.Value(tenantKey{}).(*caller)
+			if c == nil {
+				return nil, status.Error(codes.Internal, "grpc bridge without its tap")
+			}
 			in := PReq(new(Req))
 			d := decoding{msg: in}
-			if err := dec(&d); err != nil {
-				return nil, err // grpc-go has answered already
+			err = dec(&d) // reads the message
+			if c.read != nil && !c.read.Stop() {
+				return nil, status.Error(codes.DeadlineExceeded, errReadTimeout.Error())
+			}
+			if err != nil {
+				return nil, err // a status: too large, canceled, …
 			}
 			if d.err != nil {
 				// Connect's words for it.
 				return nil, status.Errorf(codes.InvalidArgument, "unmarshal message: unmarshal into %T: %v", in, d.err)
-			}
-			var auth string
-			if v := metadata.ValueFromIncomingContext(ctx, "authorization"); len(v) > 0 {
-				auth = v[0]
-			}
-			tenant, err := b.d.Keys.authorize(auth)
-			if err != nil {
-				return nil, status.Error(codes.Unauthenticated, err.Error())
 			}
 			defer func() {
 				if p := recover(); p != nil {
@@ -148,7 +185,7 @@ func unary[Req, Res any, PReq interface {
 					out, err = nil, status.Error(codes.Internal, "internal error")
 				}
 			}()
-			resp, err := f(context.WithValue(ctx, tenantKey{}, tenant), connect.NewRequest((*Req)(in)))
+			resp, err := f(ctx, connect.NewRequest((*Req)(in)))
 			if err != nil {
 				return nil, grpcStatus(err)
 			}

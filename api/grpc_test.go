@@ -30,7 +30,8 @@ func TestGRPCBridge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := bridge{d: Deps{Keys: keys, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	b := bridge{d: Deps{Keys: keys, Log: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		methods: map[string]bool{ternv1connect.MessageServiceSendProcedure: true}}
 	send := func(ctx context.Context, req *connect.Request[ternv1.SendRequest]) (*connect.Response[ternv1.SendResponse], error) {
 		switch req.Msg.Body {
 		case "refuse":
@@ -40,7 +41,7 @@ func TestGRPCBridge(t *testing.T) {
 		}
 		return connect.NewResponse(&ternv1.SendResponse{Id: tenantFrom(ctx) + ":" + req.Msg.To}), nil
 	}
-	g := grpc.NewServer(bridgeCodec())
+	g := grpc.NewServer(b.serverOptions()...)
 	g.RegisterService(&grpc.ServiceDesc{
 		ServiceName: ternv1connect.MessageServiceName,
 		HandlerType: (*any)(nil),

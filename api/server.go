@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -63,21 +64,27 @@ type Deps struct {
 
 // NewHandler returns the HTTP handler serving every tern.v1 service over
 // gRPC, gRPC-Web and Connect, plus gRPC health and reflection (both
-// without authentication).
+// without authentication). A tern.v1 call without a known API key is
+// refused before its body is read; messages are bounded by
+// MaxRequestBytes, health and reflection requests by 64 KiB, both after
+// decompression.
 func NewHandler(d Deps) (http.Handler, error) {
 	d, err := d.check()
 	if err != nil {
 		return nil, err
 	}
-	opts := connect.WithInterceptors(authInterceptor(d.Keys))
+	opts := connect.WithHandlerOptions(connect.WithReadMaxBytes(MaxRequestBytes), boundedGzip(MaxRequestBytes))
 	mux := http.NewServeMux()
-	mux.Handle(ternv1connect.NewMessageServiceHandler(&messageService{d: d}, opts))
-	mux.Handle(ternv1connect.NewAnalyticsServiceHandler(&analyticsService{d: d}, opts))
+	path, h := ternv1connect.NewMessageServiceHandler(&messageService{d: d}, opts)
+	mux.Handle(path, requireKey(d.Keys, h))
+	path, h = ternv1connect.NewAnalyticsServiceHandler(&analyticsService{d: d}, opts)
+	mux.Handle(path, requireKey(d.Keys, h))
+	probe := connect.WithHandlerOptions(connect.WithReadMaxBytes(maxProbeBytes), boundedGzip(maxProbeBytes))
 	services := []string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}
-	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...)))
+	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...), probe))
 	reflector := grpcreflect.NewStaticReflector(services...)
-	mux.Handle(grpcreflect.NewHandlerV1(reflector))
-	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector))
+	mux.Handle(grpcreflect.NewHandlerV1(reflector, probe))
+	mux.Handle(grpcreflect.NewHandlerV1Alpha(reflector, probe))
 	return mux, nil
 }
 
@@ -92,18 +99,20 @@ func (d Deps) check() (Deps, error) {
 	return d, nil
 }
 
-// Server serves a handler on one listener with HTTP/1.1 and cleartext HTTP/2
-// (h2c), which gRPC needs.
+// Server serves a handler on one listener with HTTP/1.1 and HTTP/2:
+// cleartext HTTP/2 (h2c), which gRPC needs, or with WithTLS HTTP/2 and
+// HTTP/1.1 over TLS, chosen by ALPN.
 type Server struct {
 	srv     *http.Server
 	workers *workers
 	grpc    *grpc.Server
+	tls     *tls.Config // nil: cleartext
 
 	mu    sync.Mutex
 	split *splitListener // set by Serve
 	shut  bool           // set by Shutdown
 	// splitTimeout is how long a connection may take to show its first
-	// request to the splitter.
+	// request to the splitter, TLS handshake included.
 	splitTimeout time.Duration
 }
 
@@ -111,8 +120,10 @@ type Server struct {
 type ServerOption interface{ apply(*serverOptions) }
 
 type serverOptions struct {
-	workers int
-	grpc    *grpc.Server
+	workers     int
+	grpc        *grpc.Server
+	tls         *tls.Config
+	readTimeout time.Duration
 }
 
 type serverOptionFunc func(*serverOptions)
@@ -133,44 +144,73 @@ func WithGRPC(g *grpc.Server) ServerOption {
 	return serverOptionFunc(func(o *serverOptions) { o.grpc = g })
 }
 
-// NewServer wraps h for serving.
-func NewServer(h http.Handler, opts ...ServerOption) *Server {
-	o := serverOptions{workers: defaultWorkers}
+// WithTLS serves TLS only, with cfg's certificates; the Server offers h2
+// and http/1.1 by ALPN in place of cfg's NextProtos. Connections that
+// choose h2 are split between grpc-go and net/http as cleartext ones are.
+func WithTLS(cfg *tls.Config) ServerOption {
+	return serverOptionFunc(func(o *serverOptions) {
+		o.tls = cfg.Clone()
+		o.tls.NextProtos = []string{"h2", "http/1.1"}
+	})
+}
+
+// WithReadTimeout bounds how long a client may take to send one request,
+// headers and body (default 30s); a request still coming after it is
+// ended. 0 sets no bound. On a Server it applies to net/http, on
+// NewGRPCServer to grpc-go's calls.
+func WithReadTimeout(d time.Duration) ServerOption {
+	return serverOptionFunc(func(o *serverOptions) { o.readTimeout = max(d, 0) })
+}
+
+func newServerOptions(opts []ServerOption) serverOptions {
+	o := serverOptions{workers: defaultWorkers, readTimeout: defaultReadTimeout}
 	for _, opt := range opts {
 		opt.apply(&o)
 	}
+	return o
+}
+
+// NewServer wraps h for serving.
+func NewServer(h http.Handler, opts ...ServerOption) *Server {
+	o := newServerOptions(opts)
 	var p http.Protocols
 	p.SetHTTP1(true)
-	p.SetUnencryptedHTTP2(true)
+	p.SetHTTP2(o.tls != nil)
+	p.SetUnencryptedHTTP2(true) // also what the splitter hands over from TLS
 	s := &Server{srv: &http.Server{
 		Handler:           h,
 		Protocols:         &p,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       o.readTimeout,
 		IdleTimeout:       2 * time.Minute,
 	}}
 	if o.workers > 0 {
 		s.workers = newWorkers(h, o.workers)
 		s.srv.Handler = s.workers
 	}
-	s.grpc, s.splitTimeout = o.grpc, splitTimeout
+	s.grpc, s.tls, s.splitTimeout = o.grpc, o.tls, splitTimeout
 	return s
 }
 
 // Serve serves on ln until Shutdown. Call it once.
 func (s *Server) Serve(ln net.Listener) error {
-	if s.grpc != nil {
+	switch {
+	case s.grpc != nil:
 		s.mu.Lock()
 		if s.shut {
 			s.mu.Unlock()
 			ln.Close()
 			return nil
 		}
-		sp := newSplitListener(ln, s.splitTimeout)
+		sp := newSplitListener(ln, s.splitTimeout, s.tls, servesFirst(s.grpc))
 		s.split = sp
 		s.mu.Unlock()
 		go sp.run()
 		go s.grpc.Serve(sp.grpc)
 		ln = sp.http
+	case s.tls != nil:
+		// net/http does the handshake and serves h2 or HTTP/1.1 by ALPN.
+		ln = tls.NewListener(ln, s.tls)
 	}
 	if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve %s: %w", ln.Addr(), err)

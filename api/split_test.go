@@ -405,3 +405,31 @@ func TestUnsplitServesMixedConnection(t *testing.T) {
 		t.Fatalf("%d connections, want 1", n)
 	}
 }
+
+// byteConn is a connection that reads in and swallows what is written.
+type byteConn struct {
+	net.Conn
+	in io.Reader
+}
+
+func (c byteConn) Read(p []byte) (int, error)  { return c.in.Read(p) }
+func (c byteConn) Write(p []byte) (int, error) { return len(p), nil }
+
+// Whatever a client sends, route reads at most maxRouteBytes and hands
+// back exactly what it read.
+func FuzzRoute(f *testing.F) {
+	f.Add([]byte("GET / HTTP/1.1\r\n\r\n"))
+	f.Add([]byte(http2.ClientPreface))
+	f.Add(append([]byte(http2.ClientPreface), 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1))
+	f.Add(append([]byte(http2.ClientPreface), 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 1))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		// The input, then as many zero bytes again as the bound: frames
+		// that never end must not keep route reading.
+		src := io.MultiReader(bytes.NewReader(in), bytes.NewReader(make([]byte, maxRouteBytes)))
+		_, read, _ := route(byteConn{in: src}, func(string) bool { return true })
+		all := append(append([]byte(nil), in...), make([]byte, maxRouteBytes)...)
+		if len(read) > maxRouteBytes || !bytes.Equal(read, all[:len(read)]) {
+			t.Fatalf("route read %d bytes, not a prefix of its %d-byte input within %d", len(read), len(all), maxRouteBytes)
+		}
+	})
+}

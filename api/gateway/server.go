@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ternsms/tern/api/frontdoor"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/pipeline"
 )
@@ -39,6 +41,14 @@ type Server struct {
 
 	ln   net.Listener
 	addr string
+	// tlsLn serves SMPP over TLS on tlsListen when WithTLS set tlsConfig.
+	tlsLn     net.Listener
+	tlsAddr   string
+	tlsListen string
+	tlsConfig *tls.Config
+	// perClient bounds the connections of one client over both listeners.
+	perClient int
+	limiter   *frontdoor.Limiter
 	// ctx ends when Close has drained everything; loops run under it.
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -89,6 +99,8 @@ func New(cfg Config, store *Store, sender Sender, opts ...Option) (*Server, erro
 		sender:   sender,
 		accounts: make(map[string]*accountState),
 		sessions: make(map[*session]struct{}),
+
+		perClient: defaultConnectionsPerClient,
 	}
 	for _, o := range opts {
 		o.apply(s)
@@ -96,11 +108,16 @@ func New(cfg Config, store *Store, sender Sender, opts ...Option) (*Server, erro
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	if s.tlsConfig != nil && s.tlsListen == "" {
+		return nil, errors.New("smpp gateway: TLS listen address required")
+	}
 	s.metrics = newMetrics(s.reg)
 	s.hashing = make(chan struct{}, s.cfg.HashWorkers)
 	s.dummy = dummyHash(store.iterations)
 	s.addrBackoff = newBackoff(s.cfg.BindBackoff, s.cfg.MaxBindBackoff)
 	s.idBackoff = newBackoff(s.cfg.BindBackoff, s.cfg.MaxBindBackoff)
+	s.limiter = frontdoor.NewLimiter(frontdoor.Limits{PerClient: s.perClient},
+		frontdoor.WithRefused(func(net.Addr, error) { s.metrics.refused.Inc() }))
 	s.jobs = make(chan *job, s.cfg.IntakeQueue)
 	s.records = make(chan []submitRecord, recordBacklog)
 	s.recordsDone = make(chan struct{})
@@ -123,7 +140,15 @@ func (s *Server) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("smpp gateway listen: %w", err)
 	}
-	s.ln, s.addr, s.started = ln, ln.Addr().String(), true
+	if s.tlsConfig != nil {
+		tln, err := lc.Listen(ctx, "tcp", s.tlsListen)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("smpp gateway listen for TLS: %w", err)
+		}
+		s.tlsLn, s.tlsAddr = s.limiter.Listener(tln), tln.Addr().String()
+	}
+	s.ln, s.addr, s.started = s.limiter.Listener(ln), ln.Addr().String(), true
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	var rctx context.Context
 	rctx, s.recordsStop = context.WithCancel(context.Background())
@@ -135,9 +160,41 @@ func (s *Server) Start(ctx context.Context) error {
 	s.wg.Go(func() { s.listen(s.ctx) })
 	s.wg.Go(func() { s.heartbeatLoop(s.ctx) })
 	s.wg.Go(func() { s.janitor(s.ctx) })
-	s.wg.Go(s.accept)
-	s.log.Info("smpp gateway listening", "addr", s.addr, "instance", s.cfg.InstanceID)
+	s.wg.Go(func() { s.accept(s.ln, nil) })
+	if s.tlsLn != nil {
+		s.wg.Go(func() { s.accept(s.tlsLn, s.tlsConfig) })
+	}
+	s.log.Info("smpp gateway listening", "addr", s.addr, "tls_addr", s.tlsAddr, "instance", s.cfg.InstanceID)
 	return nil
+}
+
+// TLSAddr returns the address the server listens on for SMPP over TLS,
+// "" before Start or without WithTLS.
+func (s *Server) TLSAddr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tlsAddr
+}
+
+// defaultConnectionsPerClient bounds the connections one client may have
+// open unless WithConnectionsPerClient says otherwise: ten accounts' worth
+// of binds at their default bind limit.
+const defaultConnectionsPerClient = 100
+
+// WithTLS has the gateway serve SMPP over TLS with cfg on a second
+// address, beside the cleartext one; the connections of both count
+// against the same limits. A connection that has not finished its
+// handshake within the bind timeout is closed.
+func WithTLS(addr string, cfg *tls.Config) Option {
+	return optionFunc(func(s *Server) { s.tlsListen, s.tlsConfig = addr, cfg })
+}
+
+// WithConnectionsPerClient bounds the connections one client (an IPv4
+// address, or an IPv6 /64) may have open over both listeners; more are
+// closed at once and counted in tern_smpp_connections_refused_total.
+// Default 100; 0 sets no bound.
+func WithConnectionsPerClient(n int) Option {
+	return optionFunc(func(s *Server) { s.perClient = max(n, 0) })
 }
 
 // Addr returns the address the server listens on, "" before Start.
@@ -166,6 +223,9 @@ func (s *Server) close(ctx context.Context) error {
 		return nil
 	}
 	s.ln.Close()
+	if s.tlsLn != nil {
+		s.tlsLn.Close()
+	}
 	// Submits already taken are answered after the intake has them.
 	s.jobMu.Lock()
 	s.closing = true
@@ -218,10 +278,12 @@ func waitCtx(ctx context.Context, wg *sync.WaitGroup) bool {
 	}
 }
 
-func (s *Server) accept() {
+// accept serves ln's connections, over TLS with tlsConfig if it is not
+// nil, until ln is closed.
+func (s *Server) accept(ln net.Listener, tlsConfig *tls.Config) {
 	delay := 5 * time.Millisecond
 	for {
-		nc, err := s.ln.Accept()
+		nc, err := ln.Accept()
 		if err != nil {
 			if s.ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
 				return
@@ -246,15 +308,28 @@ func (s *Server) accept() {
 			continue
 		}
 		s.conns.Add(1)
-		s.wg.Go(func() { s.serve(nc) })
+		s.wg.Go(func() { s.serve(nc, tlsConfig) })
 	}
 }
 
-// serve runs one connection's session until it ends.
-func (s *Server) serve(nc net.Conn) {
+// serve runs one connection's session until it ends, after a TLS
+// handshake with tlsConfig if it is not nil.
+func (s *Server) serve(nc net.Conn, tlsConfig *tls.Config) {
 	defer s.conns.Add(-1)
 	s.metrics.connections.Inc()
 	defer s.metrics.connections.Dec()
+	if tlsConfig != nil {
+		tc := tls.Server(nc, tlsConfig)
+		ctx, cancel := context.WithTimeout(s.ctx, s.cfg.BindTimeout)
+		err := tc.HandshakeContext(ctx)
+		cancel()
+		if err != nil {
+			s.log.Info("smpp tls handshake", "remote", nc.RemoteAddr().String(), "err", err)
+			nc.Close()
+			return
+		}
+		nc = tc
+	}
 	h := &session{srv: s}
 	h.ss = smpp.NewServerSession(nc, h,
 		smpp.WithLogger(s.log),

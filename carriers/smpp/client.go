@@ -2,6 +2,7 @@ package smpp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -63,6 +64,9 @@ func NewClient(cfg ClientConfig, opts ...ClientOption) (*Client, error) {
 	if o.dial == nil {
 		o.dial = func(ctx context.Context, addr string) (net.Conn, error) {
 			d := net.Dialer{Timeout: cfg.RequestTimeout}
+			if cfg.TLS != nil {
+				return (&tls.Dialer{NetDialer: &d, Config: cfg.TLS}).DialContext(ctx, "tcp", addr)
+			}
 			return d.DialContext(ctx, "tcp", addr)
 		}
 	}

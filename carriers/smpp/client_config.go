@@ -1,6 +1,7 @@
 package smpp
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +20,10 @@ type ClientConfig struct {
 	// SystemID (at most 15 octets), Password (at most 8) and SystemType
 	// (at most 12) go into every bind.
 	SystemID, Password, SystemType string
+	// TLS, when set, has the client speak SMPP over TLS with this
+	// configuration; its ServerName defaults to Addr's host. WithDialer
+	// overrides it.
+	TLS *tls.Config
 	// Window bounds the submit_sm in flight on each bind. Default 100.
 	Window int
 	// RequestTimeout bounds the wait for each response; a submit_sm

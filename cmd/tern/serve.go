@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -71,7 +70,8 @@ type serveConfig struct {
 	routesFile string
 	sim        smscsim.Config
 
-	smpp smppFlags // the SMPP gateway (smpp_gateway.go)
+	smpp smppFlags    // the SMPP gateway (smpp_gateway.go)
+	api  apiDoorFlags // the API's listener (front_door.go)
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -119,6 +119,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.sim.UndeliveredRatio, "sim-undelivered", 0.05, "share of messages the simulator reports undelivered")
 	fs.DurationVar(&c.sim.ReceiptDelay, "sim-receipt-delay", 500*time.Millisecond, "delay before the simulator sends a receipt")
 	c.smpp.flags(fs)
+	c.api.flags(fs)
 }
 
 // Partitions of the topics tern creates unless --kafka-partitions says.
@@ -173,7 +174,7 @@ func (c *serveConfig) Validate() error {
 		return fmt.Errorf("--ledger-retention %s: want at least %s (--validity %s plus %s), or receipts and retried messages could lose their ledger rows",
 			c.retention, least, c.validity, pipeline.MinLedgerRetentionOverValidity)
 	}
-	return nil
+	return cmp.Or(c.api.validate(), c.smpp.validate(c.api))
 }
 
 func newLogger(level string) (*slog.Logger, error) {
@@ -257,7 +258,7 @@ func runServe(ctx context.Context, args []string) error {
 		return err
 	}
 	fmt.Printf("tern is running\n")
-	fmt.Printf("  API (gRPC, gRPC-Web, Connect): http://%s\n", r.apiAddr)
+	fmt.Printf("  API (gRPC, gRPC-Web, Connect): %s://%s\n", c.api.scheme(), r.apiAddr)
 	if c.dev {
 		fmt.Printf("  dev API key:                   %s  (also in %s)\n", r.devKey, filepath.Join(c.dataDir, "dev-api-key"))
 	}
@@ -267,11 +268,14 @@ func runServe(ctx context.Context, args []string) error {
 	fmt.Printf("  carriers:                      %s\n", strings.Join(r.smscAddrs, ", "))
 	if r.smpp != nil {
 		fmt.Printf("  SMPP gateway:                  %s\n", r.smpp.srv.Addr())
+		if a := r.smpp.srv.TLSAddr(); a != "" {
+			fmt.Printf("  SMPP gateway over TLS:         %s\n", a)
+		}
 		if r.smpp.devAccount != "" {
 			fmt.Printf("  dev SMPP account:              %s  (also in %s)\n", r.smpp.devAccount, r.smpp.devAccountFile)
 		}
 	}
-	fmt.Printf("  metrics:                       http://%s/metrics\n", r.apiAddr)
+	fmt.Printf("  metrics:                       %s://%s/metrics\n", c.api.scheme(), r.apiAddr)
 	fmt.Printf("Press Ctrl-C to stop.\n")
 	<-ctx.Done()
 	log.Info("shutting down")
@@ -514,18 +518,19 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	if err != nil {
 		return r, err
 	}
-	var opts []api.ServerOption
+	ln, opts, cert, err := c.api.listen(c.listen, reg)
+	if err != nil {
+		return r, err
+	}
 	if c.grpcGo {
-		g, err := api.NewGRPCServer(deps)
+		g, err := api.NewGRPCServer(deps, opts...)
 		if err != nil {
+			ln.Close()
 			return r, err
 		}
 		opts = append(opts, api.WithGRPC(g))
 	}
-	ln, err := net.Listen("tcp", c.listen)
-	if err != nil {
-		return r, fmt.Errorf("api listen: %w", err)
-	}
+	reloadOnHangup(st, log, cert, r.smpp.tlsCert())
 	root := http.NewServeMux()
 	root.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	root.Handle("/", h)

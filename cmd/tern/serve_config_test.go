@@ -46,6 +46,14 @@ func TestServeConfigValidate(t *testing.T) {
 		{"negative partitions", []string{"--kafka-partitions", "-1"}, "--kafka-partitions -1"},
 		{"marketing in the submit topic", []string{"--topic-marketing", "tern.submit"}, `--topic-marketing "tern.submit": want three different topics`},
 		{"OTP in the marketing topic", []string{"--topic-otp", "promo", "--topic-marketing", "promo"}, `--topic-otp "promo", --topic-marketing "promo": want three`},
+		{"TLS certificate without its key", []string{"--tls-cert", "cert.pem"}, "--tls-cert and --tls-key: give both or neither"},
+		{"TLS key without its certificate", []string{"--tls-key", "key.pem"}, "--tls-cert and --tls-key: give both or neither"},
+		{"negative connection cap", []string{"--max-connections-per-client", "-1"}, "want 0 (no bound) or more"},
+		{"negative read timeout", []string{"--read-timeout", "-1s"}, "--read-timeout -1s: want 0 or more"},
+		{"SMPP over TLS without a certificate", []string{"--smpp-tls-listen", "127.0.0.1:3775"}, "--smpp-tls-listen: needs a certificate and key"},
+		{"SMPP over TLS with the API's certificate", []string{"--smpp-tls-listen", "127.0.0.1:3775", "--tls-cert", "c", "--tls-key", "k"}, ""},
+		{"SMPP over TLS with its own certificate", []string{"--smpp-tls-listen", "127.0.0.1:3775", "--smpp-tls-cert", "c", "--smpp-tls-key", "k"}, ""},
+		{"no SMPP connections", []string{"--smpp-max-connections", "0"}, "--smpp-max-connections 0: want at least 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

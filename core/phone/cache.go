@@ -7,11 +7,21 @@ import (
 
 const cacheShards = 16
 
-// Cache remembers recent parse results, valid, invalid and unparsable
-// alike, so the same recipients cost one parse. It holds at most about
-// the size given to NewCache; when a shard fills up, its older half is
-// forgotten (two generations: a hit in the old one moves the entry to
-// the new one, so hot numbers stay). Safe for concurrent use.
+// maxCachedInput bounds the input a Cache keeps: Inspect refuses numbers
+// longer once trimmed, and the region is an ISO 3166-1 code.
+const (
+	maxCachedInput  = 64
+	maxCachedRegion = 3
+)
+
+// Cache remembers the numbers recently parsed as valid, so the same
+// recipients cost one parse. It holds at most about the size given to
+// NewCache; when a shard fills up, its older half is forgotten (two
+// generations: a hit in the old one moves the entry to the new one, so hot
+// numbers stay). Input it would not keep is parsed every time: longer
+// than maxCachedInput (looked at before anything else), not a number, or
+// not a valid one. So what a caller sends can fill it only with valid
+// numbers of a few bytes each. Safe for concurrent use.
 type Cache struct {
 	seed   maphash.Seed
 	max    int // entries per generation per shard
@@ -21,8 +31,7 @@ type Cache struct {
 type cacheKey struct{ raw, region string }
 
 type cacheEntry struct {
-	n   Number
-	err error
+	n Number
 }
 
 type cacheShard struct {
@@ -54,6 +63,9 @@ func (c *Cache) Parse(raw, defaultRegion string) (Number, error) {
 
 // Inspect is Inspect through the cache.
 func (c *Cache) Inspect(raw, defaultRegion string) (Number, error) {
+	if len(raw) > maxCachedInput || len(defaultRegion) > maxCachedRegion {
+		return Inspect(raw, defaultRegion)
+	}
 	k := cacheKey{raw, defaultRegion}
 	s := &c.shards[maphash.String(c.seed, raw)%cacheShards]
 	s.mu.Lock()
@@ -65,13 +77,16 @@ func (c *Cache) Inspect(raw, defaultRegion string) (Number, error) {
 	}
 	s.mu.Unlock()
 	if ok {
-		return e.n, e.err
+		return e.n, nil
 	}
 	n, err := Inspect(raw, defaultRegion)
+	if err != nil || !n.Valid {
+		return n, err
+	}
 	s.mu.Lock()
-	s.put(k, cacheEntry{n, err}, c.max)
+	s.put(k, cacheEntry{n}, c.max)
 	s.mu.Unlock()
-	return n, err
+	return n, nil
 }
 
 func (s *cacheShard) put(k cacheKey, e cacheEntry, max int) {
