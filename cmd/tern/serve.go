@@ -16,11 +16,11 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/api"
@@ -44,14 +44,19 @@ type serveConfig struct {
 	listen     string
 	logLevel   string
 
+	metricsListen string
+
 	kafka       pipeline.KafkaConfig
 	brokers     string
 	kafkaListen string
 	kafkaSync   bool
+	kafkaSec    kafkaSecurity
 	grpcGo      bool
 
 	clickhouseAddr     string
 	clickhouseDatabase string
+	clickhouseUser     string
+	clickhousePassword string
 	clickhouseTCPPort  int
 	clickhouseHTTPPort int
 
@@ -82,6 +87,8 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.brokers, "kafka-brokers", "", "comma-separated Kafka brokers; empty starts an in-process broker")
 	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the in-process broker")
 	fs.BoolVar(&c.kafkaSync, "kafka-sync-writes", false, "in-process broker: "+syncWritesUsage)
+	c.kafkaSec.flags(fs)
+	fs.StringVar(&c.metricsListen, "metrics-listen", "", metricsUsage)
 	fs.IntVar(&c.kafka.Partitions, "kafka-partitions", 0, fmt.Sprintf("partitions of each topic tern creates; 0: %d with the in-process broker, %d with --kafka-brokers", embeddedPartitions, clusterPartitions))
 	fs.StringVar(&c.kafka.Topics.Submit, "topic-submit", "tern.submit", "topic of accepted messages")
 	fs.StringVar(&c.kafka.Topics.OTP, "topic-otp", "tern.submit.otp", "topic of accepted OTP messages, a lane of their own")
@@ -91,6 +98,8 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.kafka.Topics.MO, "topic-mo", "tern.mo", "topic of customers' replies (mobile-originated messages)")
 	fs.StringVar(&c.clickhouseAddr, "clickhouse-addr", "", "ClickHouse native address; empty with --dev starts a local server under DATA/clickhouse")
 	fs.StringVar(&c.clickhouseDatabase, "clickhouse-database", "tern", "ClickHouse database")
+	fs.StringVar(&c.clickhouseUser, "clickhouse-user", "", "ClickHouse user; empty: default (with --dev, the local server's only user)")
+	fs.StringVar(&c.clickhousePassword, "clickhouse-password", "", "the ClickHouse user's password; empty reads $"+clickhousePasswordEnv+", which keeps it out of the process list")
 	fs.IntVar(&c.clickhouseTCPPort, "clickhouse-port", 19000, "native port of the local ClickHouse (--dev)")
 	fs.IntVar(&c.clickhouseHTTPPort, "clickhouse-http-port", 18123, "HTTP port of the local ClickHouse (--dev)")
 	fs.StringVar(&c.postgresURL, "postgres-url", "", "PostgreSQL URL; empty with --dev starts a local cluster under DATA/postgres")
@@ -116,6 +125,10 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.sim.ReceiptDelay, "sim-receipt-delay", 500*time.Millisecond, "delay before the simulator sends a receipt")
 	c.smpp.flags(fs)
 }
+
+// clickhousePasswordEnv holds the ClickHouse password when no flag gives
+// it, which keeps it out of the process list.
+const clickhousePasswordEnv = "TERN_CLICKHOUSE_PASSWORD"
 
 // Partitions of the topics tern creates unless --kafka-partitions says.
 // One instance on the in-process broker gains nothing from more partitions
@@ -241,6 +254,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	syscall.Umask(0o077) // what tern and its local servers write under --data is the owner's only
 	if os.Getenv("GOGC") == "" {
 		// The heap is small and short-lived per message: collect less often.
 		debug.SetGCPercent(200)
@@ -259,7 +273,11 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("  Kafka:                         %s\n", strings.Join(r.brokers, ","))
 	fmt.Printf("  ClickHouse (native):           %s  database %s\n", r.clickhouseAddr, c.clickhouseDatabase)
-	fmt.Printf("  PostgreSQL:                    %s\n", r.postgresURL)
+	if c.postgresURL == "" {
+		fmt.Printf("  PostgreSQL:                    %s  (password in %s)\n", redactURL(r.postgresURL), filepath.Join(c.dataDir, "postgres", localsvc.PostgresPasswordFile))
+	} else {
+		fmt.Printf("  PostgreSQL:                    %s\n", redactURL(r.postgresURL))
+	}
 	fmt.Printf("  carriers:                      %s\n", strings.Join(r.smscAddrs, ", "))
 	if r.smpp != nil {
 		fmt.Printf("  SMPP gateway:                  %s\n", r.smpp.srv.Addr())
@@ -267,7 +285,7 @@ func runServe(ctx context.Context, args []string) error {
 			fmt.Printf("  dev SMPP account:              %s  (also in %s)\n", r.smpp.devAccount, r.smpp.devAccountFile)
 		}
 	}
-	fmt.Printf("  metrics:                       http://%s/metrics\n", r.apiAddr)
+	fmt.Printf("  metrics:                       http://%s/metrics\n", cmp.Or(r.metricsAddr, r.apiAddr))
 	fmt.Printf("Press Ctrl-C to stop.\n")
 	<-ctx.Done()
 	log.Info("shutting down")
@@ -278,6 +296,7 @@ func runServe(ctx context.Context, args []string) error {
 type running struct {
 	stack          *stack
 	apiAddr        string
+	metricsAddr    string // "" when /metrics is on the API's port
 	devKey         string
 	brokers        []string
 	clickhouseAddr string
@@ -294,7 +313,7 @@ type running struct {
 func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, error) {
 	st := &stack{log: log}
 	r := &running{stack: st}
-	if err := os.MkdirAll(c.dataDir, 0o755); err != nil {
+	if err := localsvc.PrivateDir(c.dataDir); err != nil {
 		return r, err
 	}
 
@@ -341,8 +360,11 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	// Kafka.
 	c.kafka.Brokers = splitList(c.brokers)
 	c.kafka.Partitions = c.partitions()
+	if err := c.kafkaSec.apply(&c.kafka); err != nil {
+		return r, err
+	}
 	if len(c.kafka.Brokers) == 0 {
-		broker, err := startBroker(c.kafkaListen, filepath.Join(c.dataDir, "kafka"), c.kafka.Partitions, c.kafkaSync)
+		broker, err := startBroker(c.kafkaListen, filepath.Join(c.dataDir, "kafka"), c.kafka.Partitions, c.kafkaSync, c.kafka.SASL)
 		if err != nil {
 			return r, err
 		}
@@ -356,11 +378,14 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 
 	// ClickHouse and the analytics writer.
 	chAddr := c.clickhouseAddr
+	chPassword := cmp.Or(c.clickhousePassword, os.Getenv(clickhousePasswordEnv))
 	if chAddr == "" {
 		ch, err := localsvc.StartClickHouse(ctx, localsvc.ClickHouseConfig{
 			Dir:      filepath.Join(c.dataDir, "clickhouse"),
 			TCPPort:  c.clickhouseTCPPort,
 			HTTPPort: c.clickhouseHTTPPort,
+			User:     c.clickhouseUser,
+			Password: chPassword,
 		}, log)
 		if err != nil {
 			return r, err
@@ -368,7 +393,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		st.onStop("clickhouse", ch.Stop)
 		chAddr = ch.Addr()
 	}
-	store, err := analytics.Open(ctx, analytics.Config{Addr: chAddr, Database: c.clickhouseDatabase}, analytics.WithLogger(log))
+	store, err := analytics.Open(ctx, analytics.Config{Addr: chAddr, Database: c.clickhouseDatabase,
+		Username: c.clickhouseUser, Password: chPassword}, analytics.WithLogger(log))
 	if err != nil {
 		return r, err
 	}
@@ -378,6 +404,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		SubmitTopic: c.kafka.Topics.Submit,
 		LaneTopics:  []string{c.kafka.Topics.OTP, c.kafka.Topics.Marketing},
 		EventsTopic: c.kafka.Topics.Events,
+		ClientOpts:  c.kafka.ClientOpts(),
 	}, analytics.WithLogger(log))
 	st.goRun("analytics writer", writer.Run)
 
@@ -522,7 +549,9 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		return r, fmt.Errorf("api listen: %w", err)
 	}
 	root := http.NewServeMux()
-	root.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if r.metricsAddr, err = serveMetrics(c, root, reg, st, log); err != nil {
+		return r, err
+	}
 	root.Handle("/", h)
 	srv := api.NewServer(root, opts...)
 	go func() {
