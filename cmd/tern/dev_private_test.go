@@ -28,6 +28,7 @@ func TestDevDataStaysPrivate(t *testing.T) {
 	d := startDevServe(t, data, newDevPorts(t))
 	children := descendants(t, d.cmd.Process.Pid)
 	t.Cleanup(func() { killAll(children) })
+	checkPrivate(t, data)
 
 	pw, err := os.ReadFile(filepath.Join(data, "postgres", "password"))
 	if err != nil {
@@ -61,7 +62,6 @@ func TestDevDataStaysPrivate(t *testing.T) {
 		t.Fatal("the local PostgreSQL let a login without a password in")
 	}
 
-	checkPrivate(t, data)
 	d.cmd.Process.Signal(syscall.SIGTERM)
 	if err := d.cmd.Wait(); err != nil {
 		t.Fatalf("tern serve after SIGTERM: %v", err)

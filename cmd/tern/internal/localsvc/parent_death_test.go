@@ -84,17 +84,25 @@ func parentDeathHelper(dir string) {
 		err error
 	}
 	res := make(chan started, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
-		p, err := startProcess(context.Background(), processSpec{
-			name: "stand-in", path: bin, dir: dir, timeout: time.Minute,
-			ready: func(context.Context) error { _, err := os.Stat(marker); return err },
-		}, slog.New(slog.NewTextHandler(os.Stderr, nil)))
-		res <- started{p, syscall.Gettid(), err}
-	}()
-	s := <-res
-	if s.err != nil {
-		panic(s.err)
+	var s started
+	for s.tid == 0 {
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
+			if syscall.Gettid() == os.Getpid() {
+				// The main thread does not end with a goroutine: keep it
+				// busy here and try again on another.
+				res <- started{}
+				select {}
+			}
+			p, err := startProcess(context.Background(), processSpec{
+				name: "stand-in", path: bin, dir: dir, timeout: time.Minute,
+				ready: func(context.Context) error { _, err := os.Stat(marker); return err },
+			}, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+			res <- started{p, syscall.Gettid(), err}
+		}()
+		if s = <-res; s.err != nil {
+			panic(s.err)
+		}
 	}
 	tick := time.NewTicker(10 * time.Millisecond)
 	for {
