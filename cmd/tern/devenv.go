@@ -46,7 +46,7 @@ func runDevEnv(ctx context.Context, args []string) error {
 	if err := os.MkdirAll(filepath.Dir(*dir), 0o755); err != nil {
 		return err
 	}
-	if err := localsvc.PrivateDir(*dir); err != nil {
+	if err := localsvc.PrivateDir(*dir, true); err != nil {
 		return err
 	}
 	ports := make([]int, 3)

@@ -313,7 +313,7 @@ type running struct {
 func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, error) {
 	st := &stack{log: log}
 	r := &running{stack: st}
-	if err := localsvc.PrivateDir(c.dataDir); err != nil {
+	if err := localsvc.PrivateDir(c.dataDir, c.dev && c.postgresURL == ""); err != nil {
 		return r, err
 	}
 

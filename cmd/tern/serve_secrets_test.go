@@ -17,6 +17,7 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/carriers/smscsim"
@@ -210,5 +211,23 @@ func TestKafkaSASL(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Fatalf("%s: start = %v, want an error with %q", tt.name, err, tt.want)
 		}
+	}
+}
+
+// With --kafka-sasl-user and no --kafka-brokers, the in-process broker
+// requires that login too, of tern's clients and of everyone else.
+func TestInProcessBrokerSASL(t *testing.T) {
+	t.Parallel()
+	r := startWithFlags(t, nil, "--kafka-sasl-user", "tern-app", "--kafka-sasl-password", "s3cret-pw")
+	sendAndWaitDelivered(t, r)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(r.brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.Ping(ctx); err == nil {
+		t.Fatal("the in-process broker answered a client that did not log in")
 	}
 }

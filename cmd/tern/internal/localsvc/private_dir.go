@@ -9,13 +9,13 @@ import (
 )
 
 // PrivateDir creates dir when missing and makes it private: mode 0700,
-// owned by the current user. Running as root it is 0710 with the group of
-// the postgres system user instead, when there is one: a PostgreSQL
+// owned by the current user. With postgres, when running as root, it is
+// 0710 with the group of the postgres system user instead: a PostgreSQL
 // cluster below dir must run as that user and reach its directory, and
 // the group may pass through dir but not list it. A dir that was not
 // private yet (an older tern made it 0755) has everything below it made
 // private too: group and others lose their access.
-func PrivateDir(dir string) error {
+func PrivateDir(dir string, postgres bool) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -24,9 +24,14 @@ func PrivateDir(dir string) error {
 		return err
 	}
 	mode, gid := fs.FileMode(0o700), -1
-	cred, err := postgresCredential()
-	if err == nil && cred != nil {
-		mode, gid = 0o710, int(cred.Gid)
+	if postgres {
+		cred, err := postgresCredential()
+		if err != nil {
+			return err
+		}
+		if cred != nil {
+			mode, gid = 0o710, int(cred.Gid)
+		}
 	}
 	if fi.Mode().Perm()&0o077 != 0 && fi.Mode().Perm() != mode {
 		if err := tightenBelow(dir); err != nil {
