@@ -2,8 +2,11 @@ package main
 
 import (
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
 )
 
 // dsnPassword is the password of a keyword/value connection string
@@ -21,4 +24,12 @@ func redactURL(s string) string {
 		return "(a URL that does not parse)"
 	}
 	return u.Redacted()
+}
+
+// postgresPasswordNote says, for a local cluster, where its password is.
+func (c *serveConfig) postgresPasswordNote() string {
+	if c.postgresURL != "" {
+		return ""
+	}
+	return "  (password in " + filepath.Join(c.dataDir, "postgres", localsvc.PostgresPasswordFile) + ")"
 }

@@ -55,8 +55,7 @@ type serveConfig struct {
 
 	clickhouseAddr     string
 	clickhouseDatabase string
-	clickhouseUser     string
-	clickhousePassword string
+	clickhouseLogin    clickhouseLogin
 	clickhouseTCPPort  int
 	clickhouseHTTPPort int
 
@@ -98,8 +97,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.kafka.Topics.MO, "topic-mo", "tern.mo", "topic of customers' replies (mobile-originated messages)")
 	fs.StringVar(&c.clickhouseAddr, "clickhouse-addr", "", "ClickHouse native address; empty with --dev starts a local server under DATA/clickhouse")
 	fs.StringVar(&c.clickhouseDatabase, "clickhouse-database", "tern", "ClickHouse database")
-	fs.StringVar(&c.clickhouseUser, "clickhouse-user", "", "ClickHouse user; empty: default (with --dev, the local server's only user)")
-	fs.StringVar(&c.clickhousePassword, "clickhouse-password", "", "the ClickHouse user's password; empty reads $"+clickhousePasswordEnv+", which keeps it out of the process list")
+	c.clickhouseLogin.flags(fs)
 	fs.IntVar(&c.clickhouseTCPPort, "clickhouse-port", 19000, "native port of the local ClickHouse (--dev)")
 	fs.IntVar(&c.clickhouseHTTPPort, "clickhouse-http-port", 18123, "HTTP port of the local ClickHouse (--dev)")
 	fs.StringVar(&c.postgresURL, "postgres-url", "", "PostgreSQL URL; empty with --dev starts a local cluster under DATA/postgres")
@@ -125,10 +123,6 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&c.sim.ReceiptDelay, "sim-receipt-delay", 500*time.Millisecond, "delay before the simulator sends a receipt")
 	c.smpp.flags(fs)
 }
-
-// clickhousePasswordEnv holds the ClickHouse password when no flag gives
-// it, which keeps it out of the process list.
-const clickhousePasswordEnv = "TERN_CLICKHOUSE_PASSWORD"
 
 // Partitions of the topics tern creates unless --kafka-partitions says.
 // One instance on the in-process broker gains nothing from more partitions
@@ -273,11 +267,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("  Kafka:                         %s\n", strings.Join(r.brokers, ","))
 	fmt.Printf("  ClickHouse (native):           %s  database %s\n", r.clickhouseAddr, c.clickhouseDatabase)
-	if c.postgresURL == "" {
-		fmt.Printf("  PostgreSQL:                    %s  (password in %s)\n", redactURL(r.postgresURL), filepath.Join(c.dataDir, "postgres", localsvc.PostgresPasswordFile))
-	} else {
-		fmt.Printf("  PostgreSQL:                    %s\n", redactURL(r.postgresURL))
-	}
+	fmt.Printf("  PostgreSQL:                    %s%s\n", redactURL(r.postgresURL), c.postgresPasswordNote())
 	fmt.Printf("  carriers:                      %s\n", strings.Join(r.smscAddrs, ", "))
 	if r.smpp != nil {
 		fmt.Printf("  SMPP gateway:                  %s\n", r.smpp.srv.Addr())
@@ -378,14 +368,13 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 
 	// ClickHouse and the analytics writer.
 	chAddr := c.clickhouseAddr
-	chPassword := cmp.Or(c.clickhousePassword, os.Getenv(clickhousePasswordEnv))
 	if chAddr == "" {
 		ch, err := localsvc.StartClickHouse(ctx, localsvc.ClickHouseConfig{
 			Dir:      filepath.Join(c.dataDir, "clickhouse"),
 			TCPPort:  c.clickhouseTCPPort,
 			HTTPPort: c.clickhouseHTTPPort,
-			User:     c.clickhouseUser,
-			Password: chPassword,
+			User:     c.clickhouseLogin.user,
+			Password: c.clickhouseLogin.pass(),
 		}, log)
 		if err != nil {
 			return r, err
@@ -394,7 +383,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		chAddr = ch.Addr()
 	}
 	store, err := analytics.Open(ctx, analytics.Config{Addr: chAddr, Database: c.clickhouseDatabase,
-		Username: c.clickhouseUser, Password: chPassword}, analytics.WithLogger(log))
+		Username: c.clickhouseLogin.user, Password: c.clickhouseLogin.pass()}, analytics.WithLogger(log))
 	if err != nil {
 		return r, err
 	}
