@@ -28,7 +28,9 @@ import (
 // started it. That tern holds an exclusive flock on the file while the
 // server runs and empties it once the server ended, so whoever gets the
 // lock knows that a server the file still names, if it runs, was left by a
-// tern that is gone.
+// tern that is gone. When the file names none, the pid file the server
+// writes itself (serverPidFiles) may name one that a tern from before
+// this file left.
 const InstanceFile = "server.pid"
 
 // Waits for a server left running to stop: first after its own stop
@@ -69,13 +71,55 @@ func claimDir(ctx context.Context, dir string, log *slog.Logger) (*claim, error)
 		return nil, fmt.Errorf("lock %s: %w", f.Name(), err)
 	}
 	c := &claim{f: f}
-	if rec, ok := readRecord(f); ok {
+	rec, ok := readRecord(f)
+	for _, pf := range serverPidFiles {
+		if ok {
+			break
+		}
+		rec, ok = pf.read(dir)
+	}
+	if ok {
 		if err := stopStale(ctx, dir, rec, log); err != nil {
 			c.release()
 			return nil, err
 		}
 	}
 	return c, nil
+}
+
+// pidFile is a file a server writes with its own pid. It finds a server
+// that a tern from before InstanceFile left running.
+type pidFile struct {
+	path   string // below the server's directory
+	prefix string // before the pid on the file's first line
+	sig    syscall.Signal
+}
+
+// serverPidFiles are ClickHouse's status file and PostgreSQL's
+// postmaster.pid, with the signal that stops each.
+var serverPidFiles = []pidFile{
+	{path: filepath.Join("data", "status"), prefix: "PID: ", sig: syscall.SIGTERM},
+	{path: filepath.Join("pgdata", "postmaster.pid"), sig: syscall.SIGINT},
+}
+
+// read returns the record of the process the file names, as it runs now:
+// only its command line, which must name the directory, ties it to the
+// server.
+func (pf pidFile) read(dir string) (record, bool) {
+	b, err := os.ReadFile(filepath.Join(dir, pf.path))
+	if err != nil {
+		return record{}, false
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.TrimPrefix(line, pf.prefix)))
+	if err != nil || pid <= 0 {
+		return record{}, false
+	}
+	_, start, _, err := procStat(pid)
+	if err != nil {
+		return record{}, false
+	}
+	return record{pid: pid, start: start, sig: pf.sig}, true
 }
 
 // StopStale stops a server that a tern, now gone, left running from dir,
@@ -167,7 +211,7 @@ func stopStale(ctx context.Context, dir string, r record, log *slog.Logger) erro
 			return err
 		}
 	}
-	return fmt.Errorf("%w: %s: server pid %d, left by tern pid %d, does not stop", ErrInUse, dir, r.pid, r.owner)
+	return fmt.Errorf("%w: %s: server pid %d, left by a tern that is gone, does not stop", ErrInUse, dir, r.pid)
 }
 
 // signal sends sig to the server's process group when it leads one (as

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // A tern that died without stopping its ClickHouse (before servers died
@@ -55,7 +57,7 @@ func TestStartStopsStaleServer(t *testing.T) {
 	tests := []struct {
 		name string
 		// run starts the process the instance file names and returns a
-		// start time to record for it.
+		// start time to record for it; 0 leaves server.pid empty.
 		run        func(t *testing.T) (*exec.Cmd, uint64)
 		wantKilled bool
 	}{
@@ -63,6 +65,11 @@ func TestStartStopsStaleServer(t *testing.T) {
 			cmd := startDetached(t, bin, "--config-file="+filepath.Join(dir, "config.xml"))
 			eventually(t, time.Minute, func() error { return pingClickHouseHTTP(ctx, httpAddr) })
 			return cmd, procStartTime(t, cmd.Process.Pid)
+		}, true},
+		{"the orphaned server, no server.pid: its own status file", func(t *testing.T) (*exec.Cmd, uint64) {
+			cmd := startDetached(t, bin, "--config-file="+filepath.Join(dir, "config.xml"))
+			eventually(t, time.Minute, func() error { return pingClickHouseHTTP(ctx, httpAddr) })
+			return cmd, 0
 		}, true},
 		{"the pid now another program's", func(t *testing.T) (*exec.Cmd, uint64) {
 			cmd := startDetached(t, "sleep", "300")
@@ -79,6 +86,9 @@ func TestStartStopsStaleServer(t *testing.T) {
 			exited := make(chan struct{})
 			go func() { cmd.Wait(); close(exited) }()
 			record := fmt.Sprintf("%d %d %d %d\n", cmd.Process.Pid, start, int(syscall.SIGTERM), deadPid(t))
+			if start == 0 {
+				record = "" // as a tern from before server.pid left it
+			}
 			if err := os.WriteFile(filepath.Join(dir, "server.pid"), []byte(record), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -90,15 +100,19 @@ func TestStartStopsStaleServer(t *testing.T) {
 			if err := pingClickHouseHTTP(ctx, p.HTTPAddr()); err != nil {
 				t.Fatal(err)
 			}
+			if !tt.wantKilled {
+				select {
+				case <-exited:
+					t.Fatalf("%s (pid %d) was stopped", tt.name, cmd.Process.Pid)
+				default:
+				}
+				return
+			}
+			// The start saw it end; its parent here reaps it soon after.
 			select {
 			case <-exited:
-				if !tt.wantKilled {
-					t.Fatalf("%s (pid %d) was stopped", tt.name, cmd.Process.Pid)
-				}
-			default:
-				if tt.wantKilled {
-					t.Fatalf("%s (pid %d) still runs", tt.name, cmd.Process.Pid)
-				}
+			case <-time.After(30 * time.Second):
+				t.Fatalf("%s (pid %d) still runs", tt.name, cmd.Process.Pid)
 			}
 		})
 	}
@@ -143,4 +157,62 @@ func deadPid(t *testing.T) int {
 		t.Fatalf("pid %d of an ended process still signals: %v", cmd.Process.Pid, err)
 	}
 	return cmd.Process.Pid
+}
+
+// A PostgreSQL a tern from before server.pid left running is found
+// through its postmaster.pid and stopped, its own processes with it.
+func TestStartStopsStalePostgres(t *testing.T) {
+	requirePostgres(t)
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := filepath.Join(searchableTempDir(t), "pg")
+	cfg := PostgresConfig{Dir: dir, Port: freePort(t)}
+	p, err := StartPostgres(ctx, cfg, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	bin, err := postgresBinDir("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cred, err := postgresCredential()
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphan := exec.Command(filepath.Join(bin, "postgres"), "-D", filepath.Join(dir, "pgdata"),
+		"-c", "listen_addresses=127.0.0.1", "-c", "port="+strconv.Itoa(cfg.Port), "-c", "unix_socket_directories="+filepath.Join(dir, "run"))
+	orphan.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
+	if err := orphan.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(orphan.Process.Pid, syscall.SIGKILL) })
+	exited := make(chan struct{})
+	go func() { orphan.Wait(); close(exited) }()
+	url, err := PostgresURL(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, time.Minute, func() error {
+		conn, err := pgx.Connect(ctx, url)
+		if err != nil {
+			return err
+		}
+		return conn.Close(ctx)
+	})
+
+	p, err = StartPostgres(ctx, cfg, testLogger(t))
+	if err != nil {
+		t.Fatalf("start with an orphaned postmaster running: %v", err)
+	}
+	defer p.Stop(context.Background())
+	// The start saw it end; its parent here reaps it soon after.
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("the orphaned postmaster (pid %d) still runs", orphan.Process.Pid)
+	}
 }
