@@ -12,8 +12,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // A tern that died without stopping its ClickHouse (before servers died
@@ -58,34 +56,32 @@ func TestStartStopsStaleServer(t *testing.T) {
 		name string
 		// run starts the process the instance file names and returns a
 		// start time to record for it; 0 leaves server.pid empty.
-		run        func(t *testing.T) (*exec.Cmd, uint64)
+		run        func(t *testing.T) (*detached, uint64)
 		wantKilled bool
 	}{
-		{"the orphaned server", func(t *testing.T) (*exec.Cmd, uint64) {
-			cmd := startDetached(t, bin, "--config-file="+filepath.Join(dir, "config.xml"))
+		{"the orphaned server", func(t *testing.T) (*detached, uint64) {
+			d := startDetached(t, bin, "--config-file="+filepath.Join(dir, "config.xml"))
 			eventually(t, time.Minute, func() error { return pingClickHouseHTTP(ctx, httpAddr) })
-			return cmd, procStartTime(t, cmd.Process.Pid)
+			return d, procStartTime(t, d.pid)
 		}, true},
-		{"the orphaned server, no server.pid: its own status file", func(t *testing.T) (*exec.Cmd, uint64) {
-			cmd := startDetached(t, bin, "--config-file="+filepath.Join(dir, "config.xml"))
+		{"the orphaned server, no server.pid: its own status file", func(t *testing.T) (*detached, uint64) {
+			d := startDetached(t, bin, "--config-file="+filepath.Join(dir, "config.xml"))
 			eventually(t, time.Minute, func() error { return pingClickHouseHTTP(ctx, httpAddr) })
-			return cmd, 0
+			return d, 0
 		}, true},
-		{"the pid now another program's", func(t *testing.T) (*exec.Cmd, uint64) {
-			cmd := startDetached(t, "sleep", "300")
-			return cmd, procStartTime(t, cmd.Process.Pid)
+		{"the pid now another program's", func(t *testing.T) (*detached, uint64) {
+			d := startDetached(t, "sleep", "300")
+			return d, procStartTime(t, d.pid)
 		}, false},
-		{"the pid and command line, but another start time", func(t *testing.T) (*exec.Cmd, uint64) {
-			cmd := startDetached(t, "sh", "-c", "sleep 300", "sh", filepath.Join(dir, "config.xml"))
-			return cmd, procStartTime(t, cmd.Process.Pid) + 1
+		{"the pid and command line, but another start time", func(t *testing.T) (*detached, uint64) {
+			d := startDetached(t, "sh", "-c", "sleep 300", "sh", filepath.Join(dir, "config.xml"))
+			return d, procStartTime(t, d.pid) + 1
 		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cmd, start := tt.run(t)
-			exited := make(chan struct{})
-			go func() { cmd.Wait(); close(exited) }()
-			record := fmt.Sprintf("%d %d %d %d\n", cmd.Process.Pid, start, int(syscall.SIGTERM), deadPid(t))
+			d, start := tt.run(t)
+			record := fmt.Sprintf("%d %d %d %d\n", d.pid, start, int(syscall.SIGTERM), deadPid(t))
 			if start == 0 {
 				record = "" // as a tern from before server.pid left it
 			}
@@ -102,33 +98,45 @@ func TestStartStopsStaleServer(t *testing.T) {
 			}
 			if !tt.wantKilled {
 				select {
-				case <-exited:
-					t.Fatalf("%s (pid %d) was stopped", tt.name, cmd.Process.Pid)
+				case <-d.exited:
+					t.Fatalf("%s (pid %d) was stopped", tt.name, d.pid)
 				default:
 				}
 				return
 			}
 			// The start saw it end; its parent here reaps it soon after.
 			select {
-			case <-exited:
+			case <-d.exited:
 			case <-time.After(30 * time.Second):
-				t.Fatalf("%s (pid %d) still runs", tt.name, cmd.Process.Pid)
+				t.Fatalf("%s (pid %d) still runs", tt.name, d.pid)
 			}
 		})
 	}
 }
 
+// detached is a process started by startDetached; exited is closed once
+// it has been reaped.
+type detached struct {
+	pid    int
+	exited chan struct{}
+}
+
 // startDetached starts a process in its own process group, as tern starts
-// servers, and kills it when the test ends.
-func startDetached(t *testing.T, name string, args ...string) *exec.Cmd {
+// servers, and kills it, and waits for its end, when the test ends.
+func startDetached(t *testing.T, name string, args ...string) *detached {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) })
-	return cmd
+	d := &detached{pid: cmd.Process.Pid, exited: make(chan struct{})}
+	go func() { cmd.Wait(); close(d.exited) }()
+	t.Cleanup(func() {
+		syscall.Kill(-d.pid, syscall.SIGKILL)
+		<-d.exited
+	})
+	return d
 }
 
 // procStartTime reads a process's start time, field 22 of /proc/PID/stat.
@@ -157,62 +165,4 @@ func deadPid(t *testing.T) int {
 		t.Fatalf("pid %d of an ended process still signals: %v", cmd.Process.Pid, err)
 	}
 	return cmd.Process.Pid
-}
-
-// A PostgreSQL a tern from before server.pid left running is found
-// through its postmaster.pid and stopped, its own processes with it.
-func TestStartStopsStalePostgres(t *testing.T) {
-	requirePostgres(t)
-	t.Parallel()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	dir := filepath.Join(searchableTempDir(t), "pg")
-	cfg := PostgresConfig{Dir: dir, Port: freePort(t)}
-	p, err := StartPostgres(ctx, cfg, testLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Stop(ctx); err != nil {
-		t.Fatal(err)
-	}
-	bin, err := postgresBinDir("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cred, err := postgresCredential()
-	if err != nil {
-		t.Fatal(err)
-	}
-	orphan := exec.Command(filepath.Join(bin, "postgres"), "-D", filepath.Join(dir, "pgdata"),
-		"-c", "listen_addresses=127.0.0.1", "-c", "port="+strconv.Itoa(cfg.Port), "-c", "unix_socket_directories="+filepath.Join(dir, "run"))
-	orphan.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
-	if err := orphan.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Kill(orphan.Process.Pid, syscall.SIGKILL) })
-	exited := make(chan struct{})
-	go func() { orphan.Wait(); close(exited) }()
-	url, err := PostgresURL(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eventually(t, time.Minute, func() error {
-		conn, err := pgx.Connect(ctx, url)
-		if err != nil {
-			return err
-		}
-		return conn.Close(ctx)
-	})
-
-	p, err = StartPostgres(ctx, cfg, testLogger(t))
-	if err != nil {
-		t.Fatalf("start with an orphaned postmaster running: %v", err)
-	}
-	defer p.Stop(context.Background())
-	// The start saw it end; its parent here reaps it soon after.
-	select {
-	case <-exited:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the orphaned postmaster (pid %d) still runs", orphan.Process.Pid)
-	}
 }
