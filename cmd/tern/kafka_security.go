@@ -27,7 +27,7 @@ type kafkaSecurity struct {
 }
 
 func (k *kafkaSecurity) flags(fs *flag.FlagSet) {
-	fs.StringVar(&k.saslUser, "kafka-sasl-user", "", "log in to Kafka as this SASL/SCRAM user; empty: no SASL")
+	fs.StringVar(&k.saslUser, "kafka-sasl-user", "", "log in to Kafka as this SASL/SCRAM user (tern serve's in-process broker, without --kafka-brokers, then requires it); empty: no SASL")
 	fs.StringVar(&k.saslPassword, "kafka-sasl-password", "", "the SASL user's password; empty reads $"+kafkaPasswordEnv+", which keeps it out of the process list")
 	fs.StringVar(&k.saslMechanism, "kafka-sasl-mechanism", pipeline.ScramSHA512, "SASL mechanism: "+pipeline.ScramSHA512+" or "+pipeline.ScramSHA256)
 	fs.BoolVar(&k.tls, "kafka-tls", false, "connect to Kafka over TLS")

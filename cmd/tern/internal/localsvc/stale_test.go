@@ -26,23 +26,8 @@ func TestStartStopsStaleServer(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	dir := filepath.Join(t.TempDir(), "clickhouse")
-	// A first start writes the configuration the orphan runs with. A
-	// parallel test may bind a port between freePort and the start's own
-	// check of it; then ask for other ports.
-	var (
-		cfg ClickHouseConfig
-		p   *Process
-		err error
-	)
-	for range 5 {
-		cfg = ClickHouseConfig{Dir: dir, TCPPort: freePort(t), HTTPPort: freePort(t)}
-		if p, err = StartClickHouse(ctx, cfg, testLogger(t)); !errors.Is(err, ErrPortInUse) {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A first start writes the configuration the orphan runs with.
+	cfg, p := startOnFreePorts(ctx, t, dir)
 	if err := p.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -112,6 +97,25 @@ func TestStartStopsStaleServer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// startOnFreePorts starts ClickHouse from dir on free ports. A parallel
+// test may bind a port between freePort and the start's own check of it;
+// then it asks for other ports.
+func startOnFreePorts(ctx context.Context, t *testing.T, dir string) (ClickHouseConfig, *Process) {
+	t.Helper()
+	for range 5 {
+		cfg := ClickHouseConfig{Dir: dir, TCPPort: freePort(t), HTTPPort: freePort(t)}
+		p, err := StartClickHouse(ctx, cfg, testLogger(t))
+		if err == nil {
+			return cfg, p
+		}
+		if !errors.Is(err, ErrPortInUse) {
+			t.Fatal(err)
+		}
+	}
+	t.Fatal("no free ports in 5 tries")
+	return ClickHouseConfig{}, nil
 }
 
 // detached is a process started by startDetached; exited is closed once
