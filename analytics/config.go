@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Config says which ClickHouse to use and how to batch writes. Zero fields
@@ -135,6 +137,8 @@ type KafkaConfig struct {
 	// GroupID is the consumer group; every instance of the writer shares it.
 	// Default "tern-analytics".
 	GroupID string
+	// ClientOpts add to the Kafka client's options, e.g. SASL and TLS.
+	ClientOpts []kgo.Opt
 }
 
 // DefaultGroupID is KafkaConfig's default consumer group.

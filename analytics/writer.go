@@ -105,7 +105,7 @@ func (w *Writer) Run(ctx context.Context) error {
 		return err
 	}
 	topics := append([]string{w.kc.SubmitTopic, w.kc.EventsTopic}, w.kc.LaneTopics...)
-	cl, err := kgo.NewClient(
+	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(w.kc.Brokers...),
 		kgo.ConsumerGroup(w.kc.GroupID),
 		kgo.ConsumeTopics(topics...),
@@ -118,10 +118,10 @@ func (w *Writer) Run(ctx context.Context) error {
 		// holds its partitions' events back from ClickHouse, and stalls the
 		// others' commits and shutdown, for 10 s rather than the 45 s
 		// default.
-		kgo.SessionTimeout(10*time.Second),
+		kgo.SessionTimeout(10 * time.Second),
 		kgo.HeartbeatInterval(time.Second),
 		kgo.WithLogger(kgoLogger{w.log}),
-	)
+	}, w.kc.ClientOpts...)...)
 	if err != nil {
 		return fmt.Errorf("analytics writer: kafka consumer: %w", err)
 	}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"time"
@@ -39,7 +40,11 @@ type Topics struct {
 // KafkaConfig says where Kafka is and how tern's topics are laid out.
 type KafkaConfig struct {
 	Brokers []string
-	Topics  Topics
+	// SASL, when set, authenticates every connection (SCRAM).
+	SASL *SASL
+	// TLS, when set, encrypts every connection.
+	TLS    *tls.Config
+	Topics Topics
 	// Partitions per topic when tern creates them. Default 16.
 	Partitions int
 	// ReplicationFactor when tern creates topics. Default 1.
@@ -116,6 +121,11 @@ func (c KafkaConfig) Validate() error {
 	}
 	if c.ReplicationFactor < 1 {
 		return fmt.Errorf("kafka: replication factor %d, want at least 1", c.ReplicationFactor)
+	}
+	if c.SASL != nil {
+		if err := c.SASL.validate(); err != nil {
+			return err
+		}
 	}
 	if t := c.Topics; t.OTP == t.Submit || t.Marketing == t.Submit || t.OTP == t.Marketing {
 		return fmt.Errorf("kafka: submit topics %q (transactional), %q (OTP) and %q (marketing) are not all different; each lane needs its own", t.Submit, t.OTP, t.Marketing)

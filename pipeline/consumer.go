@@ -187,6 +187,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	g, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
 		ID:                c.cfg.GroupID,
 		Brokers:           c.cfg.Brokers,
+		Dialer:            c.cfg.dialer(),
 		Topics:            c.cfg.submitTopics(),
 		StartOffset:       kafka.FirstOffset,
 		HeartbeatInterval: time.Second,
@@ -247,7 +248,7 @@ func (c *Consumer) policy(carrier string) InDoubtPolicy { return c.policies[carr
 
 // partitionCount reads how many partitions the submit topic has, or 0.
 func (c *Consumer) partitionCount(ctx context.Context) int {
-	conn, err := kafka.DialContext(ctx, "tcp", c.cfg.Brokers[0])
+	conn, err := c.cfg.dialer().DialContext(ctx, "tcp", c.cfg.Brokers[0])
 	if err != nil {
 		c.log.Warn("read submit topic partitions", "err", err)
 		return 0

@@ -75,7 +75,7 @@ type DeadLetter struct {
 // ListDeadLetters reads the whole dead-letter topic.
 func ListDeadLetters(ctx context.Context, c KafkaConfig) ([]DeadLetter, error) {
 	c = c.WithDefaults()
-	conn, err := kafka.DialContext(ctx, "tcp", c.Brokers[0])
+	conn, err := c.dialer().DialContext(ctx, "tcp", c.Brokers[0])
 	if err != nil {
 		return nil, fmt.Errorf("dead letters: %w", err)
 	}
@@ -86,7 +86,7 @@ func ListDeadLetters(ctx context.Context, c KafkaConfig) ([]DeadLetter, error) {
 	}
 	var out []DeadLetter
 	for _, p := range parts {
-		pc, err := kafka.DialLeader(ctx, "tcp", c.Brokers[0], c.Topics.DLQ, p.ID)
+		pc, err := c.dialer().DialLeader(ctx, "tcp", c.Brokers[0], c.Topics.DLQ, p.ID)
 		if err != nil {
 			return nil, fmt.Errorf("dead letters: %w", err)
 		}
@@ -98,7 +98,7 @@ func ListDeadLetters(ctx context.Context, c KafkaConfig) ([]DeadLetter, error) {
 		if first >= last {
 			continue
 		}
-		r := kafka.NewReader(kafka.ReaderConfig{Brokers: c.Brokers, Topic: c.Topics.DLQ, Partition: p.ID, MaxWait: 100 * time.Millisecond})
+		r := kafka.NewReader(kafka.ReaderConfig{Brokers: c.Brokers, Dialer: c.dialer(), Topic: c.Topics.DLQ, Partition: p.ID, MaxWait: 100 * time.Millisecond})
 		r.SetOffset(first)
 		for off := first; off < last; off++ {
 			m, err := r.ReadMessage(ctx)

@@ -22,12 +22,13 @@ type GroupReader struct {
 	log *slog.Logger
 }
 
-// NewGroupReader joins group on brokers for topics.
-func NewGroupReader(brokers []string, group string, topics []string, log *slog.Logger) (*GroupReader, error) {
+// NewGroupReader joins group on brokers for topics. opts add to the
+// client's options: KafkaConfig.ClientOpts for SASL and TLS.
+func NewGroupReader(brokers []string, group string, topics []string, log *slog.Logger, opts ...kgo.Opt) (*GroupReader, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	cl, err := kgo.NewClient(
+	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(brokers...),
 		kgo.ConsumerGroup(group),
 		kgo.ConsumeTopics(topics...),
@@ -36,9 +37,9 @@ func NewGroupReader(brokers []string, group string, topics []string, log *slog.L
 		kgo.BlockRebalanceOnPoll(),
 		kgo.FetchMinBytes(groupFetchMinBytes),
 		kgo.FetchMaxWait(groupFetchMaxWait),
-		kgo.SessionTimeout(10*time.Second),
+		kgo.SessionTimeout(10 * time.Second),
 		kgo.HeartbeatInterval(time.Second),
-	)
+	}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("consumer group %s: %w", group, err)
 	}

@@ -65,6 +65,7 @@ func newActor(c *Consumer, gen *kafka.Generation, commits *committer, topic stri
 func (a *actor) run(ctx context.Context) {
 	r := kafka.NewReader(kafka.ReaderConfig{
 		Brokers:       a.c.cfg.Brokers,
+		Dialer:        a.c.cfg.dialer(),
 		Topic:         a.topic,
 		Partition:     a.partition,
 		MinBytes:      1,

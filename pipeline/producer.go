@@ -31,15 +31,16 @@ const produceTimeout = 10 * time.Second
 // linger for others to share their batch. Records with no topic go to
 // topic.
 func newProducer(c KafkaConfig, topic string, linger time.Duration) (*producer, error) {
-	cl, err := kgo.NewClient(
+	opts := []kgo.Opt{
 		kgo.SeedBrokers(c.Brokers...),
 		kgo.DefaultProduceTopic(topic),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(linger),
 		kgo.RecordDeliveryTimeout(produceTimeout),
 		kgo.ProduceRequestTimeout(produceTimeout),
-		kgo.ProducerBatchMaxBytes(4<<20),
-	)
+		kgo.ProducerBatchMaxBytes(4 << 20),
+	}
+	cl, err := kgo.NewClient(append(opts, c.ClientOpts()...)...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka producer for %s: %w", topic, err)
 	}

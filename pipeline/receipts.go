@@ -117,7 +117,7 @@ func (j *ReceiptJoiner) Run(ctx context.Context) error {
 	}
 	j.events = events
 	defer j.events.close()
-	r, err := NewGroupReader(j.cfg.Brokers, j.cfg.ReceiptsGroupID, []string{j.cfg.Topics.Receipts}, j.log)
+	r, err := NewGroupReader(j.cfg.Brokers, j.cfg.ReceiptsGroupID, []string{j.cfg.Topics.Receipts}, j.log, j.cfg.ClientOpts()...)
 	if err != nil {
 		return err
 	}

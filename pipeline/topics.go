@@ -15,7 +15,10 @@ func EnsureTopics(ctx context.Context, c KafkaConfig) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...)}
+	if err := c.login(ctx); err != nil {
+		return err
+	}
+	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Transport: c.transport()}
 	var req kafka.CreateTopicsRequest
 	for _, t := range []string{c.Topics.Submit, c.Topics.OTP, c.Topics.Marketing, c.Topics.Events, c.Topics.Receipts, c.Topics.MO, c.Topics.DLQ} {
 		req.Topics = append(req.Topics, kafka.TopicConfig{

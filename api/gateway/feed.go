@@ -27,7 +27,7 @@ const originPrefix = "smpp/"
 // messages complete the receipt join, replies to accounts' numbers are
 // queued. Offsets are committed once that is in PostgreSQL.
 func (s *Server) feed(ctx context.Context) {
-	r, err := pipeline.NewGroupReader(s.cfg.Kafka.Brokers, s.cfg.GroupID, []string{s.cfg.Kafka.Topics.Events, s.cfg.Kafka.Topics.MO}, s.log)
+	r, err := pipeline.NewGroupReader(s.cfg.Kafka.Brokers, s.cfg.GroupID, []string{s.cfg.Kafka.Topics.Events, s.cfg.Kafka.Topics.MO}, s.log, s.cfg.Kafka.ClientOpts()...)
 	if err != nil {
 		s.log.Error("smpp gateway feed", "err", err)
 		return

@@ -8,14 +8,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 
 	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
 )
 
 // runDevEnv starts the local services tests need (ClickHouse, PostgreSQL),
 // runs the command after "--" with their addresses in the environment
-// (TERN_CLICKHOUSE_ADDR, TERN_POSTGRES_URL), and stops them when the
-// command ends.
+// (TERN_CLICKHOUSE_ADDR, TERN_POSTGRES_URL with the cluster's password),
+// and stops them when the command ends.
 func runDevEnv(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("devenv", flag.ContinueOnError)
 	dir := fs.String("data", "data/devenv", "directory for the services' state; emptied first")
@@ -31,7 +32,21 @@ func runDevEnv(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	chDir, pgDir := filepath.Join(*dir, "clickhouse"), filepath.Join(*dir, "postgres")
+	// Servers an earlier devenv left running from dir go before dir does;
+	// a devenv still running there keeps it.
+	for _, d := range []string{chDir, pgDir} {
+		if err := localsvc.StopStale(ctx, d, log); err != nil {
+			return fmt.Errorf("devenv: %w", err)
+		}
+	}
 	if err := os.RemoveAll(*dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(*dir), 0o755); err != nil {
+		return err
+	}
+	if err := localsvc.PrivateDir(*dir, true); err != nil {
 		return err
 	}
 	ports := make([]int, 3)
@@ -40,21 +55,25 @@ func runDevEnv(ctx context.Context, args []string) error {
 			return err
 		}
 	}
+	// The servers' files are their owner's only; the command's are as the
+	// caller's umask says.
+	umask := syscall.Umask(0o077)
 	ch, err := localsvc.StartClickHouse(ctx, localsvc.ClickHouseConfig{
-		Dir: filepath.Join(*dir, "clickhouse"), TCPPort: ports[0], HTTPPort: ports[1],
+		Dir: chDir, TCPPort: ports[0], HTTPPort: ports[1],
 	}, log)
 	if err != nil {
 		return err
 	}
 	defer ch.Stop(context.Background())
 	pg, err := localsvc.StartPostgres(ctx, localsvc.PostgresConfig{
-		Dir: filepath.Join(*dir, "postgres"), Port: ports[2],
+		Dir: pgDir, Port: ports[2],
 	}, log)
 	if err != nil {
 		return err
 	}
 	defer pg.Stop(context.Background())
-	fmt.Fprintf(os.Stderr, "devenv: ClickHouse on %s, PostgreSQL at %s\n", ch.Addr(), pg.URL())
+	syscall.Umask(umask)
+	fmt.Fprintf(os.Stderr, "devenv: ClickHouse on %s, PostgreSQL at %s\n", ch.Addr(), redactURL(pg.URL()))
 
 	cmd := exec.CommandContext(ctx, cmdArgs[0], cmdArgs[1:]...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr

@@ -25,12 +25,17 @@ func runDLQ(ctx context.Context, args []string) error {
 	brokers := fs.String("kafka-brokers", "127.0.0.1:9092", "comma-separated Kafka brokers")
 	topic := fs.String("topic-dlq", "tern.dlq", "dead-letter topic")
 	all := fs.Bool("all", false, "replay every dead letter")
+	var sec kafkaSecurity
+	sec.flags(fs)
 	var ids []string
 	fs.Func("id", "replay the dead letter of this message id (repeatable)", func(s string) error { ids = append(ids, s); return nil })
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
 	cfg := pipeline.KafkaConfig{Brokers: splitList(*brokers), Topics: pipeline.Topics{DLQ: *topic}}.WithDefaults()
+	if err := sec.apply(&cfg); err != nil {
+		return err
+	}
 	if cmd == "list" {
 		dls, err := pipeline.ListDeadLetters(ctx, cfg)
 		if err != nil {

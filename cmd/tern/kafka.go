@@ -1,11 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+
+	"github.com/ternsms/tern/pipeline"
 )
 
 // runKafka runs the Kafka-protocol broker on its own, for setups where
@@ -16,15 +21,29 @@ func runKafka(ctx context.Context, args []string) error {
 	dir := fs.String("data", "data", "directory for local state; the log goes to DATA/kafka")
 	partitions := fs.Int("partitions", 16, "partitions of topics created without a count")
 	sync := fs.Bool("sync-writes", false, syncWritesUsage)
+	saslUser := fs.String("sasl-user", "", "require SASL: every client logs in as this user, with SCRAM-SHA-512 or SCRAM-SHA-256 (tern serve --kafka-sasl-user); empty: no SASL")
+	saslPassword := fs.String("sasl-password", "", "the SASL user's password; empty reads $"+kafkaPasswordEnv+", which keeps it out of the process list")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	b, err := startBroker(*listen, filepath.Join(*dir, "kafka"), *partitions, *sync)
+	var sasl *pipeline.SASL
+	if *saslUser != "" {
+		sasl = &pipeline.SASL{User: *saslUser, Password: cmp.Or(*saslPassword, os.Getenv(kafkaPasswordEnv))}
+		if sasl.Password == "" {
+			return fmt.Errorf("--sasl-user %s: no password (--sasl-password or $%s)", *saslUser, kafkaPasswordEnv)
+		}
+	}
+	syscall.Umask(0o077) // the log is readable by its owner only
+	b, err := startBroker(*listen, filepath.Join(*dir, "kafka"), *partitions, *sync, sasl)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	fmt.Printf("kafka broker listening on %s (log in %s)\n", strings.Join(b.ListenAddrs(), ","), filepath.Join(*dir, "kafka"))
+	login := ""
+	if sasl != nil {
+		login = ", SASL/SCRAM login required"
+	}
+	fmt.Printf("kafka broker listening on %s (log in %s%s)\n", strings.Join(b.ListenAddrs(), ","), filepath.Join(*dir, "kafka"), login)
 	<-ctx.Done()
 	return nil
 }

@@ -15,11 +15,11 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/api"
@@ -43,14 +43,18 @@ type serveConfig struct {
 	listen     string
 	logLevel   string
 
+	metricsListen string
+
 	kafka       pipeline.KafkaConfig
 	brokers     string
 	kafkaListen string
 	kafkaSync   bool
+	kafkaSec    kafkaSecurity
 	grpcGo      bool
 
 	clickhouseAddr     string
 	clickhouseDatabase string
+	clickhouseLogin    clickhouseLogin
 	clickhouseTCPPort  int
 	clickhouseHTTPPort int
 	tenantReads        int     // analytics.Config.TenantReads
@@ -84,6 +88,8 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.brokers, "kafka-brokers", "", "comma-separated Kafka brokers; empty starts an in-process broker")
 	fs.StringVar(&c.kafkaListen, "kafka-listen", "127.0.0.1:9092", "address of the in-process broker")
 	fs.BoolVar(&c.kafkaSync, "kafka-sync-writes", false, "in-process broker: "+syncWritesUsage)
+	c.kafkaSec.flags(fs)
+	fs.StringVar(&c.metricsListen, "metrics-listen", "", metricsUsage)
 	fs.IntVar(&c.kafka.Partitions, "kafka-partitions", 0, fmt.Sprintf("partitions of each topic tern creates; 0: %d with the in-process broker, %d with --kafka-brokers", embeddedPartitions, clusterPartitions))
 	fs.StringVar(&c.kafka.Topics.Submit, "topic-submit", "tern.submit", "topic of accepted messages")
 	fs.StringVar(&c.kafka.Topics.OTP, "topic-otp", "tern.submit.otp", "topic of accepted OTP messages, a lane of their own")
@@ -93,6 +99,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.kafka.Topics.MO, "topic-mo", "tern.mo", "topic of customers' replies (mobile-originated messages)")
 	fs.StringVar(&c.clickhouseAddr, "clickhouse-addr", "", "ClickHouse native address; empty with --dev starts a local server under DATA/clickhouse")
 	fs.StringVar(&c.clickhouseDatabase, "clickhouse-database", "tern", "ClickHouse database")
+	c.clickhouseLogin.flags(fs)
 	fs.IntVar(&c.tenantReads, "tenant-reads", analytics.DefaultTenantReads, "report queries (GetMessage, GetCampaignStats, query_sm) one tenant runs at once on this instance; more get ResourceExhausted (ESME_RTHROTTLED over SMPP)")
 	fs.Float64Var(&c.tenantReadRate, "tenant-read-rate", analytics.DefaultTenantReadRate, "report queries one tenant may start a second on this instance, in bursts of a second's worth; more get ResourceExhausted (ESME_RTHROTTLED over SMPP)")
 	fs.IntVar(&c.clickhouseTCPPort, "clickhouse-port", 19000, "native port of the local ClickHouse (--dev)")
@@ -246,6 +253,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	syscall.Umask(0o077) // what tern and its local servers write under --data is the owner's only
 	if os.Getenv("GOGC") == "" {
 		// The heap is small and short-lived per message: collect less often.
 		debug.SetGCPercent(200)
@@ -264,7 +272,7 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("  Kafka:                         %s\n", strings.Join(r.brokers, ","))
 	fmt.Printf("  ClickHouse (native):           %s  database %s\n", r.clickhouseAddr, c.clickhouseDatabase)
-	fmt.Printf("  PostgreSQL:                    %s\n", r.postgresURL)
+	fmt.Printf("  PostgreSQL:                    %s%s\n", redactURL(r.postgresURL), c.postgresPasswordNote())
 	fmt.Printf("  carriers:                      %s\n", strings.Join(r.smscAddrs, ", "))
 	if r.smpp != nil {
 		fmt.Printf("  SMPP gateway:                  %s\n", r.smpp.srv.Addr())
@@ -275,7 +283,11 @@ func runServe(ctx context.Context, args []string) error {
 			fmt.Printf("  dev SMPP account:              %s  (also in %s)\n", r.smpp.devAccount, r.smpp.devAccountFile)
 		}
 	}
-	fmt.Printf("  metrics:                       %s://%s/metrics\n", c.api.scheme(), r.apiAddr)
+	metrics := c.api.scheme() + "://" + r.apiAddr
+	if r.metricsAddr != "" {
+		metrics = "http://" + r.metricsAddr
+	}
+	fmt.Printf("  metrics:                       %s/metrics\n", metrics)
 	fmt.Printf("Press Ctrl-C to stop.\n")
 	<-ctx.Done()
 	log.Info("shutting down")
@@ -286,6 +298,7 @@ func runServe(ctx context.Context, args []string) error {
 type running struct {
 	stack          *stack
 	apiAddr        string
+	metricsAddr    string // "" when /metrics is on the API's port
 	devKey         string
 	brokers        []string
 	clickhouseAddr string
@@ -302,7 +315,7 @@ type running struct {
 func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, error) {
 	st := &stack{log: log}
 	r := &running{stack: st}
-	if err := os.MkdirAll(c.dataDir, 0o755); err != nil {
+	if err := localsvc.PrivateDir(c.dataDir, c.dev && c.postgresURL == ""); err != nil {
 		return r, err
 	}
 
@@ -349,8 +362,11 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	// Kafka.
 	c.kafka.Brokers = splitList(c.brokers)
 	c.kafka.Partitions = c.partitions()
+	if err := c.kafkaSec.apply(&c.kafka); err != nil {
+		return r, err
+	}
 	if len(c.kafka.Brokers) == 0 {
-		broker, err := startBroker(c.kafkaListen, filepath.Join(c.dataDir, "kafka"), c.kafka.Partitions, c.kafkaSync)
+		broker, err := startBroker(c.kafkaListen, filepath.Join(c.dataDir, "kafka"), c.kafka.Partitions, c.kafkaSync, c.kafka.SASL)
 		if err != nil {
 			return r, err
 		}
@@ -369,6 +385,8 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 			Dir:      filepath.Join(c.dataDir, "clickhouse"),
 			TCPPort:  c.clickhouseTCPPort,
 			HTTPPort: c.clickhouseHTTPPort,
+			User:     c.clickhouseLogin.user,
+			Password: c.clickhouseLogin.pass(),
 		}, log)
 		if err != nil {
 			return r, err
@@ -377,6 +395,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		chAddr = ch.Addr()
 	}
 	store, err := analytics.Open(ctx, analytics.Config{Addr: chAddr, Database: c.clickhouseDatabase,
+		Username: c.clickhouseLogin.user, Password: c.clickhouseLogin.pass(),
 		TenantReads: c.tenantReads, TenantReadRate: c.tenantReadRate}, analytics.WithLogger(log))
 	if err != nil {
 		return r, err
@@ -387,6 +406,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		SubmitTopic: c.kafka.Topics.Submit,
 		LaneTopics:  []string{c.kafka.Topics.OTP, c.kafka.Topics.Marketing},
 		EventsTopic: c.kafka.Topics.Events,
+		ClientOpts:  c.kafka.ClientOpts(),
 	}, analytics.WithLogger(log))
 	st.goRun("analytics writer", writer.Run)
 
@@ -532,7 +552,9 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 	reloadOnHangup(st, log, cert, r.smpp.tlsCert())
 	root := http.NewServeMux()
-	root.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if r.metricsAddr, err = serveMetrics(c, root, reg, st, log); err != nil {
+		return r, err
+	}
 	root.Handle("/", h)
 	srv := api.NewServer(root, opts...)
 	go func() {

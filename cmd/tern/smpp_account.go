@@ -8,10 +8,12 @@ import (
 	"time"
 
 	"github.com/ternsms/tern/api/gateway"
+	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
 )
 
-// devPostgresURL is the database `tern serve --dev` runs under DATA/postgres.
-const devPostgresURL = "postgres://tern@127.0.0.1:15432/tern?sslmode=disable"
+// devPostgresURL is the database `tern serve --dev` runs under DATA/postgres,
+// as help texts name it.
+const devPostgresURL = "postgres://tern:PASSWORD@127.0.0.1:15432/tern, the password from data/postgres/password"
 
 // runSMPPAccount manages the SMPP gateway's accounts in PostgreSQL:
 //
@@ -62,7 +64,11 @@ func runSMPPAccount(ctx context.Context, args []string) error {
 	}
 	url := *pgURL
 	if url == "" {
-		url = devPostgresURL
+		dev, err := localsvc.PostgresURL(localsvc.PostgresConfig{Dir: "data/postgres", Port: 15432})
+		if err != nil {
+			return err
+		}
+		url = dev
 	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

@@ -3,6 +3,8 @@ package localsvc
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -12,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"text/template"
 	"time"
@@ -34,6 +37,10 @@ type ClickHouseConfig struct {
 	HTTPPort int
 	// StartTimeout bounds the wait until the server answers. Default 60s.
 	StartTimeout time.Duration
+	// User is the server's one user. Default "default".
+	User string
+	// Password is User's password. Default none.
+	Password string
 }
 
 // Defaults for ClickHouseConfig.
@@ -59,6 +66,8 @@ func (c ClickHouseConfig) Validate() error {
 		return fmt.Errorf("%w: clickhouse http port %d out of range", ErrInvalidConfig, c.HTTPPort)
 	case c.StartTimeout < 0:
 		return fmt.Errorf("%w: clickhouse start timeout %s is negative", ErrInvalidConfig, c.StartTimeout)
+	case c.User != "" && !clickHouseUserName.MatchString(c.User):
+		return fmt.Errorf("%w: clickhouse user %q: want letters, digits and '_', not first a digit", ErrInvalidConfig, c.User)
 	}
 	if d := c.withDefaults(); d.TCPPort == d.HTTPPort {
 		return fmt.Errorf("%w: clickhouse tcp and http port are both %d", ErrInvalidConfig, d.TCPPort)
@@ -79,16 +88,26 @@ func (c ClickHouseConfig) withDefaults() ClickHouseConfig {
 	if c.StartTimeout == 0 {
 		c.StartTimeout = DefaultClickHouseStartTimeout
 	}
+	if c.User == "" {
+		c.User = DefaultClickHouseUser
+	}
 	return c
 }
+
+// DefaultClickHouseUser is the user of a server started without one.
+const DefaultClickHouseUser = "default"
+
+// clickHouseUserName is what a user name may be: it is an element name in
+// users.xml.
+var clickHouseUserName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // StartClickHouse writes a minimal configuration under cfg.Dir, starts
 // clickhouse-server as a child process and returns once it answers on both
 // ports. ctx bounds the start only: the server runs until Stop.
 //
-// The server has one user, default, with an empty password, reachable from
-// the loopback addresses only.
-func StartClickHouse(ctx context.Context, cfg ClickHouseConfig, log *slog.Logger) (*Process, error) {
+// The server has one user, cfg.User with cfg.Password (default: default,
+// with no password), reachable from the loopback addresses only.
+func StartClickHouse(ctx context.Context, cfg ClickHouseConfig, log *slog.Logger) (p *Process, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -101,6 +120,18 @@ func StartClickHouse(ctx context.Context, cfg ClickHouseConfig, log *slog.Logger
 	if err != nil {
 		return nil, fmt.Errorf("clickhouse dir: %w", err)
 	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("start clickhouse: %w", err)
+	}
+	cl, err := claimDir(ctx, dir, log)
+	if err != nil {
+		return nil, fmt.Errorf("start clickhouse: %w", err)
+	}
+	defer func() {
+		if p == nil {
+			cl.release()
+		}
+	}()
 	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.TCPPort))
 	httpAddr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.HTTPPort))
 	// A server already on our port would answer the readiness check while
@@ -121,6 +152,7 @@ func StartClickHouse(ctx context.Context, cfg ClickHouseConfig, log *slog.Logger
 		logs:     []string{filepath.Join(dir, "log", "clickhouse-server.err.log")},
 		addr:     addr,
 		httpAddr: httpAddr,
+		claim:    cl,
 		timeout:  cfg.StartTimeout,
 		ready: func(ctx context.Context) error {
 			if err := pingClickHouseHTTP(ctx, httpAddr); err != nil {
@@ -197,15 +229,19 @@ func dialOnce(ctx context.Context, addr string) error {
 // changed port takes effect.
 func writeClickHouseConfig(dir string, cfg ClickHouseConfig) error {
 	for _, sub := range []string{"data", "tmp", "user_files", "format_schemas", "log"} {
-		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o700); err != nil {
 			return err
 		}
 	}
+	sum := sha256.Sum256([]byte(cfg.Password))
 	data := map[string]any{
 		"Dir":      dir,
 		"Host":     cfg.Host,
 		"TCPPort":  cfg.TCPPort,
 		"HTTPPort": cfg.HTTPPort,
+		"User":     cfg.User,
+		"Password": cfg.Password != "",
+		"SHA256":   hex.EncodeToString(sum[:]),
 	}
 	for name, tmpl := range map[string]*template.Template{
 		"config.xml": clickHouseConfigXML,
@@ -215,7 +251,10 @@ func writeClickHouseConfig(dir string, cfg ClickHouseConfig) error {
 		if err := tmpl.Execute(&b, data); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o600); err != nil {
+			return err
+		}
+		if err := os.Chmod(filepath.Join(dir, name), 0o600); err != nil { // WriteFile keeps an old file's mode
 			return err
 		}
 	}
@@ -255,6 +294,8 @@ var clickHouseConfigXML = template.Must(template.New("config.xml").Funcs(xmlFunc
   <default_database>default</default_database>
   <mark_cache_size>268435456</mark_cache_size>
   <timezone>UTC</timezone>
+  <!-- What the server writes is its owner's only. -->
+  <umask>077</umask>
 </yandex>
 `))
 
@@ -266,15 +307,15 @@ var clickHouseUsersXML = template.Must(template.New("users.xml").Funcs(xmlFuncs)
     </default>
   </profiles>
   <users>
-    <default>
-      <password></password>
+    <{{.User}}>
+      {{if .Password}}<password_sha256_hex>{{.SHA256}}</password_sha256_hex>{{else}}<password></password>{{end}}
       <networks>
         <ip>127.0.0.1</ip>
         <ip>::1</ip>
       </networks>
       <profile>default</profile>
       <quota>default</quota>
-    </default>
+    </{{.User}}>
   </users>
   <quotas>
     <default>

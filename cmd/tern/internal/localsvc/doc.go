@@ -5,7 +5,10 @@
 //
 // It owns writing those servers' configuration, starting them in their own
 // process group (so terminal signals reach tern, which decides the shutdown
-// order), waiting until they answer, and stopping them. It must not be used
-// to manage shared or production servers: it never touches system services,
-// system configuration or data outside the directory it is given.
+// order), waiting until they answer, and stopping them. A server dies with
+// the tern that started it, also when tern is killed; one that an older tern
+// left running is found through its directory's InstanceFile and stopped
+// before a new one starts there. It must not be used to manage shared or
+// production servers: it never touches system services, system configuration
+// or data outside the directory it is given.
 package localsvc

@@ -15,6 +15,10 @@ var (
 	// ErrPortInUse is returned when a port a server should listen on is
 	// already taken, typically by another instance.
 	ErrPortInUse = errors.New("port in use")
+	// ErrInUse is returned when a running tern already runs a server from
+	// the directory asked for, or when a server a tern left running there
+	// does not stop.
+	ErrInUse = errors.New("server directory in use")
 	// ErrInvalidConfig is returned by Validate for an unusable config.
 	ErrInvalidConfig = errors.New("invalid config")
 )

@@ -2,14 +2,10 @@ package localsvc
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
-	"os/exec"
 	"os/user"
 	"path/filepath"
 	"sort"
@@ -43,7 +39,7 @@ type PostgresConfig struct {
 const (
 	DefaultPostgresPort     = 5432
 	DefaultPostgresDatabase = "tern"
-	postgresUser            = "tern" // the cluster's superuser; trust auth on loopback
+	postgresUser            = "tern" // the cluster's superuser; logs in with the cluster's password
 )
 
 // Validate reports the first unusable field.
@@ -77,12 +73,13 @@ func (c PostgresConfig) withDefaults() PostgresConfig {
 
 // StartPostgres initializes a cluster under cfg.Dir on first use, starts
 // postgres as a child process and returns once the database answers. The
-// Process's URL connects to cfg.Database as the cluster's superuser. ctx
-// bounds the start only: the server runs until Stop.
+// Process's URL connects to cfg.Database as the cluster's superuser, with
+// the cluster's password (see PostgresPasswordFile). ctx bounds the start
+// only: the server runs until Stop.
 //
 // PostgreSQL refuses to run as root; when tern runs as root the cluster
 // belongs to, and runs as, the postgres system user.
-func StartPostgres(ctx context.Context, cfg PostgresConfig, log *slog.Logger) (*Process, error) {
+func StartPostgres(ctx context.Context, cfg PostgresConfig, log *slog.Logger) (p *Process, err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -95,61 +92,52 @@ func StartPostgres(ctx context.Context, cfg PostgresConfig, log *slog.Logger) (*
 	if err != nil {
 		return nil, fmt.Errorf("postgres dir: %w", err)
 	}
-	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
-	if err := portFree(addr); err != nil {
-		return nil, fmt.Errorf("start postgres: %w", err)
-	}
 	cred, err := postgresCredential()
 	if err != nil {
 		return nil, err
 	}
-	if cred != nil {
-		if err := traversable(filepath.Dir(dir)); err != nil {
-			return nil, fmt.Errorf("start postgres as user postgres: %w", err)
+	if err := postgresDirs(dir, cred); err != nil {
+		return nil, fmt.Errorf("start postgres: %w", err)
+	}
+	cl, err := claimDir(ctx, dir, log)
+	if err != nil {
+		return nil, fmt.Errorf("start postgres: %w", err)
+	}
+	defer func() {
+		if p == nil {
+			cl.release()
 		}
+	}()
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	if err := portFree(addr); err != nil {
+		return nil, fmt.Errorf("start postgres: %w", err)
 	}
 	pgdata := filepath.Join(dir, "pgdata")
-	sock := filepath.Join(dir, "run")
-	for _, d := range []string{dir, sock, filepath.Join(dir, "log")} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return nil, fmt.Errorf("start postgres: %w", err)
-		}
-		if cred != nil {
-			if err := os.Chown(d, int(cred.Uid), int(cred.Gid)); err != nil {
-				return nil, fmt.Errorf("start postgres: %w", err)
-			}
-		}
+	password, err := prepareCluster(ctx, bin, dir, cred)
+	if err != nil {
+		return nil, err
 	}
-	if _, err := os.Stat(filepath.Join(pgdata, "PG_VERSION")); errors.Is(err, fs.ErrNotExist) {
-		initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"),
-			"-D", pgdata, "-U", postgresUser, "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
-		initdb.Dir = dir
-		initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-		if out, err := initdb.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("initdb %s: %w\n%s", pgdata, err, out)
-		}
-	}
-	u := url.URL{Scheme: "postgres", User: url.User(postgresUser), Host: addr, Path: "/" + cfg.Database, RawQuery: "sslmode=disable"}
-	admin := url.URL{Scheme: "postgres", User: url.User(postgresUser), Host: addr, Path: "/postgres", RawQuery: "sslmode=disable"}
-	p, err := startProcess(ctx, processSpec{
+	admin := clusterURL(addr, "postgres", password)
+	p, err = startProcess(ctx, processSpec{
 		name: "postgres",
 		path: filepath.Join(bin, "postgres"),
 		args: []string{
 			"-D", pgdata,
 			"-c", "listen_addresses=" + cfg.Host,
 			"-c", "port=" + strconv.Itoa(cfg.Port),
-			"-c", "unix_socket_directories=" + sock,
+			"-c", "unix_socket_directories=" + filepath.Join(dir, "run"),
 			"-c", "max_connections=300",
 			"-c", "shared_buffers=128MB",
 		},
 		dir:        dir,
 		addr:       addr,
-		url:        u.String(),
+		url:        clusterURL(addr, cfg.Database, password),
 		stopSig:    syscall.SIGINT, // fast shutdown: SIGTERM would wait for clients to leave
 		credential: cred,
+		claim:      cl,
 		timeout:    cfg.StartTimeout,
 		ready: func(ctx context.Context) error {
-			conn, err := pgx.Connect(ctx, admin.String())
+			conn, err := pgx.Connect(ctx, admin)
 			if err != nil {
 				return err
 			}
@@ -159,11 +147,32 @@ func StartPostgres(ctx context.Context, cfg PostgresConfig, log *slog.Logger) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := createDatabase(ctx, admin.String(), cfg.Database); err != nil {
+	if err := createDatabase(ctx, admin, cfg.Database); err != nil {
 		p.Stop(context.Background())
 		return nil, err
 	}
 	return p, nil
+}
+
+// postgresDirs creates the cluster's directory and those beside its data,
+// owned by the user the server runs as (cred, or the current user when nil).
+func postgresDirs(dir string, cred *syscall.Credential) error {
+	if cred != nil {
+		if err := reachable(filepath.Dir(dir), cred); err != nil {
+			return fmt.Errorf("as user postgres: %w", err)
+		}
+	}
+	for _, d := range []string{dir, filepath.Join(dir, "run"), filepath.Join(dir, "log")} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return err
+		}
+		if cred != nil {
+			if err := os.Chown(d, int(cred.Uid), int(cred.Gid)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func createDatabase(ctx context.Context, adminURL, name string) error {
@@ -214,21 +223,4 @@ func postgresBinDir(dir string) (string, error) {
 		return vi < vj
 	})
 	return filepath.Dir(found[len(found)-1]), nil
-}
-
-// traversable checks that every directory from dir up to / lets other
-// users in, as the postgres user must reach its cluster directory.
-func traversable(dir string) error {
-	for d := dir; ; d = filepath.Dir(d) {
-		fi, err := os.Stat(d)
-		if err != nil {
-			return err
-		}
-		if fi.Mode().Perm()&0o001 == 0 {
-			return fmt.Errorf("directory %s is not searchable by other users (chmod o+x %s, or use a --data directory elsewhere)", d, d)
-		}
-		if d == filepath.Dir(d) {
-			return nil
-		}
-	}
 }

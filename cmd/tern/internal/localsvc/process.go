@@ -147,7 +147,11 @@ type processSpec struct {
 	// credential, when set, runs the server as another user (PostgreSQL
 	// refuses to run as root).
 	credential *syscall.Credential
-	timeout    time.Duration
+	// claim is the directory's instance file, taken by the caller. Once
+	// the server started it records it; once the server was reaped it is
+	// released. startProcess releases it on failure too.
+	claim   *claim
+	timeout time.Duration
 	// ready returns nil once the server answers. It is called repeatedly
 	// until it succeeds, the process exits, or timeout passes.
 	ready func(ctx context.Context) error
@@ -159,38 +163,66 @@ const readyPoll = 100 * time.Millisecond
 // startProcess starts spec in its own process group and waits until it is
 // ready. On any failure the process is killed and reaped before returning.
 func startProcess(ctx context.Context, spec processSpec, log *slog.Logger) (*Process, error) {
-	logDir := filepath.Join(spec.dir, "log")
-	if err := os.MkdirAll(logDir, 0o755); err != nil {
+	p, err := spawnProcess(spec, log)
+	if err != nil {
+		if spec.claim != nil {
+			spec.claim.release()
+		}
 		return nil, fmt.Errorf("start %s: %w", spec.name, err)
 	}
-	stdout, err := os.OpenFile(filepath.Join(logDir, "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err := p.waitReady(ctx, spec); err != nil {
+		p.signal(syscall.SIGKILL)
+		<-p.done
+		return nil, err
+	}
+	p.log.Info("started", "pid", p.Pid(), "addr", p.addr, "dir", spec.dir)
+	return p, nil
+}
+
+// spawnProcess starts spec's server and the goroutine that reaps it.
+func spawnProcess(spec processSpec, log *slog.Logger) (*Process, error) {
+	logDir := filepath.Join(spec.dir, "log")
+	if err := os.MkdirAll(logDir, 0o700); err != nil {
+		return nil, err
+	}
+	stdout, err := os.OpenFile(filepath.Join(logDir, "stdout.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("start %s: %w", spec.name, err)
+		return nil, err
 	}
 	defer stdout.Close()
 	stderrPath := filepath.Join(logDir, "stderr.log")
-	stderr, err := os.OpenFile(stderrPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	stderr, err := os.OpenFile(stderrPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("start %s: %w", spec.name, err)
+		return nil, err
 	}
 	defer stderr.Close()
 
+	stopSig := cmp.Or(spec.stopSig, syscall.SIGTERM)
 	cmd := exec.Command(spec.path, spec.args...)
 	cmd.Dir = spec.dir
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
 	// Its own process group: a Ctrl-C on the terminal reaches tern only, and
-	// tern stops the server when its shutdown order says so.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: spec.credential}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", spec.name, err)
+	// tern stops the server when its shutdown order says so. Should tern
+	// die without that, even by SIGKILL, the kernel stops the server as
+	// Stop would (Pdeathsig; startChild keeps it sound).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: spec.credential, Pdeathsig: stopSig}
+	if err := startChild(cmd); err != nil {
+		return nil, err
+	}
+	if spec.claim != nil {
+		if err := spec.claim.record(cmd.Process.Pid, stopSig); err != nil {
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			cmd.Wait()
+			return nil, fmt.Errorf("instance file: %w", err)
+		}
 	}
 	p := &Process{
 		name:     spec.name,
 		addr:     spec.addr,
 		httpAddr: spec.httpAddr,
 		url:      spec.url,
-		stopSig:  cmp.Or(spec.stopSig, syscall.SIGTERM),
+		stopSig:  stopSig,
 		logs:     append([]string{stderrPath}, spec.logs...),
 		cmd:      cmd,
 		log:      log.With("server", spec.name),
@@ -198,15 +230,11 @@ func startProcess(ctx context.Context, spec processSpec, log *slog.Logger) (*Pro
 	}
 	go func() {
 		p.waitErr = cmd.Wait()
+		if spec.claim != nil {
+			spec.claim.release()
+		}
 		close(p.done)
 	}()
-
-	if err := p.waitReady(ctx, spec); err != nil {
-		p.signal(syscall.SIGKILL)
-		<-p.done
-		return nil, err
-	}
-	p.log.Info("started", "pid", p.Pid(), "addr", p.addr, "dir", spec.dir)
 	return p, nil
 }
 
