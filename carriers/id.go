@@ -1,8 +1,11 @@
 package carriers
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // NormalizeID returns the canonical form of a carrier message id so that
@@ -12,7 +15,8 @@ import (
 // Ids made only of decimal digits are kept as decimal without leading
 // zeros. Ids made of hex digits that contain at least one letter a-f are
 // converted to decimal when they fit in 64 bits. Anything else (alphanumeric
-// ids, longer ids) is kept as is, lower-cased.
+// ids, longer ids) is kept as is, lower-cased and made printable
+// (PrintableID).
 func NormalizeID(id string) string {
 	id = strings.TrimSpace(id)
 	if id == "" {
@@ -30,7 +34,37 @@ func NormalizeID(id string) string {
 			return strconv.FormatUint(v, 10)
 		}
 	}
-	return strings.ToLower(id)
+	return PrintableID(strings.ToLower(id))
+}
+
+// PrintableID returns id with each control character, and each byte that
+// is not part of valid UTF-8, written as \xNN, so that an id a carrier
+// sent can be stored and logged as text and joined on: the id in a
+// submit_sm_resp and the one in its receipt give the same key. An id
+// without such bytes, as carriers write them, is returned as it is.
+func PrintableID(id string) string {
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; c < 0x20 || c >= 0x7f {
+			return escapeID(id)
+		}
+	}
+	return id
+}
+
+func escapeID(id string) string {
+	var b strings.Builder
+	for i := 0; i < len(id); {
+		r, n := utf8.DecodeRuneInString(id[i:])
+		if (r == utf8.RuneError && n == 1) || unicode.IsControl(r) {
+			for _, c := range []byte(id[i : i+n]) {
+				fmt.Fprintf(&b, `\x%02x`, c)
+			}
+		} else {
+			b.WriteString(id[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 func isDigits(s string) bool {

@@ -40,7 +40,7 @@ type Consumer struct {
 	ledger    *Ledger
 	events    *eventWriter
 	dlq       *deadLetters
-	deferrals *batcher[deferral, bool]
+	deferrals *batcher[deferral, bool] // one per Run
 	log       *slog.Logger
 	metrics   *Metrics
 	submit    time.Duration
@@ -135,15 +135,14 @@ func NewConsumer(c KafkaConfig, picker Picker, ledger *Ledger, opts ...ConsumerO
 		return nil, err
 	}
 	con := &Consumer{
-		cfg:       c,
-		picker:    picker,
-		ledger:    ledger,
-		deferrals: newBatcher(ledgerBatch, ledger.s.execDefer),
-		log:       slog.Default(),
-		submit:    30 * time.Second,
-		retry:     DefaultBackoff,
-		window:    64,
-		now:       time.Now,
+		cfg:    c,
+		picker: picker,
+		ledger: ledger,
+		log:    slog.Default(),
+		submit: 30 * time.Second,
+		retry:  DefaultBackoff,
+		window: 64,
+		now:    time.Now,
 
 		carrierWindow: 100,
 	}
@@ -179,6 +178,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 	}
 	c.dlq = dlq
 	defer c.dlq.close()
+	// Deferrals are batched across the actors; a batch one message's
+	// values fail is written again message by message.
+	c.deferrals = newBatcher(ledgerBatch, splitting(c.ledger.s.execDefer))
 	bctx, stopBatcher := context.WithCancel(context.WithoutCancel(ctx))
 	batcherDone := make(chan struct{})
 	go func() { c.deferrals.run(bctx); close(batcherDone) }()

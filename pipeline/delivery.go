@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -61,7 +62,7 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 			case rec.Attempts > 0:
 				reason = deferRetry
 			}
-			return c.deferTo(ctx, rec, due, reason, log)
+			return c.deferTo(ctx, m, rec, due, reason, log)
 		case due.After(now):
 			// Due within the slack: wait for it here rather than send early.
 			if !sleepCtx(ctx, due.Sub(now)) {
@@ -73,7 +74,7 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 	if core.Category(rec.Category) == core.CategoryMarketing && c.quiet != nil {
 		if n, err := c.phones.Parse(rec.To, ""); err == nil {
 			if d := c.quiet(rec.TenantId).Check(now, core.CategoryMarketing, n); !d.Allowed {
-				return c.deferTo(ctx, rec, d.NextAllowed, deferQuietHours, log)
+				return c.deferTo(ctx, m, rec, d.NextAllowed, deferQuietHours, log)
 			}
 		}
 	}
@@ -87,7 +88,7 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 			turn.RateTurn = r.Mark
 			// Expired or canceled instead, or not deferred at all, the
 			// message gives its turn or place in line back.
-			return c.deferOr(ctx, turn, now.Add(r.Wait), deferRateLimit, log, r.Cancel)
+			return c.deferOr(ctx, m, turn, now.Add(r.Wait), deferRateLimit, log, r.Cancel)
 		}
 		if !sleepCtx(ctx, r.Wait) {
 			r.Cancel()
@@ -95,9 +96,11 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 		}
 	}
 	d := &delivery{
-		c:   c,
-		rec: rec,
-		log: log,
+		c:      c,
+		msg:    m,
+		rec:    rec,
+		log:    log,
+		intent: newIntentToken(),
 		ref: Ref{
 			MessageID: rec.Id, TenantID: rec.TenantId, CampaignID: rec.CampaignId,
 			To: rec.To, Region: rec.Region, Category: core.Category(rec.Category),
@@ -144,6 +147,9 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 }
 
 // invalidRecord says why a decoded record cannot be processed, or "".
+// Records may come from other producers than tern's intake: one whose
+// ledger fields hold a NUL, which PostgreSQL text refuses, is refused here
+// before it reaches a shared ledger batch.
 func invalidRecord(rec *recordv1.Submit) string {
 	switch {
 	case rec.Id == "":
@@ -154,6 +160,14 @@ func invalidRecord(rec *recordv1.Submit) string {
 		return "submit record without recipient"
 	case rec.Body == "":
 		return "submit record without body"
+	}
+	for _, f := range [...]struct{ name, v string }{
+		{"id", rec.Id}, {"tenant_id", rec.TenantId}, {"to", rec.To}, {"campaign_id", rec.CampaignId},
+		{"region", rec.Region}, {"origin", rec.Origin},
+	} {
+		if strings.IndexByte(f.v, 0) >= 0 {
+			return "submit record " + f.name + " holds a NUL"
+		}
 	}
 	return ""
 }
@@ -178,17 +192,18 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafka.Message, rec *recordv
 	return c.emit(ctx, ev)
 }
 
-// deferTo schedules rec for due and records that it waits.
-func (c *Consumer) deferTo(ctx context.Context, rec *recordv1.Submit, due time.Time, reason string, log *slog.Logger) bool {
-	return c.deferOr(ctx, rec, due, reason, log, nil)
+// deferTo schedules rec, read from m, for due and records that it waits.
+func (c *Consumer) deferTo(ctx context.Context, m kafka.Message, rec *recordv1.Submit, due time.Time, reason string, log *slog.Logger) bool {
+	return c.deferOr(ctx, m, rec, due, reason, log, nil)
 }
 
 // deferOr is deferTo for a message that has just reserved its turn or its
 // place in a marketing line: unused is called when the message will not
 // wait for it after all (it expires first, it was canceled, or it could
 // not be deferred). A message back from a line that finds itself
-// canceled gives its place back too.
-func (c *Consumer) deferOr(ctx context.Context, rec *recordv1.Submit, due time.Time, reason string, log *slog.Logger, unused func()) bool {
+// canceled gives its place back too. A message the scheduler's table
+// refuses for good goes to the dead-letter topic.
+func (c *Consumer) deferOr(ctx context.Context, m kafka.Message, rec *recordv1.Submit, due time.Time, reason string, log *slog.Logger, unused func()) bool {
 	back := unused == nil // back from waiting, rather than just placed
 	if back {
 		unused = func() {}
@@ -209,6 +224,9 @@ func (c *Consumer) deferOr(ctx context.Context, rec *recordv1.Submit, due time.T
 	cancel()
 	if err != nil {
 		unused()
+		if errors.Is(err, ErrUnstorable) {
+			return c.deadLetter(ctx, m, rec, "defer: "+err.Error(), log)
+		}
 		log.Warn("defer message", "id", rec.Id, "err", err)
 		return false
 	}
@@ -239,10 +257,12 @@ func codingOf(rec *recordv1.Submit) gsm.Options {
 // delivery is one message's way to a carrier.
 type delivery struct {
 	c       *Consumer
+	msg     kafka.Message
 	rec     *recordv1.Submit
 	ref     Ref
 	sub     carriers.Submission
 	log     *slog.Logger
+	intent  int64        // the token of this attempt's intent (Ledger.Begin); new after each submit
 	inDoubt bool         // some earlier submit of it was in doubt
 	pace    *Reservation // the submit it waited for in place under the tenant's limits (Limits.Pace), until it goes
 	held    time.Time    // the submit it held while it waited in the scheduler (Limits.Pace)
@@ -309,7 +329,7 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 			release()
 			next := proto.CloneOf(rec)
 			next.RateTurn = r.Mark
-			return c.deferOr(ctx, next, c.now().Add(r.Wait), deferRateLimit, d.log, r.Cancel), 0, false
+			return c.deferOr(ctx, d.msg, next, c.now().Add(r.Wait), deferRateLimit, d.log, r.Cancel), 0, false
 		case r.Wait > 0:
 			release()
 			d.pace = &r
@@ -317,8 +337,14 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 		}
 	}
 
-	p, err := c.ledger.Begin(ctx, ref)
-	if err != nil {
+	p, err := c.ledger.Begin(ctx, ref, d.intent)
+	switch {
+	case errors.Is(err, ErrUnstorable):
+		release()
+		return c.deadLetter(ctx, d.msg, rec, "ledger: "+err.Error(), d.log), 0, false
+	case err != nil:
+		// Its intent may have been written all the same: the next Begin,
+		// with the same token, finds it as its own, not in doubt.
 		d.log.Warn("ledger begin", "id", rec.Id, "err", err)
 		return false, retry, true
 	}
@@ -348,8 +374,8 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 		c.metrics.addInDoubt(policy)
 		d.log.Warn("submit in doubt", "id", rec.Id, "carrier", p.doubtCarrier, "policy", policy.String())
 		if policy == Fail {
-			if !d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: p.doubtCarrier, errorCode: errorCodeInDoubt, reason: reasonOutcomeUnknown}, release) {
-				return false, retry, true
+			if err := d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: p.doubtCarrier, errorCode: errorCodeInDoubt, reason: reasonOutcomeUnknown}, release); err != nil {
+				return d.unanswered(ctx, err), 0, false
 			}
 			ev := submitEvent(rec, core.StatusFailed, c.now())
 			ev.Carrier, ev.Reason, ev.InDoubt = p.doubtCarrier, reasonOutcomeUnknown, true
@@ -364,12 +390,11 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 	sctx, cancel := d.durable(ctx)
 	acc, err := carrier.Submit(sctx, &d.sub)
 	cancel()
+	d.intent = newIntentToken() // a Begin from now on is another attempt's
 	switch {
 	case err == nil:
-		if !d.answer(ctx, answer{messageID: rec.Id, state: stateAccepted, carrier: ref.Carrier, ids: acc.IDs}, release) {
-			// The answer is lost: the message stays in doubt and the next
-			// attempt applies the policy.
-			return false, retry, true
+		if err := d.answer(ctx, answer{messageID: rec.Id, state: stateAccepted, carrier: ref.Carrier, ids: acc.IDs}, release); err != nil {
+			return d.unanswered(ctx, err), 0, false
 		}
 		c.metrics.addSubmitted()
 		ev := submitEvent(rec, core.StatusSubmitted, c.now())
@@ -385,16 +410,16 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 	case errors.Is(err, carriers.ErrUnavailable):
 		// Not on the wire: record it so the next attempt is not mistaken for
 		// one in doubt, then wait here (or on another carrier).
-		if !d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}, release) {
-			return false, retry, true
+		if err := d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}, release); err != nil {
+			return d.unanswered(ctx, err), 0, false
 		}
 		c.metrics.addRetry()
 		return false, retry, true
 	case carriers.IsRetriable(err):
 		// Refused for now: retry later through the scheduler, so the
 		// partition goes on meanwhile.
-		if !d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}, release) {
-			return false, retry, true
+		if err := d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}, release); err != nil {
+			return d.unanswered(ctx, err), 0, false
 		}
 		attempts := rec.Attempts + 1
 		if int(attempts) >= c.retry.Attempts {
@@ -409,7 +434,7 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 		d.log.Debug("submit retry scheduled", "id", rec.Id, "attempts", attempts, "in", wait, "err", err)
 		next := proto.Clone(rec).(*recordv1.Submit)
 		next.Attempts = attempts
-		return c.deferTo(ctx, next, c.now().Add(wait), deferRetry, d.log), 0, false
+		return c.deferTo(ctx, d.msg, next, c.now().Add(wait), deferRetry, d.log), 0, false
 	default:
 		release()
 		return d.fail(ctx, ref, err, int(rec.Attempts)+1, fmt.Sprintf("carrier refused the message: %v", err)), 0, false
@@ -419,8 +444,8 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 // fail records a permanent failure in the ledger and its event.
 func (d *delivery) fail(ctx context.Context, ref Ref, err error, attempts int, reason string) bool {
 	code := carriers.StatusCode(err)
-	if !d.answer(ctx, answer{messageID: d.rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: code, reason: reason}, nil) {
-		return false
+	if err := d.answer(ctx, answer{messageID: d.rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: code, reason: reason}, nil); err != nil {
+		return d.unanswered(ctx, err)
 	}
 	ev := submitEvent(d.rec, core.StatusFailed, d.c.now())
 	ev.Carrier, ev.ErrorCode, ev.Reason = ref.Carrier, code, reason
@@ -428,17 +453,27 @@ func (d *delivery) fail(ctx context.Context, ref Ref, err error, attempts int, r
 	return d.c.emit(ctx, ev)
 }
 
-// answer records a in the ledger, outliving ctx for a bounded time.
-// queued, if not nil, runs once a has its place in the ledger's queue (see
-// Ledger.Answer).
-func (d *delivery) answer(ctx context.Context, a answer, queued func()) bool {
-	dctx, cancel := d.durable(ctx)
-	defer cancel()
-	if err := d.c.ledger.Answer(dctx, a, queued); err != nil {
+// answer records a in the ledger, outliving ctx: the ledger keeps an
+// answer it could not write and writes it again until it can, so this
+// returns an error only when the ledger refused a for good
+// (ErrUnstorable) or stopped with the process. queued, if not nil, runs
+// once a has its place in the ledger's queue (see Ledger.Answer).
+func (d *delivery) answer(ctx context.Context, a answer, queued func()) error {
+	err := d.c.ledger.Answer(context.WithoutCancel(ctx), a, queued)
+	if err != nil {
 		d.log.Warn("ledger answer", "id", a.messageID, "err", err)
-		return false
 	}
-	return true
+	return err
+}
+
+// unanswered ends an attempt whose answer the ledger did not take: a
+// message whose answer it refused for good goes to the dead-letter topic;
+// otherwise the ledger stopped, and the message is left unfinished.
+func (d *delivery) unanswered(ctx context.Context, err error) bool {
+	if errors.Is(err, ErrUnstorable) {
+		return d.c.deadLetter(ctx, d.msg, d.rec, "ledger answer: "+err.Error(), d.log)
+	}
+	return false
 }
 
 // emit writes events, retrying until Kafka takes them. Once an outcome is

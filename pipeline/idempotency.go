@@ -29,6 +29,9 @@ type claimed struct {
 	id       string
 	segments int
 	encoding gsm.Encoding
+	// err, wrapping ErrUnstorable, says the database refused this claim's
+	// values; the other claims are answered all the same.
+	err error
 }
 
 // requestSHA fingerprints what makes two sends the same message. A send
@@ -67,7 +70,9 @@ FROM idempotency_keys
 WHERE tenant_id = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM ins)`
 
 // claimKeys claims each request's idempotency key in one round trip.
-// Callers pass distinct (tenant, key) pairs.
+// Callers pass distinct (tenant, key) pairs. A claim the database refuses
+// for its values gets its own error (claimed.err) and the others go on;
+// the round trip is then made again claim by claim to find it.
 func (s *Store) claimKeys(ctx context.Context, cs []keyClaim) ([]claimed, error) {
 	out := make([]claimed, len(cs))
 	pending := make([]int, len(cs))
@@ -80,36 +85,58 @@ func (s *Store) claimKeys(ctx context.Context, cs []keyClaim) ([]claimed, error)
 		if round == 3 {
 			return nil, fmt.Errorf("claim idempotency keys: still contended after %d rounds", round)
 		}
-		var b pgx.Batch
-		for _, i := range pending {
-			c := cs[i]
-			b.Queue(claimSQL, c.tenant, c.key, c.sha[:], c.id, c.segments, int16(c.encoding))
-		}
-		res := s.pool.SendBatch(ctx, &b)
-		var again []int
-		for _, i := range pending {
-			var got claimed
-			var sha []byte
-			var enc int16
-			err := res.QueryRow().Scan(&got.id, &sha, &got.segments, &enc, &got.queued, &got.fresh)
-			if err == pgx.ErrNoRows {
-				again = append(again, i)
-				continue
+		again, err := s.claimRound(ctx, cs, pending, out)
+		if err != nil && len(pending) > 1 && dataError(err) {
+			again, err = nil, nil
+			for _, i := range pending {
+				a, err := s.claimRound(ctx, cs, []int{i}, out)
+				if err != nil && !dataError(err) {
+					return nil, err
+				}
+				out[i].err = unstorable(err)
+				again = append(again, a...)
 			}
-			if err != nil {
-				res.Close()
-				return nil, fmt.Errorf("claim idempotency keys: %w", err)
-			}
-			got.encoding = gsm.Encoding(enc)
-			got.conflict = !bytes.Equal(sha, cs[i].sha[:])
-			out[i] = got
 		}
-		if err := res.Close(); err != nil {
-			return nil, fmt.Errorf("claim idempotency keys: %w", err)
+		if err != nil && dataError(err) {
+			out[pending[0]].err, again = unstorable(err), nil // the one pending claim
+		} else if err != nil {
+			return nil, err
 		}
 		pending = again
 	}
 	return out, nil
+}
+
+// claimRound runs the claims of cs at pending in one round trip, one
+// implicit transaction, and fills out. It returns the claims to ask again.
+func (s *Store) claimRound(ctx context.Context, cs []keyClaim, pending []int, out []claimed) (again []int, err error) {
+	var b pgx.Batch
+	for _, i := range pending {
+		c := cs[i]
+		b.Queue(claimSQL, c.tenant, c.key, c.sha[:], c.id, c.segments, int16(c.encoding))
+	}
+	res := s.pool.SendBatch(ctx, &b)
+	defer res.Close()
+	for _, i := range pending {
+		var got claimed
+		var sha []byte
+		var enc int16
+		err := res.QueryRow().Scan(&got.id, &sha, &got.segments, &enc, &got.queued, &got.fresh)
+		if err == pgx.ErrNoRows {
+			again = append(again, i)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("claim idempotency keys: %w", err)
+		}
+		got.encoding = gsm.Encoding(enc)
+		got.conflict = !bytes.Equal(sha, cs[i].sha[:])
+		out[i] = got
+	}
+	if err := res.Close(); err != nil {
+		return nil, fmt.Errorf("claim idempotency keys: %w", err)
+	}
+	return again, nil
 }
 
 // markQueued records that the keys' messages are durable in Kafka.

@@ -138,3 +138,82 @@ func TestIdempotencyKeys(t *testing.T) {
 		t.Fatalf("%d records after the key was marked queued, want 6", n)
 	}
 }
+
+// TestSendRefusesControlCharactersPerItem: a batch whose items carry a
+// NUL in their idempotency key or campaign, as a hostile client sends
+// them, gets InvalidArgument for those items, naming the field, and the
+// other items of the batch — keyed or not — are queued.
+func TestSendRefusesControlCharactersPerItem(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cfg := KafkaConfig{Brokers: []string{kafkatest.Broker(t)}, Partitions: 2}.WithDefaults()
+	if err := EnsureTopics(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	in, err := NewIntake(cfg, testIssuer(t), testStore(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	req := func(key, campaign string) Request {
+		return Request{TenantID: "shop", To: "+14155552671", Body: "Order " + key + " shipped", IdempotencyKey: key, CampaignID: campaign}
+	}
+	reqs := []Request{
+		req("order-1", "spring"),
+		req("order-2\x00", "spring"),
+		req("order-3", "spring\x00"),
+		req("", "sale\x00"),
+		req("order-5", "spring"),
+		req("", "spring"),
+	}
+	want := []string{"", "idempotency_key", "campaign_id", "campaign_id", "", ""}
+	out := make([]Result, len(reqs))
+	if err := in.Send(ctx, reqs, out); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range out {
+		var fe *FieldError
+		switch {
+		case want[i] == "" && (r.Err != nil || r.ID == ""):
+			t.Errorf("item %d: %+v, want queued", i, r)
+		case want[i] != "" && (!errors.As(r.Err, &fe) || fe.Field != want[i] || !errors.Is(r.Err, ErrInvalid)):
+			t.Errorf("item %d: %v, want a field error on %s", i, r.Err, want[i])
+		}
+	}
+	if n := submitCount(t, cfg); n != 3 {
+		t.Fatalf("%d records queued, want 3", n)
+	}
+}
+
+// TestClaimKeysOneRefusedKeyFailsAlone: a claim the database refuses for
+// its value gets its own error, ErrUnstorable; the claims beside it in
+// the round trip are made.
+func TestClaimKeysOneRefusedKeyFailsAlone(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s := testStore(t)
+	claim := func(key string) keyClaim {
+		return keyClaim{tenant: "shop", key: key, id: "id-" + key, segments: 1}
+	}
+	cs := []keyClaim{claim("a"), claim("b\x00"), claim("c"), claim("\xff")}
+	got, err := s.claimKeys(ctx, cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range got {
+		refused := i == 1 || i == 3
+		switch {
+		case refused && !errors.Is(g.err, ErrUnstorable):
+			t.Errorf("claim %d: %+v, want ErrUnstorable", i, g)
+		case !refused && (g.err != nil || !g.fresh || g.id != cs[i].id):
+			t.Errorf("claim %d: %+v, want it fresh", i, g)
+		}
+	}
+	// Alone, a refused claim gets its error too.
+	got, err = s.claimKeys(ctx, cs[1:2])
+	if err != nil || !errors.Is(got[0].err, ErrUnstorable) {
+		t.Fatalf("claim alone = %+v, %v; want ErrUnstorable", got, err)
+	}
+}

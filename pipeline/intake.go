@@ -180,6 +180,9 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 			for k, g := range got {
 				i := claimOf[k]
 				switch {
+				case g.err != nil:
+					in.log.Warn("idempotency key refused", "err", g.err)
+					out[i] = Result{Err: &FieldError{Field: "idempotency_key", Reason: "refused by the database", Kind: ErrUnstorable}}
 				case g.conflict:
 					out[i] = Result{Err: keyConflict()}
 				case g.queued:

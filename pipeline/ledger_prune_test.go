@@ -59,7 +59,7 @@ func TestPruneLedger(t *testing.T) {
 		{testRef(recent), &answer{messageID: recent, state: stateAccepted, carrier: "sim", ids: []string{"r1", "o2"}}},
 	}
 	for _, st := range steps {
-		if _, err := l.Begin(ctx, st.ref); err != nil {
+		if _, err := l.Begin(ctx, st.ref, newIntentToken()); err != nil {
 			t.Fatal(err)
 		}
 		if st.ans != nil {
@@ -129,7 +129,7 @@ func TestPruneLedgerOneInstanceAtATime(t *testing.T) {
 	is := testIssuer(t)
 	long := time.Now().Add(-10 * 24 * time.Hour)
 	id := is.New("shop", long)
-	if _, err := l.Begin(ctx, testRef(id)); err != nil {
+	if _, err := l.Begin(ctx, testRef(id), newIntentToken()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.pool.Exec(ctx, "UPDATE deliveries SET intent_at = $1", long); err != nil {

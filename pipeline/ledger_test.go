@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -34,7 +35,7 @@ func TestLedgerStates(t *testing.T) {
 	defer cancel()
 	begin := func(id string) prior {
 		t.Helper()
-		p, err := l.Begin(ctx, testRef(id))
+		p, err := l.Begin(ctx, testRef(id), newIntentToken())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +97,7 @@ func TestLedgerBatchesConcurrentCalls(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			id := fmt.Sprintf("m%04d", i)
-			p, err := l.Begin(ctx, testRef(id))
+			p, err := l.Begin(ctx, testRef(id), newIntentToken())
 			if err == nil && !p.fresh {
 				err = fmt.Errorf("%s not fresh", id)
 			}
@@ -130,7 +131,7 @@ func TestApplyReceiptsRollsUpParts(t *testing.T) {
 	l, s := runLedger(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := l.Begin(ctx, testRef("multi")); err != nil {
+	if _, err := l.Begin(ctx, testRef("multi"), newIntentToken()); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Answer(ctx, answer{messageID: "multi", state: stateAccepted, carrier: "sim", ids: []string{"p1", "p2", "p3"}}, nil); err != nil {
@@ -185,7 +186,7 @@ func TestUnknownReceiptsKeptAndJoinedLater(t *testing.T) {
 	if n, err := s.UnjoinedReceipts(ctx); err != nil || n != 1 {
 		t.Fatalf("UnjoinedReceipts = %d, %v", n, err)
 	}
-	l.Begin(ctx, testRef("m-late"))
+	l.Begin(ctx, testRef("m-late"), newIntentToken())
 	if err := l.Answer(ctx, answer{messageID: "m-late", state: stateAccepted, carrier: "sim", ids: []string{"late-1"}}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +227,7 @@ func TestLedgerIntentsWithoutAnswerStayWithinSlots(t *testing.T) {
 						held = false
 					}
 				}
-				if _, err := l.Begin(ctx, testRef(id)); err != nil {
+				if _, err := l.Begin(ctx, testRef(id), newIntentToken()); err != nil {
 					release()
 					errs <- err
 					return
@@ -289,12 +290,12 @@ func TestDeliveryUpdatesStayOnTheirPage(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	const n = 400 // a dozen pages or more
-	refs := make([]Ref, n)
+	ins := make([]intent, n)
 	as := make([]answer, n)
 	rs := make([]carriers.Receipt, n)
-	for i := range refs {
+	for i := range ins {
 		id := fmt.Sprintf("01JPAGE%019d", i)
-		refs[i] = testRef(id)
+		ins[i] = intent{Ref: testRef(id), token: newIntentToken()}
 		cid := fmt.Sprintf("sim-%d", i)
 		as[i] = answer{messageID: id, state: stateAccepted, carrier: "sim", ids: []string{cid}}
 		rs[i] = carriers.Receipt{Carrier: "sim", ID: cid, State: "DELIVRD", Status: core.ReceiptStatus("DELIVRD")}
@@ -319,7 +320,7 @@ func TestDeliveryUpdatesStayOnTheirPage(t *testing.T) {
 		}
 		return m
 	}
-	if _, err := l.execBegin(ctx, refs); err != nil {
+	if _, err := l.execBegin(ctx, ins); err != nil {
 		t.Fatal(err)
 	}
 	inserted := pages()
@@ -374,4 +375,110 @@ func waitOlderSnapshots(ctx context.Context, t *testing.T, s *Store) {
 		}
 		return nil
 	})
+}
+
+// TestLedgerOneItemCannotFailABatch queues good intents and answers with
+// one intent whose campaign holds a NUL, which PostgreSQL text refuses,
+// and only then starts the ledger, so that all of them share one batch.
+// The batch is written again item by item: only the bad intent fails, for
+// good, and everything else is written.
+func TestLedgerOneItemCannotFailABatch(t *testing.T) {
+	t.Parallel()
+	s := testStore(t)
+	l := NewLedger(s, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// Two messages with an intent already, whose answers join the batch.
+	if _, err := l.execBegin(ctx, []intent{{testRef("a1"), newIntentToken()}, {testRef("a2"), newIntentToken()}}); err != nil {
+		t.Fatal(err)
+	}
+
+	const good = 20
+	bad := testRef("bad")
+	bad.CampaignID = "spring\x00sale"
+	var wg sync.WaitGroup
+	errs := make([]error, good+1)
+	for i := range good + 1 {
+		wg.Go(func() {
+			ref := testRef(fmt.Sprintf("g%02d", i))
+			if i == good {
+				ref = bad
+			}
+			_, errs[i] = l.Begin(ctx, ref, newIntentToken())
+		})
+	}
+	var answerErrs [2]error
+	for i, id := range []string{"a1", "a2"} {
+		wg.Go(func() {
+			answerErrs[i] = l.Answer(ctx, answer{messageID: id, state: stateAccepted, carrier: "sim", ids: []string{"c-" + id}}, nil)
+		})
+	}
+	eventuallyT(t, 10*time.Second, func() error {
+		if n := len(l.w.calls); n != good+3 {
+			return fmt.Errorf("%d calls queued, want %d", n, good+3)
+		}
+		return nil
+	})
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go l.Run(runCtx)
+	wg.Wait()
+	for i, err := range errs[:good] {
+		if err != nil {
+			t.Fatalf("good intent %d failed with the bad one: %v", i, err)
+		}
+	}
+	for i, err := range answerErrs {
+		if err != nil {
+			t.Fatalf("answer %d failed with the bad intent: %v", i, err)
+		}
+	}
+	if err := errs[good]; !errors.Is(err, ErrUnstorable) {
+		t.Fatalf("bad intent: %v, want ErrUnstorable", err)
+	}
+	var submitting, accepted int
+	if err := s.pool.QueryRow(ctx, "SELECT count(*) FILTER (WHERE state = 1), count(*) FILTER (WHERE state = 2) FROM deliveries").Scan(&submitting, &accepted); err != nil {
+		t.Fatal(err)
+	}
+	if submitting != good || accepted != 2 {
+		t.Fatalf("%d intents and %d answers written, want %d and 2", submitting, accepted, good)
+	}
+}
+
+// TestLedgerBeginAgainBySameAttempt: a Begin made again with its
+// attempt's token, as after a reply lost with the connection, finds its
+// own intent: not in doubt, and not counted. Under another token the
+// same row is in doubt; a Begin of that attempt made again still reports
+// the doubt its first Begin found, counted once.
+func TestLedgerBeginAgainBySameAttempt(t *testing.T) {
+	t.Parallel()
+	l, _ := runLedger(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	begin := func(token int64) prior {
+		t.Helper()
+		p, err := l.Begin(ctx, testRef("m"), token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	first, second := newIntentToken(), newIntentToken()
+	if p := begin(first); !p.fresh || p.inDoubt {
+		t.Fatalf("first begin = %+v", p)
+	}
+	if p := begin(first); p.inDoubt || p.state != stateSubmitting {
+		t.Fatalf("the same attempt's begin again = %+v, want not in doubt", p)
+	}
+	if got, err := l.InDoubt(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("InDoubt = %v, %v; want none", got, err)
+	}
+	for range 2 {
+		if p := begin(second); !p.inDoubt || p.doubtCarrier != "sim" {
+			t.Fatalf("another attempt's begin = %+v, want in doubt on sim", p)
+		}
+	}
+	if got, err := l.InDoubt(ctx); err != nil || got["m"] != 1 {
+		t.Fatalf("InDoubt = %v, %v; want m once", got, err)
+	}
 }

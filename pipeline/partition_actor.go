@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -29,7 +30,11 @@ const inHandPerWindow = 8
 // inHandPerWindow windows fetched and not committed. Messages to one
 // recipient go one at a time in offset order: a later one starts only
 // after the earlier one's outcome is recorded. Offsets are committed up to
-// the contiguous prefix of finished messages.
+// the contiguous prefix of finished messages. A message that ends
+// unfinished while the partition is still held (a write it needed failed:
+// the ledger, the scheduler, Kafka) runs again after a backoff, so a
+// partition never stops behind it; only a revoke leaves it to the next
+// owner.
 type actor struct {
 	c         *Consumer
 	gen       *kafka.Generation
@@ -43,8 +48,9 @@ type actor struct {
 	byTo       map[string][]*job // per recipient: the running job first, then those waiting
 	unfinished int               // jobs in hand not finished
 	running    int
-	next       int64 // offset after the finished prefix; -1 before the first
-	marked     int64 // the last offset handed to the committer
+	next       int64  // offset after the finished prefix; -1 before the first
+	marked     int64  // the last offset handed to the committer
+	again      []*job // unfinished jobs waiting to run again, in due order
 }
 
 // job is one message in an actor's hands.
@@ -52,6 +58,8 @@ type job struct {
 	msg      kafka.Message
 	rec      *recordv1.Submit // nil: undecodable, dead-lettered
 	finished bool             // its outcome is durable
+	runs     int              // runs that ended unfinished
+	due      time.Time        // when it runs again, once unfinished
 }
 
 func newActor(c *Consumer, gen *kafka.Generation, commits *committer, topic string, partition int, start int64) *actor {
@@ -104,19 +112,28 @@ func (a *actor) run(ctx context.Context) {
 	}()
 	defer func() { stopFetch(); <-fetcherDone }()
 
-	done := make(chan *job, a.c.window)
+	done := make(chan ran, a.c.window)
 	lagTick := time.NewTicker(time.Second)
 	defer lagTick.Stop()
+	retry := time.NewTimer(time.Hour)
+	defer retry.Stop()
 	for {
 		in := fetched
 		if a.unfinished >= a.c.window || len(a.inHand) >= a.c.window*inHandPerWindow {
 			in = nil // full: fetch again once something finishes
 		}
+		var wake <-chan time.Time
+		if len(a.again) > 0 {
+			retry.Reset(time.Until(a.again[0].due))
+			wake = retry.C
+		}
 		select {
 		case m := <-in:
 			a.take(ctx, m, done)
-		case j := <-done:
-			a.finish(ctx, j, done)
+		case r := <-done:
+			a.finish(ctx, r, done)
+		case <-wake:
+			a.rerun(ctx, done)
 		case <-lagTick.C:
 			a.c.metrics.setLag(a.topic, a.partition, r.Lag())
 		case <-ctx.Done():
@@ -133,7 +150,7 @@ func (a *actor) run(ctx context.Context) {
 }
 
 // take adds a fetched message and starts it unless its recipient is busy.
-func (a *actor) take(ctx context.Context, m kafka.Message, done chan<- *job) {
+func (a *actor) take(ctx context.Context, m kafka.Message, done chan<- ran) {
 	j := &job{msg: m}
 	if a.next < 0 {
 		a.next = m.Offset
@@ -155,20 +172,37 @@ func (a *actor) take(ctx context.Context, m kafka.Message, done chan<- *job) {
 	}
 }
 
-func (a *actor) launch(ctx context.Context, j *job, done chan<- *job) {
+// ran is a job's run as it reports back: the actor alone writes the
+// job's fields.
+type ran struct {
+	j        *job
+	finished bool
+}
+
+func (a *actor) launch(ctx context.Context, j *job, done chan<- ran) {
 	a.running++
 	a.c.runners.Go(func() {
-		j.finished = a.c.deliver(ctx, j.msg, j.rec, a.log)
-		done <- j
+		done <- ran{j, a.c.deliver(ctx, j.msg, j.rec, a.log)}
 	})
 }
 
 // finish takes a job back. A finished job lets its recipient's next job
-// start; an unfinished one (ctx ended) holds its recipient back, as the
-// partition is being released anyway. done is nil when no new job may start.
-func (a *actor) finish(ctx context.Context, j *job, done chan<- *job) {
+// start; an unfinished one holds its recipient back: it runs again after
+// a backoff, or, when ctx ended, is left as the partition is being
+// released anyway. done is nil when no new job may start.
+func (a *actor) finish(ctx context.Context, r ran, done chan<- ran) {
 	a.running--
+	j := r.j
+	j.finished = r.finished
 	if !j.finished {
+		if done != nil && ctx.Err() == nil {
+			j.runs++
+			wait := a.c.retry.Delay(j.runs)
+			j.due = time.Now().Add(wait)
+			a.again = append(a.again, j)
+			slices.SortStableFunc(a.again, func(x, y *job) int { return x.due.Compare(y.due) })
+			a.log.Warn("message not finished; running it again", "offset", j.msg.Offset, "runs", j.runs, "in", wait)
+		}
 		return
 	}
 	a.unfinished--
@@ -187,6 +221,17 @@ func (a *actor) finish(ctx context.Context, j *job, done chan<- *job) {
 		}
 	}
 	a.advance()
+}
+
+// rerun starts again the unfinished jobs that are due.
+func (a *actor) rerun(ctx context.Context, done chan<- ran) {
+	now := time.Now()
+	n := 0
+	for n < len(a.again) && !a.again[n].due.After(now) {
+		a.launch(ctx, a.again[n], done)
+		n++
+	}
+	a.again = append(a.again[:0], a.again[n:]...)
 }
 
 // advance moves the committable offset past the finished prefix.

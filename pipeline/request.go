@@ -1,7 +1,10 @@
 package pipeline
 
 import (
+	"fmt"
+	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/ternsms/tern/carriers"
@@ -78,11 +81,11 @@ func check(r Request, phones *phone.Cache) (checked, error) {
 	if reason := checkSender(r.From); reason != "" {
 		return c, &FieldError{Field: "from", Reason: reason}
 	}
-	if len(r.CampaignID) > MaxCampaignIDLen || !utf8.ValidString(r.CampaignID) {
-		return c, &FieldError{Field: "campaign_id", Reason: "longer than 128 bytes or not UTF-8"}
+	if reason := checkID(r.CampaignID, MaxCampaignIDLen); reason != "" {
+		return c, &FieldError{Field: "campaign_id", Reason: reason}
 	}
-	if len(r.IdempotencyKey) > MaxIdempotencyKey || !utf8.ValidString(r.IdempotencyKey) {
-		return c, &FieldError{Field: "idempotency_key", Reason: "longer than 255 bytes or not UTF-8"}
+	if reason := checkID(r.IdempotencyKey, MaxIdempotencyKey); reason != "" {
+		return c, &FieldError{Field: "idempotency_key", Reason: reason}
 	}
 	if !r.SendAt.IsZero() && time.Until(r.SendAt) > MaxScheduleAhead {
 		return c, &FieldError{Field: "send_at", Reason: "more than 35 days ahead"}
@@ -112,6 +115,22 @@ func check(r Request, phones *phone.Cache) (checked, error) {
 	}
 	c.info = gsm.Analyze(r.Body, r.Coding)
 	return c, nil
+}
+
+// checkID returns why id, a client's name for something (a campaign, an
+// idempotency key), is not usable, or "": at most max bytes of UTF-8
+// without control characters. Such names are stored as text and shown in
+// reports; a NUL is one the database refuses.
+func checkID(id string, max int) string {
+	switch {
+	case len(id) > max:
+		return fmt.Sprintf("longer than %d bytes", max)
+	case !utf8.ValidString(id):
+		return "not valid UTF-8"
+	case strings.IndexFunc(id, unicode.IsControl) >= 0:
+		return "control characters are not allowed"
+	}
+	return ""
 }
 
 // checkSender returns why from is not a usable sender id, or "".

@@ -172,6 +172,12 @@ ALTER TABLE deliveries SET (fillfactor = 50);
 -- Cancel finds a waiting message's schedule by its id.
 CREATE INDEX schedules_message_id ON schedules (message_id);
 `,
+	6: `
+-- The token of the attempt whose intent the row holds: a Begin made
+-- again by the same attempt, after its reply was lost, is not in doubt.
+-- 0 for rows written before.
+ALTER TABLE deliveries ADD COLUMN intent bigint NOT NULL DEFAULT 0;
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -60,7 +60,7 @@ func TestPlansKeepToIndexes(t *testing.T) {
 	stmts := []struct {
 		name, sql, args string
 	}{
-		{"ledger_begin", beginSQL, `'{m}', '{t}', '{c}', '{r}', '{US}', '{1}', '{0}', '{sim}', '{api}'`},
+		{"ledger_begin", beginSQL, `'{m}', '{t}', '{c}', '{r}', '{US}', '{1}', '{0}', '{sim}', '{api}', '{7}'`},
 		{"ledger_answer", answerSQL, `'{m}', '{2}', '{sim}', '{c1}', '{""}', '{sim}', '{c1}', '{m}', '{0}', '{""}'`},
 		{"receipt_join", joinReceiptsSQL, `'{sim}', '{c1}'`},
 		{"receipt_roll_up", rollUpSQL, `'{m}', '{"{1}"}', '{""}', '{t}'`},

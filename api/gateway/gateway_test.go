@@ -164,6 +164,7 @@ func TestSubmitStatuses(t *testing.T) {
 		{"national destination", c, with(func(m *smpp.SubmitSM) { m.Dest.TON = smpp.TONNational }), smpp.StatusInvalidDestAddr},
 		{"not a number", c, with(func(m *smpp.SubmitSM) { m.Dest.Addr = "1415" }), smpp.StatusInvalidDestAddr},
 		{"source too long", c, with(func(m *smpp.SubmitSM) { m.Source.Addr = "VERYLONGSHOP" }), smpp.StatusInvalidSourceAddr},
+		{"source with a control character", c, with(func(m *smpp.SubmitSM) { m.Source.Addr = "SHOP\x01" }), smpp.StatusInvalidSourceAddr},
 		{"empty text", c, with(func(m *smpp.SubmitSM) { m.ShortMessage = nil }), smpp.StatusInvalidMsgLength},
 		{"text over 1600", c, with(payload([]byte(strings.Repeat("a", 1601)))), smpp.StatusInvalidMsgLength},
 		{"long text in payload", c, with(payload([]byte(strings.Repeat("a", 700)))), smpp.StatusOK},

@@ -22,7 +22,8 @@ const (
 	IDHex
 	// IDDecimal reads ids as decimal numbers.
 	IDDecimal
-	// IDAsIs keeps ids exactly as written, spaces around them trimmed.
+	// IDAsIs keeps ids exactly as written, spaces around them trimmed and
+	// made printable (carriers.PrintableID).
 	IDAsIs
 )
 
@@ -72,7 +73,7 @@ func (f IDFormat) Normalize(id string) string {
 	id = strings.TrimSpace(id)
 	switch f {
 	case IDAsIs:
-		return id
+		return carriers.PrintableID(id)
 	case IDHex:
 		return numberKey(id, 16)
 	case IDDecimal:
