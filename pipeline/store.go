@@ -171,6 +171,25 @@ ALTER TABLE deliveries SET (fillfactor = 50);
 -- Cancel finds a waiting message's schedule by its id.
 CREATE INDEX schedules_message_id ON schedules (message_id);
 `,
+	6: `
+-- Carriers reuse message ids. receipt_received is when tern received the
+-- receipt that last settled one of the message's parts (microseconds
+-- since the epoch; -1 when the sweep for missing receipts ended it), so
+-- that the same receipt read again is told from another receipt for a
+-- reused id.
+ALTER TABLE deliveries ADD COLUMN receipt_received bigint;
+-- A receipt for a part that is already settled is parked against the
+-- message it found, until its id maps to another message.
+ALTER TABLE unknown_receipts ADD COLUMN parked_for text;
+-- The sweep for messages that never got their receipt walks intents in
+-- time order.
+CREATE INDEX deliveries_intent_at ON deliveries (intent_at);
+-- How far that sweep has come: intents before swept_to are settled.
+CREATE TABLE receipt_sweep (
+	id       boolean     PRIMARY KEY DEFAULT true CHECK (id),
+	swept_to timestamptz NOT NULL
+);
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
