@@ -21,3 +21,8 @@ func WithLogger(l *slog.Logger) Option { return optionFunc(func(s *Server) { s.l
 func WithRegisterer(reg prometheus.Registerer) Option {
 	return optionFunc(func(s *Server) { s.reg = reg })
 }
+
+// WithDeadLetters sets where the feed puts the records of the events and
+// MO topics it cannot record; by default it writes to Config.Kafka's
+// dead-letter topic itself.
+func WithDeadLetters(d DeadLetters) Option { return optionFunc(func(s *Server) { s.dead = d }) }
