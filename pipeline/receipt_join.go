@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -302,10 +303,13 @@ func failureWeight(s core.Status) int {
 }
 
 // keepReceiptsSQL keeps receipts for a later join: unknown ones with no
-// parked_for, parked ones with the message they found.
+// parked_for, parked ones with the message they found, to be looked at
+// again a second later.
 const keepReceiptsSQL = `
-INSERT INTO unknown_receipts (carrier, carrier_message_id, status, state, error_code, done_at, received_at, parked_for)
-SELECT * FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])`
+INSERT INTO unknown_receipts (carrier, carrier_message_id, status, state, error_code, done_at, received_at, parked_for, recheck_at)
+SELECT c, id, st, state, err, done, rcv, pf, CASE WHEN pf IS NULL THEN NULL ELSE now() + interval '1 second' END
+FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+	AS x(c, id, st, state, err, done, rcv, pf)`
 
 // keepReceipts keeps the receipts of a join that no message claimed, and
 // the parked ones, in the join's transaction.
@@ -356,19 +360,50 @@ func (s *Store) saveUnknownReceipts(ctx context.Context, rs []carriers.Receipt) 
 	return nil
 }
 
-// claimReceiptsSQL marks up to $1 kept receipts as joined whose carrier
-// id now maps to a message, other than the one a parked receipt found,
-// skipping rows another instance holds.
+// claimReceiptsSQL marks up to $1 kept receipts that matched no message
+// as joined once their carrier id maps to one, skipping rows another
+// instance holds.
 const claimReceiptsSQL = `
 UPDATE unknown_receipts u SET joined_at = now()
 WHERE u.id IN (
 	SELECT u2.id FROM unknown_receipts u2
 	JOIN carrier_message_ids c ON c.carrier = u2.carrier AND c.carrier_message_id = u2.carrier_message_id
-	WHERE u2.joined_at IS NULL AND c.message_id IS DISTINCT FROM u2.parked_for
+	WHERE u2.joined_at IS NULL AND u2.parked_for IS NULL
 	ORDER BY u2.id
 	LIMIT $1
 	FOR UPDATE OF u2 SKIP LOCKED)
 RETURNING id, carrier, carrier_message_id, status, state, error_code, done_at, received_at`
+
+// parkedFor is how long a parked receipt waits for its id to map to
+// another message: longer than a carrier's answer can take to reach the
+// ledger. Then it is given up (marked joined); the ledger's pruning
+// deletes it later.
+const parkedFor = time.Hour
+
+// claimParkedSQL looks again at up to $1 parked receipts that are due:
+// one whose id now maps to another message (or to none) is marked joined
+// and returned, unless it was received before $2 and is given up; the
+// others are looked at again later, the longer they waited the later (at
+// most every five minutes). Each parked receipt is looked at a few dozen
+// times at most, however many wait.
+const claimParkedSQL = `
+WITH due AS (
+	SELECT u.id, c.message_id IS DISTINCT FROM u.parked_for AS moved
+	FROM unknown_receipts u
+	LEFT JOIN carrier_message_ids c ON c.carrier = u.carrier AND c.carrier_message_id = u.carrier_message_id
+	WHERE u.joined_at IS NULL AND u.parked_for IS NOT NULL AND u.recheck_at <= now()
+	ORDER BY u.recheck_at
+	LIMIT $1::int
+	FOR UPDATE OF u SKIP LOCKED
+), r AS (
+	UPDATE unknown_receipts u SET
+		joined_at  = CASE WHEN due.moved OR u.received_at < $2::timestamptz THEN now() END,
+		recheck_at = now() + least(interval '5 minutes', greatest(interval '1 second', (now() - u.received_at) / 2))
+	FROM due WHERE u.id = due.id
+	RETURNING u.id, due.moved AND u.received_at >= $2::timestamptz AS rejoin,
+		u.carrier, u.carrier_message_id, u.status, u.state, u.error_code, u.done_at, u.received_at
+)
+SELECT id, carrier, carrier_message_id, status, state, error_code, done_at, received_at FROM r WHERE rejoin`
 
 // keptReceipt is a kept receipt and its row.
 type keptReceipt struct {
@@ -376,11 +411,25 @@ type keptReceipt struct {
 	id int64
 }
 
-// claimKnownReceipts returns kept receipts whose carrier id now maps to
-// a message (a parked one: to another message), marking them joined.
-// Instances sweeping at once take disjoint rows.
+// claimKnownReceipts returns kept receipts that matched no message and
+// whose carrier id now maps to one, and parked ones whose id now maps to
+// another message, marking them joined. Instances sweeping at once take
+// disjoint rows.
 func (s *Store) claimKnownReceipts(ctx context.Context, limit int) ([]keptReceipt, error) {
-	rows, err := s.pool.Query(ctx, claimReceiptsSQL, limit)
+	known, err := s.claimKept(ctx, claimReceiptsSQL, limit)
+	if err != nil {
+		return nil, err
+	}
+	parked, err := s.claimKept(ctx, claimParkedSQL, limit, time.Now().Add(-parkedFor))
+	if err != nil {
+		return nil, errors.Join(err, s.releaseKeptReceipts(ctx, known))
+	}
+	return append(known, parked...), nil
+}
+
+// claimKept runs a claim statement and reads the receipts it returns.
+func (s *Store) claimKept(ctx context.Context, sql string, args ...any) ([]keptReceipt, error) {
+	rows, err := s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("claim kept receipts: %w", err)
 	}
@@ -408,6 +457,9 @@ func (s *Store) claimKnownReceipts(ctx context.Context, limit int) ([]keptReceip
 // releaseKeptReceipts offers claimed receipts that were not joined to the
 // next sweep again.
 func (s *Store) releaseKeptReceipts(ctx context.Context, ks []keptReceipt) error {
+	if len(ks) == 0 {
+		return nil
+	}
 	ids := make([]int64, len(ks))
 	for i, k := range ks {
 		ids[i] = k.id
@@ -416,30 +468,6 @@ func (s *Store) releaseKeptReceipts(ctx context.Context, ks []keptReceipt) error
 		return fmt.Errorf("release kept receipts: %w", err)
 	}
 	return nil
-}
-
-// parkedFor is how long a parked receipt waits for its id to map to
-// another message: longer than a carrier's answer can take to reach the
-// ledger. Then it is given up (marked joined) and no longer looked at;
-// the ledger's pruning deletes it later.
-const parkedFor = time.Hour
-
-// expireParkedSQL gives up to $2 receipts parked before $1.
-const expireParkedSQL = `
-UPDATE unknown_receipts SET joined_at = now()
-WHERE id IN (
-	SELECT id FROM unknown_receipts
-	WHERE joined_at IS NULL AND received_at < $1::timestamptz AND parked_for IS NOT NULL
-	ORDER BY received_at LIMIT $2::int)`
-
-// expireParked gives up receipts parked for longer than parkedFor and
-// returns how many.
-func (s *Store) expireParked(ctx context.Context, now time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, expireParkedSQL, now.Add(-parkedFor), pruneBatch)
-	if err != nil {
-		return 0, fmt.Errorf("expire parked receipts: %w", err)
-	}
-	return tag.RowsAffected(), nil
 }
 
 // UnjoinedReceipts counts kept receipts that no message claimed yet.

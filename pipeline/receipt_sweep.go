@@ -24,9 +24,8 @@ const reasonNoReceipt = "no receipt"
 // intent, the parts still waiting end STATUS_UNKNOWN and the message its
 // parts' status (UNKNOWN when none reported), reason "no receipt", so no
 // message stays in flight for ever. A receipt that comes after that is
-// parked, not applied. Each pass also gives up receipts parked longer than
-// parkedFor. Every instance may run one; passes take turns through a
-// PostgreSQL advisory lock.
+// parked, not applied. Every instance may run one; passes take turns
+// through a PostgreSQL advisory lock.
 type ReceiptSweeper struct {
 	cfg     KafkaConfig
 	store   *Store
@@ -81,15 +80,9 @@ func (s *ReceiptSweeper) Run(ctx context.Context) error {
 	}
 }
 
-// pass ends every message due, in batches, and gives up old parked
-// receipts.
+// pass ends every message due, in batches.
 func (s *ReceiptSweeper) pass(ctx context.Context, events *eventWriter) error {
 	now := time.Now()
-	if n, err := s.store.expireParked(ctx, now); err != nil {
-		return err
-	} else if n > 0 {
-		s.log.Info("parked receipts given up", "count", n, "parked_longer_than", parkedFor)
-	}
 	for {
 		n, more, err := s.store.sweepNoReceipt(ctx, now.Add(-s.after), sweepBatch, func(ctx context.Context, evs []*recordv1.Event) error {
 			return events.write(ctx, evs...)

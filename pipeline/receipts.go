@@ -315,7 +315,7 @@ func (j *ReceiptJoiner) join(ctx context.Context, items []joinItem) ([]*recordv1
 			j.log.Debug("receipt kept for a later join", "carrier", r.Carrier, "carrier_message_id", r.ID, "state", r.State)
 		case o.Parked:
 			parked++
-			j.log.Info("receipt parked: its message has it settled or was submitted after it (a reused carrier id?)",
+			j.log.Debug("receipt parked: its message has it settled or was submitted after it (a reused carrier id?)",
 				"carrier", r.Carrier, "carrier_message_id", r.ID, "message_id", o.Ref.MessageID, "state", r.State)
 		case o.Final:
 			ev := refEvent(o.Ref, o.Status, now)

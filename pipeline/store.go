@@ -179,8 +179,12 @@ CREATE INDEX schedules_message_id ON schedules (message_id);
 -- reused id.
 ALTER TABLE deliveries ADD COLUMN receipt_received bigint;
 -- A receipt for a part that is already settled is parked against the
--- message it found, until its id maps to another message.
-ALTER TABLE unknown_receipts ADD COLUMN parked_for text;
+-- message it found, until its id maps to another message; recheck_at is
+-- when to look again. Parked receipts are looked up by that time, the
+-- others (whose id mapped to nothing) in the order they came.
+ALTER TABLE unknown_receipts ADD COLUMN parked_for text, ADD COLUMN recheck_at timestamptz;
+CREATE INDEX unknown_receipts_parked ON unknown_receipts (recheck_at) WHERE joined_at IS NULL AND parked_for IS NOT NULL;
+CREATE INDEX unknown_receipts_waiting ON unknown_receipts (id) WHERE joined_at IS NULL AND parked_for IS NULL;
 -- The sweep for messages that never got their receipt walks intents in
 -- time order.
 CREATE INDEX deliveries_intent_at ON deliveries (intent_at);

@@ -65,7 +65,7 @@ func TestPlansKeepToIndexes(t *testing.T) {
 		{"receipt_join", joinReceiptsSQL, `'{sim}', '{c1}'`},
 		{"receipt_roll_up", rollUpSQL, `'{m}', '{"{1}"}', '{""}', '{t}', '{1}'`},
 		{"receipt_claim", claimReceiptsSQL, `500`},
-		{"receipt_expire_parked", expireParkedSQL, `now(), 5000`},
+		{"receipt_claim_parked", claimParkedSQL, `500, now()`},
 		{"sweep_candidates", sweepCandidatesSQL, `'-infinity', now(), 500`},
 		{"sweep_lock", sweepLockSQL, `'{m}'`},
 		{"prune_deliveries", pruneDeliveriesSQL, `'01Z', now(), 5000`},
@@ -94,6 +94,8 @@ func TestPlansKeepToIndexes(t *testing.T) {
 		 SELECT 'sim', 'fill-' || g, 'fill-' || g, 0 FROM generate_series(1, $1) g`,
 		`INSERT INTO unknown_receipts (carrier, carrier_message_id, status, state, error_code, joined_at)
 		 SELECT 'sim', 'fill-' || g, 3, 'DELIVRD', '', now() FROM generate_series(1, $1) g`,
+		`INSERT INTO unknown_receipts (carrier, carrier_message_id, status, state, error_code, parked_for, recheck_at)
+		 SELECT 'sim', 'fill-' || g, 3, 'DELIVRD', '', 'parked-' || g, now() + interval '1 hour' FROM generate_series(1, $1) g`,
 		`INSERT INTO schedules (message_id, recipient, due_at, reason, record)
 		 SELECT 'fill-' || g, 'r', now() + interval '1 day', 'send_at', '\x00' FROM generate_series(1, $1) g`,
 	} {
