@@ -427,6 +427,9 @@ func TestWriterDeadLettersPoison(t *testing.T) {
 		}
 		return nil
 	})
+	// The writer has moved on: what comes next is inserted.
+	p.send(p.submit("t1", "m3", "c1", 1, t0))
+	eventually(t, time.Minute, found("m3"))
 	dls, err := pipeline.ListDeadLetters(ctx, kcfg)
 	if err != nil {
 		t.Fatal(err)
