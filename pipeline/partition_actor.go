@@ -49,9 +49,13 @@ type actor struct {
 
 // job is one message in an actor's hands.
 type job struct {
-	msg      kafka.Message
-	rec      *recordv1.Submit // nil: undecodable, dead-lettered
-	finished bool             // its outcome is durable
+	msg kafka.Message
+	rec *recordv1.Submit // nil: undecodable, dead-lettered
+	// finished: its outcome is durable. Only the actor's goroutine reads
+	// and writes it; the job's own goroutine leaves its result in
+	// delivered, which the actor reads once the job is back on done.
+	finished  bool
+	delivered bool
 }
 
 func newActor(c *Consumer, gen *kafka.Generation, commits *committer, topic string, partition int, start int64) *actor {
@@ -157,7 +161,7 @@ func (a *actor) take(ctx context.Context, m kafka.Message, done chan<- *job) {
 func (a *actor) launch(ctx context.Context, j *job, done chan<- *job) {
 	a.running++
 	a.c.runners.Go(func() {
-		j.finished = a.c.deliver(ctx, j.msg, j.rec, a.log)
+		j.delivered = a.c.deliver(ctx, j.msg, j.rec, a.log)
 		done <- j
 	})
 }
@@ -167,6 +171,7 @@ func (a *actor) launch(ctx context.Context, j *job, done chan<- *job) {
 // partition is being released anyway. done is nil when no new job may start.
 func (a *actor) finish(ctx context.Context, j *job, done chan<- *job) {
 	a.running--
+	j.finished = j.delivered
 	if !j.finished {
 		return
 	}
