@@ -2,10 +2,14 @@ package analytics
 
 import "github.com/twmb/franz-go/pkg/kgo"
 
-// batch is the rows on their way to one insert and, per partition, the
-// highest offset they came from: committing those commits the whole batch.
+// batch is the rows on their way to one insert, the record each came
+// from, the records on their way to the dead-letter sink and, per
+// partition, the highest offset of them all: committing those commits the
+// whole batch, once every row is inserted and every dead record written.
 type batch struct {
 	rows []Row
+	recs []*kgo.Record // recs[i] is rows[i]'s record
+	dead []deadRecord
 	last map[topicPartition]int64
 }
 
@@ -23,7 +27,31 @@ func newBatch() *batch {
 func (b *batch) reset() {
 	clear(b.rows) // drop the strings the rows hold
 	b.rows = b.rows[:0]
+	clear(b.recs)
+	b.recs = b.recs[:0]
+	clear(b.dead)
+	b.dead = b.dead[:0]
 	clear(b.last)
+}
+
+// add puts row, from m, in the batch.
+func (b *batch) add(row Row, m *kgo.Record) {
+	b.rows = append(b.rows, row)
+	b.recs = append(b.recs, m)
+}
+
+// keep leaves only the rows whose index keep reports true.
+func (b *batch) keep(keep func(i int) bool) {
+	n := 0
+	for i := range b.rows {
+		if keep(i) {
+			b.rows[n], b.recs[n] = b.rows[i], b.recs[i]
+			n++
+		}
+	}
+	clear(b.rows[n:])
+	clear(b.recs[n:])
+	b.rows, b.recs = b.rows[:n], b.recs[:n]
 }
 
 func (b *batch) empty() bool { return len(b.last) == 0 }

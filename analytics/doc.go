@@ -16,7 +16,8 @@
 // writer's (Config.MaxConns, ReadConns, TenantReads, TenantReadRate).
 //
 // The package reads Kafka and writes ClickHouse only. It must not produce to
-// Kafka, decide message status (it records what the pipeline reports), or
+// Kafka itself (records it gives up on go to the DeadLetterSink it is
+// given), decide message status (it records what the pipeline reports), or
 // import api, pipeline or carriers; its queries must run on ClickHouse 18.16
 // as well as on current releases.
 package analytics

@@ -28,6 +28,7 @@ type storeOptions struct {
 type writerOptions struct {
 	log             *slog.Logger
 	shutdownTimeout time.Duration
+	dead            DeadLetterSink
 }
 
 // DefaultShutdownTimeout bounds the writer's last flush and commit after its

@@ -21,6 +21,12 @@ import (
 // are committed only once ClickHouse has it: delivery is at-least-once, and
 // the queries absorb the duplicates a crash or rebalance brings.
 //
+// One bad record never holds the others up: a record that does not decode,
+// and a row ClickHouse refuses alone while it takes the others, go to the
+// dead-letter sink (WithDeadLetters) with the reason. ClickHouse being
+// unreachable, or refusing every row alike, gives nothing up: the insert
+// is retried until it succeeds.
+//
 // Any number of writers may share a consumer group; Kafka spreads the
 // partitions across them.
 type Writer struct {
@@ -28,12 +34,14 @@ type Writer struct {
 	kc              KafkaConfig
 	log             *slog.Logger
 	shutdownTimeout time.Duration
+	dead            DeadLetterSink
 
-	records atomic.Int64
-	rows    atomic.Int64
-	skipped atomic.Int64
-	batches atomic.Int64
-	failed  atomic.Int64
+	records      atomic.Int64
+	rows         atomic.Int64
+	skipped      atomic.Int64
+	batches      atomic.Int64
+	failed       atomic.Int64
+	deadLettered atomic.Int64
 }
 
 // WriterStats counts what a writer has done since it was made.
@@ -50,6 +58,9 @@ type WriterStats struct {
 	// FailedInserts is the insert attempts ClickHouse refused or that did
 	// not reach it; each is retried.
 	FailedInserts int64
+	// DeadLettered is the records given to the dead-letter sink: skipped
+	// ones, and rows ClickHouse refused.
+	DeadLettered int64
 }
 
 // NewWriter returns a writer into store reading the topics kc names. The
@@ -64,6 +75,7 @@ func NewWriter(store *Store, kc KafkaConfig, opts ...WriterOption) *Writer {
 		kc:              kc.withDefaults(),
 		log:             o.log.With("component", "analytics.writer"),
 		shutdownTimeout: o.shutdownTimeout,
+		dead:            o.dead,
 	}
 }
 
@@ -75,6 +87,7 @@ func (w *Writer) Stats() WriterStats {
 		Skipped:       w.skipped.Load(),
 		Batches:       w.batches.Load(),
 		FailedInserts: w.failed.Load(),
+		DeadLettered:  w.deadLettered.Load(),
 	}
 }
 
@@ -96,7 +109,9 @@ const (
 // Run consumes until ctx ends, then inserts the partial batch, commits its
 // offsets and leaves the group; inserting and committing get the shutdown
 // timeout beyond ctx. A failing insert is retried with backoff while
-// reading pauses. Run returns nil after a clean shutdown, and an error when
+// reading goes on until the batch is full, then reading pauses: the rows
+// read meanwhile may show which of the batch's rows ClickHouse refuses.
+// Run returns nil after a clean shutdown, and an error when
 // the config is unusable or rows were still uninserted at the shutdown
 // deadline (their offsets are not committed: they are read again next
 // time). Call Run once.
@@ -144,6 +159,7 @@ func (w *Writer) Run(ctx context.Context) error {
 	defer flushTimer.Stop()
 
 	var runErr error
+	retry := retryMin
 loop:
 	for {
 		select {
@@ -164,11 +180,19 @@ loop:
 			continue
 		case <-flushTimer.C:
 		}
-		if err := w.flush(flushCtx, cl, b); err != nil {
+		done, err := w.tryFlush(flushCtx, cl, b)
+		if err != nil {
 			runErr = err
 			break loop
 		}
+		if !done {
+			// The batch stays; records read meanwhile join it.
+			flushTimer.Reset(retry)
+			retry = min(retry*2, retryMax)
+			continue
+		}
 		b.reset()
+		retry = retryMin
 	}
 
 	stopFetch()
@@ -191,7 +215,7 @@ loop:
 	}
 	cl.Close() // leaves the group
 	st := w.Stats()
-	w.log.Info("stopped", "records", st.Records, "rows", st.Rows, "skipped", st.Skipped, "batches", st.Batches)
+	w.log.Info("stopped", "records", st.Records, "rows", st.Rows, "skipped", st.Skipped, "batches", st.Batches, "dead_lettered", st.DeadLettered)
 	return runErr
 }
 
@@ -237,12 +261,12 @@ func (w *Writer) fetch(ctx context.Context, cl *kgo.Client, out chan<- []*kgo.Re
 // on the way, and returns the batch that is left (possibly empty).
 func (w *Writer) addAll(ctx context.Context, cl *kgo.Client, b *batch, recs []*kgo.Record) (*batch, error) {
 	for len(recs) > 0 {
-		n := min(len(recs), w.store.cfg.BatchSize-len(b.rows))
+		n := min(len(recs), w.store.cfg.BatchSize-len(b.rows)-len(b.dead))
 		for _, r := range recs[:n] {
 			w.add(b, r)
 		}
 		recs = recs[n:]
-		if len(b.rows) < w.store.cfg.BatchSize {
+		if len(b.rows)+len(b.dead) < w.store.cfg.BatchSize {
 			continue
 		}
 		if err := w.flush(ctx, cl, b); err != nil {
@@ -254,7 +278,8 @@ func (w *Writer) addAll(ctx context.Context, cl *kgo.Client, b *batch, recs []*k
 }
 
 // add converts m into b. A record that does not convert is logged, counted
-// and skipped; its offset is committed with the batch all the same.
+// and skipped, on its way to the dead-letter sink if there is one; its
+// offset is committed with the batch all the same.
 func (w *Writer) add(b *batch, m *kgo.Record) {
 	w.records.Add(1)
 	b.track(m)
@@ -273,40 +298,54 @@ func (w *Writer) add(b *batch, m *kgo.Record) {
 	if err != nil {
 		w.skipped.Add(1)
 		w.log.Warn("skipping record", "topic", m.Topic, "partition", m.Partition, "offset", m.Offset, "err", err)
+		if w.dead != nil {
+			b.dead = append(b.dead, deadRecord{m, err.Error()})
+		}
 		return
 	}
-	b.rows = append(b.rows, row)
+	b.add(row, m)
 }
 
-// flush inserts b's rows, retrying with backoff until ctx ends, then
-// commits b's offsets. It returns an error, naming the rows left, only when
-// ctx ended before the insert succeeded. A failed commit is logged, not returned: the records
-// are in ClickHouse and reading them again only adds duplicates.
+// flush settles b, retrying with backoff until ctx ends. It returns an
+// error, naming the rows left, only when ctx ended first.
 func (w *Writer) flush(ctx context.Context, cl *kgo.Client, b *batch) error {
-	if b.empty() {
-		return nil
-	}
-	if len(b.rows) > 0 {
-		wait := retryMin
-		for {
-			err := w.store.Insert(ctx, b.rows)
-			if err == nil {
-				break
-			}
-			w.failed.Add(1)
-			left := fmt.Errorf("analytics writer: shutdown left %d rows uninserted: %w", len(b.rows), err)
-			if ctx.Err() != nil {
-				return left
-			}
-			w.log.Warn("insert batch", "rows", len(b.rows), "err", err, "retry_in", wait)
-			if !sleepCtx(ctx, wait) {
-				return left
-			}
-			wait = min(wait*2, retryMax)
+	wait := retryMin
+	for {
+		done, err := w.tryFlush(ctx, cl, b)
+		if done || err != nil {
+			return err
 		}
-		w.rows.Add(int64(len(b.rows)))
-		w.batches.Add(1)
+		if !sleepCtx(ctx, wait) {
+			return fmt.Errorf("analytics writer: shutdown left %d rows uninserted and %d records not dead-lettered: %w",
+				len(b.rows), len(b.dead), ctx.Err())
+		}
+		wait = min(wait*2, retryMax)
 	}
+}
+
+// tryFlush tries once to settle b: its dead records written to the sink,
+// its rows inserted (isolating those ClickHouse refuses), then its offsets
+// committed. done is false when something is left for the next try; what
+// is settled already leaves b. The error is not nil only when ctx ended.
+// A failed commit is logged, not returned: the records are in ClickHouse
+// and reading them again only adds duplicates.
+func (w *Writer) tryFlush(ctx context.Context, cl *kgo.Client, b *batch) (done bool, err error) {
+	if b.empty() {
+		return true, nil
+	}
+	if !w.deadLetterAll(ctx, b) || !w.insert(ctx, b) {
+		if ctx.Err() != nil {
+			return false, fmt.Errorf("analytics writer: shutdown left %d rows uninserted and %d records not dead-lettered: %w",
+				len(b.rows), len(b.dead), ctx.Err())
+		}
+		return false, nil
+	}
+	w.commit(ctx, cl, b)
+	return true, nil
+}
+
+// commit commits b's offsets.
+func (w *Writer) commit(ctx context.Context, cl *kgo.Client, b *batch) {
 	var commitErr error
 	cl.CommitOffsetsSync(ctx, b.commits(), func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
 		if err != nil {
@@ -324,7 +363,6 @@ func (w *Writer) flush(ctx context.Context, cl *kgo.Client, b *batch) error {
 	if commitErr != nil {
 		w.log.Warn("commit offsets", "partitions", len(b.last), "err", commitErr)
 	}
-	return nil
 }
 
 // withGrace returns a context that ends grace after parent does, or when

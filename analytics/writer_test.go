@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/pipeline"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 )
@@ -360,5 +362,86 @@ func TestWriterKeepsInsertsWithinBatchSize(t *testing.T) {
 	}
 	if err := wantStats(s, analytics.CampaignStats{CampaignID: "cb", Accepted: n, Queued: n, Segments: n})(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A record that does not decode, and a row ClickHouse refuses alone again
+// and again while it takes the others, go to the dead-letter topic with
+// the reason and where they came from, and the records after them are
+// inserted. ClickHouse refusing every row alike (its table gone) gives
+// nothing up: the rows wait for it.
+func TestWriterDeadLettersPoison(t *testing.T) {
+	t.Parallel()
+	addr := broker(t)
+	s := chtest.Store(t)
+	p := newProducer(t, addr)
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	kcfg := pipeline.KafkaConfig{Brokers: []string{addr}, Partitions: 1}.WithDefaults()
+	if err := pipeline.EnsureTopics(ctx, kcfg); err != nil {
+		t.Fatal(err)
+	}
+	dlq, err := pipeline.NewDeadLetterWriter(kcfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dlq.Close()
+	kc := analytics.KafkaConfig{Brokers: []string{addr}, SubmitTopic: submitTopic, EventsTopic: eventsTopic}
+	w := analytics.NewWriter(s, kc, analytics.WithLogger(chtest.Logger(t)), analytics.WithDeadLetters(dlq))
+	runWriter(t, w)
+	found := func(ids ...string) func() error {
+		return func() error {
+			for _, id := range ids {
+				if _, err := s.Message(ctx, "t1", id); err != nil {
+					return fmt.Errorf("%s: %w", id, err)
+				}
+			}
+			return nil
+		}
+	}
+
+	// An outage: every row refused alike. Nothing is given up.
+	exec(t, s, "RENAME TABLE events TO events_away")
+	p.send(p.submit("t1", "m0", "c1", 1, t0))
+	eventually(t, 30*time.Second, func() error {
+		if st := w.Stats(); st.FailedInserts < 3 {
+			return fmt.Errorf("stats %+v: want failed inserts", st)
+		}
+		return nil
+	})
+	exec(t, s, "RENAME TABLE events_away TO events")
+	eventually(t, 30*time.Second, found("m0"))
+	if st := w.Stats(); st.DeadLettered != 0 {
+		t.Fatalf("stats %+v: an outage dead-lettered records", st)
+	}
+
+	// ClickHouse refuses one row for good (here a view that throws on it).
+	exec(t, s, "CREATE MATERIALIZED VIEW refuse_poison ENGINE = Memory AS SELECT throwIf(message_id = 'poison') AS refused FROM events")
+	p.send(p.submit("t1", "poison", "c1", 1, t0),
+		kafka.Message{Topic: submitTopic, Key: []byte("k"), Value: []byte("\xff\xffnot a record")})
+	p.send(p.submit("t1", "m1", "c1", 1, t0), p.submit("t1", "m2", "c1", 1, t0))
+	eventually(t, time.Minute, found("m1", "m2"))
+	eventually(t, time.Minute, func() error {
+		if st := w.Stats(); st.DeadLettered != 2 {
+			return fmt.Errorf("stats %+v: want 2 records dead-lettered", st)
+		}
+		return nil
+	})
+	// The writer has moved on: what comes next is inserted.
+	p.send(p.submit("t1", "m3", "c1", 1, t0))
+	eventually(t, time.Minute, found("m3"))
+	dls, err := pipeline.ListDeadLetters(ctx, kcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]string{}
+	for _, dl := range dls {
+		if dl.SourceTopic != submitTopic || dl.SourceOffset < 0 || dl.Reason == "" {
+			t.Errorf("dead letter %+v: want its source and reason", dl)
+		}
+		reasons[dl.MessageID] = dl.Reason
+	}
+	if len(dls) != 2 || !strings.Contains(reasons["poison"], "clickhouse refused") || !strings.Contains(reasons[""], "undecodable") {
+		t.Fatalf("dead letters %+v, want the refused row and the undecodable record", dls)
 	}
 }

@@ -97,6 +97,10 @@ type Receipt struct {
 	Err string
 	// Done is when the carrier reached the state; zero if not reported.
 	Done time.Time
+	// Received is when tern received the receipt; zero if not known.
+	// Together with the carrier and id it tells one receipt from another
+	// for the same id.
+	Received time.Time
 }
 
 // Inbound is a mobile-originated message: a customer's reply.

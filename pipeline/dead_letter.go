@@ -62,7 +62,8 @@ type DeadLetter struct {
 	Partition int    `json:"partition"`
 	Offset    int64  `json:"offset"`
 	Reason    string `json:"reason"`
-	// MessageID is the message's id when the record decodes far enough.
+	// MessageID is the message's id when the record is a submit or an
+	// event and decodes far enough.
 	MessageID       string    `json:"message_id,omitempty"`
 	SourceTopic     string    `json:"source_topic"`
 	SourcePartition int       `json:"source_partition"`
@@ -106,14 +107,14 @@ func ListDeadLetters(ctx context.Context, c KafkaConfig) ([]DeadLetter, error) {
 				r.Close()
 				return nil, fmt.Errorf("dead letters: partition %d offset %d: %w", p.ID, off, err)
 			}
-			out = append(out, deadLetterOf(m))
+			out = append(out, deadLetterOf(m, c.Topics))
 		}
 		r.Close()
 	}
 	return out, nil
 }
 
-func deadLetterOf(m kafka.Message) DeadLetter {
+func deadLetterOf(m kafka.Message, topics Topics) DeadLetter {
 	dl := DeadLetter{Partition: m.Partition, Offset: m.Offset, Key: m.Key, Value: m.Value}
 	for _, h := range m.Headers {
 		v := string(h.Value)
@@ -130,9 +131,17 @@ func deadLetterOf(m kafka.Message) DeadLetter {
 			dl.At, _ = time.Parse(time.RFC3339Nano, v)
 		}
 	}
-	rec := &recordv1.Submit{}
-	if proto.Unmarshal(m.Value, rec) == nil {
-		dl.MessageID = rec.Id
+	switch dl.SourceTopic {
+	case "", topics.Submit, topics.OTP, topics.Marketing:
+		rec := &recordv1.Submit{}
+		if proto.Unmarshal(m.Value, rec) == nil {
+			dl.MessageID = rec.Id
+		}
+	case topics.Events:
+		ev := &recordv1.Event{}
+		if proto.Unmarshal(m.Value, ev) == nil {
+			dl.MessageID = ev.MessageId
+		}
 	}
 	return dl
 }

@@ -40,7 +40,21 @@ type Limits struct {
 	mu       sync.Mutex
 	share    float64
 	limiters map[limitKey]*scaled
+	// The limiters are keyed by sender ids from requests: idle ones are
+	// dropped (pruneIdle) when a new one would bring the map to pruneAt,
+	// or pruneEvery after the last time.
+	pruneAt int
+	pruned  time.Time
 }
+
+// Idle limiters are dropped at least pruneEvery, and whenever the number
+// of limiters doubles since the last prune, from minPruneAt on: the map
+// holds at most about twice the limiters in use, and pruning costs a
+// constant per limiter made.
+const (
+	pruneEvery = time.Minute
+	minPruneAt = 1024
+)
 
 // limitKey names one limit: a tenant's, or one of its sender ids'.
 type limitKey struct {
@@ -84,7 +98,8 @@ const marketingHorizon = scheduleSlack / 5
 // NewLimits returns limits per tenant id.
 func NewLimits(perTenant map[string]TenantLimit) *Limits {
 	id := rand.Text()
-	return &Limits{cfg: perTenant, id: id, submitID: id + "/submit", share: 1, horizon: marketingHorizon, limiters: map[limitKey]*scaled{}}
+	return &Limits{cfg: perTenant, id: id, submitID: id + "/submit", share: 1, horizon: marketingHorizon,
+		limiters: map[limitKey]*scaled{}, pruneAt: minPruneAt, pruned: time.Now()}
 }
 
 // Holds tells whether turn, a message's Reservation.Mark from when it was
@@ -119,11 +134,35 @@ func (l *Limits) limiter(key limitKey, base float64) *scaled {
 	defer l.mu.Unlock()
 	s := l.limiters[key]
 	if s == nil {
+		if now := time.Now(); len(l.limiters)+1 >= l.pruneAt || now.Sub(l.pruned) >= pruneEvery {
+			l.pruneIdle(now)
+		}
 		r, b := rate.Limit(base*l.share), burst(base*l.share)
 		s = &scaled{base: base, l: rate.NewLimiter(r, b), sent: rate.NewLimiter(r, b)}
 		l.limiters[key] = s
 	}
 	return s
+}
+
+// pruneIdle drops the limiters that are as a new one would be: every turn
+// and submit given back by now (their buckets full) and no marketing line
+// waiting. A message holding a reservation keeps its limiter's bucket from
+// filling, so a limiter someone still counts on is never dropped. l.mu is
+// held.
+func (l *Limits) pruneIdle(now time.Time) {
+	for k, s := range l.limiters {
+		if s.idle(now) {
+			delete(l.limiters, k)
+		}
+	}
+	l.pruned = now
+	l.pruneAt = max(minPruneAt, 2*len(l.limiters))
+}
+
+// idle reports whether s is as a new limiter would be at now.
+func (s *scaled) idle(now time.Time) bool {
+	return !s.line.After(now) &&
+		s.l.TokensAt(now) >= float64(s.l.Burst()) && s.sent.TokensAt(now) >= float64(s.sent.Burst())
 }
 
 // Reservation is a message's turn under its tenant's limits.

@@ -699,3 +699,33 @@ func BenchmarkLimitsReservePace(b *testing.B) {
 		l.Pace("shop", "ShopName", core.CategoryTransactional, scheduleSlack)
 	}
 }
+
+// Limiters are kept per sender id, and sender ids come from requests: a
+// tenant sending from ever new ones must not grow memory without end.
+// Limiters of senders gone idle are dropped; one whose sender still waits
+// for its turns is kept, with its turns.
+func TestLimitsForgetIdleSenders(t *testing.T) {
+	t.Parallel()
+	synctest.Test(t, func(t *testing.T) {
+		l := NewLimits(map[string]TenantLimit{"shop": {SenderRate: 10}})
+		for range 10_000 { // 1,000 s of turns at 10/s
+			l.Reserve("shop", "BUSY", core.CategoryTransactional, "")
+		}
+		const senders = 100_000
+		for i := range senders {
+			l.Reserve("shop", fmt.Sprintf("S%06d", i), core.CategoryTransactional, "")
+			if i%1000 == 999 {
+				time.Sleep(time.Second) // a second on, those senders are idle
+			}
+		}
+		l.mu.Lock()
+		n := len(l.limiters)
+		l.mu.Unlock()
+		if n > 4*1024 {
+			t.Fatalf("%d limiters after %d senders that each sent once", n, senders)
+		}
+		if w := l.Reserve("shop", "BUSY", core.CategoryTransactional, "").Wait; w < 800*time.Second {
+			t.Fatalf("BUSY's next turn in %v: its limiter was dropped while it waited", w)
+		}
+	})
+}

@@ -25,6 +25,9 @@ type Metrics struct {
 	ledgerSeconds   *prometheus.HistogramVec
 	ledgerRows      *prometheus.HistogramVec
 	ledgerPruned    *prometheus.CounterVec
+	recordsDead     *prometheus.CounterVec
+	receiptsParked  prometheus.Counter
+	noReceipt       prometheus.Counter
 }
 
 // NewMetrics registers the pipeline's metrics with reg.
@@ -71,9 +74,18 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		ledgerPruned: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tern_ledger_pruned_rows_total", Help: "Ledger rows deleted after the retention, by table (deliveries, carrier_message_ids, unknown_receipts).",
 		}, []string{"table"}),
+		recordsDead: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tern_records_dead_lettered_total", Help: "Records of the receipts, events and MO topics a consumer gave up on and put on the dead-letter topic, by source topic.",
+		}, []string{"topic"}),
+		receiptsParked: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tern_receipts_parked_total", Help: "Receipts kept instead of applied: their part was settled already or their message was submitted after them, as when a carrier reuses ids.",
+		}),
+		noReceipt: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tern_messages_no_receipt_total", Help: "Messages a carrier accepted that got no receipt by their validity plus the grace period; they end UNKNOWN.",
+		}),
 	}
 	reg.MustRegister(m.accepted, m.submitted, m.final, m.inDoubt, m.retried, m.deadLettered, m.deferred, m.unknownReceipts,
-		m.window, m.lag, m.ledgerSeconds, m.ledgerRows, m.ledgerPruned)
+		m.window, m.lag, m.ledgerSeconds, m.ledgerRows, m.ledgerPruned, m.recordsDead, m.receiptsParked, m.noReceipt)
 	return m
 }
 
@@ -149,5 +161,23 @@ func (m *Metrics) addPruned(n Pruned) {
 		m.ledgerPruned.WithLabelValues("deliveries").Add(float64(n.Deliveries))
 		m.ledgerPruned.WithLabelValues("carrier_message_ids").Add(float64(n.CarrierIDs))
 		m.ledgerPruned.WithLabelValues("unknown_receipts").Add(float64(n.Receipts))
+	}
+}
+
+func (m *Metrics) addRecordDeadLettered(topic string) {
+	if m != nil {
+		m.recordsDead.WithLabelValues(topic).Inc()
+	}
+}
+
+func (m *Metrics) addParkedReceipts(n int) {
+	if m != nil && n > 0 {
+		m.receiptsParked.Add(float64(n))
+	}
+}
+
+func (m *Metrics) addNoReceipt(n int) {
+	if m != nil && n > 0 {
+		m.noReceipt.Add(float64(n))
 	}
 }

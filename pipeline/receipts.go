@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
@@ -40,9 +42,9 @@ func NewReceiptSink(c KafkaConfig) (*ReceiptSink, error) {
 }
 
 // HandleInbound produces a customer's reply to the MO topic and waits for
-// the ack.
+// the ack. Bytes that are not UTF-8 become U+FFFD, as in Handle.
 func (s *ReceiptSink) HandleInbound(ctx context.Context, in carriers.Inbound) error {
-	rec := &recordv1.Inbound{Carrier: in.Carrier, From: in.From, To: in.To, Text: in.Text, ReceivedAt: timestamppb.Now()}
+	rec := &recordv1.Inbound{Carrier: validUTF8(in.Carrier), From: validUTF8(in.From), To: validUTF8(in.To), Text: validUTF8(in.Text), ReceivedAt: timestamppb.Now()}
 	if !in.Received.IsZero() {
 		rec.ReceivedAt = timestamppb.New(in.Received)
 	}
@@ -56,18 +58,13 @@ func (s *ReceiptSink) HandleInbound(ctx context.Context, in carriers.Inbound) er
 	return nil
 }
 
-// Handle produces r to the receipts topic and waits for the ack.
+// Handle produces r to the receipts topic and waits for the ack. Bytes
+// that are not UTF-8 in its fields become U+FFFD (a record's strings must
+// be UTF-8); everything else, NUL included, goes as the carrier sent it.
 func (s *ReceiptSink) Handle(ctx context.Context, r carriers.Receipt) error {
-	rec := &recordv1.Receipt{
-		Carrier:          r.Carrier,
-		CarrierMessageId: r.ID,
-		Status:           ternv1.Status(r.Status),
-		State:            r.State,
-		ErrorCode:        r.Err,
-		ReceivedAt:       timestamppb.Now(),
-	}
-	if !r.Done.IsZero() {
-		rec.DoneAt = timestamppb.New(r.Done)
+	rec := receiptRecord(r)
+	if r.Received.IsZero() {
+		rec.ReceivedAt = timestamppb.Now()
 	}
 	v, err := proto.Marshal(rec)
 	if err != nil {
@@ -79,6 +76,31 @@ func (s *ReceiptSink) Handle(ctx context.Context, r carriers.Receipt) error {
 	return nil
 }
 
+// receiptRecord is r as the receipts topic carries it.
+func receiptRecord(r carriers.Receipt) *recordv1.Receipt {
+	rec := &recordv1.Receipt{
+		Carrier:          validUTF8(r.Carrier),
+		CarrierMessageId: validUTF8(r.ID),
+		Status:           ternv1.Status(r.Status),
+		State:            validUTF8(r.State),
+		ErrorCode:        validUTF8(r.Err),
+	}
+	if !r.Done.IsZero() {
+		rec.DoneAt = timestamppb.New(r.Done)
+	}
+	if !r.Received.IsZero() {
+		rec.ReceivedAt = timestamppb.New(r.Received)
+	}
+	return rec
+}
+
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
 // Close flushes and closes the producers.
 func (s *ReceiptSink) Close() error { return s.w.close() }
 
@@ -86,11 +108,15 @@ func (s *ReceiptSink) Close() error { return s.w.close() }
 // message through the durable carrier-id map (so a receipt may arrive at
 // any instance, days later) and records final outcomes on the events
 // topic. Receipts no message claims yet are kept in PostgreSQL and joined
-// when their message's carrier ids are recorded.
+// when their message's carrier ids are recorded; receipts that cannot be
+// this submit's (a carrier reused the id) are parked until the id maps to
+// another message (Outcome.Parked). A record that cannot be joined for
+// good goes to the dead-letter topic (Isolated); the others go on.
 type ReceiptJoiner struct {
 	cfg     KafkaConfig
 	store   *Store
 	events  *eventWriter
+	dead    *DeadLetterWriter
 	log     *slog.Logger
 	metrics *Metrics
 	// sweep is how often kept receipts are tried again.
@@ -117,6 +143,10 @@ func (j *ReceiptJoiner) Run(ctx context.Context) error {
 	}
 	j.events = events
 	defer j.events.close()
+	if j.dead, err = NewDeadLetterWriter(j.cfg, j.metrics); err != nil {
+		return err
+	}
+	defer j.dead.Close()
 	r, err := NewGroupReader(j.cfg.Brokers, j.cfg.ReceiptsGroupID, []string{j.cfg.Topics.Receipts}, j.log, j.cfg.ClientOpts()...)
 	if err != nil {
 		return err
@@ -146,79 +176,147 @@ func (j *ReceiptJoiner) Run(ctx context.Context) error {
 	}
 }
 
-func receiptFromRecord(rec *recordv1.Receipt) carriers.Receipt {
+// receiptFromRecord reads a receipt record as the join uses it: text
+// fields as StoredText keeps them, and the time it was received (the
+// record's timestamp when the record does not say) to the microsecond,
+// as PostgreSQL keeps it.
+func receiptFromRecord(rec *recordv1.Receipt, recorded time.Time) carriers.Receipt {
 	cr := carriers.Receipt{
-		Carrier: rec.Carrier,
-		ID:      rec.CarrierMessageId,
-		Status:  core.Status(rec.Status),
-		State:   rec.State,
-		Err:     rec.ErrorCode,
+		Carrier:  StoredText(rec.Carrier),
+		ID:       StoredText(rec.CarrierMessageId),
+		Status:   core.Status(rec.Status),
+		State:    StoredText(rec.State),
+		Err:      StoredText(rec.ErrorCode),
+		Received: recorded,
 	}
-	if rec.DoneAt != nil {
+	if rec.DoneAt != nil && rec.DoneAt.IsValid() {
 		cr.Done = rec.DoneAt.AsTime()
 	}
+	if rec.ReceivedAt != nil && rec.ReceivedAt.IsValid() {
+		cr.Received = rec.ReceivedAt.AsTime()
+	}
+	if cr.Received.IsZero() {
+		cr.Received = time.Now()
+	}
+	cr.Received = cr.Received.Truncate(time.Microsecond)
 	return cr
 }
 
+// joinItem is one receipt to join and the record it came in; a kept
+// receipt has no record.
+type joinItem struct {
+	r   carriers.Receipt
+	rec *kgo.Record
+}
+
 // handle joins one batch of receipt records; it returns false if ctx ended
-// before the batch's effects were durable.
+// before the batch's effects were durable. A record that does not decode
+// is dead-lettered.
 func (j *ReceiptJoiner) handle(ctx context.Context, msgs []*kgo.Record) bool {
-	rs := make([]carriers.Receipt, 0, len(msgs))
+	items := make([]joinItem, 0, len(msgs))
 	for _, m := range msgs {
 		rec := &recordv1.Receipt{}
 		if err := proto.Unmarshal(m.Value, rec); err != nil {
-			j.log.Error("undecodable receipt record skipped", "partition", m.Partition, "offset", m.Offset, "err", err)
+			if !j.isolated(nil).GiveUp(ctx, joinItem{rec: m}, fmt.Errorf("undecodable receipt: %w", err)) {
+				return false
+			}
 			continue
 		}
-		rs = append(rs, receiptFromRecord(rec))
+		items = append(items, joinItem{r: receiptFromRecord(rec, m.Timestamp), rec: m})
 	}
-	return j.apply(ctx, rs, true)
+	return j.apply(ctx, items)
 }
 
-// rejoin applies kept receipts whose message is now known.
+// rejoin applies kept receipts whose id now maps to a message. Claimed
+// receipts are offered again if ctx ends before they are joined.
 func (j *ReceiptJoiner) rejoin(ctx context.Context) bool {
-	rs, err := j.store.claimKnownReceipts(ctx, receiptBatch)
+	ks, err := j.store.claimKnownReceipts(ctx, receiptBatch)
 	if err != nil {
 		if ctx.Err() == nil {
 			j.log.Warn("rejoin kept receipts", "err", err)
 		}
 		return ctx.Err() == nil
 	}
-	return j.apply(ctx, rs, false)
-}
-
-// apply joins rs, records completed messages' events and, when keep is
-// set, keeps unknown receipts. Transient failures are retried until ctx
-// ends.
-func (j *ReceiptJoiner) apply(ctx context.Context, rs []carriers.Receipt, keep bool) bool {
-	if len(rs) == 0 {
+	items := make([]joinItem, len(ks))
+	for i, k := range ks {
+		items[i] = joinItem{r: k.Receipt}
+	}
+	if j.apply(ctx, items) {
 		return true
 	}
-	for attempt := 1; ; attempt++ {
-		err := j.applyOnce(ctx, rs, keep)
-		if err == nil {
-			return true
-		}
-		j.log.Warn("join receipts", "attempt", attempt, "receipts", len(rs), "err", err)
-		if !sleepCtx(ctx, DefaultBackoff.Delay(attempt)) {
-			return false
-		}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := j.store.releaseKeptReceipts(rctx, ks); err != nil {
+		j.log.Warn("offer kept receipts again", "receipts", len(ks), "err", err)
+	}
+	return false
+}
+
+// apply joins items and then writes the final events they brought; it
+// returns false if ctx ended first.
+func (j *ReceiptJoiner) apply(ctx context.Context, items []joinItem) bool {
+	var evs []*recordv1.Event
+	if !j.isolated(&evs).Run(ctx, items) {
+		return false
+	}
+	return j.writeEvents(ctx, evs)
+}
+
+// isolated joins batches of items, adding the events of those joined to
+// evs, and dead-letters the items that cannot be joined.
+func (j *ReceiptJoiner) isolated(evs *[]*recordv1.Event) Isolated[joinItem] {
+	return Isolated[joinItem]{
+		Write: func(ctx context.Context, items []joinItem) error {
+			got, err := j.join(ctx, items)
+			if err == nil {
+				*evs = append(*evs, got...)
+			}
+			return err
+		},
+		DeadLetter: j.deadLetter,
+		Log:        j.log,
+		What:       "receipts",
 	}
 }
 
-func (j *ReceiptJoiner) applyOnce(ctx context.Context, rs []carriers.Receipt, keep bool) error {
-	outs, err := j.store.applyReceipts(ctx, rs)
+// deadLetter puts it on the dead-letter topic: its record, or a kept
+// receipt as a record of the receipts topic (partition and offset -1).
+func (j *ReceiptJoiner) deadLetter(ctx context.Context, it joinItem, reason string) error {
+	rec := it.rec
+	if rec == nil {
+		v, err := proto.Marshal(receiptRecord(it.r))
+		if err != nil {
+			return fmt.Errorf("encode receipt: %w", err)
+		}
+		rec = &kgo.Record{Topic: j.cfg.Topics.Receipts, Partition: -1, Offset: -1, Key: []byte(it.r.ID), Value: v}
+	}
+	return j.dead.DeadLetter(ctx, rec, reason)
+}
+
+// join joins items in one transaction, keeping unknown and parked
+// receipts, and returns the final events to write.
+func (j *ReceiptJoiner) join(ctx context.Context, items []joinItem) ([]*recordv1.Event, error) {
+	rs := make([]carriers.Receipt, len(items))
+	for i, it := range items {
+		rs[i] = it.r
+	}
+	outs, err := j.store.joinReceipts(ctx, rs, true)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var evs []*recordv1.Event
-	var unknown []carriers.Receipt
+	var unknown, parked int
 	now := time.Now()
 	for i, o := range outs {
 		r := rs[i]
 		switch {
 		case !o.Known:
-			unknown = append(unknown, r)
+			unknown++
+			j.log.Debug("receipt kept for a later join", "carrier", r.Carrier, "carrier_message_id", r.ID, "state", r.State)
+		case o.Parked:
+			parked++
+			j.log.Debug("receipt parked: its message has it settled or was submitted after it (a reused carrier id?)",
+				"carrier", r.Carrier, "carrier_message_id", r.ID, "message_id", o.Ref.MessageID, "state", r.State)
 		case o.Final:
 			ev := refEvent(o.Ref, o.Status, now)
 			ev.ErrorCode = o.ErrorCode
@@ -229,25 +327,34 @@ func (j *ReceiptJoiner) applyOnce(ctx context.Context, rs []carriers.Receipt, ke
 			evs = append(evs, ev)
 		}
 	}
-	if keep && len(unknown) > 0 {
-		if err := j.store.saveUnknownReceipts(ctx, unknown); err != nil {
-			return err
+	j.metrics.addUnknownReceipts(unknown)
+	j.metrics.addParkedReceipts(parked)
+	return evs, nil
+}
+
+// writeEvents writes evs, retrying until Kafka has them or ctx ends.
+// The joins they come from have committed: if this process dies first,
+// the receipts are read again, the join finds them applied already, and
+// the events are written then.
+func (j *ReceiptJoiner) writeEvents(ctx context.Context, evs []*recordv1.Event) bool {
+	if len(evs) == 0 {
+		return true
+	}
+	for attempt := 1; ; attempt++ {
+		err := j.events.write(ctx, evs...)
+		if err == nil {
+			break
 		}
-		j.metrics.addUnknownReceipts(len(unknown))
-		for _, r := range unknown {
-			j.log.Debug("receipt kept for a later join", "carrier", r.Carrier, "carrier_message_id", r.ID, "state", r.State)
+		if ctx.Err() != nil {
+			return false
+		}
+		j.log.Warn("write receipt events", "attempt", attempt, "events", len(evs), "err", err)
+		if !sleepCtx(ctx, DefaultBackoff.Delay(attempt)) {
+			return false
 		}
 	}
-	if len(evs) > 0 {
-		// The join has committed. If this write fails, the batch is retried
-		// (now or by the partition's next owner): the join then finds the
-		// messages final and the events are written again.
-		if err := j.events.write(ctx, evs...); err != nil {
-			return err
-		}
-		for _, ev := range evs {
-			j.metrics.addFinal(core.Status(ev.Status))
-		}
+	for _, ev := range evs {
+		j.metrics.addFinal(core.Status(ev.Status))
 	}
-	return nil
+	return true
 }

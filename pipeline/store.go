@@ -178,6 +178,29 @@ CREATE INDEX schedules_message_id ON schedules (message_id);
 -- 0 for rows written before.
 ALTER TABLE deliveries ADD COLUMN intent bigint NOT NULL DEFAULT 0;
 `,
+	7: `
+-- Carriers reuse message ids. receipt_received is when tern received the
+-- receipt that last settled one of the message's parts (microseconds
+-- since the epoch; -1 when the sweep for missing receipts ended it), so
+-- that the same receipt read again is told from another receipt for a
+-- reused id.
+ALTER TABLE deliveries ADD COLUMN receipt_received bigint;
+-- A receipt for a part that is already settled is parked against the
+-- message it found, until its id maps to another message; recheck_at is
+-- when to look again. Parked receipts are looked up by that time, the
+-- others (whose id mapped to nothing) in the order they came.
+ALTER TABLE unknown_receipts ADD COLUMN parked_for text, ADD COLUMN recheck_at timestamptz;
+CREATE INDEX unknown_receipts_parked ON unknown_receipts (recheck_at) WHERE joined_at IS NULL AND parked_for IS NOT NULL;
+CREATE INDEX unknown_receipts_waiting ON unknown_receipts (id) WHERE joined_at IS NULL AND parked_for IS NULL;
+-- The sweep for messages that never got their receipt walks intents in
+-- time order.
+CREATE INDEX deliveries_intent_at ON deliveries (intent_at);
+-- How far that sweep has come: intents before swept_to are settled.
+CREATE TABLE receipt_sweep (
+	id       boolean     PRIMARY KEY DEFAULT true CHECK (id),
+	swept_to timestamptz NOT NULL
+);
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

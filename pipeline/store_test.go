@@ -63,8 +63,11 @@ func TestPlansKeepToIndexes(t *testing.T) {
 		{"ledger_begin", beginSQL, `'{m}', '{t}', '{c}', '{r}', '{US}', '{1}', '{0}', '{sim}', '{api}', '{7}'`},
 		{"ledger_answer", answerSQL, `'{m}', '{2}', '{sim}', '{c1}', '{""}', '{sim}', '{c1}', '{m}', '{0}', '{""}'`},
 		{"receipt_join", joinReceiptsSQL, `'{sim}', '{c1}'`},
-		{"receipt_roll_up", rollUpSQL, `'{m}', '{"{1}"}', '{""}', '{t}'`},
+		{"receipt_roll_up", rollUpSQL, `'{m}', '{"{1}"}', '{""}', '{t}', '{1}'`},
 		{"receipt_claim", claimReceiptsSQL, `500`},
+		{"receipt_claim_parked", claimParkedSQL, `500, now()`},
+		{"sweep_candidates", sweepCandidatesSQL, `'-infinity', now(), 500`},
+		{"sweep_lock", sweepLockSQL, `'{m}'`},
 		{"prune_deliveries", pruneDeliveriesSQL, `'01Z', now(), 5000`},
 		{"prune_receipts", pruneReceiptsSQL, `now(), 5000`},
 		{"defer", deferSQL, `'{m}', '{r}', ARRAY[now()], '{send_at}', ARRAY['\x00'::bytea]`},
@@ -91,6 +94,8 @@ func TestPlansKeepToIndexes(t *testing.T) {
 		 SELECT 'sim', 'fill-' || g, 'fill-' || g, 0 FROM generate_series(1, $1) g`,
 		`INSERT INTO unknown_receipts (carrier, carrier_message_id, status, state, error_code, joined_at)
 		 SELECT 'sim', 'fill-' || g, 3, 'DELIVRD', '', now() FROM generate_series(1, $1) g`,
+		`INSERT INTO unknown_receipts (carrier, carrier_message_id, status, state, error_code, parked_for, recheck_at)
+		 SELECT 'sim', 'fill-' || g, 3, 'DELIVRD', '', 'parked-' || g, now() + interval '1 hour' FROM generate_series(1, $1) g`,
 		`INSERT INTO schedules (message_id, recipient, due_at, reason, record)
 		 SELECT 'fill-' || g, 'r', now() + interval '1 day', 'send_at', '\x00' FROM generate_series(1, $1) g`,
 	} {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -22,10 +23,18 @@ const feedBatch = 500
 // originPrefix starts the origin of every message the gateway took.
 const originPrefix = "smpp/"
 
+// DeadLetters takes the feed's records that cannot be recorded, with the
+// reason: pipeline.DeadLetterWriter.
+type DeadLetters interface {
+	DeadLetter(ctx context.Context, rec *kgo.Record, reason string) error
+}
+
 // feed consumes the events and MO topics in the gateway's consumer group,
 // so each record is handled by one instance: final statuses of gateway
 // messages complete the receipt join, replies to accounts' numbers are
-// queued. Offsets are committed once that is in PostgreSQL.
+// queued. Offsets are committed once that is in PostgreSQL, or the record
+// is on the dead-letter topic (WithDeadLetters, or a writer of its own to
+// Config.Kafka's).
 func (s *Server) feed(ctx context.Context) {
 	r, err := pipeline.NewGroupReader(s.cfg.Kafka.Brokers, s.cfg.GroupID, []string{s.cfg.Kafka.Topics.Events, s.cfg.Kafka.Topics.MO}, s.log, s.cfg.Kafka.ClientOpts()...)
 	if err != nil {
@@ -33,6 +42,16 @@ func (s *Server) feed(ctx context.Context) {
 		return
 	}
 	defer r.Close()
+	dead := s.dead
+	if dead == nil {
+		w, err := pipeline.NewDeadLetterWriter(s.cfg.Kafka, nil)
+		if err != nil {
+			s.log.Error("smpp gateway feed", "err", err)
+			return
+		}
+		defer w.Close()
+		dead = w
+	}
 	for {
 		msgs := r.Next(ctx, feedBatch, 250*time.Millisecond)
 		if ctx.Err() != nil {
@@ -41,7 +60,7 @@ func (s *Server) feed(ctx context.Context) {
 		if len(msgs) == 0 {
 			continue
 		}
-		if !s.applyFeed(ctx, msgs) {
+		if !s.applyFeed(ctx, msgs, dead) {
 			return
 		}
 		if err := r.Commit(ctx, msgs); err != nil && ctx.Err() == nil {
@@ -50,65 +69,103 @@ func (s *Server) feed(ctx context.Context) {
 	}
 }
 
-// applyFeed records one batch, retrying until it is done or ctx ends.
+// feedItem is one record the feed records: a final status or a reply.
+type feedItem struct {
+	rec   *kgo.Record
+	final *finalRecord
+	mo    *moRecord
+}
+
+// applyFeed records one batch, retrying until it is done or ctx ends. A
+// record that does not decode, or that PostgreSQL refuses for good, goes
+// to dead with the reason (pipeline.Isolated); the others are recorded.
 // Applying a batch again is harmless: a final status already joined
 // finds no message and expires alone.
-func (s *Server) applyFeed(ctx context.Context, msgs []*kgo.Record) bool {
+func (s *Server) applyFeed(ctx context.Context, msgs []*kgo.Record, dead DeadLetters) bool {
+	b := pipeline.Isolated[feedItem]{
+		Write: s.writeFeed,
+		DeadLetter: func(ctx context.Context, it feedItem, reason string) error {
+			return dead.DeadLetter(ctx, it.rec, reason)
+		},
+		Log:  s.log,
+		What: "smpp gateway records",
+	}
+	var items []feedItem
+	for _, m := range msgs {
+		it, err := s.readFeed(m)
+		if err != nil {
+			if !b.GiveUp(ctx, feedItem{rec: m}, err) {
+				return false
+			}
+			continue
+		}
+		if it.final != nil || it.mo != nil {
+			items = append(items, it)
+		}
+	}
+	return b.Run(ctx, items)
+}
+
+// readFeed decodes m: a final status of a gateway message, a reply, or
+// neither (a record for others). Text from outside is kept as
+// pipeline.StoredText has it.
+func (s *Server) readFeed(m *kgo.Record) (feedItem, error) {
+	it := feedItem{rec: m}
+	switch m.Topic {
+	case s.cfg.Kafka.Topics.Events:
+		if foreignEvent(m.Value) {
+			return it, nil
+		}
+		ev := &recordv1.Event{}
+		if err := proto.Unmarshal(m.Value, ev); err != nil {
+			return it, fmt.Errorf("undecodable event: %w", err)
+		}
+		st := core.Status(ev.Status)
+		if !strings.HasPrefix(ev.Origin, originPrefix) || !st.Final() {
+			return it, nil
+		}
+		done := m.Timestamp
+		if ev.Time != nil {
+			done = ev.Time.AsTime()
+		}
+		it.final = &finalRecord{messageID: pipeline.StoredText(ev.MessageId), status: st, errorCode: pipeline.StoredText(ev.ErrorCode), done: done}
+	case s.cfg.Kafka.Topics.MO:
+		in := &recordv1.Inbound{}
+		if err := proto.Unmarshal(m.Value, in); err != nil {
+			return it, fmt.Errorf("undecodable reply: %w", err)
+		}
+		at := m.Timestamp
+		if in.ReceivedAt != nil {
+			at = in.ReceivedAt.AsTime()
+		}
+		it.mo = &moRecord{from: smpp.AddressOf(pipeline.StoredText(in.From)), to: smpp.AddressOf(pipeline.StoredText(in.To)),
+			text: pipeline.StoredText(in.Text), received: at}
+	}
+	return it, nil
+}
+
+// writeFeed records items' final statuses and replies.
+func (s *Server) writeFeed(ctx context.Context, items []feedItem) error {
 	var finals []finalRecord
 	var mos []moRecord
-	for _, m := range msgs {
-		switch m.Topic {
-		case s.cfg.Kafka.Topics.Events:
-			if foreignEvent(m.Value) {
-				continue
-			}
-			ev := &recordv1.Event{}
-			if err := proto.Unmarshal(m.Value, ev); err != nil {
-				s.log.Error("undecodable event skipped", "partition", m.Partition, "offset", m.Offset, "err", err)
-				continue
-			}
-			st := core.Status(ev.Status)
-			if !strings.HasPrefix(ev.Origin, originPrefix) || !st.Final() {
-				continue
-			}
-			done := m.Timestamp
-			if ev.Time != nil {
-				done = ev.Time.AsTime()
-			}
-			finals = append(finals, finalRecord{messageID: ev.MessageId, status: st, errorCode: ev.ErrorCode, done: done})
-		case s.cfg.Kafka.Topics.MO:
-			in := &recordv1.Inbound{}
-			if err := proto.Unmarshal(m.Value, in); err != nil {
-				s.log.Error("undecodable reply skipped", "partition", m.Partition, "offset", m.Offset, "err", err)
-				continue
-			}
-			at := m.Timestamp
-			if in.ReceivedAt != nil {
-				at = in.ReceivedAt.AsTime()
-			}
-			mos = append(mos, moRecord{from: smpp.AddressOf(in.From), to: smpp.AddressOf(in.To), text: in.Text, received: at})
+	for _, it := range items {
+		if it.final != nil {
+			finals = append(finals, *it.final)
+		}
+		if it.mo != nil {
+			mos = append(mos, *it.mo)
 		}
 	}
-	for attempt := 1; ; attempt++ {
-		accounts, err := s.store.recordFinals(ctx, finals)
-		if err == nil {
-			s.queued(kindReceipt, accounts)
-			accounts, err = s.store.queueMO(ctx, mos)
-			if err == nil {
-				s.queued(kindMO, accounts)
-				return true
-			}
-			finals = nil // joined already
-		}
-		s.log.Warn("smpp gateway records", "attempt", attempt, "err", err)
-		t := time.NewTimer(pipeline.DefaultBackoff.Delay(attempt))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return false
-		case <-t.C:
-		}
+	accounts, err := s.store.recordFinals(ctx, finals)
+	if err != nil {
+		return err
 	}
+	s.queued(kindReceipt, accounts)
+	if accounts, err = s.store.queueMO(ctx, mos); err != nil {
+		return err
+	}
+	s.queued(kindMO, accounts)
+	return nil
 }
 
 // eventOriginField is recordv1.Event's origin field number.

@@ -1,13 +1,20 @@
 package gateway
 
 import (
+	"context"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/segmentio/kafka-go"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"github.com/ternsms/tern/carriers/smpp"
+	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/pipeline"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 )
@@ -60,4 +67,55 @@ func TestForeignEvent(t *testing.T) {
 			t.Errorf("%s: foreign, but the full decode fails: %v", tt.name, err)
 		}
 	}
+}
+
+// A reply or a final status whose text carries a NUL (PostgreSQL refuses
+// NUL in text) is recorded with the NUL escaped, and a record that does
+// not decode goes to the dead-letter topic with the reason: neither stops
+// the replies and receipts after them.
+func TestFeedGoesPastPoison(t *testing.T) {
+	e := newEnv(t)
+	srv := e.start(e.config())
+	e.account(Account{SystemID: "acme", Numbers: []string{"12345"}})
+	c := dialESME(t, srv.Addr())
+	c.bind(smpp.BindReceiver, "acme", "secret", smpp.StatusOK)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := e.mo.WriteMessages(ctx, kafka.Message{Key: []byte("x"), Value: []byte("\xff\xffnot a reply")}); err != nil {
+		t.Fatal(err)
+	}
+	e.reply("+14155552671", "12345", "STOP\x00now")
+	e.final("acme", "01NULERROR", core.StatusUndelivered, "0\x001")
+	e.reply("+14155552672", "12345", "HELLO")
+	eventually(t, 20*time.Second, func() error {
+		if n := len(c.received()); n != 2 {
+			return fmt.Errorf("%d replies, want 2", n)
+		}
+		return nil
+	})
+	got := map[string]string{}
+	for _, d := range c.received() {
+		in, err := smpp.InboundOf(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[in.From] = in.Text
+	}
+	if got["+14155552671"] != `STOP\x00now` || got["+14155552672"] != "HELLO" {
+		t.Fatalf("replies %q, want the NUL escaped and the reply after it", got)
+	}
+	var code string
+	if err := e.store.pool.QueryRow(ctx, "SELECT error_code FROM smpp_messages WHERE message_id = '01NULERROR'").Scan(&code); err != nil || code != `0\x001` {
+		t.Fatalf("final status's error code %q, %v; want the NUL escaped", code, err)
+	}
+	eventually(t, 20*time.Second, func() error {
+		dls, err := pipeline.ListDeadLetters(ctx, e.kafka)
+		if err != nil || len(dls) != 1 {
+			return fmt.Errorf("dead letters %+v, %v; want the undecodable reply", dls, err)
+		}
+		if dl := dls[0]; dl.SourceTopic != e.kafka.Topics.MO || !strings.Contains(dl.Reason, "undecodable reply") {
+			return fmt.Errorf("dead letter %+v, want the record from %s with its reason", dl, e.kafka.Topics.MO)
+		}
+		return nil
+	})
 }

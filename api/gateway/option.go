@@ -37,3 +37,8 @@ func (f storeOptionFunc) applyStore(s *Store) { f(s) }
 func WithPasswordIterations(n int) StoreOption {
 	return storeOptionFunc(func(s *Store) { s.iterations = n })
 }
+
+// WithDeadLetters sets where the feed puts the records of the events and
+// MO topics it cannot record; by default it writes to Config.Kafka's
+// dead-letter topic itself.
+func WithDeadLetters(d DeadLetters) Option { return optionFunc(func(s *Server) { s.dead = d }) }

@@ -38,6 +38,7 @@ type Server struct {
 	log     *slog.Logger
 	reg     prometheus.Registerer
 	metrics *metrics
+	dead    DeadLetters // nil: the feed writes its own
 
 	ln   net.Listener
 	addr string

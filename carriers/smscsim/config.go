@@ -50,6 +50,12 @@ type Config struct {
 	// Packed reads and writes data_coding 0 septets packed 8 into 7
 	// octets.
 	Packed bool
+	// FirstID, when not 0, is the first message id handed out; ids count
+	// up from it. A simulator started again with the same FirstID hands
+	// out the ids it used before, as an SMSC that restarts with its
+	// counter reset does. Default 0: ids continue from the clock, so a
+	// restarted simulator never repeats one.
+	FirstID uint64
 
 	// The faults below are where the simulator starts; the Server's Set…
 	// methods change them while it runs.

@@ -88,9 +88,14 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	// Message ids continue from the clock, so a restarted simulator does
-	// not hand out ids a client saw before.
-	s.nextID.Store(uint64(time.Now().UnixNano()))
+	// Message ids continue from the clock unless FirstID says where they
+	// start, so a restarted simulator does not hand out ids a client saw
+	// before.
+	if c.FirstID != 0 {
+		s.nextID.Store(c.FirstID - 1)
+	} else {
+		s.nextID.Store(uint64(time.Now().UnixNano()))
+	}
 	return s, nil
 }
 
@@ -188,8 +193,8 @@ func (s *Server) serve(c net.Conn) {
 	s.log.Debug("smsc simulator session ended", "system_id", h.ss.SystemID(), "err", err)
 }
 
-// newID returns the next message id, a counter continuing from the
-// clock.
+// newID returns the next message id, a counter continuing from
+// Config.FirstID or the clock.
 func (s *Server) newID() uint64 { return s.nextID.Add(1) }
 
 // formatID writes id as format says: "decimal", or hex as many SMSCs do.

@@ -146,7 +146,7 @@ func (s *Server) take(h *session, sub submission, destAddr smpp.Address, id uint
 		registered: sub.registered & smpp.RegisteredDeliveryMask,
 	}
 	var ready []*receiptJob
-	full := text
+	full, given := text, false
 	s.mu.Lock()
 	s.stats.SubmitSM++
 	s.remember(job)
@@ -154,29 +154,46 @@ func (s *Server) take(h *session, sub submission, destAddr smpp.Address, id uint
 		s.count(dest, text)
 		ready = []*receiptJob{job}
 	} else {
-		key := partKey{systemID: job.systemID, dest: dest, ref: part.ref, total: part.total}
-		pt := s.partials[key]
-		if pt == nil {
-			pt = &partial{texts: make([]string, part.total), have: make([]bool, part.total), first: now}
-			s.partials[key] = pt
-		}
-		if i := part.seq - 1; !pt.have[i] {
-			pt.have[i], pt.texts[i] = true, text
-			pt.got++
-		}
-		pt.jobs = append(pt.jobs, job)
-		if pt.got == int(part.total) {
-			delete(s.partials, key)
-			full = strings.Join(pt.texts, "")
-			s.count(dest, full)
-			ready = pt.jobs
-		}
+		ready, full, given = s.addPart(partKey{systemID: job.systemID, dest: dest, ref: part.ref, total: part.total}, part.seq, text, job, now)
 	}
 	s.mu.Unlock()
-	if ready != nil {
+	switch {
+	case given:
+		s.scheduleReceipts(ready, StatUndelivered, full, now.Add(latency+s.cfg.ReceiptDelay))
+	case ready != nil:
 		s.scheduleReceipts(ready, s.cfg.Outcome(dest, full), full, now.Add(latency+s.cfg.ReceiptDelay))
 	}
 	return smpp.StatusOK
+}
+
+// maxPartials bounds the multipart messages waiting for parts at once.
+const maxPartials = 1 << 16
+
+// addPart adds part seq of the multipart message key. When it completes
+// the message, ready is every part's job and full the whole text. A part
+// of a new message while maxPartials wait is given up at once (given),
+// as those whose parts stop coming are. s.mu is held.
+func (s *Server) addPart(key partKey, seq uint8, text string, job *receiptJob, now time.Time) (ready []*receiptJob, full string, given bool) {
+	pt := s.partials[key]
+	if pt == nil {
+		if len(s.partials) >= maxPartials {
+			return []*receiptJob{job}, text, true
+		}
+		pt = &partial{texts: make([]string, key.total), have: make([]bool, key.total), first: now}
+		s.partials[key] = pt
+	}
+	if i := seq - 1; !pt.have[i] {
+		pt.have[i], pt.texts[i] = true, text
+		pt.got++
+	}
+	pt.jobs = append(pt.jobs, job)
+	if pt.got < int(key.total) {
+		return nil, "", false
+	}
+	delete(s.partials, key)
+	full = strings.Join(pt.texts, "")
+	s.count(key.dest, full)
+	return pt.jobs, full, false
 }
 
 // read decodes a submission's text in its header's national tables and

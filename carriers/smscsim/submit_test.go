@@ -1,7 +1,9 @@
 package smscsim
 
 import (
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/core/gsm"
@@ -58,5 +60,32 @@ func TestRead(t *testing.T) {
 				t.Errorf("read = %q, %+v, %v; want %q, %+v, %v", text, c, multi, tt.text, tt.want, tt.multi)
 			}
 		})
+	}
+}
+
+// The multipart messages waiting for their parts are bounded: a part of a
+// new one beyond maxPartials is given up at once, and the ones held still
+// complete.
+func TestPartialsBounded(t *testing.T) {
+	t.Parallel()
+	s, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range maxPartials + 10 {
+		key := partKey{systemID: "x", dest: strconv.Itoa(i), ref: 1, total: 2}
+		if _, _, given := s.addPart(key, 1, "a", &receiptJob{}, now); given != (i >= maxPartials) {
+			t.Fatalf("part %d given up %v", i, given)
+		}
+	}
+	if n := len(s.partials); n != maxPartials {
+		t.Fatalf("%d waiting, want %d", n, maxPartials)
+	}
+	ready, full, given := s.addPart(partKey{systemID: "x", dest: "0", ref: 1, total: 2}, 2, "b", &receiptJob{}, now)
+	if given || len(ready) != 2 || full != "ab" || s.counts[messageHash(0, "0", "ab")] != 1 {
+		t.Fatalf("completing a held message: %d ready, %q, given up %v", len(ready), full, given)
 	}
 }

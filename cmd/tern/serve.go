@@ -68,6 +68,9 @@ type serveConfig struct {
 	prices      string
 	validity    time.Duration
 	retention   time.Duration
+	// receiptGrace: a message without receipt ends UNKNOWN this long
+	// after its validity.
+	receiptGrace time.Duration
 
 	carriers   []string
 	routes     []string
@@ -110,6 +113,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.shiftTables, "shift-tables", "", "national language shift tables messages may use unless a tenant or request says otherwise, e.g. tr,es,pt")
 	fs.DurationVar(&c.validity, "validity", 48*time.Hour, "how long after its send time a message may still go out; later it ends EXPIRED")
 	fs.DurationVar(&c.retention, "ledger-retention", 7*24*time.Hour, "how long the delivery ledger keeps a message's row after its intent; at least --validity plus 24h")
+	fs.DurationVar(&c.receiptGrace, "receipt-grace", 6*time.Hour, "how long after --validity a carrier's receipt may still come; a message a carrier accepted that has none by then ends UNKNOWN, reason \"no receipt\"")
 	fs.StringVar(&c.prices, "prices", "", "CSV price table (country,route,price,currency); empty with --dev uses an example table")
 	fs.Func("carrier", "a carrier, repeatable: NAME=smpp://SYSTEM_ID:PASSWORD@HOST:PORT?window=N&tps=N&binds=N&in_doubt=resubmit|fail&cost=0.004&currency=USD; none starts the simulator SMSC in-process", func(v string) error {
 		c.carriers = append(c.carriers, v)
@@ -180,6 +184,9 @@ func (c *serveConfig) Validate() error {
 	if least := c.validity + pipeline.MinLedgerRetentionOverValidity; c.retention < least {
 		return fmt.Errorf("--ledger-retention %s: want at least %s (--validity %s plus %s), or receipts and retried messages could lose their ledger rows",
 			c.retention, least, c.validity, pipeline.MinLedgerRetentionOverValidity)
+	}
+	if c.receiptGrace <= 0 || c.validity+c.receiptGrace > c.retention {
+		return fmt.Errorf("--receipt-grace %s: want more than 0, and --validity plus it within --ledger-retention %s", c.receiptGrace, c.retention)
 	}
 	return cmp.Or(c.api.validate(), c.smpp.validate(c.api))
 }
@@ -378,6 +385,17 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		return r, err
 	}
 
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := pipeline.NewMetrics(reg)
+	// Records the analytics writer, the receipt joiner and the SMPP
+	// gateway's feed give up on go to the dead-letter topic.
+	deadLetters, err := pipeline.NewDeadLetterWriter(c.kafka, metrics)
+	if err != nil {
+		return r, err
+	}
+	st.onStop("dead letters", func(context.Context) error { return deadLetters.Close() })
+
 	// ClickHouse and the analytics writer.
 	chAddr := c.clickhouseAddr
 	if chAddr == "" {
@@ -407,7 +425,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		LaneTopics:  []string{c.kafka.Topics.OTP, c.kafka.Topics.Marketing},
 		EventsTopic: c.kafka.Topics.Events,
 		ClientOpts:  c.kafka.ClientOpts(),
-	}, analytics.WithLogger(log))
+	}, analytics.WithLogger(log), analytics.WithDeadLetters(deadLetters))
 	st.goRun("analytics writer", writer.Run)
 
 	// PostgreSQL: the pipeline's ledger, idempotency keys and receipt join.
@@ -429,9 +447,6 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	}
 	st.onStop("postgres pool", func(context.Context) error { pstore.Close(); return nil })
 	st.goRun("idempotency janitor", func(ctx context.Context) error { return pstore.Janitor(ctx, 48*time.Hour, 10*time.Minute) })
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := pipeline.NewMetrics(reg)
 	ledger := pipeline.NewLedger(pstore, metrics)
 	st.goRun("ledger", ledger.Run)
 	st.goRun("ledger janitor", func(ctx context.Context) error {
@@ -493,6 +508,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 	// Pipeline.
 	joiner := pipeline.NewReceiptJoiner(c.kafka, pstore, metrics, log)
 	st.goRun("receipt joiner", joiner.Run)
+	st.goRun("receipt sweeper", pipeline.NewReceiptSweeper(c.kafka, pstore, c.validity+c.receiptGrace, metrics, log).Run)
 	quietHours, err := fc.quietPolicies()
 	if err != nil {
 		return r, err
@@ -524,7 +540,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 
 	// --- SMPP gateway (api/gateway, wired in smpp_gateway.go): customers'
 	// ESMEs submit through the intake; it stops before the intake does.
-	if r.smpp, err = startGateway(ctx, c, st, pgURL, intake, store, ids, cancels, reg, log); err != nil {
+	if r.smpp, err = startGateway(ctx, c, st, pgURL, intake, store, ids, cancels, deadLetters, reg, log); err != nil {
 		return r, err
 	}
 	// --- end SMPP gateway

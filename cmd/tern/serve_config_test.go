@@ -43,6 +43,8 @@ func TestServeConfigValidate(t *testing.T) {
 		{"retention shorter than validity", []string{"--ledger-retention", "24h"}, "--ledger-retention 24h0m0s: want at least 72h0m0s (--validity 48h0m0s plus 24h0m0s)"},
 		{"retention raised with validity", []string{"--validity", "240h", "--ledger-retention", "720h"}, ""},
 		{"no validity", []string{"--validity", "0s"}, "--validity 0s: want more than 0"},
+		{"no receipt grace", []string{"--receipt-grace", "0s"}, "--receipt-grace 0s: want more than 0"},
+		{"receipt grace past the retention", []string{"--receipt-grace", "121h"}, "--receipt-grace 121h0m0s: want more than 0, and --validity plus it within --ledger-retention 168h0m0s"},
 		{"negative partitions", []string{"--kafka-partitions", "-1"}, "--kafka-partitions -1"},
 		{"marketing in the submit topic", []string{"--topic-marketing", "tern.submit"}, `--topic-marketing "tern.submit": want three different topics`},
 		{"OTP in the marketing topic", []string{"--topic-otp", "promo", "--topic-marketing", "promo"}, `--topic-otp "promo", --topic-marketing "promo": want three`},

@@ -128,7 +128,7 @@ type smppRunning struct {
 // startGateway starts the SMPP gateway when it is on: its PostgreSQL
 // tables beside the pipeline's, the dev account with --dev, the listener.
 // It stops before the intake it feeds.
-func startGateway(ctx context.Context, c serveConfig, st *stack, pgURL string, intake *pipeline.Intake, reports gateway.Reports, ids gateway.IDChecker, cancels gateway.Canceler, reg prometheus.Registerer, log *slog.Logger) (*smppRunning, error) {
+func startGateway(ctx context.Context, c serveConfig, st *stack, pgURL string, intake *pipeline.Intake, reports gateway.Reports, ids gateway.IDChecker, cancels gateway.Canceler, dead gateway.DeadLetters, reg prometheus.Registerer, log *slog.Logger) (*smppRunning, error) {
 	addr := c.smpp.addr(c.dev)
 	if addr == "" {
 		return nil, nil
@@ -150,7 +150,8 @@ func startGateway(ctx context.Context, c serveConfig, st *stack, pgURL string, i
 		return nil, err
 	}
 	r.cert = cert
-	opts = append(opts, gateway.WithLogger(log), gateway.WithRegisterer(reg), gateway.WithQueries(reports, ids), gateway.WithCancels(cancels, ids))
+	opts = append(opts, gateway.WithLogger(log), gateway.WithRegisterer(reg), gateway.WithQueries(reports, ids), gateway.WithCancels(cancels, ids),
+		gateway.WithDeadLetters(dead))
 	srv, err := gateway.New(gateway.Config{Addr: addr, Kafka: c.kafka, MaxValidity: c.validity, MaxConnections: c.smpp.maxConns}, store, intake, opts...)
 	if err != nil {
 		return nil, err

@@ -32,6 +32,7 @@ func runSMSCSim(ctx context.Context, args []string) error {
 	fs.BoolVar(&cfg.Silent, "silent", false, "answer nothing, as a hung SMSC")
 	fs.StringVar(&cfg.IDFormat, "id-format", "hex", "message ids in submit_sm_resp: hex or decimal")
 	fs.StringVar(&cfg.ReceiptIDFormat, "receipt-id-format", "", "message ids in receipt texts: hex, decimal, or empty for --id-format")
+	fs.Uint64Var(&cfg.FirstID, "first-id", 0, "first message id handed out, counting up; started again with the same value it reuses its ids, as an SMSC whose counter was reset (0: continue from the clock)")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
