@@ -119,28 +119,10 @@ func (w *Writer) Run(ctx context.Context) error {
 	if err := w.kc.Validate(); err != nil {
 		return err
 	}
-	topics := append([]string{w.kc.SubmitTopic, w.kc.EventsTopic}, w.kc.LaneTopics...)
-	cl, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(w.kc.Brokers...),
-		kgo.ConsumerGroup(w.kc.GroupID),
-		kgo.ConsumeTopics(topics...),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.DisableAutoCommit(),
-		kgo.FetchMinBytes(fetchMinBytes),
-		kgo.FetchMaxWait(min(max(w.store.cfg.FlushInterval/2, 10*time.Millisecond), fetchMaxWait)),
-		kgo.FetchMaxBytes(fetchMaxBytes),
-		// As the pipeline's groups: an instance killed without leaving
-		// holds its partitions' events back from ClickHouse, and stalls the
-		// others' commits and shutdown, for 10 s rather than the 45 s
-		// default.
-		kgo.SessionTimeout(10 * time.Second),
-		kgo.HeartbeatInterval(time.Second),
-		kgo.WithLogger(kgoLogger{w.log}),
-	}, w.kc.ClientOpts...)...)
+	cl, err := w.newClient()
 	if err != nil {
-		return fmt.Errorf("analytics writer: kafka consumer: %w", err)
+		return err
 	}
-	w.log.Info("consuming", "brokers", w.kc.Brokers, "group", w.kc.GroupID, "topics", topics)
 
 	fetchCtx, stopFetch := context.WithCancel(ctx)
 	fetched := make(chan []*kgo.Record, fetchedCapacity)
@@ -217,6 +199,33 @@ loop:
 	st := w.Stats()
 	w.log.Info("stopped", "records", st.Records, "rows", st.Rows, "skipped", st.Skipped, "batches", st.Batches, "dead_lettered", st.DeadLettered)
 	return runErr
+}
+
+// newClient returns the writer's consumer-group client on its topics.
+func (w *Writer) newClient() (*kgo.Client, error) {
+	topics := append([]string{w.kc.SubmitTopic, w.kc.EventsTopic}, w.kc.LaneTopics...)
+	cl, err := kgo.NewClient(append([]kgo.Opt{
+		kgo.SeedBrokers(w.kc.Brokers...),
+		kgo.ConsumerGroup(w.kc.GroupID),
+		kgo.ConsumeTopics(topics...),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.DisableAutoCommit(),
+		kgo.FetchMinBytes(fetchMinBytes),
+		kgo.FetchMaxWait(min(max(w.store.cfg.FlushInterval/2, 10*time.Millisecond), fetchMaxWait)),
+		kgo.FetchMaxBytes(fetchMaxBytes),
+		// As the pipeline's groups: an instance killed without leaving
+		// holds its partitions' events back from ClickHouse, and stalls the
+		// others' commits and shutdown, for 10 s rather than the 45 s
+		// default.
+		kgo.SessionTimeout(10 * time.Second),
+		kgo.HeartbeatInterval(time.Second),
+		kgo.WithLogger(kgoLogger{w.log}),
+	}, w.kc.ClientOpts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("analytics writer: kafka consumer: %w", err)
+	}
+	w.log.Info("consuming", "brokers", w.kc.Brokers, "group", w.kc.GroupID, "topics", topics)
+	return cl, nil
 }
 
 // fetch polls records into out until ctx ends. Fetch errors are logged and
