@@ -1,10 +1,13 @@
 package router
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,6 +48,8 @@ const DefaultSMPPPort = "2775"
 //	inbound_timeout     wait for the missing parts of an inbound message (default 2m)
 //	inbound_pending     incomplete inbound messages kept (default 1024)
 //	in_doubt            resubmit (default) or fail
+//	tls                 true: SMPP over TLS, checked against the system's roots (default false)
+//	tls_ca              PEM file of the CA to check the SMSC's certificate with; implies tls
 //	cost                what the carrier charges per segment, e.g. 0.0042
 //	currency            the cost's ISO 4217 code, e.g. USD; required with cost
 //
@@ -241,6 +246,31 @@ var carrierParamList = []carrierParam{
 	{"in_doubt", func(c *CarrierConfig, v string) error {
 		c.InDoubt = strings.ToLower(strings.TrimSpace(v))
 		return nil // Validate names the wrong ones
+	}},
+	{"tls", func(c *CarrierConfig, v string) error {
+		on, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("tls %q: want true or false", v)
+		}
+		if on {
+			c.SMPP.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		return nil
+	}},
+	{"tls_ca", func(c *CarrierConfig, v string) error {
+		pem, err := os.ReadFile(v)
+		if err != nil {
+			return fmt.Errorf("tls_ca: %w", err)
+		}
+		roots := x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pem) {
+			return fmt.Errorf("tls_ca %s: no PEM certificate in it", v)
+		}
+		if c.SMPP.TLS == nil {
+			c.SMPP.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+		c.SMPP.TLS.RootCAs = roots
+		return nil
 	}},
 	{"cost", func(c *CarrierConfig, v string) error {
 		a, err := parseCost(v)

@@ -129,6 +129,7 @@ func TestParseCarrierSetsEveryField(t *testing.T) {
 		"reconnect_min": "5ms", "reconnect_max": "6s", "stable_after": "7s", "long_messages": "payload",
 		"packed": "1", "response_id_format": "hex", "receipt_id_format": "decimal", "inbound_timeout": "8s",
 		"inbound_pending": "9", "in_doubt": "fail", "cost": "0.5", "currency": "EUR", "name": "n",
+		"tls": "true", "tls_ca": writeCA(t),
 	}
 	var q []string
 	for _, p := range carrierParamList {
