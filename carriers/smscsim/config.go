@@ -28,6 +28,10 @@ type Config struct {
 	UndeliveredRatio, ExpiredRatio, RejectedRatio float64
 	// ReceiptDelay is the wait between submit_sm_resp and the receipt.
 	ReceiptDelay time.Duration
+	// ReceiptLead holds each submit_sm_resp back this long after its
+	// message's receipts are due, so that with ReceiptDelay 0 the receipt
+	// comes first, as some SMSCs send it.
+	ReceiptLead time.Duration
 	// Latency is the wait before answering each submit_sm.
 	Latency time.Duration
 	// ReceiptRetry is the wait before delivering a receipt again when the
@@ -130,7 +134,7 @@ func (cfg Config) Validate() error {
 		name string
 		v    time.Duration
 	}{
-		{"receipt delay", cfg.ReceiptDelay}, {"latency", cfg.Latency}, {"receipt retry", cfg.ReceiptRetry},
+		{"receipt delay", cfg.ReceiptDelay}, {"receipt lead", cfg.ReceiptLead}, {"latency", cfg.Latency}, {"receipt retry", cfg.ReceiptRetry},
 		{"latency p99", cfg.LatencyP99}, {"drop every", cfg.DropEvery},
 	} {
 		if d.v < 0 {

@@ -117,6 +117,7 @@ func (s *Server) submitMulti(h *session, p smpp.PDU, m *smpp.SubmitMulti) {
 // answer responds to p after latency. The answer is scheduled before the
 // receipts so that, due at the same instant, it still goes first.
 func (s *Server) answer(h *session, p smpp.PDU, resp smpp.Body, now time.Time, latency time.Duration) {
+	latency += s.cfg.ReceiptLead
 	if latency > 0 {
 		s.timers.at(now.Add(latency), func() { _ = h.ss.Respond(p, smpp.StatusOK, resp) })
 		return

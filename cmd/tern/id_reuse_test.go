@@ -70,15 +70,17 @@ func (s *simProcess) restart() {
 
 // TestCarrierReusesIDs: the carrier, a `tern smsc-sim` of its own, is
 // restarted with its id counter reset between two batches, so the second
-// batch's messages get the ids the first batch's had, and their receipts
-// come at once, often before tern has recorded the ids. Every message
+// batch's messages get the ids the first batch's had, and each receipt
+// comes 300 ms before its submit_sm_resp (--receipt-lead), so before tern
+// has recorded the id, which still maps to a final message of the first
+// batch. Every message
 // ends with its own receipt's status; none stays SUBMITTED, and the first
 // batch's keep theirs.
 func TestCarrierReusesIDs(t *testing.T) {
-	const n = 5000
+	const n = 3000
 	simCfg := smscsim.Config{Seed: 7, DeliveredRatio: 0.8, UndeliveredRatio: 0.2}
 	c := newCluster(t, smscsim.Config{Addr: "127.0.0.1:0"}, "") // its in-process simulator stays idle
-	sim := startSimProcess(t, c.bin, c.dir, "--first-id", "1000000", "--receipt-delay", "0",
+	sim := startSimProcess(t, c.bin, c.dir, "--first-id", "1000000", "--receipt-delay", "0", "--receipt-lead", "300ms",
 		"--seed", "7", "--delivered", "0.8", "--undelivered", "0.2")
 	c.carrier = "sim=smpp://tern:pw@" + sim.addr + "?window=100"
 	in := c.start("a")

@@ -23,6 +23,7 @@ func runSMSCSim(ctx context.Context, args []string) error {
 	fs.Float64Var(&cfg.ExpiredRatio, "expired", 0, "share of messages expired")
 	fs.Float64Var(&cfg.RejectedRatio, "rejected", 0, "share of messages rejected")
 	fs.DurationVar(&cfg.ReceiptDelay, "receipt-delay", 500*time.Millisecond, "delay before a receipt is sent")
+	fs.DurationVar(&cfg.ReceiptLead, "receipt-lead", 0, "hold each submit_sm_resp back this long after its receipt is due (with --receipt-delay 0 the receipt comes first)")
 	fs.DurationVar(&cfg.Latency, "latency", 0, "delay before a submit_sm is answered (the median with --latency-p99)")
 	fs.DurationVar(&cfg.LatencyP99, "latency-p99", 0, "spread answer delays log-normally with this 99th percentile")
 	fs.Float64Var(&cfg.ThrottleRate, "throttle-rate", 0, "answer ESME_RTHROTTLED to submits beyond this many a second (0: never)")
