@@ -182,3 +182,14 @@ func (s State) Apply(e Event, sc Scope) State {
 	}
 	return s
 }
+
+// OriginPrefix starts the origin of the messages tern sends about consent
+// itself: the one confirmation of a STOP, the answer to HELP, a double
+// opt-in's question. They go to the number even when it opted out (a
+// STOP's confirmation must), so the send checks let them pass; no front
+// door sets such an origin.
+const OriginPrefix = "consent/"
+
+// IsExempt tells whether a message of origin is one of tern's own consent
+// messages (OriginPrefix), which the opt-out checks let pass.
+func IsExempt(origin string) bool { return strings.HasPrefix(origin, OriginPrefix) }
