@@ -99,7 +99,10 @@ func (e Event) check(now time.Time) (Event, error) {
 	return e, nil
 }
 
-// normalizeNumber returns number in E.164, or a *FieldError naming it.
+// NormalizeNumber returns number in E.164 ('+' optional in the input),
+// or a *FieldError naming the field "number".
+func NormalizeNumber(number string) (string, error) { return normalizeNumber(number) }
+
 func normalizeNumber(number string) (string, error) {
 	if strings.TrimSpace(number) == "" {
 		return "", invalid("number", "required")
