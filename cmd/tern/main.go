@@ -21,6 +21,8 @@ Usage:
   tern keygen                 print a new API key and the hash for the config file
   tern dlq list|replay        show dead-lettered messages, or put them back on their topic
   tern smpp-account add|list|disable   manage the SMPP gateway's customer accounts
+  tern tenant create|list              manage tenants
+  tern apikey create|revoke|list       manage API keys (shown once, stored as hashes)
 
 Offline (no server needed; each prints one JSON object):
   tern estimate [--smart] [--shift-tables tr,es,pt] TEXT   encoding, units and segments of a text
@@ -52,6 +54,10 @@ func main() {
 		err = runDLQ(ctx, args)
 	case "smpp-account":
 		err = runSMPPAccount(ctx, args)
+	case "tenant":
+		err = runTenant(ctx, args, os.Stdout)
+	case "apikey":
+		err = runAPIKey(ctx, args, os.Stdout)
 	case "keygen":
 		err = runKeygen(args)
 	case "estimate":
