@@ -217,3 +217,46 @@ func TestSetAppliesNewerOnly(t *testing.T) {
 		t.Fatal("a newer record was ignored")
 	}
 }
+
+// TestRefusalInSQL: consent_refusal, the check a ledger statement can
+// make in the same round trip, agrees with core/consent.Decide for every
+// state and category.
+func TestRefusalInSQL(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	l := newEnv(t, ctx).start(t, ctx).ledger
+	key := l.hash.Key("shop-1", number)
+	for bits := range 256 {
+		st := consent.FromBits(uint8(bits))
+		if st.Bits() != uint8(bits) {
+			continue // not a state Bits produces
+		}
+		if _, err := l.pool.Exec(ctx, `INSERT INTO consent_state (key, tenant_id, bits) VALUES ($1, 'shop-1', $2)
+			ON CONFLICT (key) DO UPDATE SET bits = excluded.bits`, key[:], int16(bits)); err != nil {
+			t.Fatal(err)
+		}
+		for _, cat := range []core.Category{core.CategoryTransactional, core.CategoryMarketing, core.CategoryOTP} {
+			var got *string
+			if err := l.pool.QueryRow(ctx, `SELECT consent_refusal($1, $2)`, key[:], int16(cat)).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			want := consent.Decide(cat, st)
+			if (got == nil) != (want == nil) || (got != nil && !strings.HasPrefix(want.Error(), "to: recipient "+*got) && want.Error() != "to: "+*got) {
+				t.Errorf("state %+v, %v: SQL %v, Decide %v", st, cat, deref(got), want)
+			}
+		}
+	}
+	var got *string
+	unknown := l.hash.Key("shop-1", "+14155550999")
+	if err := l.pool.QueryRow(ctx, `SELECT consent_refusal($1, 2)`, unknown[:]).Scan(&got); err != nil || deref(got) != "no marketing consent" {
+		t.Fatalf("unknown number, marketing: %v %v", deref(got), err)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
+}

@@ -77,6 +77,23 @@ CREATE TABLE consent_pending (
 );
 CREATE INDEX consent_pending_key ON consent_pending (key, id);
 `,
+	2: `
+-- consent_refusal is core/consent.Decide in SQL, for a statement that
+-- already writes per message (the delivery ledger's intent) to check the
+-- committed state in the same round trip: NULL when a message of
+-- category (core.Category) may go to the number under key, else the
+-- reason it may not. A STOP committed before that statement wins.
+CREATE FUNCTION consent_refusal(k bytea, category int) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+	SELECT CASE
+		WHEN s.bits & 8 <> 0 THEN 'opted out'
+		WHEN s.bits & 1 <> 0 AND (s.bits & 2 = 0 OR category = 2) THEN 'opted out'
+		WHEN s.bits >> 4 <> 0 THEN 'suppressed'
+		WHEN category = 2 AND s.bits & 4 = 0 THEN 'no marketing consent'
+	END
+	FROM (SELECT coalesce((SELECT bits FROM consent_state WHERE key = k), 0)::int AS bits) s
+$$;
+`,
 }
 
 func (l *Ledger) migrate(ctx context.Context) error {
