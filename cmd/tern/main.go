@@ -17,6 +17,7 @@ Usage:
   tern serve [flags]          run the front door, pipeline, carriers and analytics
   tern kafka [flags]          run the Kafka-protocol broker on its own, for several instances
   tern smsc-sim [flags]       run the simulator SMSC on its own
+  tern sim-reply --from E164 --to SENDER --text TEXT   have the simulator deliver a customer's reply
   tern devenv [flags] -- CMD  start the local services tests need, run CMD, stop them
   tern keygen                 print a new API key and the hash for the config file
   tern dlq list|replay        show dead-lettered messages, or put them back on their topic
@@ -48,6 +49,8 @@ func main() {
 		err = runKafka(ctx, args)
 	case "smsc-sim":
 		err = runSMSCSim(ctx, args)
+	case "sim-reply":
+		err = runSimReply(ctx, args)
 	case "devenv":
 		err = runDevEnv(ctx, args)
 	case "dlq":
