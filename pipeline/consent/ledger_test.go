@@ -32,8 +32,8 @@ func TestAuditTrailAndErase(t *testing.T) {
 	if err != nil || dup || !st.Marketing {
 		t.Fatalf("Record opt-in = %+v, %+v, dup %v, %v", in, st, dup, err)
 	}
-	if consent.Decide(core.CategoryMarketing, a.set.Lookup("shop-1", number)) != nil {
-		t.Fatal("own set does not see the opt-in at once")
+	if err := a.set.Check("shop-1", number, core.CategoryMarketing, ""); err != nil {
+		t.Fatalf("own set does not see the opt-in at once: %v", err)
 	}
 	again, _, dup, err := l.Record(ctx, Event{Tenant: "shop-1", Number: number, Kind: consent.OptIn, Scope: consent.ScopeMarketing,
 		Method: MethodCheckoutCheckbox, Dedupe: "order-4582"})
@@ -77,6 +77,12 @@ func TestAuditTrailAndErase(t *testing.T) {
 	}
 	if got := a.set.Lookup("shop-1", number); !got.Erased {
 		t.Fatalf("set after erase %+v", got)
+	}
+	if err := a.set.Check("shop-1", number, core.CategoryOTP, "smpp/shop1"); !errors.Is(err, consent.ErrOptedOut) || err.Error() != "to: recipient opted out" {
+		t.Fatalf("Check after erase: %v", err)
+	}
+	if err := a.set.Check("shop-1", number, core.CategoryTransactional, consent.OriginPrefix+"stop"); err != nil {
+		t.Fatalf("tern's own consent message refused: %v", err)
 	}
 	var left int
 	if err := l.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM consent_state WHERE number IS NOT NULL)

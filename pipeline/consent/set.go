@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/ternsms/tern/core"
 	"github.com/ternsms/tern/core/consent"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
@@ -166,4 +167,15 @@ func (s *Set) Len() int {
 		s.shards[i].mu.RUnlock()
 	}
 	return n
+}
+
+// Check is the send check the intake and the partition actor make: nil
+// when a message of category cat and origin may go to number (E.164) for
+// tenant, else a *consent.Refusal (core/consent.Decide). tern's own
+// consent messages (core/consent.IsExempt) always pass.
+func (s *Set) Check(tenant, number string, cat core.Category, origin string) error {
+	if consent.IsExempt(origin) {
+		return nil
+	}
+	return consent.Decide(cat, s.Lookup(tenant, number))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,6 +187,26 @@ func TestSenders(t *testing.T) {
 	for to, want := range map[string]string{"14155550100": "shop-1", "+14155550100": "shop-1", "12345": "shop-1", "ACME": ""} {
 		if got, _ := r.TenantByNumber(to); got != want {
 			t.Errorf("TenantByNumber(%s) = %q, want %q", to, got, want)
+		}
+	}
+	checks := []struct {
+		tenant, from, region, want string
+		kind                       error
+	}{
+		{"shop-1", "", "US", "+14155550100", nil},
+		{"shop-1", "12345", "US", "12345", nil},
+		{"shop-1", "ACME", "US", "", sender.ErrNotAllowed},
+		{"shop-1", "ACME", "IN", "ACME", nil},
+		{"shop-1", "+14155550199", "US", "", ErrNotOwned},
+		{"open", "ANY", "GB", "ANY", nil},
+		{"open", "ANY", "US", "", sender.ErrNotAllowed},
+		{"nobody", "", "US", "", ErrNotOwned},
+	}
+	for _, c := range checks {
+		got, err := r.CheckSender(c.tenant, c.from, c.region)
+		var se *sender.Error
+		if got != c.want || !errors.Is(err, c.kind) || (c.kind != nil && (!errors.As(err, &se) || !strings.HasPrefix(err.Error(), "from: "))) {
+			t.Errorf("CheckSender(%s, %q, %s) = %q, %v; want %q, %v", c.tenant, c.from, c.region, got, err, c.want, c.kind)
 		}
 	}
 	v, _ := r.Tenant("shop-1")
