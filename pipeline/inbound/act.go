@@ -26,9 +26,6 @@ const (
 	ActionOptedIn         = "opted_in"
 	ActionConfirmed       = "confirmed"
 	ActionHelp            = "help_sent"
-	// ActionNotStored: a non-keyword text over its number's rate, dropped
-	// (it still reaches the SMPP account owning the number).
-	ActionNotStored = "not_stored"
 )
 
 // act stores reply, acts on it once and answers it once. The action is
@@ -37,8 +34,10 @@ const (
 func (p *Processor) act(ctx context.Context, view *tenants.View, reply Reply) error {
 	now := p.now()
 	if reply.Reading.Intent == keyword.None && !p.limits.store(reply.From, now) {
-		reply.Action = ActionNotStored
-		return p.emit(ctx, reply)
+		// Over its number's rate: neither stored nor described (it still
+		// reaches the SMPP account owning the number).
+		p.log.Debug("reply over its number's rate; not stored", "source", reply.Source)
+		return nil
 	}
 	stored, err := p.store.put(ctx, reply)
 	if err != nil {

@@ -155,7 +155,11 @@ func (p *Processor) Handle(ctx context.Context, r *kgo.Record) error {
 	if n, err := phone.Parse("+"+strings.TrimPrefix(strings.TrimSpace(from), "+"), ""); err == nil {
 		from = n.E164
 	}
+	received := p.now()
+	if in.ReceivedAt != nil {
+		received = in.ReceivedAt.AsTime()
+	}
 	reply := Reply{Tenant: tenant, From: from, To: in.To, Text: in.Text, Reading: view.Classifier.Classify(in.Text),
-		Carrier: in.Carrier, Source: src, Received: in.ReceivedAt.AsTime()}
+		Carrier: in.Carrier, Source: src, Received: received}
 	return p.act(ctx, view, reply)
 }

@@ -830,8 +830,8 @@ type InboundReply struct {
 	// The keyword that matched, normalized, and its language.
 	Keyword  string `protobuf:"bytes,6,opt,name=keyword,proto3" json:"keyword,omitempty"`
 	Language string `protobuf:"bytes,7,opt,name=language,proto3" json:"language,omitempty"`
-	// What tern did: "opted_out", "opted_in", "confirmed", "help_sent",
-	// "none".
+	// What tern did: "opted_out", "already_opted_out", "opted_in",
+	// "confirmed", "help_sent" or "none".
 	Action        string                 `protobuf:"bytes,8,opt,name=action,proto3" json:"action,omitempty"`
 	ReceivedAt    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
 	unknownFields protoimpl.UnknownFields

@@ -123,9 +123,9 @@ type Reply struct {
 	// The normalized keyword that matched, and its language.
 	Keyword  string `protobuf:"bytes,6,opt,name=keyword,proto3" json:"keyword,omitempty"`
 	Language string `protobuf:"bytes,7,opt,name=language,proto3" json:"language,omitempty"`
-	// What tern did: "opted_out", "opted_in", "confirmed", "help_sent",
-	// "none", or "stored_only" when replies from the number were over
-	// their rate.
+	// What tern did: "opted_out", "already_opted_out", "opted_in",
+	// "confirmed", "help_sent" or "none". Texts over their number's rate
+	// are not described.
 	Action     string                 `protobuf:"bytes,8,opt,name=action,proto3" json:"action,omitempty"`
 	Carrier    string                 `protobuf:"bytes,9,opt,name=carrier,proto3" json:"carrier,omitempty"`
 	ReceivedAt *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=received_at,json=receivedAt,proto3" json:"received_at,omitempty"`
