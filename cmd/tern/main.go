@@ -17,10 +17,13 @@ Usage:
   tern serve [flags]          run the front door, pipeline, carriers and analytics
   tern kafka [flags]          run the Kafka-protocol broker on its own, for several instances
   tern smsc-sim [flags]       run the simulator SMSC on its own
+  tern sim-reply --from E164 --to SENDER --text TEXT   have the simulator deliver a customer's reply
   tern devenv [flags] -- CMD  start the local services tests need, run CMD, stop them
   tern keygen                 print a new API key and the hash for the config file
   tern dlq list|replay        show dead-lettered messages, or put them back on their topic
   tern smpp-account add|list|disable   manage the SMPP gateway's customer accounts
+  tern tenant create|list              manage tenants
+  tern apikey create|revoke|list       manage API keys (shown once, stored as hashes)
 
 Offline (no server needed; each prints one JSON object):
   tern estimate [--smart] [--shift-tables tr,es,pt] TEXT   encoding, units and segments of a text
@@ -46,12 +49,18 @@ func main() {
 		err = runKafka(ctx, args)
 	case "smsc-sim":
 		err = runSMSCSim(ctx, args)
+	case "sim-reply":
+		err = runSimReply(ctx, args)
 	case "devenv":
 		err = runDevEnv(ctx, args)
 	case "dlq":
 		err = runDLQ(ctx, args)
 	case "smpp-account":
 		err = runSMPPAccount(ctx, args)
+	case "tenant":
+		err = runTenant(ctx, args, os.Stdout)
+	case "apikey":
+		err = runAPIKey(ctx, args, os.Stdout)
 	case "keygen":
 		err = runKeygen(args)
 	case "estimate":

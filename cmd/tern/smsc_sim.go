@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net"
+	"net/http"
 	"time"
 
 	"github.com/ternsms/tern/carriers/smpp"
@@ -35,6 +37,7 @@ func runSMSCSim(ctx context.Context, args []string) error {
 	fs.StringVar(&cfg.ReceiptIDFormat, "receipt-id-format", "", "message ids in receipt texts: hex, decimal, or empty for --id-format")
 	fs.Uint64Var(&cfg.FirstID, "first-id", 0, "first message id handed out, counting up; started again with the same value it reuses its ids, as an SMSC whose counter was reset (0: continue from the clock)")
 	fs.StringVar(&logLevel, "log-level", "info", "debug, info, warn or error")
+	control := fs.String("control-listen", "", "serve the control endpoint tern sim-reply calls on this loopback `address` (e.g. "+defaultSimControl+"); empty: none")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -56,6 +59,25 @@ func runSMSCSim(ctx context.Context, args []string) error {
 	}
 	defer sim.Close()
 	fmt.Printf("simulator SMSC listening on %s\n", sim.Addr())
+	if *control != "" {
+		stop, err := serveSimControl(sim, *control)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		fmt.Printf("simulator control (tern sim-reply) on %s\n", *control)
+	}
 	<-ctx.Done()
 	return nil
+}
+
+// serveSimControl serves sim's control handler on addr until stop.
+func serveSimControl(sim *smscsim.Server, addr string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--control-listen: %w", err)
+	}
+	srv := &http.Server{Handler: sim.ControlHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return func() { srv.Close() }, nil
 }

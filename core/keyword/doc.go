@@ -18,6 +18,9 @@
 //     cancel, unsubscribe; and short phrases with the same meaning
 //     ("stop texting me", "please stop", "remove me").
 //     Opt-in: START, UNSTOP, YES (CTIA), SUBSCRIBE. Help: HELP, INFO.
+//     Y, YES and a few short agreements also confirm (Result.Confirms):
+//     they answer a double opt-in's "Reply Y to confirm", as SÍ, OUI and
+//     JA do in the other sets; START and SUBSCRIBE do not.
 //   - Spanish: the Spanish keywords US carriers and aggregators honour for
 //     Spanish-language programs (ALTO, PARAR, CANCELAR, AYUDA) and the
 //     BAJA/ALTA convention of Spanish and Latin American senders.

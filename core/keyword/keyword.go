@@ -13,12 +13,17 @@ import (
 type Config struct {
 	// Languages are the built-in sets to use, by ISO 639-1 code ("en",
 	// "es", "fr", "de"); empty means all of them.
-	Languages []string
+	Languages []string `json:"languages,omitempty"`
 	// OptOut, OptIn and Help are extra words or phrases.
-	OptOut, OptIn, Help []string
+	OptOut []string `json:"opt_out,omitempty"`
+	OptIn  []string `json:"opt_in,omitempty"`
+	Help   []string `json:"help,omitempty"`
+	// Confirm are extra opt-in words that also answer a question with
+	// yes (Result.Confirms).
+	Confirm []string `json:"confirm,omitempty"`
 	// Remove drops built-in words or phrases (e.g. "yes" for a tenant
 	// whose customers answer surveys with it).
-	Remove []string
+	Remove []string `json:"remove,omitempty"`
 }
 
 // Result is the classification of one text.
@@ -29,6 +34,10 @@ type Result struct {
 	// Language is the ISO 639-1 code of the set it came from, "" for a
 	// tenant's own word.
 	Language string
+	// Confirms is set for the opt-in words that say yes to a question
+	// (Y, YES, SÍ, OUI, JA): they confirm a pending double opt-in, where
+	// START or SUBSCRIBE do not.
+	Confirms bool
 }
 
 // Classifier classifies inbound texts. It is immutable and safe for
@@ -73,11 +82,12 @@ func New(cfg Config) (*Classifier, error) {
 		}
 		l = strings.ToLower(l)
 		for _, group := range []struct {
-			words  []string
-			intent Intent
-		}{{s.optOut, OptOut}, {s.optIn, OptIn}, {s.help, Help}} {
+			words   []string
+			intent  Intent
+			confirm bool
+		}{{s.optOut, OptOut, false}, {s.confirm, OptIn, true}, {s.optIn, OptIn, false}, {s.help, Help, false}} {
 			for _, w := range group.words {
-				if err := add(w, Result{Intent: group.intent, Language: l}); err != nil {
+				if err := add(w, Result{Intent: group.intent, Language: l, Confirms: group.confirm}); err != nil {
 					return nil, err
 				}
 			}
@@ -96,11 +106,12 @@ func New(cfg Config) (*Classifier, error) {
 		}
 	}
 	for _, group := range []struct {
-		words  []string
-		intent Intent
-	}{{cfg.OptOut, OptOut}, {cfg.OptIn, OptIn}, {cfg.Help, Help}} {
+		words   []string
+		intent  Intent
+		confirm bool
+	}{{cfg.OptOut, OptOut, false}, {cfg.Confirm, OptIn, true}, {cfg.OptIn, OptIn, false}, {cfg.Help, Help, false}} {
 		for _, w := range group.words {
-			if err := add(w, Result{Intent: group.intent}); err != nil {
+			if err := add(w, Result{Intent: group.intent, Confirms: group.confirm}); err != nil {
 				return nil, err
 			}
 		}

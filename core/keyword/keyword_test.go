@@ -90,6 +90,39 @@ func TestResultNamesSource(t *testing.T) {
 	}
 }
 
+// TestConfirms: the words that answer a double opt-in's question, in
+// every built-in language, and the opt-in words that do not.
+func TestConfirms(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in      string
+		confirm bool
+	}{
+		{"Y", true}, {"yes", true}, {"YES!", true}, {"Yes please", true}, {"I agree", true},
+		{"Sí", true}, {"si acepto", true}, {"OUI", true}, {"J'accepte", true}, {"Ja", true}, {"Bestätigen", true},
+		{"START", false}, {"unstop", false}, {"subscribe", false}, {"alta", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			t.Parallel()
+			got := Classify(tt.in)
+			if got.Intent != OptIn || got.Confirms != tt.confirm {
+				t.Fatalf("Classify(%q) = %+v, want opt_in with Confirms %v", tt.in, got, tt.confirm)
+			}
+		})
+	}
+	c, err := New(Config{Confirm: []string{"jawohl"}, Remove: []string{"y"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Classify("Jawohl"); !got.Confirms {
+		t.Fatalf("tenant confirm word: %+v", got)
+	}
+	if got := c.Classify("y"); got.Intent != None {
+		t.Fatalf("removed y: %+v", got)
+	}
+}
+
 func TestTenantConfig(t *testing.T) {
 	t.Parallel()
 	c, err := New(Config{

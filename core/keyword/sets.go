@@ -4,6 +4,8 @@ package keyword
 // type them; they are normalized when a Classifier is built.
 type set struct {
 	optOut, optIn, help []string
+	// confirm are opt-in words that also answer a question with yes.
+	confirm []string
 	// fillers are polite words dropped from either end of a message.
 	fillers []string
 }
@@ -26,7 +28,8 @@ var builtin = map[string]set{
 			"do not text me again", "dont message me", "do not message me", "do not contact me",
 			"dont contact me", "leave me alone",
 		},
-		optIn:   []string{"start", "unstop", "yes", "subscribe", "opt in", "optin", "opt-in"},
+		optIn:   []string{"start", "unstop", "subscribe", "opt in", "optin", "opt-in"},
+		confirm: []string{"y", "yes", "yes i do", "yes i agree", "i agree", "confirm", "yep", "yeah"},
 		help:    []string{"help", "info", "help me"},
 		fillers: []string{"please", "pls", "plz", "thanks", "thank you", "thx", "now", "asap", "ok", "okay"},
 	},
@@ -36,7 +39,8 @@ var builtin = map[string]set{
 			"darse de baja", "no mas", "no mas mensajes", "no quiero mas mensajes", "fin", "terminar",
 			"salir", "basta",
 		},
-		optIn:   []string{"si", "alta", "comenzar", "iniciar"},
+		optIn:   []string{"alta", "comenzar", "iniciar"},
+		confirm: []string{"si", "si acepto", "acepto", "confirmar", "confirmo"},
 		help:    []string{"ayuda", "informacion"},
 		fillers: []string{"por favor", "porfa", "gracias", "ya"},
 	},
@@ -45,7 +49,8 @@ var builtin = map[string]set{
 			"arret", "arreter", "stop sms", "desabonner", "se desabonner", "desabonnement",
 			"desinscrire", "me desinscrire", "desinscription", "annuler", "fin", "ne plus recevoir",
 		},
-		optIn:   []string{"oui", "commencer", "abonner"},
+		optIn:   []string{"commencer", "abonner"},
+		confirm: []string{"oui", "jaccepte", "confirmer", "je confirme"},
 		help:    []string{"aide"},
 		fillers: []string{"svp", "s il vous plait", "s il te plait", "merci"},
 	},
@@ -54,7 +59,8 @@ var builtin = map[string]set{
 			"stopp", "abmelden", "abbestellen", "kundigen", "kuendigen", "ende", "beenden",
 			"austragen", "keine sms mehr", "abo beenden",
 		},
-		optIn:   []string{"ja", "anmelden", "starten"},
+		optIn:   []string{"anmelden", "starten"},
+		confirm: []string{"ja", "bestatigen", "bestaetigen", "ich stimme zu"},
 		help:    []string{"hilfe"},
 		fillers: []string{"bitte", "danke"},
 	},
