@@ -88,7 +88,7 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 			turn.RateTurn = r.Mark
 			// Expired or canceled instead, or not deferred at all, the
 			// message gives its turn or place in line back.
-			return c.deferOr(ctx, m, turn, now.Add(r.Wait), deferRateLimit, log, r.Cancel)
+			return c.deferReserved(ctx, m, turn, now.Add(r.Wait), deferRateLimit, log, r)
 		}
 		if !sleepCtx(ctx, r.Wait) {
 			r.Cancel()
@@ -192,57 +192,6 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafka.Message, rec *recordv
 	return c.emit(ctx, ev)
 }
 
-// deferTo schedules rec, read from m, for due and records that it waits.
-func (c *Consumer) deferTo(ctx context.Context, m kafka.Message, rec *recordv1.Submit, due time.Time, reason string, log *slog.Logger) bool {
-	return c.deferOr(ctx, m, rec, due, reason, log, nil)
-}
-
-// deferOr is deferTo for a message that has just reserved its turn or its
-// place in a marketing line: unused is called when the message will not
-// wait for it after all (it expires first, it was canceled, or it could
-// not be deferred). A message back from a line that finds itself
-// canceled gives its place back too. A message the scheduler's table
-// refuses for good goes to the dead-letter topic.
-func (c *Consumer) deferOr(ctx context.Context, m kafka.Message, rec *recordv1.Submit, due time.Time, reason string, log *slog.Logger, unused func()) bool {
-	back := unused == nil // back from waiting, rather than just placed
-	if back {
-		unused = func() {}
-	}
-	if rec.ValidUntil != nil && due.After(rec.ValidUntil.AsTime()) {
-		unused()
-		ev := submitEvent(rec, core.StatusExpired, c.now())
-		ev.Reason = fmt.Sprintf("validity period ends before the message could go out (%s until %s)", reason, due.UTC().Format(time.RFC3339))
-		c.metrics.addFinal(core.StatusExpired)
-		return c.emit(ctx, ev)
-	}
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.submit)
-	next := withNotBefore(rec, due, rec.Attempts)
-	if reason != deferRateLimit {
-		next.RateTurn = "" // only a wait for its turn keeps the turn
-	}
-	canceled, err := c.deferrals.do(dctx, deferral{rec: next, due: due, reason: reason})
-	cancel()
-	if err != nil {
-		unused()
-		if errors.Is(err, ErrUnstorable) {
-			return c.deadLetter(ctx, m, rec, "defer: "+err.Error(), log)
-		}
-		log.Warn("defer message", "id", rec.Id, "err", err)
-		return false
-	}
-	if canceled {
-		unused()
-		if back && rec.RateTurn == lineMark {
-			c.limits.Leave(rec.TenantId, rec.From)
-		}
-		return c.emitCanceled(ctx, rec)
-	}
-	c.metrics.addDeferred(reason)
-	ev := submitEvent(rec, core.StatusQueued, c.now())
-	ev.Reason = fmt.Sprintf("waiting until %s (%s)", due.UTC().Format(time.RFC3339), reason)
-	return c.emit(ctx, ev)
-}
-
 // codingOf returns the coding options the intake counted rec's segments
 // with. A shift-table list that no longer parses is dropped (UCS-2 then
 // carries the text) rather than failing the message.
@@ -329,7 +278,7 @@ func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait ti
 			release()
 			next := proto.CloneOf(rec)
 			next.RateTurn = r.Mark
-			return c.deferOr(ctx, d.msg, next, c.now().Add(r.Wait), deferRateLimit, d.log, r.Cancel), 0, false
+			return c.deferReserved(ctx, d.msg, next, c.now().Add(r.Wait), deferRateLimit, d.log, r), 0, false
 		case r.Wait > 0:
 			release()
 			d.pace = &r
