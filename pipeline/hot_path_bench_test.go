@@ -37,9 +37,9 @@ func reportCPU(b *testing.B, start time.Duration, msgs int) {
 	b.ReportMetric(float64(processCPU(b)-start)/float64(msgs), "cpu-ns/msg")
 }
 
-// BenchmarkIntakeSend queues batches of 10 requests, half of them under an
-// idempotency key, from 16 goroutines at once, as the front doors do. One op
-// is one batch.
+// BenchmarkIntakeSend queues calls of one request, one under an
+// idempotency key, and ten (half of them under a key), from 16 goroutines
+// at once, as the front doors do. One op is one call.
 func BenchmarkIntakeSend(b *testing.B) {
 	ctx := b.Context()
 	cfg := KafkaConfig{Brokers: []string{kafkatest.Broker(b)}, Partitions: 4}.WithDefaults()
@@ -56,33 +56,45 @@ func BenchmarkIntakeSend(b *testing.B) {
 	}
 	defer in.Close()
 	var n atomic.Int64
-	b.SetParallelism(16)
-	b.ReportAllocs()
-	b.ResetTimer()
-	cpu := processCPU(b)
-	b.RunParallel(func(pb *testing.PB) {
-		reqs, out := make([]Request, 10), make([]Result, 10)
-		for pb.Next() {
-			for i := range reqs {
-				k := n.Add(1)
-				reqs[i] = Request{TenantID: "shop", To: fmt.Sprintf("+1415555%04d", k%10_000), Body: "Your order has shipped"}
-				if i%2 == 0 {
-					reqs[i].IdempotencyKey = fmt.Sprintf("k%d", k)
+	for _, bb := range []struct {
+		name  string
+		size  int
+		keyed func(i int) bool
+	}{
+		{"one", 1, func(int) bool { return false }},
+		{"one-keyed", 1, func(int) bool { return true }},
+		{"ten-half-keyed", 10, func(i int) bool { return i%2 == 0 }},
+	} {
+		b.Run(bb.name, func(b *testing.B) {
+			b.SetParallelism(16)
+			b.ReportAllocs()
+			b.ResetTimer()
+			cpu := processCPU(b)
+			b.RunParallel(func(pb *testing.PB) {
+				reqs, out := make([]Request, bb.size), make([]Result, bb.size)
+				for pb.Next() {
+					for i := range reqs {
+						k := n.Add(1)
+						reqs[i] = Request{TenantID: "shop", To: fmt.Sprintf("+1415555%04d", k%10_000), Body: "Your order has shipped"}
+						if bb.keyed(i) {
+							reqs[i].IdempotencyKey = fmt.Sprintf("k%d", k)
+						}
+					}
+					if err := in.Send(ctx, reqs, out); err != nil {
+						b.Error(err)
+						return
+					}
+					for i := range out {
+						if out[i].Err != nil {
+							b.Error(out[i].Err)
+							return
+						}
+					}
 				}
-			}
-			if err := in.Send(ctx, reqs, out); err != nil {
-				b.Error(err)
-				return
-			}
-			for i := range out {
-				if out[i].Err != nil {
-					b.Error(out[i].Err)
-					return
-				}
-			}
-		}
-	})
-	reportCPU(b, cpu, b.N*10)
+			})
+			reportCPU(b, cpu, b.N*bb.size)
+		})
+	}
 }
 
 // BenchmarkDeliver takes messages through Consumer.deliver (ledger intent,

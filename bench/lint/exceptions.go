@@ -14,5 +14,4 @@ var exceptions = map[string]string{
 	"carriers/smpp/long_messages.go (*ClientConfig).encode": refactor34,
 	"cmd/tern/serve.go":                                     refactor34,
 	"cmd/tern/serve.go start":                               refactor34,
-	"pipeline/intake.go (*Intake).Send":                     refactor34,
 }
