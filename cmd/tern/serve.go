@@ -79,7 +79,9 @@ type system struct {
 	c   serveConfig // startKafka completes c.kafka
 	log *slog.Logger
 	st  *stack
-	r   *running
+	// r is what start returns; startStores sets the pipeline's store and
+	// ledger in it, which the starters after it use.
+	r *running
 
 	reg     *prometheus.Registry
 	metrics *pipeline.Metrics
