@@ -74,7 +74,7 @@ type callerKey struct{}
 
 // withCaller puts c into ctx, with its tenant where tenantFrom reads it.
 func withCaller(ctx context.Context, c Caller) context.Context {
-	return context.WithValue(context.WithValue(ctx, callerKey{}, c), tenantKey{}, c.Tenant)
+	return context.WithValue(context.WithValue(ctx, callerKey{}, c), tenantKey{}, &caller{tenant: c.Tenant})
 }
 
 // callerFrom returns the caller authenticated for ctx's call.
