@@ -34,6 +34,7 @@ const (
 	CodeBodyTooLong        = 21617
 	CodeMediaRefused       = 21620
 	CodeInvalidValidity    = 21624
+	CodeInvalidCallback    = 21609
 	CodeNotCancelable      = 30409
 	CodeSendAtMissing      = 35111
 	CodeSendAtOutOfRange   = 35115
