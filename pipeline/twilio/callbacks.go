@@ -66,7 +66,8 @@ type Dispatcher struct {
 
 // Dispatch defaults: a post waits CallbackTimeout; the n-th failure
 // waits 5 s × 2^(n-1), at most an hour, before the next attempt; after
-// CallbackAttempts attempts (about six hours) the callback is given up.
+// CallbackAttempts attempts (about two and a half hours) the callback
+// is given up.
 const (
 	CallbackTimeout  = 15 * time.Second
 	CallbackAttempts = 12
