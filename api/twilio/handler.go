@@ -93,6 +93,9 @@ func New(d Deps) (http.Handler, error) {
 	mux.Handle("GET "+msgs+".json", h.auth(h.listMessages))
 	mux.Handle("GET "+msgs+"/{Sid}", h.auth(h.fetchMessage))
 	mux.Handle("POST "+msgs+"/{Sid}", h.auth(h.updateMessage))
+	mux.Handle("DELETE "+msgs+"/{Sid}", h.auth(func(w http.ResponseWriter, _ *http.Request, _ twstore.Account) {
+		writeError(w, tw.NewError(tw.CodeMethodNotAllowed, "Method not allowed: deleting messages is not supported"))
+	}))
 	const svc = "/v2/Services/{ServiceSid}"
 	mux.Handle("POST "+svc+"/Verifications", h.auth(h.startVerification))
 	mux.Handle("GET "+svc+"/Verifications/{Sid}", h.auth(h.fetchVerification))

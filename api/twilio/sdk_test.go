@@ -129,6 +129,7 @@ func TestSDKMessages(t *testing.T) {
 			return err
 		}, 21624, 400},
 		{"unknown message", func() error { _, err := c.Api.FetchMessage(tw.NewSID(tw.PrefixMessage), nil); return err }, 20404, 404},
+		{"delete", func() error { return c.Api.DeleteMessage(*m.Sid, nil) }, 20004, 405},
 		{"wrong token", func() error {
 			_, err := e.sdk(t, e.account.SID, strings.Repeat("0", 32)).Api.FetchMessage(*m.Sid, nil)
 			return err

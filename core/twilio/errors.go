@@ -22,6 +22,7 @@ func (e *Error) Error() string { return fmt.Sprintf("twilio error %d: %s", e.Cod
 const (
 	CodeUnknownParameter   = 20001
 	CodeAuthenticate       = 20003
+	CodeMethodNotAllowed   = 20004
 	CodeNotFound           = 20404
 	CodeTooManyRequests    = 20429
 	CodeInternal           = 20500
@@ -49,7 +50,7 @@ const (
 )
 
 var httpStatus = map[int]int{
-	CodeAuthenticate: 401, CodeNotFound: 404, CodeTooManyRequests: 429, CodeInternal: 500, CodeUnavailable: 503,
+	CodeAuthenticate: 401, CodeMethodNotAllowed: 405, CodeNotFound: 404, CodeTooManyRequests: 429, CodeInternal: 500, CodeUnavailable: 503,
 	CodeMaxChecks: 429, CodeMaxSends: 429, CodeFraudGuard: 403, CodeGeoPermission: 403,
 }
 
