@@ -57,7 +57,11 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 	analytics := []grpc.MethodDesc{
 		unary(b, "GetCampaignStats", as.GetCampaignStats),
 	}
-	for svc, methods := range map[string][]grpc.MethodDesc{ternv1connect.MessageServiceName: messages, ternv1connect.AnalyticsServiceName: analytics} {
+	services := map[string][]grpc.MethodDesc{ternv1connect.MessageServiceName: messages, ternv1connect.AnalyticsServiceName: analytics}
+	if d.Verify != nil {
+		services[ternv1connect.VerifyServiceName] = verifyMethods(b, d.Verify)
+	}
+	for svc, methods := range services {
 		for _, m := range methods {
 			b.methods["/"+svc+"/"+m.MethodName] = true
 		}
@@ -80,7 +84,23 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 		Methods:     analytics,
 		Metadata:    ternv1.File_tern_v1_analytics_service_proto.Path(),
 	}, struct{}{})
+	if m, ok := services[ternv1connect.VerifyServiceName]; ok {
+		g.RegisterService(&grpc.ServiceDesc{ServiceName: ternv1connect.VerifyServiceName, HandlerType: (*any)(nil), Methods: m,
+			Metadata: ternv1.File_tern_v1_verify_service_proto.Path()}, struct{}{})
+	}
 	return g, nil
+}
+
+// verifyMethods are tern.v1.VerifyService's methods for grpc-go.
+func verifyMethods(b bridge, v ternv1connect.VerifyServiceHandler) []grpc.MethodDesc {
+	return []grpc.MethodDesc{
+		unary(b, "StartVerification", v.StartVerification),
+		unary(b, "CheckVerification", v.CheckVerification),
+		unary(b, "CancelVerification", v.CancelVerification),
+		unary(b, "GetVerification", v.GetVerification),
+		unary(b, "GetVerifyPolicy", v.GetVerifyPolicy),
+		unary(b, "UpdateVerifyPolicy", v.UpdateVerifyPolicy),
+	}
 }
 
 // serverOptions are what the bridge's methods need from their server:

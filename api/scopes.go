@@ -35,6 +35,13 @@ var procedureScopes = map[string]tenants.Scope{
 	ternv1connect.AdminServiceListSendersProcedure:         tenants.ScopeAdmin,
 	ternv1connect.AdminServiceGetConsentPolicyProcedure:    tenants.ScopeAdmin,
 	ternv1connect.AdminServiceUpdateConsentPolicyProcedure: tenants.ScopeAdmin,
+
+	ternv1connect.VerifyServiceStartVerificationProcedure:  tenants.ScopeSend,
+	ternv1connect.VerifyServiceCheckVerificationProcedure:  tenants.ScopeSend,
+	ternv1connect.VerifyServiceCancelVerificationProcedure: tenants.ScopeSend,
+	ternv1connect.VerifyServiceGetVerificationProcedure:    tenants.ScopeRead,
+	ternv1connect.VerifyServiceGetVerifyPolicyProcedure:    tenants.ScopeAdmin,
+	ternv1connect.VerifyServiceUpdateVerifyPolicyProcedure: tenants.ScopeAdmin,
 }
 
 // operatorOnly are the procedures only an operator key (one without a

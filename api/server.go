@@ -60,6 +60,13 @@ type Deps struct {
 	ShiftTables func(tenant string) gsm.Languages
 	// Prices prices Estimate; nil leaves prices out.
 	Prices *price.Table
+	// Verify serves tern.v1.VerifyService (NewVerifyService); nil leaves
+	// it unmounted.
+	Verify ternv1connect.VerifyServiceHandler
+	// Twilio serves the Twilio-compatible REST surface (api/twilio) under
+	// /2010-04-01/ and /v2/, with its own authentication; nil leaves it
+	// unmounted.
+	Twilio http.Handler
 }
 
 // NewHandler returns the HTTP handler serving every tern.v1 service over
@@ -81,6 +88,15 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.Handle(path, requireKey(d.Keys, h))
 	probe := connect.WithHandlerOptions(connect.WithReadMaxBytes(maxProbeBytes), boundedGzip(maxProbeBytes))
 	services := []string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}
+	if d.Verify != nil {
+		path, h = ternv1connect.NewVerifyServiceHandler(d.Verify, opts)
+		mux.Handle(path, requireKey(d.Keys, h))
+		services = append(services, ternv1connect.VerifyServiceName)
+	}
+	if d.Twilio != nil {
+		mux.Handle("/2010-04-01/", d.Twilio)
+		mux.Handle("/v2/", d.Twilio)
+	}
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...), probe))
 	reflector := grpcreflect.NewStaticReflector(services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector, probe))
