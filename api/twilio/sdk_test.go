@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ternsms/tern/core/testkit"
+
 	"github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 	verifyv2 "github.com/twilio/twilio-go/rest/verify/v2"
@@ -155,7 +157,7 @@ func TestSDKMessages(t *testing.T) {
 	produceEvents(t, ctx, e.kafka.Brokers, e.kafka.Topics.Events,
 		&recordv1.Event{MessageId: msg.MessageID, Status: ternv1.Status_STATUS_SUBMITTED, Time: timestamppb.New(now), Carrier: "sim", Origin: twstore.OriginPrefix + e.account.SID},
 		&recordv1.Event{MessageId: msg.MessageID, Status: ternv1.Status_STATUS_DELIVERED, Time: timestamppb.New(now.Add(time.Second)), Carrier: "sim", Origin: twstore.OriginPrefix + e.account.SID})
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		d, err := c.Api.FetchMessage(*m.Sid, nil)
 		if err != nil || *d.Status != "delivered" || d.DateSent == nil {
 			return fmt.Errorf("fetched %s, %v", show(d), err)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ternsms/tern/core/testkit"
+
 	"github.com/ternsms/tern/pipeline/pgtest"
 	twstore "github.com/ternsms/tern/pipeline/twilio"
 )
@@ -76,7 +78,7 @@ func TestTwilioAccountCommands(t *testing.T) {
 	if _, err := run("revoke", "--sid", sid); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		if _, err := store.Authenticate(ctx, sid, token); !errors.Is(err, twstore.ErrAuth) {
 			return fmt.Errorf("revoked account: %v", err)
 		}

@@ -12,7 +12,6 @@ import (
 	"sort"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
@@ -23,24 +22,6 @@ import (
 	"github.com/ternsms/tern/pipeline/pgtest"
 	"github.com/ternsms/tern/pipeline/tenants"
 )
-
-// eventually polls cond until it returns nil or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v: %v", timeout, err)
-		}
-		<-tick.C
-	}
-}
 
 // env is the package's store on real PostgreSQL, with the pipeline's
 // Intake on the in-process broker and tenant shop-1, whose default

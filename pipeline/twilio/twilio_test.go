@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ternsms/tern/core/testkit"
+
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -48,7 +50,7 @@ func TestAccounts(t *testing.T) {
 	if err := e.store.RevokeAccount(ctx, a.SID); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if _, err := e.store.Authenticate(ctx, a.SID, token); !errors.Is(err, ErrAuth) {
 			return fmt.Errorf("revoked account: %v", err)
 		}
@@ -104,7 +106,7 @@ func TestStatusCallbacks(t *testing.T) {
 		ev(ternv1.Status_STATUS_SUBMITTED, now.Add(time.Second), "sim"),
 		ev(ternv1.Status_STATUS_DELIVERED, now.Add(2*time.Second), "sim"),
 		ev(ternv1.Status_STATUS_SUBMITTED, now.Add(time.Second), "sim"))
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		got, err := e.store.Message(ctx, a.SID, m.SID)
 		if st, _ := got.Status(time.Now()); err != nil || st != tw.StatusDelivered || got.Sent.IsZero() {
 			return fmt.Errorf("message %+v, %v", got, err)
@@ -160,7 +162,7 @@ func TestInbound(t *testing.T) {
 		&recordv1.Inbound{Carrier: "sim", From: "14155552671", To: "14155550100", Text: "When does my order ship?", ReceivedAt: timestamppb.Now()},
 		&recordv1.Inbound{Carrier: "sim", From: "14155552671", To: "15555550000", Text: "to nobody's number"})
 	var reply Message
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		list, _, err := e.store.List(ctx, ListQuery{Account: a.SID, PageSize: 10})
 		if err != nil || len(list) != 1 {
 			return fmt.Errorf("messages %+v, %v", list, err)

@@ -19,24 +19,6 @@ import (
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
 
-// eventually polls cond until it returns nil or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v: %v", timeout, err)
-		}
-		<-tick.C
-	}
-}
-
 // clock is a test's clock, moved by hand.
 type clock struct {
 	mu sync.Mutex

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ternsms/tern/core/testkit"
+
 	"github.com/ternsms/tern/core/verify"
 )
 
@@ -57,7 +59,7 @@ func TestPumpingBurst(t *testing.T) {
 	if got := e.counter(t, "tern_verify_prefix_blocks_total", "rate"); got != 1 {
 		t.Fatalf("blocks counted %v", got)
 	}
-	eventually(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		for _, ev := range e.events(t, ctx) {
 			if ev.Kind == "prefix_blocked" && ev.Outcome == "rate" && ev.Prefix == "+447400" && ev.Region == "GB" {
 				return nil

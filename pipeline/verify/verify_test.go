@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ternsms/tern/core/testkit"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ternsms/tern/core/verify"
@@ -63,7 +65,7 @@ func TestStartAndCheck(t *testing.T) {
 	}
 
 	// Analytics records: started, two checks, the approval's time to verify.
-	eventually(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		var kinds []string
 		var ttv int64
 		for _, ev := range e.events(t, ctx) {
