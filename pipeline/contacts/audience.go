@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/ternsms/tern/core"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 )
 
@@ -18,6 +19,10 @@ type Audience struct {
 	ListIDs   []int64
 	SegmentID int64
 	Filter    *ternv1.SegmentFilter
+	// SendableFor, when set, keeps only the contacts a message of this
+	// category may go to by the consent ledger (opted in to marketing
+	// for marketing; not opted out or suppressed for every category).
+	SendableFor core.Category
 }
 
 // where compiles a's condition for tenant into q, resolving a stored
@@ -44,6 +49,9 @@ func (s *Store) where(ctx context.Context, q *query, a Audience) (string, error)
 			return "", err
 		}
 		w += " AND (" + cond + ")"
+	}
+	if a.SendableFor != core.CategoryUnspecified {
+		w += " AND " + q.sendable(a.SendableFor)
 	}
 	return w, nil
 }
@@ -91,17 +99,38 @@ func (s *Store) Page(ctx context.Context, tenant string, a Audience, after int64
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Contact, error) { return scanContact(r) })
 }
 
-// Count counts the tenant's contacts of a, and of them those a marketing
-// message may go to (opted in, not opted out or suppressed).
-func (s *Store) Count(ctx context.Context, tenant string, a Audience) (total, sendable int64, err error) {
+// Count counts the tenant's contacts of a, and of them those a message
+// of category cat may go to by the consent ledger (for marketing: opted
+// in, not opted out or suppressed).
+func (s *Store) Count(ctx context.Context, tenant string, a Audience, cat core.Category) (total, sendable int64, err error) {
 	q := newQuery(tenant, time.Now())
 	w, err := s.where(ctx, q, a)
 	if err != nil {
 		return 0, 0, err
 	}
-	err = s.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE `+sendableSQL+`) FROM contacts c WHERE `+w, q.args...).Scan(&total, &sendable)
+	err = s.pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE `+q.sendable(cat)+`) FROM contacts c WHERE `+w, q.args...).Scan(&total, &sendable)
 	if err != nil {
 		return 0, 0, fmt.Errorf("count contacts: %w", err)
 	}
 	return total, sendable, nil
+}
+
+// CheckAudience reports what is wrong with a for the tenant: a filter's
+// first problem (a *FieldError), or a segment or list it does not have
+// (ErrNotFound).
+func (s *Store) CheckAudience(ctx context.Context, tenant string, a Audience) error {
+	if _, err := s.where(ctx, newQuery(tenant, time.Now()), a); err != nil {
+		return err
+	}
+	if len(a.ListIDs) == 0 {
+		return nil
+	}
+	var found int
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM contact_lists WHERE tenant_id = $1 AND id = ANY($2)`, tenant, a.ListIDs).Scan(&found); err != nil {
+		return fmt.Errorf("lists: %w", err)
+	}
+	if found != len(dedupe(a.ListIDs)) {
+		return fmt.Errorf("list_ids: %w", ErrNotFound)
+	}
+	return nil
 }

@@ -57,8 +57,8 @@ type Contact struct {
 
 // Values are the contact's fields and attributes by the names templates
 // use: first_name, last_name, email, phone, language, time_zone, country,
-// and each attribute by its key (a field wins over an attribute of its
-// name).
+// and each attribute by its key (a field that is set wins over an
+// attribute of its name).
 func (c Contact) Values() map[string]string {
 	v := make(map[string]string, len(c.Attributes)+7)
 	for k, a := range c.Attributes {
@@ -66,7 +66,9 @@ func (c Contact) Values() map[string]string {
 	}
 	for k, f := range map[string]string{"first_name": c.FirstName, "last_name": c.LastName, "email": c.Email, "phone": c.Phone,
 		"language": c.Language, "time_zone": c.TimeZone, "country": c.Country} {
-		v[k] = f
+		if f != "" {
+			v[k] = f
+		}
 	}
 	return v
 }

@@ -10,6 +10,7 @@ import (
 
 	"google.golang.org/protobuf/types/known/durationpb"
 
+	"github.com/ternsms/tern/core"
 	"github.com/ternsms/tern/core/consent"
 	consentlog "github.com/ternsms/tern/pipeline/consent"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
@@ -191,13 +192,13 @@ func TestSegments(t *testing.T) {
 				}
 				after = page[len(page)-1].ID
 			}
-			total, _, err := s.Count(ctx, "shop-1", tt.a)
+			total, _, err := s.Count(ctx, "shop-1", tt.a, core.CategoryMarketing)
 			if !slices.Equal(got, want) || err != nil || total != int64(len(want)) {
 				t.Fatalf("selected %v (count %d, %v), want %v", got, total, err, want)
 			}
 		})
 	}
-	total, sendable, err := s.Count(ctx, "shop-1", Audience{})
+	total, sendable, err := s.Count(ctx, "shop-1", Audience{}, core.CategoryMarketing)
 	if err != nil || total != 4 || sendable != 1 {
 		t.Fatalf("Count = %d, %d, %v; want 4 contacts, 1 sendable", total, sendable, err)
 	}
@@ -205,10 +206,10 @@ func TestSegments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n, _, err := s.Count(ctx, "shop-1", Audience{SegmentID: sg.ID}); err != nil || n != 2 {
+	if n, _, err := s.Count(ctx, "shop-1", Audience{SegmentID: sg.ID}, core.CategoryMarketing); err != nil || n != 2 {
 		t.Fatalf("stored segment counts %d, %v", n, err)
 	}
-	if _, _, err := s.Count(ctx, "shop-2", Audience{SegmentID: sg.ID}); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.Count(ctx, "shop-2", Audience{SegmentID: sg.ID}, core.CategoryMarketing); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("another tenant's segment: %v", err)
 	}
 }

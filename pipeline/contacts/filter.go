@@ -7,6 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/ternsms/tern/core"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 )
 
@@ -172,7 +173,7 @@ const consentBits = "coalesce((SELECT s.bits FROM consent_state s WHERE s.key = 
 func (q *query) consent(st ternv1.ConsentFilterState, path string) (string, error) {
 	switch st {
 	case ternv1.ConsentFilterState_CONSENT_FILTER_STATE_MARKETING:
-		return sendableSQL, nil
+		return q.sendable(core.CategoryMarketing), nil
 	case ternv1.ConsentFilterState_CONSENT_FILTER_STATE_OPTED_OUT:
 		return "(" + consentBits + " & 9) <> 0", nil
 	case ternv1.ConsentFilterState_CONSENT_FILTER_STATE_NO_RECORD:
@@ -181,9 +182,11 @@ func (q *query) consent(st ternv1.ConsentFilterState, path string) (string, erro
 	return "", invalid(path, "a consent state is required")
 }
 
-// sendableSQL holds for a contact a marketing message may go to, by the
-// consent ledger's own rule (its consent_refusal function).
-const sendableSQL = "consent_refusal(c.consent_key, 2) IS NULL"
+// sendable holds for a contact a message of category cat may go to, by
+// the consent ledger's own rule (its consent_refusal function).
+func (q *query) sendable(cat core.Category) string {
+	return "consent_refusal(c.consent_key, " + q.arg(int32(cat.Normalize())) + ") IS NULL"
+}
 
 func (q *query) activity(a *ternv1.ActivityCondition, col, path string) (string, error) {
 	if a.GetNever() {

@@ -126,7 +126,7 @@ func TestImport(t *testing.T) {
 // checkImported checks the contacts, list and consent an import left.
 func checkImported(t *testing.T, ctx context.Context, e env, p Progress, want int64) {
 	t.Helper()
-	total, sendable, err := e.store.Count(ctx, "shop-1", Audience{ListIDs: []int64{p.ListID}})
+	total, sendable, err := e.store.Count(ctx, "shop-1", Audience{ListIDs: []int64{p.ListID}}, core.CategoryMarketing)
 	if err != nil || total != want {
 		t.Fatalf("list holds %d, %v; want %d", total, err, want)
 	}
@@ -178,7 +178,7 @@ func TestImportRefusals(t *testing.T) {
 			}
 		})
 	}
-	if n, _, _ := s.Count(ctx, "shop-1", Audience{}); n != 0 {
+	if n, _, _ := s.Count(ctx, "shop-1", Audience{}, core.CategoryMarketing); n != 0 {
 		t.Fatalf("refused chunks stored %d contacts", n)
 	}
 	o := ImportOptions{ID: "gap"}
