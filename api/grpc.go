@@ -81,6 +81,7 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 		Methods:     analytics,
 		Metadata:    ternv1.File_tern_v1_analytics_service_proto.Path(),
 	}, struct{}{})
+	registerCampaigns(g, b)
 	return g, nil
 }
 

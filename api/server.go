@@ -60,6 +60,12 @@ type Deps struct {
 	ShiftTables func(tenant string) gsm.Languages
 	// Prices prices Estimate; nil leaves prices out.
 	Prices *price.Table
+	// Contacts, Templates and Campaigns serve their services; nil leaves
+	// one unmounted. Links serves tracked links at LinkPrefix.
+	Contacts  *ContactDeps
+	Templates *TemplateDeps
+	Campaigns *CampaignDeps
+	Links     http.Handler
 }
 
 // NewHandler returns the HTTP handler serving every tern.v1 service over
@@ -81,6 +87,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.Handle(path, requireKey(d.Keys, h))
 	probe := connect.WithHandlerOptions(connect.WithReadMaxBytes(maxProbeBytes), boundedGzip(maxProbeBytes))
 	services := []string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}
+	services = append(services, mountCampaigns(mux, d, opts)...)
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...), probe))
 	reflector := grpcreflect.NewStaticReflector(services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector, probe))
