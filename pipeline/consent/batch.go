@@ -106,79 +106,144 @@ func insertEvents(ctx context.Context, tx pgx.Tx, es []Event, keys []Key) (map[s
 	return fresh, nil
 }
 
-// applyStates applies events es[apply...] to their numbers' state rows,
-// locked in key order so that concurrent batches do not deadlock.
+// applyStates applies events es[apply...] to their numbers' state rows:
+// rows that exist are locked in key order (so that concurrent batches do
+// not deadlock) and updated; missing ones are inserted with their new
+// state, and one another transaction inserted meanwhile is locked and
+// updated in a second round.
 func applyStates(ctx context.Context, tx pgx.Tx, es []Event, keys []Key, apply []int) ([]change, error) {
-	type row struct {
-		key    Key
-		tenant string
-		number string
-		st     consent.State
-	}
-	byKey := map[Key]*row{}
+	pending := map[Key]*stateRow{}
 	for _, i := range apply {
-		if byKey[keys[i]] == nil {
-			byKey[keys[i]] = &row{key: keys[i], tenant: es[i].Tenant, number: es[i].Number}
+		if pending[keys[i]] == nil {
+			pending[keys[i]] = &stateRow{key: keys[i], tenant: es[i].Tenant, number: es[i].Number}
 		}
 	}
-	sorted := slices.SortedFunc(func(yield func(Key) bool) {
-		for k := range byKey {
-			if !yield(k) {
-				return
+	var out []change
+	for round := 0; len(pending) > 0; round++ {
+		if round == 2 {
+			return nil, fmt.Errorf("consent batch state: rows keep appearing")
+		}
+		rows := sortedRows(pending)
+		if err := lockStates(ctx, tx, rows); err != nil {
+			return nil, err
+		}
+		for _, i := range apply {
+			if r := pending[keys[i]]; r != nil {
+				r.st = r.st.Apply(es[i].Kind, es[i].Scope)
 			}
 		}
-	}, func(a, b Key) int { return bytes.Compare(a[:], b[:]) })
-	ks, tenants, numbers := make([][]byte, len(sorted)), make([]string, len(sorted)), make([]string, len(sorted))
-	for i, k := range sorted {
-		ks[i], tenants[i], numbers[i] = k[:], byKey[k].tenant, byKey[k].number
+		done, err := writeStates(ctx, tx, rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, ch := range done {
+			delete(pending, ch.key)
+		}
+		for _, r := range pending {
+			r.st, r.exists = consent.State{}, false // inserted by another: read again
+		}
+		out = append(out, done...)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO consent_state (key, tenant_id, number) SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[])
-		ON CONFLICT (key) DO NOTHING`, ks, tenants, numbers); err != nil {
-		return nil, fmt.Errorf("consent batch state: %w", err)
+	return out, nil
+}
+
+// stateRow is one number's state while a batch applies to it.
+type stateRow struct {
+	key            Key
+	tenant, number string
+	st             consent.State
+	exists         bool
+}
+
+func sortedRows(m map[Key]*stateRow) []*stateRow {
+	rows := make([]*stateRow, 0, len(m))
+	for _, r := range m {
+		rows = append(rows, r)
 	}
-	rows, err := tx.Query(ctx, `SELECT key, bits FROM consent_state WHERE key = ANY($1) ORDER BY key FOR UPDATE`, ks)
+	slices.SortFunc(rows, func(a, b *stateRow) int { return bytes.Compare(a.key[:], b.key[:]) })
+	return rows
+}
+
+// lockStates reads and locks the rows that exist.
+func lockStates(ctx context.Context, tx pgx.Tx, rows []*stateRow) error {
+	ks := make([][]byte, len(rows))
+	byKey := make(map[Key]*stateRow, len(rows))
+	for i, r := range rows {
+		ks[i], byKey[r.key] = r.key[:], r
+	}
+	q, err := tx.Query(ctx, `SELECT key, bits FROM consent_state WHERE key = ANY($1) ORDER BY key FOR UPDATE`, ks)
 	if err != nil {
-		return nil, fmt.Errorf("consent batch state: %w", err)
+		return fmt.Errorf("consent batch state: %w", err)
 	}
-	for rows.Next() {
+	defer q.Close()
+	for q.Next() {
 		var k []byte
 		var bits int16
-		if err := rows.Scan(&k, &bits); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("consent batch state: %w", err)
+		if err := q.Scan(&k, &bits); err != nil {
+			return fmt.Errorf("consent batch state: %w", err)
 		}
-		byKey[Key(k)].st = consent.FromBits(uint8(bits))
+		r := byKey[Key(k)]
+		r.st, r.exists = consent.FromBits(uint8(bits)), true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("consent batch state: %w", err)
+	return q.Err()
+}
+
+// writeStates updates the rows that exist and inserts the others; it
+// returns the changes it wrote. A row another transaction inserted first
+// is left out, for the next round.
+func writeStates(ctx context.Context, tx pgx.Tx, rows []*stateRow) ([]change, error) {
+	var upd, ins []*stateRow
+	for _, r := range rows {
+		if r.exists {
+			upd = append(upd, r)
+		} else {
+			ins = append(ins, r)
+		}
 	}
-	for _, i := range apply {
-		r := byKey[keys[i]]
-		r.st = r.st.Apply(es[i].Kind, es[i].Scope)
+	var out []change
+	for _, part := range []struct {
+		rows []*stateRow
+		sql  string
+	}{{upd, `UPDATE consent_state s SET bits = x.bits, number = x.number, version = s.version + 1, updated_at = now()
+		FROM unnest($1::bytea[], $2::int2[], $3::text[], $4::text[]) AS x(key, bits, number, tenant) WHERE s.key = x.key RETURNING s.key, s.version`},
+		{ins, `INSERT INTO consent_state (key, bits, number, tenant_id, version) SELECT *, 1 FROM unnest($1::bytea[], $2::int2[], $3::text[], $4::text[])
+		ON CONFLICT (key) DO NOTHING RETURNING key, version`}} {
+		if len(part.rows) == 0 {
+			continue
+		}
+		chs, err := stateStatement(ctx, tx, part.sql, part.rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, chs...)
 	}
-	bits := make([]int16, len(sorted))
-	for i, k := range sorted {
-		bits[i] = int16(byKey[k].st.Bits())
+	return out, nil
+}
+
+func stateStatement(ctx context.Context, tx pgx.Tx, sql string, rows []*stateRow) ([]change, error) {
+	ks, bits, numbers, tenants := make([][]byte, len(rows)), make([]int16, len(rows)), make([]string, len(rows)), make([]string, len(rows))
+	byKey := make(map[Key]*stateRow, len(rows))
+	for i, r := range rows {
+		ks[i], bits[i], numbers[i], tenants[i] = r.key[:], int16(r.st.Bits()), r.number, r.tenant
+		byKey[r.key] = r
 	}
-	out := make([]change, 0, len(sorted))
-	rows, err = tx.Query(ctx, `UPDATE consent_state s SET bits = x.bits, number = x.number, version = s.version + 1, updated_at = now()
-		FROM unnest($1::bytea[], $2::int2[], $3::text[]) AS x(key, bits, number) WHERE s.key = x.key RETURNING s.key, s.version`, ks, bits, numbers)
+	q, err := tx.Query(ctx, sql, ks, bits, numbers, tenants)
 	if err != nil {
 		return nil, fmt.Errorf("consent batch state: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	defer q.Close()
+	var out []change
+	for q.Next() {
 		var k []byte
 		ch := change{}
-		if err := rows.Scan(&k, &ch.version); err != nil {
+		if err := q.Scan(&k, &ch.version); err != nil {
 			return nil, fmt.Errorf("consent batch state: %w", err)
 		}
 		r := byKey[Key(k)]
 		ch.key, ch.tenant, ch.state = r.key, r.tenant, r.st
 		out = append(out, ch)
 	}
-	return out, rows.Err()
+	return out, q.Err()
 }
 
 // Publish puts the batch's states on the suppressions topic and this

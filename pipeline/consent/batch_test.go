@@ -79,6 +79,16 @@ func TestRecordBatch(t *testing.T) {
 	if err != nil || len(evs) != 2 || evs[0].Method != MethodImport || evs[1].Kind != consent.OptOut {
 		t.Fatalf("events of the last number %+v, %v", evs, err)
 	}
+	// A later batch over numbers with a state: the rows are updated.
+	events = []Event{{Tenant: "shop-1", Number: "+14155550001", Kind: consent.OptOut, Scope: consent.ScopeAll, Method: MethodImport, Dedupe: "import:y:1"},
+		{Tenant: "shop-1", Number: "+14155550049", Kind: consent.OptIn, Scope: consent.ScopeAll, Method: MethodImport, Dedupe: "import:y:2"}}
+	record(true).Publish(ctx)
+	for n, want := range map[string]error{"+14155550001": consent.ErrOptedOut, "+14155550049": nil} {
+		st, err := a.ledger.State(ctx, "shop-1", n)
+		if got := consent.Decide(core.CategoryMarketing, st); err != nil || !errors.Is(got, want) || (want == nil) != (got == nil) {
+			t.Fatalf("%s after the second batch: %+v (%v), %v", n, st, got, err)
+		}
+	}
 	bad := []Event{{Tenant: "shop-1", Number: "+14155550000", Kind: consent.OptIn, Scope: consent.ScopeMarketing, Method: MethodImport}}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { _, err := a.ledger.RecordBatch(ctx, tx, bad); return err })
 	var fe *FieldError

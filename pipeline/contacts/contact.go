@@ -278,8 +278,15 @@ func (s *Store) Delete(ctx context.Context, tenant string, id int64, number stri
 		number = n.E164
 	}
 	var deleted string
-	err := s.pool.QueryRow(ctx, `DELETE FROM contacts WHERE tenant_id = $1 AND (id = $2 OR ($2 = 0 AND phone = $3)) RETURNING phone`,
-		tenant, id, number).Scan(&deleted)
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var cid int64
+		if err := tx.QueryRow(ctx, `DELETE FROM contacts WHERE tenant_id = $1 AND (id = $2 OR ($2 = 0 AND phone = $3)) RETURNING id, phone`,
+			tenant, id, number).Scan(&cid, &deleted); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM contact_list_members WHERE contact_id = $1`, cid)
+		return err
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", fmt.Errorf("contact: %w", ErrNotFound)
 	}

@@ -74,16 +74,23 @@ func (s *Store) Lists(ctx context.Context, tenant string) ([]List, error) {
 	})
 }
 
-// DeleteList deletes a list, not its contacts.
+// DeleteList deletes a list and its memberships, not its contacts.
 func (s *Store) DeleteList(ctx context.Context, tenant string, id int64) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM contact_lists WHERE tenant_id = $1 AND id = $2`, tenant, id)
-	if err != nil {
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `DELETE FROM contact_lists WHERE tenant_id = $1 AND id = $2`, tenant, id)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return fmt.Errorf("list %d: %w", id, ErrNotFound)
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM contact_list_members WHERE list_id = $1`, id)
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrNotFound) {
 		return fmt.Errorf("delete list: %w", err)
 	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("list %d: %w", id, ErrNotFound)
-	}
-	return nil
+	return err
 }
 
 // AddMembers adds the tenant's contacts to its list and returns how many
