@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"connectrpc.com/connect"
@@ -29,16 +30,21 @@ type harness struct {
 
 type result struct{ imported, rejected int64 }
 
-func newHarness(ctx context.Context, base, via string) (*harness, func(), error) {
+func newHarness(ctx context.Context, base, via, brokers string) (*harness, func(), error) {
 	dbURL, drop, err := freshDatabase(ctx, base)
 	if err != nil {
 		return nil, nil, err
 	}
-	broker, err := kfake.NewCluster(kfake.NumBrokers(1))
-	if err != nil {
-		return nil, nil, err
+	stopBroker := func() {}
+	addrs := strings.Split(brokers, ",")
+	if brokers == "" {
+		broker, err := kfake.NewCluster(kfake.NumBrokers(1))
+		if err != nil {
+			return nil, nil, err
+		}
+		addrs, stopBroker = broker.ListenAddrs(), broker.Close
 	}
-	topic := consent.TopicConfig{Brokers: broker.ListenAddrs(), Topic: "tern.suppressions"}
+	topic := consent.TopicConfig{Brokers: addrs, Topic: "tern.suppressions"}
 	if err := consent.EnsureTopic(ctx, topic, 4, 1); err != nil {
 		return nil, nil, err
 	}
@@ -64,7 +70,7 @@ func newHarness(ctx context.Context, base, via string) (*harness, func(), error)
 		}
 		store.Close()
 		ledger.Close()
-		broker.Close()
+		stopBroker()
 		drop()
 	}, nil
 }

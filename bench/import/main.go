@@ -7,10 +7,13 @@
 // process), or with -via store straight to the store's ImportChunk.
 //
 // It needs PostgreSQL (TERN_POSTGRES_URL, as under `tern devenv`), in
-// which it makes a database of its own; the consent ledger's topic is on
-// an in-process broker.
+// which it makes a database of its own. The consent ledger's topic is on
+// -brokers, or on a broker in this process, which keeps every record in
+// memory: to measure the import's own memory, run `tern kafka` apart.
 //
 //	go run ./cmd/tern devenv -- go run ./bench/import -rows 1000000
+//	tern kafka -data /tmp/k -listen 127.0.0.1:19092 &
+//	go run ./cmd/tern devenv -- go run ./bench/import -rows 1000000 -brokers 127.0.0.1:19092
 //
 // It prints one line for bench/RESULTS.md.
 package main
@@ -25,6 +28,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -32,13 +36,14 @@ func main() {
 	rows := flag.Int("rows", 1_000_000, "data rows in the file")
 	chunk := flag.Int("chunk", 1<<20, "`bytes` a call")
 	via := flag.String("via", "api", "api (ImportContactsChunk over HTTP) or store (ImportChunk)")
+	brokers := flag.String("brokers", "", "Kafka `addresses` for the consent ledger's topic, comma-separated; empty starts a broker in this process, whose memory then counts in the peak RSS")
 	flag.Parse()
 	ctx := context.Background()
 	base := os.Getenv("TERN_POSTGRES_URL")
 	if base == "" {
 		log.Fatal("TERN_POSTGRES_URL is not set: run under tern devenv")
 	}
-	h, cleanup, err := newHarness(ctx, base, *via)
+	h, cleanup, err := newHarness(ctx, base, *via, *brokers)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -49,8 +54,12 @@ func main() {
 		log.Fatal(err)
 	}
 	took := time.Since(start)
-	fmt.Printf("| %d rows via %s, %d-byte chunks | %.1f s | **%.0f rows/s** | peak RSS **%.0f MiB** | %d imported, %d rejected | %s |\n",
-		*rows, *via, *chunk, took.Seconds(), float64(*rows)/took.Seconds(), float64(peakRSS())/(1<<20), res.imported, res.rejected, machine())
+	broker := "broker in process"
+	if *brokers != "" {
+		broker = "broker apart"
+	}
+	fmt.Printf("| %d rows via %s, %d-byte chunks, %s | %.1f s | **%.0f rows/s** | peak RSS **%.0f MiB** | %.1f s CPU | %d imported, %d rejected | %s |\n",
+		*rows, *via, *chunk, broker, took.Seconds(), float64(*rows)/took.Seconds(), float64(peakRSS())/(1<<20), cpuSeconds(), res.imported, res.rejected, machine())
 }
 
 // peakRSS is the process's peak resident set (VmHWM), in bytes.
@@ -67,6 +76,15 @@ func peakRSS() int64 {
 		}
 	}
 	return 0
+}
+
+// cpuSeconds is the user and system CPU time this process used.
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // machine describes the machine: `nproc`, the CPU model, the Go version
