@@ -32,6 +32,7 @@ type campaignAPI struct {
 	templates *templates.Store
 	campaigns *campaigns.Store
 	links     http.Handler
+	sent      *sentRecorder
 }
 
 const linkBase = "http://127.0.0.1:8080/l/"
@@ -83,6 +84,7 @@ func serveCampaignAPI(t testing.TB) campaignAPI {
 	must(err)
 	t.Cleanup(clicks.Close)
 	a.links = NewLinkHandler(a.campaigns.NewLinks(10_000), clicks, slog.New(slog.DiscardHandler))
+	a.sent = &sentRecorder{}
 	a.addr = a.serve(t, replies)
 	return a
 }
@@ -96,7 +98,7 @@ func (a campaignAPI) serve(t testing.TB, replies *inbound.Store) string {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.DiscardHandler)
-	d := Deps{Keys: keys, Sender: &sentRecorder{}, Reports: noReports{}, IDs: noReports{}, Log: log,
+	d := Deps{Keys: keys, Sender: a.sent, Reports: noReports{}, IDs: noReports{}, Log: log, Renderer: a.campaigns.NewRenderer(),
 		Contacts: &ContactDeps{Writer: a.ledger, Reader: a.ledger, Replies: replies, Sender: &sentRecorder{}, Log: log,
 			Book: a.contacts, Lists: a.contacts, Segments: a.contacts, Imports: a.contacts},
 		Templates: &TemplateDeps{Templates: a.templates, Estimator: a.campaigns, Book: a.contacts, Log: log},

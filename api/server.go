@@ -66,6 +66,9 @@ type Deps struct {
 	Templates *TemplateDeps
 	Campaigns *CampaignDeps
 	Links     http.Handler
+	// Renderer makes a SendRequest's text from a stored template; nil
+	// answers such a request Unimplemented.
+	Renderer TemplateRenderer
 }
 
 // NewHandler returns the HTTP handler serving every tern.v1 service over

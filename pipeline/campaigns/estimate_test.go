@@ -2,6 +2,7 @@ package campaigns
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -56,5 +57,31 @@ func TestEstimate(t *testing.T) {
 	aud, sup, ce, err := s.EstimateCampaign(ctx, "shop-1", c.ID)
 	if err != nil || aud != 100 || sup != 100-n || ce.Recipients != n {
 		t.Fatalf("EstimateCampaign = %d, %d, %+v, %v", aud, sup, ce, err)
+	}
+}
+
+func TestRenderTemplate(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	e := newEnv(t, ctx)
+	s := e.open(t, ctx, testLinks, nil)
+	tp := saleTemplate(t, ctx, e)
+	r := s.NewRenderer()
+	text, cat, err := r.RenderTemplate(ctx, "shop-1", tp.ID, 0, "en", map[string]string{"first_name": "Sara"})
+	if err != nil || cat != core.CategoryMarketing || text != "Hi Sara, 20% off today: https://shop.example/sale" {
+		t.Fatalf("RenderTemplate = %q, %v, %v", text, cat, err)
+	}
+	if _, err := e.templates.Update(ctx, templates.Template{Tenant: "shop-1", ID: tp.ID, Category: core.CategoryTransactional, Body: "Order {{order}} shipped"}); err != nil {
+		t.Fatal(err)
+	}
+	if text, _, err := r.RenderTemplate(ctx, "shop-1", tp.ID, 1, "", nil); err != nil || !strings.HasPrefix(text, "Hi there") {
+		t.Fatalf("version 1 after an update: %q, %v", text, err)
+	}
+	if _, _, err := r.RenderTemplate(ctx, "shop-1", tp.ID, 2, "", nil); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `variables: variable "order"`) {
+		t.Fatalf("a variable without a value: %v", err)
+	}
+	if _, _, err := r.RenderTemplate(ctx, "shop-2", tp.ID, 0, "", nil); !errors.Is(err, templates.ErrNotFound) {
+		t.Fatalf("another tenant's template: %v", err)
 	}
 }
