@@ -140,6 +140,8 @@ func (e *expansion) step(ctx context.Context, part []contacts.Contact) error {
 			// Queued by an earlier try with another text: the contact
 			// changed in between. Sent once all the same.
 			d.add(who[i], pipeline.Result{})
+		case errors.Is(r.Err, consent.ErrOptedOut), errors.Is(r.Err, consent.ErrNoMarketingConsent), errors.Is(r.Err, consent.ErrSuppressed):
+			d.skipped++ // the intake's own consent check, after the page was read
 		default:
 			d.failed++
 			e.s.d.Log.Debug("campaign message refused", "campaign", e.c.ID, "contact", who[i], "err", r.Err)
