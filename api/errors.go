@@ -30,6 +30,8 @@ func connectError(log *slog.Logger, err error) *connect.Error {
 	switch {
 	case errors.As(err, &ce):
 		return ce
+	case campaignError(err) != nil:
+		return campaignError(err)
 	case errors.Is(err, pipeline.ErrKeyConflict):
 		return connect.NewError(connect.CodeAlreadyExists, err)
 	case errors.As(err, &fe):

@@ -88,6 +88,7 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 		g.RegisterService(&grpc.ServiceDesc{ServiceName: ternv1connect.VerifyServiceName, HandlerType: (*any)(nil), Methods: m,
 			Metadata: ternv1.File_tern_v1_verify_service_proto.Path()}, struct{}{})
 	}
+	registerCampaigns(g, b)
 	return g, nil
 }
 

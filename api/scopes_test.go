@@ -18,6 +18,7 @@ func TestEveryProcedureHasAScope(t *testing.T) {
 		ternv1.File_tern_v1_message_service_proto, ternv1.File_tern_v1_analytics_service_proto,
 		ternv1.File_tern_v1_admin_service_proto, ternv1.File_tern_v1_contact_service_proto,
 		ternv1.File_tern_v1_verify_service_proto,
+		ternv1.File_tern_v1_template_service_proto, ternv1.File_tern_v1_campaign_service_proto,
 	}
 	n := 0
 	for _, f := range files {

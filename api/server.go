@@ -67,6 +67,15 @@ type Deps struct {
 	// /2010-04-01/ and /v2/, with its own authentication; nil leaves it
 	// unmounted.
 	Twilio http.Handler
+	// Contacts, Templates and Campaigns serve their services; nil leaves
+	// one unmounted. Links serves tracked links at LinkPrefix.
+	Contacts  *ContactDeps
+	Templates *TemplateDeps
+	Campaigns *CampaignDeps
+	Links     http.Handler
+	// Renderer makes a SendRequest's text from a stored template; nil
+	// answers such a request Unimplemented.
+	Renderer TemplateRenderer
 }
 
 // NewHandler returns the HTTP handler serving every tern.v1 service over
@@ -97,6 +106,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 		mux.Handle("/2010-04-01/", d.Twilio)
 		mux.Handle("/v2/", d.Twilio)
 	}
+	services = append(services, mountCampaigns(mux, d, opts)...)
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...), probe))
 	reflector := grpcreflect.NewStaticReflector(services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector, probe))

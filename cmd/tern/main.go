@@ -25,6 +25,7 @@ Usage:
   tern tenant create|list              manage tenants
   tern apikey create|revoke|list       manage API keys (shown once, stored as hashes)
   tern twilio-account create|list|set-sms-url|revoke   accounts of the Twilio-compatible API
+  tern contacts import FILE.csv --list NAME   import contacts through the API (--api, TERN_API_KEY)
 
 Offline (no server needed; each prints one JSON object):
   tern estimate [--smart] [--shift-tables tr,es,pt] TEXT   encoding, units and segments of a text
@@ -64,6 +65,8 @@ func main() {
 		err = runAPIKey(ctx, args, os.Stdout)
 	case "twilio-account":
 		err = runTwilioAccount(ctx, args, os.Stdout)
+	case "contacts":
+		err = runContacts(ctx, args, os.Stdout, os.Stderr)
 	case "keygen":
 		err = runKeygen(args)
 	case "estimate":
