@@ -1,0 +1,90 @@
+package storeevents
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ternsms/tern/pipeline/kafkatest"
+	"github.com/ternsms/tern/pipeline/pgtest"
+	"github.com/ternsms/tern/pipeline/stream"
+)
+
+// eventually polls cond until it returns nil or timeout passes.
+func eventually(t *testing.T, timeout time.Duration, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %v: %v", timeout, err)
+		}
+		<-tick.C
+	}
+}
+
+// env is a database and a broker with the store events topic.
+type env struct {
+	url string
+	cfg Config
+}
+
+func newEnv(t *testing.T, ctx context.Context) env {
+	t.Helper()
+	e := env{url: pgtest.URL(t), cfg: Config{Brokers: []string{kafkatest.Broker(t)}, Topic: DefaultTopic}}
+	if err := stream.EnsureTopic(ctx, e.cfg.Brokers, stream.Topic{Name: DefaultTopic, Partitions: 4}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e env) tracker(t *testing.T, ctx context.Context) *Tracker {
+	t.Helper()
+	tr, err := Open(ctx, e.url, e.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tr.Close)
+	return tr
+}
+
+// records reads every record on the topic so far.
+func (e env) records(t *testing.T, ctx context.Context) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(e.cfg.Brokers...), kgo.ConsumeTopics(e.cfg.Topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var out []*kgo.Record
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		fs := cl.PollFetches(pctx)
+		cancel()
+		n := 0
+		fs.EachRecord(func(r *kgo.Record) { out = append(out, r); n++ })
+		if n == 0 {
+			return out
+		}
+	}
+}
+
+// readPayload reads a platform payload from core/commerce's testdata.
+func readPayload(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "core", "commerce", "testdata", "shopify", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
