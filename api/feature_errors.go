@@ -1,0 +1,66 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"connectrpc.com/connect"
+
+	"github.com/ternsms/tern/core/commerce"
+	"github.com/ternsms/tern/pipeline/storeevents"
+)
+
+// callTenant is the tenant a call is made as: the caller's (scopes
+// interceptor), else the key's (requireKey); "" for an operator key or
+// an unauthenticated context.
+func callTenant(ctx context.Context) string {
+	if c := callerFrom(ctx); c.Tenant != "" {
+		return c.Tenant
+	}
+	return tenantFrom(ctx)
+}
+
+// targetTenant is the tenant a managing call is about: the caller's own
+// (a request naming another is refused), or with an operator key the
+// one the request names.
+func targetTenant(ctx context.Context, requested string) (string, error) {
+	own := callTenant(ctx)
+	switch {
+	case own != "" && requested != "" && requested != own:
+		return "", errOtherTenant
+	case own != "":
+		return own, nil
+	case ctx.Value(callerKey{}) == nil:
+		return "", errPermission // no authenticated caller at all
+	case requested == "":
+		return "", errNoTenant
+	}
+	return requested, nil
+}
+
+// featureError maps the errors of the event, flow and webhook services,
+// then falls back to consentError and connectError.
+func featureError(log *slog.Logger, err error) *connect.Error {
+	if ce := storeFlowError(err); ce != nil {
+		return ce
+	}
+	return consentError(log, err)
+}
+
+// storeFlowError is the Connect error for an error of the store events,
+// flows or webhooks packages, or nil for any other error. connectError
+// consults it.
+func storeFlowError(err error) *connect.Error {
+	var ce *commerce.FieldError
+	var se *storeevents.FieldError
+	switch {
+	case errors.As(err, &ce):
+		return connect.NewError(connect.CodeInvalidArgument, ce)
+	case errors.As(err, &se):
+		return connect.NewError(connect.CodeInvalidArgument, se)
+	case errors.Is(err, storeevents.ErrUnavailable):
+		return connect.NewError(connect.CodeUnavailable, errors.New("store events unavailable; nothing was recorded, retry"))
+	}
+	return nil
+}
