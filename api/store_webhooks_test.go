@@ -166,4 +166,3 @@ func wooHdr(topic, id string, body []byte, secret string) map[string]string {
 	return map[string]string{"X-WC-Webhook-Topic": topic, "X-WC-Webhook-Delivery-ID": id, "X-WC-Webhook-Source": "https://shop.example.com/",
 		"X-WC-Webhook-Signature": commerce.SignatureHeader(body, secret)}
 }
-
