@@ -62,7 +62,6 @@ type entry struct {
 	at                               time.Time
 }
 
-
 // start inserts r unless its flow has a run with the same once key, and
 // reports whether it did.
 func (e *Engine) start(ctx context.Context, tx pgx.Tx, r newRun) (bool, error) {
