@@ -8,6 +8,8 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/ternsms/tern/core/commerce"
+	"github.com/ternsms/tern/core/flow"
+	"github.com/ternsms/tern/pipeline/flows"
 	"github.com/ternsms/tern/pipeline/storeevents"
 )
 
@@ -54,7 +56,14 @@ func featureError(log *slog.Logger, err error) *connect.Error {
 func storeFlowError(err error) *connect.Error {
 	var ce *commerce.FieldError
 	var se *storeevents.FieldError
+	var fe *flow.FieldError
 	switch {
+	case errors.As(err, &fe):
+		return connect.NewError(connect.CodeInvalidArgument, fe)
+	case errors.Is(err, flow.ErrUnknownFlow):
+		return connect.NewError(connect.CodeNotFound, errors.New("flow_id: no such flow"))
+	case errors.Is(err, flows.ErrBadToken):
+		return connect.NewError(connect.CodeInvalidArgument, err)
 	case errors.As(err, &ce):
 		return connect.NewError(connect.CodeInvalidArgument, ce)
 	case errors.As(err, &se):
