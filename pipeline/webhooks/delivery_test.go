@@ -292,4 +292,6 @@ func TestAdhocPost(t *testing.T) {
 
 type signerFunc func(http.Header, string, []byte, time.Time) error
 
-func (f signerFunc) Sign(h http.Header, url string, body []byte, now time.Time) error { return f(h, url, body, now) }
+func (f signerFunc) Sign(h http.Header, url string, body []byte, now time.Time) error {
+	return f(h, url, body, now)
+}

@@ -243,4 +243,3 @@ func (o *Outbox) endpoints(ctx context.Context) (*snapshot, error) {
 	o.snap.Store(s)
 	return s, nil
 }
-
