@@ -9,12 +9,20 @@ import (
 	"time"
 )
 
-// lane delivers one endpoint's rows (or, endpoint "", the ad-hoc posts').
+// lane delivers one endpoint's rows (or, endpoint "", the ad-hoc posts')
+// with claimers loops, which share its Workers.
 type lane struct {
 	endpoint string
 	kick     chan struct{}
 	stop     context.CancelFunc
+	sem      chan struct{}
 }
+
+// claimers is how many loops of a lane claim and post at once, so that
+// one batch's posts overlap the next one's claim and record. Rows of an
+// ordering key stay in order: a later one is not claimable while an
+// earlier one is pending, leased or not.
+const claimers = 4
 
 // maxIdle is how long an idle lane waits at most between looks.
 const maxIdle = 2 * time.Second
@@ -79,13 +87,15 @@ func (o *Outbox) startLane(ctx context.Context, wg *sync.WaitGroup, id string) {
 		return
 	}
 	lctx, cancel := context.WithCancel(ctx)
-	l := &lane{endpoint: id, kick: make(chan struct{}, 1), stop: cancel}
+	l := &lane{endpoint: id, kick: make(chan struct{}, claimers), stop: cancel, sem: make(chan struct{}, o.cfg.Workers)}
 	o.lanes[id] = l
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		o.runLane(lctx, l)
-	}()
+	for range claimers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o.runLane(lctx, l)
+		}()
+	}
 }
 
 // poke has endpoint id's lane look for rows now.
@@ -93,7 +103,10 @@ func (o *Outbox) poke(id string) {
 	o.mu.Lock()
 	l := o.lanes[id]
 	o.mu.Unlock()
-	if l != nil {
+	for range claimers {
+		if l == nil {
+			return
+		}
 		select {
 		case l.kick <- struct{}{}:
 		default:
@@ -104,7 +117,7 @@ func (o *Outbox) poke(id string) {
 func (o *Outbox) runLane(ctx context.Context, l *lane) {
 	idle := o.cfg.Poll
 	for ctx.Err() == nil {
-		n, err := o.DeliverDue(ctx, l.endpoint)
+		n, err := o.deliverDue(ctx, l.endpoint, l.sem)
 		if err != nil && ctx.Err() == nil {
 			o.log.Warn("webhook deliveries", "endpoint", l.endpoint, "err", err)
 		}
@@ -148,6 +161,11 @@ type result struct {
 // an ordering key is due only once every earlier row of its key is
 // done. It returns how many rows it claimed.
 func (o *Outbox) DeliverDue(ctx context.Context, endpoint string) (int, error) {
+	return o.deliverDue(ctx, endpoint, make(chan struct{}, o.cfg.Workers))
+}
+
+// deliverDue is DeliverDue with posts bounded by sem.
+func (o *Outbox) deliverDue(ctx context.Context, endpoint string, sem chan struct{}) (int, error) {
 	var url string
 	var secrets []string
 	if endpoint != "" {
@@ -162,7 +180,6 @@ func (o *Outbox) DeliverDue(ctx context.Context, endpoint string) (int, error) {
 		return 0, err
 	}
 	res := make([]result, len(rows))
-	sem := make(chan struct{}, o.cfg.Workers)
 	var wg sync.WaitGroup
 	for i, r := range rows {
 		if endpoint == "" {
@@ -189,7 +206,7 @@ func (o *Outbox) claim(ctx context.Context, endpoint string) ([]claimed, error) 
 			SELECT o.id FROM webhook_outbox o WHERE `+cond+` AND o.state = 1 AND o.next_attempt_at <= $2
 				AND (o.lease_until IS NULL OR o.lease_until < $2)
 				AND (o.ordering_key = '' OR NOT EXISTS (SELECT 1 FROM webhook_outbox p
-					WHERE p.target = o.target AND p.ordering_key = o.ordering_key AND p.state = 1 AND p.id < o.id))
+					WHERE p.target = o.target AND p.ordering_key = o.ordering_key AND p.ordering_key <> '' AND p.state = 1 AND p.id < o.id))
 			ORDER BY o.next_attempt_at, o.id LIMIT $3 FOR UPDATE SKIP LOCKED)
 		RETURNING id, tenant_id, url, signer, event_id, event_type, content_type, body, attempts, created_at`,
 		now.Add(o.cfg.Lease), now, o.cfg.Batch, endpoint)

@@ -17,7 +17,7 @@ type Config struct {
 	Client ClientConfig
 	// Workers bounds concurrent posts per endpoint. Default 32.
 	Workers int
-	// Batch is the most rows one claim takes. Default 256.
+	// Batch is the most rows one claim takes. Default 128.
 	Batch int
 	// Lease is how long claimed rows are one instance's. Default 1m.
 	Lease time.Duration
@@ -54,7 +54,7 @@ func (c Config) withDefaults() Config {
 		c.Workers = 32
 	}
 	if c.Batch <= 0 {
-		c.Batch = 256
+		c.Batch = 128
 	}
 	if c.MaxPending <= 0 {
 		c.MaxPending = 100_000
