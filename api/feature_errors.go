@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 
 	"connectrpc.com/connect"
@@ -11,6 +12,7 @@ import (
 	"github.com/ternsms/tern/core/flow"
 	"github.com/ternsms/tern/pipeline/flows"
 	"github.com/ternsms/tern/pipeline/storeevents"
+	"github.com/ternsms/tern/pipeline/webhooks"
 )
 
 // callTenant is the tenant a call is made as: the caller's (scopes
@@ -57,13 +59,20 @@ func storeFlowError(err error) *connect.Error {
 	var ce *commerce.FieldError
 	var se *storeevents.FieldError
 	var fe *flow.FieldError
+	var we *webhooks.FieldError
 	switch {
 	case errors.As(err, &fe):
 		return connect.NewError(connect.CodeInvalidArgument, fe)
 	case errors.Is(err, flow.ErrUnknownFlow):
 		return connect.NewError(connect.CodeNotFound, errors.New("flow_id: no such flow"))
-	case errors.Is(err, flows.ErrBadToken):
+	case errors.Is(err, flows.ErrBadToken), errors.Is(err, webhooks.ErrBadToken):
 		return connect.NewError(connect.CodeInvalidArgument, err)
+	case errors.As(err, &we):
+		return connect.NewError(connect.CodeInvalidArgument, we)
+	case errors.Is(err, webhooks.ErrRefused):
+		return connect.NewError(connect.CodeInvalidArgument, fmt.Errorf("url: %w", err))
+	case errors.Is(err, webhooks.ErrNotFound):
+		return connect.NewError(connect.CodeNotFound, err)
 	case errors.As(err, &ce):
 		return connect.NewError(connect.CodeInvalidArgument, ce)
 	case errors.As(err, &se):
