@@ -58,6 +58,7 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 	analytics := []grpc.MethodDesc{
 		unary(b, "GetCampaignStats", as.GetCampaignStats),
 	}
+	features := featureServices(b)
 	for svc, methods := range map[string][]grpc.MethodDesc{ternv1connect.MessageServiceName: messages, ternv1connect.AnalyticsServiceName: analytics} {
 		for _, m := range methods {
 			b.methods["/"+svc+"/"+m.MethodName] = true
@@ -81,6 +82,9 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 		Methods:     analytics,
 		Metadata:    ternv1.File_tern_v1_analytics_service_proto.Path(),
 	}, struct{}{})
+	for i := range features {
+		g.RegisterService(&features[i], struct{}{})
+	}
 	return g, nil
 }
 

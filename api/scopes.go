@@ -35,6 +35,21 @@ var procedureScopes = map[string]tenants.Scope{
 	ternv1connect.AdminServiceListSendersProcedure:         tenants.ScopeAdmin,
 	ternv1connect.AdminServiceGetConsentPolicyProcedure:    tenants.ScopeAdmin,
 	ternv1connect.AdminServiceUpdateConsentPolicyProcedure: tenants.ScopeAdmin,
+
+	ternv1connect.EventServiceTrackProcedure:                   tenants.ScopeSend,
+	ternv1connect.EventServiceTrackBatchProcedure:              tenants.ScopeSend,
+	ternv1connect.EventServiceSetStoreSecretProcedure:          tenants.ScopeAdmin,
+	ternv1connect.FlowServiceListFlowsProcedure:                tenants.ScopeRead,
+	ternv1connect.FlowServiceListFlowRunsProcedure:             tenants.ScopeRead,
+	ternv1connect.FlowServiceSetFlowEnabledProcedure:           tenants.ScopeAdmin,
+	ternv1connect.FlowServiceConfigureFlowProcedure:            tenants.ScopeAdmin,
+	ternv1connect.WebhookServiceListWebhookEndpointsProcedure:  tenants.ScopeRead,
+	ternv1connect.WebhookServiceListWebhookDeliveriesProcedure: tenants.ScopeRead,
+	ternv1connect.WebhookServiceCreateWebhookEndpointProcedure: tenants.ScopeAdmin,
+	ternv1connect.WebhookServiceUpdateWebhookEndpointProcedure: tenants.ScopeAdmin,
+	ternv1connect.WebhookServiceDeleteWebhookEndpointProcedure: tenants.ScopeAdmin,
+	ternv1connect.WebhookServiceRotateWebhookSecretProcedure:   tenants.ScopeAdmin,
+	ternv1connect.WebhookServiceReplayWebhookEventsProcedure:   tenants.ScopeAdmin,
 }
 
 // operatorOnly are the procedures only an operator key (one without a

@@ -60,6 +60,12 @@ type Deps struct {
 	ShiftTables func(tenant string) gsm.Languages
 	// Prices prices Estimate; nil leaves prices out.
 	Prices *price.Table
+	// Events, Flows and Webhooks serve EventService (with the store
+	// platforms' webhooks under /webhooks/), FlowService and
+	// WebhookService; nil leaves each unmounted.
+	Events   *EventDeps
+	Flows    *FlowDeps
+	Webhooks *WebhookDeps
 }
 
 // NewHandler returns the HTTP handler serving every tern.v1 service over
@@ -79,8 +85,9 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.Handle(path, requireKey(d.Keys, h))
 	path, h = ternv1connect.NewAnalyticsServiceHandler(&analyticsService{d: d}, opts)
 	mux.Handle(path, requireKey(d.Keys, h))
+	features := mountFeatures(mux, d, opts)
 	probe := connect.WithHandlerOptions(connect.WithReadMaxBytes(maxProbeBytes), boundedGzip(maxProbeBytes))
-	services := []string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}
+	services := append([]string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}, features...)
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...), probe))
 	reflector := grpcreflect.NewStaticReflector(services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector, probe))
