@@ -2,6 +2,9 @@ package storeevents
 
 import (
 	"context"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/ternsms/tern/pipeline/pgschema"
 )
@@ -34,8 +37,8 @@ CREATE INDEX store_event_ids_created ON store_event_ids (created_at);
 `,
 }
 
-func (t *Tracker) migrate(ctx context.Context) error {
-	return pgschema.Migrate(ctx, t.pool, pgschema.Set{
+func migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger) error {
+	return pgschema.Migrate(ctx, pool, pgschema.Set{
 		Name: "store events", Table: "storeevents_migrations", Steps: migrations, LockID: 0x73746576, // "stev"
-	}, t.log)
+	}, log)
 }

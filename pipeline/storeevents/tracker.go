@@ -67,7 +67,7 @@ func Open(ctx context.Context, url string, c Config, opts ...Option) (*Tracker, 
 	if t.pool, err = pgxpool.New(ctx, url); err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	if err := t.migrate(ctx); err != nil {
+	if err := migrate(ctx, t.pool, t.log); err != nil {
 		t.pool.Close()
 		return nil, err
 	}
