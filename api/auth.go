@@ -63,10 +63,15 @@ type caller struct {
 	read   *time.Timer
 }
 
-// tenantFrom returns the tenant authenticated for ctx's call.
+// tenantFrom returns the tenant authenticated for ctx's call, put there
+// by requireKey or the gRPC tap (a *caller) or by withCaller (its
+// tenant).
 func tenantFrom(ctx context.Context) string {
-	if c, ok := ctx.Value(tenantKey{}).(*caller); ok {
+	switch c := ctx.Value(tenantKey{}).(type) {
+	case *caller:
 		return c.tenant
+	case string:
+		return c
 	}
 	return ""
 }
