@@ -68,7 +68,12 @@ func TestConsumeRetriesThenCommits(t *testing.T) {
 	})
 	stop()
 	var again int
-	stop = run(func(_ context.Context, recs []*kgo.Record) error { mu.Lock(); again += len(recs); mu.Unlock(); return nil })
+	stop = run(func(_ context.Context, recs []*kgo.Record) error {
+		mu.Lock()
+		again += len(recs)
+		mu.Unlock()
+		return nil
+	})
 	cl.ProduceSync(ctx, &kgo.Record{Value: []byte("new")})
 	eventually(t, 30*time.Second, func() error {
 		mu.Lock()
