@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/ternsms/tern/core/commerce"
@@ -28,11 +30,23 @@ func (e *Engine) Consume(ctx context.Context) error {
 				continue
 			}
 			if err := e.Handle(ctx, ev); err != nil {
+				if refused(err) {
+					e.log.Error("store event refused by the database; skipped", "event", ev.ID, "err", err)
+					continue
+				}
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// refused tells whether PostgreSQL refused a value of the event itself
+// (a data exception, SQLSTATE class 22): handling it again cannot
+// succeed, so it is skipped rather than retried forever.
+func refused(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && strings.HasPrefix(pe.Code, "22")
 }
 
 // Handle acts on one store event in one transaction: it ends the runs
