@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/ternsms/tern/core/commerce"
 	"github.com/ternsms/tern/pipeline/kafkatest"
 	"github.com/ternsms/tern/pipeline/pgtest"
@@ -44,29 +42,15 @@ func newStoreEnv(t *testing.T, ctx context.Context) storeEnv {
 // topicEvents decodes every store event on the topic so far.
 func (e storeEnv) topicEvents(t *testing.T, ctx context.Context) []commerce.Event {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.cfg.Brokers...), kgo.ConsumeTopics(storeevents.DefaultTopic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	var out []commerce.Event
-	for {
-		pctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
-		fs := cl.PollFetches(pctx)
-		cancel()
-		n := 0
-		fs.EachRecord(func(r *kgo.Record) {
-			ev, _, err := storeevents.Decode(r.Value)
-			if err != nil {
-				t.Errorf("decode: %v", err)
-			}
-			out, n = append(out, ev), n+1
-		})
-		if n == 0 {
-			return out
+	for _, r := range kafkatest.ReadAll(t, e.cfg.Brokers, storeevents.DefaultTopic) {
+		ev, _, err := storeevents.Decode(r.Value)
+		if err != nil {
+			t.Errorf("decode: %v", err)
 		}
+		out = append(out, ev)
 	}
+	return out
 }
 
 func commerceData(t *testing.T, path string) []byte {

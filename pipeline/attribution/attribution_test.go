@@ -158,28 +158,15 @@ func TestAttribution(t *testing.T) {
 
 func readAttributions(t *testing.T, ctx context.Context, brokers []string) []string {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(DefaultTopic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	var out []string
-	for {
-		pctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-		fs := cl.PollFetches(pctx)
-		cancel()
-		n := 0
-		fs.EachRecord(func(r *kgo.Record) {
-			var x recordv1.Attribution
-			proto.Unmarshal(r.Value, &x)
-			if x.AmountMicros != 49_900_000 || x.Currency != "USD" || x.OrderedAt == nil || x.TouchedAt == nil {
-				t.Errorf("attribution %v", &x)
-			}
-			out, n = append(out, fmt.Sprintf("%s %s %s campaign=%s flow=%s %s", x.TenantId, x.OrderId, x.Model, x.CampaignId, x.FlowId, x.MessageId)), n+1
-		})
-		if n == 0 {
-			sort.Strings(out)
-			return out
+	for _, r := range kafkatest.ReadAll(t, brokers, DefaultTopic) {
+		var x recordv1.Attribution
+		proto.Unmarshal(r.Value, &x)
+		if x.AmountMicros != 49_900_000 || x.Currency != "USD" || x.OrderedAt == nil || x.TouchedAt == nil {
+			t.Errorf("attribution %v", &x)
 		}
+		out = append(out, fmt.Sprintf("%s %s %s campaign=%s flow=%s %s", x.TenantId, x.OrderId, x.Model, x.CampaignId, x.FlowId, x.MessageId))
 	}
+	sort.Strings(out)
+	return out
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/ternsms/tern/core/commerce"
@@ -149,29 +148,15 @@ func (e *env) track(t *testing.T, ctx context.Context, ev commerce.Event) {
 func (e *env) submitted(t *testing.T, ctx context.Context) []*recordv1.Submit {
 	t.Helper()
 	tp := e.kafka.Topics
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.kafka.Brokers...), kgo.ConsumeTopics(tp.Submit, tp.Marketing, tp.OTP),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	var out []*recordv1.Submit
-	for {
-		pctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-		fs := cl.PollFetches(pctx)
-		cancel()
-		n := 0
-		fs.EachRecord(func(r *kgo.Record) {
-			var s recordv1.Submit
-			if err := proto.Unmarshal(r.Value, &s); err != nil {
-				t.Errorf("submit record: %v", err)
-			}
-			out, n = append(out, &s), n+1
-		})
-		if n == 0 {
-			return out
+	for _, r := range kafkatest.ReadAll(t, e.kafka.Brokers, tp.Submit, tp.Marketing, tp.OTP) {
+		var s recordv1.Submit
+		if err := proto.Unmarshal(r.Value, &s); err != nil {
+			t.Errorf("submit record: %v", err)
 		}
+		out = append(out, &s)
 	}
+	return out
 }
 
 // to returns the messages of flow to number.
@@ -209,26 +194,13 @@ func enable(t *testing.T, ctx context.Context, en *Engine, tenant string, flows 
 // ended reads the FlowRunEnded records on the runs topic so far.
 func (e *env) ended(t *testing.T, ctx context.Context) []*recordv1.FlowRunEnded {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.kafka.Brokers...), kgo.ConsumeTopics(DefaultRunsTopic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	var out []*recordv1.FlowRunEnded
-	for {
-		pctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-		fs := cl.PollFetches(pctx)
-		cancel()
-		n := 0
-		fs.EachRecord(func(r *kgo.Record) {
-			var x recordv1.FlowRunEnded
-			if err := proto.Unmarshal(r.Value, &x); err != nil {
-				t.Errorf("flow run record: %v", err)
-			}
-			out, n = append(out, &x), n+1
-		})
-		if n == 0 {
-			return out
+	for _, r := range kafkatest.ReadAll(t, e.kafka.Brokers, DefaultRunsTopic) {
+		var x recordv1.FlowRunEnded
+		if err := proto.Unmarshal(r.Value, &x); err != nil {
+			t.Errorf("flow run record: %v", err)
 		}
+		out = append(out, &x)
 	}
+	return out
 }

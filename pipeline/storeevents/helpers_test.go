@@ -60,23 +60,7 @@ func (e env) tracker(t *testing.T, ctx context.Context) *Tracker {
 // records reads every record on the topic so far.
 func (e env) records(t *testing.T, ctx context.Context) []*kgo.Record {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.cfg.Brokers...), kgo.ConsumeTopics(e.cfg.Topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	var out []*kgo.Record
-	for {
-		pctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
-		fs := cl.PollFetches(pctx)
-		cancel()
-		n := 0
-		fs.EachRecord(func(r *kgo.Record) { out = append(out, r); n++ })
-		if n == 0 {
-			return out
-		}
-	}
+	return kafkatest.ReadAll(t, e.cfg.Brokers, e.cfg.Topic)
 }
 
 // readPayload reads a platform payload from core/commerce's testdata.
