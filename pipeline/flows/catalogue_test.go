@@ -182,3 +182,35 @@ func TestRunsAdvanceOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestOperatorDelay: the operator's delays replace a wait's delay and a
+// wait-until's time of day, for every tenant, over the tenant's own.
+func TestOperatorDelay(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	e := newEnv(t, ctx)
+	en := e.engine(t, ctx, WithDelay(flow.ReviewRequest, "send_time", 2*time.Second), WithDelay(flow.AbandonedCheckout, "wait", 3*time.Second))
+	if _, err := en.Configure(ctx, "shop-1", flow.AbandonedCheckout, flow.Change{Delays: map[string]time.Duration{"wait": 2 * time.Hour}}); err != nil {
+		t.Fatal(err)
+	}
+	views, err := en.Flows(ctx, "shop-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]flow.Step{}
+	for _, v := range views {
+		for _, st := range v.Flow.Steps {
+			got[v.Flow.ID+"/"+st.Name] = st
+		}
+	}
+	if st := got["review_request/send_time"]; st.Kind != flow.Wait || st.Delay != 2*time.Second {
+		t.Errorf("review send time: %+v", st)
+	}
+	if st := got["abandoned_checkout/wait"]; st.Delay != 3*time.Second {
+		t.Errorf("abandoned checkout wait: %+v", st)
+	}
+	if st := got["win_back/send_time"]; st.Kind != flow.WaitUntil {
+		t.Errorf("win-back send time changed: %+v", st)
+	}
+}

@@ -103,9 +103,10 @@ func WithContacts(c Contacts) Option { return optionFunc(func(e *Engine) { e.con
 // WithTenants gives runs their tenant's name and default sender id.
 func WithTenants(t Tenants) Option { return optionFunc(func(e *Engine) { e.tenants = t }) }
 
-// WithDelay overrides, for every tenant, the delay of flow's wait step
-// (an operator's setting, e.g. --flow-abandoned-cart-wait), whatever
-// the tenant set.
+// WithDelay overrides, for every tenant, flow's wait step with a wait
+// of d whatever the tenant set: the delay of a wait step, or in place of
+// a wait-until step's time of day. It is an operator's setting for
+// trying flows by hand and for tests (--flow-abandoned-cart-wait).
 func WithDelay(flow, step string, d time.Duration) Option {
 	return optionFunc(func(e *Engine) { e.overrides[[2]string{flow, step}] = d })
 }

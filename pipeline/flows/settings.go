@@ -71,11 +71,12 @@ func (e *Engine) views(ctx context.Context, q querier, tenant string) (map[strin
 	return out, nil
 }
 
-// override applies the operator's delays.
+// override applies the operator's delays: a wait step waits d, a
+// wait-until step becomes a wait of d.
 func (e *Engine) override(f flow.Flow) flow.Flow {
 	for i, st := range f.Steps {
-		if d, ok := e.overrides[[2]string{f.ID, st.Name}]; ok && st.Kind == flow.Wait {
-			f.Steps[i].Delay = d
+		if d, ok := e.overrides[[2]string{f.ID, st.Name}]; ok && (st.Kind == flow.Wait || st.Kind == flow.WaitUntil) {
+			f.Steps[i].Kind, f.Steps[i].Delay = flow.Wait, d
 		}
 	}
 	return f
