@@ -79,35 +79,7 @@ func TestAttribution(t *testing.T) {
 	defer func() { stop(); <-done; <-done }()
 
 	now := time.Now()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	send := func(tenant, to, id, campaign, origin string, ago time.Duration) *kgo.Record {
-		v, _ := proto.Marshal(&recordv1.Event{MessageId: id, TenantId: tenant, CampaignId: campaign, Origin: origin, To: to,
-			Status: ternv1.Status_STATUS_SUBMITTED, Category: ternv1.Category_CATEGORY_MARKETING, Time: timestamppb.New(now.Add(-ago))})
-		return &kgo.Record{Topic: "tern.events", Key: []byte(id), Value: v}
-	}
-	click := func(tenant, to, id, campaign string, ago time.Duration) *kgo.Record {
-		v, _ := json.Marshal(Click{Tenant: tenant, Phone: to, MessageID: id, CampaignID: campaign, At: now.Add(-ago)})
-		return &kgo.Record{Topic: "tern.clicks", Key: []byte(to), Value: v}
-	}
-	otp, _ := proto.Marshal(&recordv1.Event{MessageId: "m-otp", TenantId: "shop-1", To: "+14155550005", Status: ternv1.Status_STATUS_DELIVERED,
-		Category: ternv1.Category_CATEGORY_OTP, Time: timestamppb.New(now.Add(-time.Minute))})
-	recs := []*kgo.Record{
-		send("shop-1", "+14155550001", "m1", "spring", "", 2*time.Hour),
-		send("shop-1", "+14155550002", "m2", "", "flow/abandoned_checkout", time.Hour),
-		send("shop-1", "+14155550003", "m3", "newsletter", "", time.Hour),
-		click("shop-1", "+14155550003", "m4", "summer", 3*24*time.Hour),
-		send("shop-1", "+14155550004", "m5", "old", "", 30*time.Hour),
-		click("shop-1", "+14155550005", "m6", "late", -time.Hour), // after the order
-		{Topic: "tern.events", Value: otp},
-		send("shop-2", "+14155550004", "m7", "winter", "", 30*time.Hour),
-	}
-	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
+	produceTouches(t, ctx, brokers, now)
 	// Let the touches land before the orders: the grace period does
 	// that in production.
 	eventually(t, 30*time.Second, func() error {
@@ -169,4 +141,42 @@ func readAttributions(t *testing.T, ctx context.Context, brokers []string) []str
 	}
 	sort.Strings(out)
 	return out
+}
+
+// produceTouches writes the test's sends and clicks: shop-1's customers
+// 1 (a campaign's message 2 hours ago), 2 (a flow's message an hour
+// ago), 3 (a message an hour ago and a click 3 days ago), 4 (a message
+// 30 hours ago), 5 (a click after the order, and an OTP), and shop-2's
+// customer 4 (a message 30 hours ago, in its 48-hour window).
+func produceTouches(t *testing.T, ctx context.Context, brokers []string, now time.Time) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	send := func(tenant, to, id, campaign, origin string, ago time.Duration) *kgo.Record {
+		v, _ := proto.Marshal(&recordv1.Event{MessageId: id, TenantId: tenant, CampaignId: campaign, Origin: origin, To: to,
+			Status: ternv1.Status_STATUS_SUBMITTED, Category: ternv1.Category_CATEGORY_MARKETING, Time: timestamppb.New(now.Add(-ago))})
+		return &kgo.Record{Topic: "tern.events", Key: []byte(id), Value: v}
+	}
+	click := func(tenant, to, id, campaign string, ago time.Duration) *kgo.Record {
+		v, _ := json.Marshal(Click{Tenant: tenant, Phone: to, MessageID: id, CampaignID: campaign, At: now.Add(-ago)})
+		return &kgo.Record{Topic: "tern.clicks", Key: []byte(to), Value: v}
+	}
+	otp, _ := proto.Marshal(&recordv1.Event{MessageId: "m-otp", TenantId: "shop-1", To: "+14155550005", Status: ternv1.Status_STATUS_DELIVERED,
+		Category: ternv1.Category_CATEGORY_OTP, Time: timestamppb.New(now.Add(-time.Minute))})
+	recs := []*kgo.Record{
+		send("shop-1", "+14155550001", "m1", "spring", "", 2*time.Hour),
+		send("shop-1", "+14155550002", "m2", "", "flow/abandoned_checkout", time.Hour),
+		send("shop-1", "+14155550003", "m3", "newsletter", "", time.Hour),
+		click("shop-1", "+14155550003", "m4", "summer", 3*24*time.Hour),
+		send("shop-1", "+14155550004", "m5", "old", "", 30*time.Hour),
+		click("shop-1", "+14155550005", "m6", "late", -time.Hour), // after the order
+		{Topic: "tern.events", Value: otp},
+		send("shop-2", "+14155550004", "m7", "winter", "", 30*time.Hour),
+	}
+	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -61,24 +61,7 @@ func TestSources(t *testing.T) {
 	go func() { src.Run(sctx); close(done) }()
 	defer func() { stop(); <-done }()
 
-	now := time.Now()
-	ev, _ := proto.Marshal(&recordv1.Event{MessageId: "m1", TenantId: "shop-1", Status: ternv1.Status_STATUS_DELIVERED, To: "+14155552671",
-		Category: ternv1.Category_CATEGORY_TRANSACTIONAL, Time: timestamppb.New(now)})
-	reply, _ := proto.Marshal(&recordv1.Reply{TenantId: "shop-1", From: "+14155552671", To: "+14155550100", Text: "thanks!", Intent: "none",
-		Action: "none", ReceivedAt: timestamppb.New(now), Source: "tern.mo/0/7"})
-	run, _ := proto.Marshal(&recordv1.FlowRunEnded{RunId: "42", TenantId: "shop-1", FlowId: "abandoned_checkout", State: "exited",
-		Reason: "an order was placed", StartedAt: timestamppb.New(now), EndedAt: timestamppb.New(now)})
-	camp, _ := json.Marshal(map[string]string{"Tenant": "shop-1", "Campaign": "spring"})
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	recs := []*kgo.Record{{Topic: "tern.events", Key: []byte("m1"), Value: ev}, {Topic: "tern.replies", Value: reply},
-		{Topic: "tern.flow-runs", Value: run}, {Topic: "tern.campaigns", Value: camp}, {Topic: "tern.events", Key: []byte("m1"), Value: ev}}
-	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
+	produceSources(t, ctx, brokers)
 	if _, _, _, err := ledger.Record(ctx, consentlog.Event{Tenant: "shop-1", Number: "+14155552671", Kind: consent.OptOut, Scope: consent.ScopeAll,
 		Method: consentlog.MethodKeyword}); err != nil {
 		t.Fatal(err)
@@ -119,5 +102,29 @@ func TestSources(t *testing.T) {
 				t.Errorf("inbound %v", p.Data)
 			}
 		}
+	}
+}
+
+// produceSources writes one record to each source topic but the
+// suppressions (the ledger writes that one), the status twice.
+func produceSources(t *testing.T, ctx context.Context, brokers []string) {
+	t.Helper()
+	now := time.Now()
+	ev, _ := proto.Marshal(&recordv1.Event{MessageId: "m1", TenantId: "shop-1", Status: ternv1.Status_STATUS_DELIVERED, To: "+14155552671",
+		Category: ternv1.Category_CATEGORY_TRANSACTIONAL, Time: timestamppb.New(now)})
+	reply, _ := proto.Marshal(&recordv1.Reply{TenantId: "shop-1", From: "+14155552671", To: "+14155550100", Text: "thanks!", Intent: "none",
+		Action: "none", ReceivedAt: timestamppb.New(now), Source: "tern.mo/0/7"})
+	run, _ := proto.Marshal(&recordv1.FlowRunEnded{RunId: "42", TenantId: "shop-1", FlowId: "abandoned_checkout", State: "exited",
+		Reason: "an order was placed", StartedAt: timestamppb.New(now), EndedAt: timestamppb.New(now)})
+	camp, _ := json.Marshal(map[string]string{"Tenant": "shop-1", "Campaign": "spring"})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	recs := []*kgo.Record{{Topic: "tern.events", Key: []byte("m1"), Value: ev}, {Topic: "tern.replies", Value: reply},
+		{Topic: "tern.flow-runs", Value: run}, {Topic: "tern.campaigns", Value: camp}, {Topic: "tern.events", Key: []byte("m1"), Value: ev}}
+	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		t.Fatal(err)
 	}
 }
