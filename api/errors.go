@@ -27,6 +27,9 @@ func connectError(log *slog.Logger, err error) *connect.Error {
 	if ve := verifyError(err); ve != nil {
 		return ve
 	}
+	if fce := storeFlowError(err); fce != nil {
+		return fce
+	}
 	switch {
 	case errors.As(err, &ce):
 		return ce

@@ -57,6 +57,7 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 	analytics := []grpc.MethodDesc{
 		unary(b, "GetCampaignStats", as.GetCampaignStats),
 	}
+	features := featureServices(b)
 	services := map[string][]grpc.MethodDesc{ternv1connect.MessageServiceName: messages, ternv1connect.AnalyticsServiceName: analytics}
 	if d.Verify != nil {
 		services[ternv1connect.VerifyServiceName] = verifyMethods(b, d.Verify)
@@ -89,6 +90,9 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 			Metadata: ternv1.File_tern_v1_verify_service_proto.Path()}, struct{}{})
 	}
 	registerCampaigns(g, b)
+	for i := range features {
+		g.RegisterService(&features[i], struct{}{})
+	}
 	return g, nil
 }
 

@@ -76,6 +76,12 @@ type Deps struct {
 	// Renderer makes a SendRequest's text from a stored template; nil
 	// answers such a request Unimplemented.
 	Renderer TemplateRenderer
+	// Events, Flows and Webhooks serve EventService (with the store
+	// platforms' webhooks under /webhooks/), FlowService and
+	// WebhookService; nil leaves each unmounted.
+	Events   *EventDeps
+	Flows    *FlowDeps
+	Webhooks *WebhookDeps
 	// Web serves the dashboard (api/web) at /; Sessions signs its users
 	// in (SessionService) and resolves their session cookies. Nil leaves
 	// each out.
@@ -100,8 +106,9 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.Handle(path, requireKey(d.Keys, h))
 	path, h = ternv1connect.NewAnalyticsServiceHandler(&analyticsService{d: d}, opts)
 	mux.Handle(path, requireKey(d.Keys, h))
+	features := mountFeatures(mux, d, opts)
 	probe := connect.WithHandlerOptions(connect.WithReadMaxBytes(maxProbeBytes), boundedGzip(maxProbeBytes))
-	services := []string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}
+	services := append([]string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}, features...)
 	if d.Verify != nil {
 		path, h = ternv1connect.NewVerifyServiceHandler(d.Verify, opts)
 		mux.Handle(path, requireKey(d.Keys, h))

@@ -27,6 +27,7 @@ Usage:
   tern user create|list|disable        manage dashboard users (passwords stored as argon2id hashes)
   tern twilio-account create|list|set-sms-url|revoke   accounts of the Twilio-compatible API
   tern contacts import FILE.csv --list NAME   import contacts through the API (--api, TERN_API_KEY)
+  tern store-secret --tenant ID --platform P --secret S   set a store's webhook signing secret
 
 Offline (no server needed; each prints one JSON object):
   tern estimate [--smart] [--shift-tables tr,es,pt] TEXT   encoding, units and segments of a text
@@ -70,6 +71,8 @@ func main() {
 		err = runTwilioAccount(ctx, args, os.Stdout)
 	case "contacts":
 		err = runContacts(ctx, args, os.Stdout, os.Stderr)
+	case "store-secret":
+		err = runStoreSecret(ctx, args, os.Stdout)
 	case "keygen":
 		err = runKeygen(args)
 	case "estimate":
