@@ -64,7 +64,7 @@ func newSessionFixture(t *testing.T, ctx context.Context, tlsServer bool, opts .
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h, err = WithSessionCookies(h, d); err != nil {
+	if h, err = WithSessionCookies(h, d, &AdminDeps{Tenants: ts, Keys: ts, Senders: ts, Log: d.Log}); err != nil {
 		t.Fatal(err)
 	}
 	if tlsServer {
@@ -81,6 +81,7 @@ type browser struct {
 	http     *http.Client
 	sessions ternv1connect.SessionServiceClient
 	messages ternv1connect.MessageServiceClient
+	admin    ternv1connect.AdminServiceClient
 }
 
 func (f *sessionFixture) browser(t *testing.T) *browser {
@@ -92,7 +93,7 @@ func (f *sessionFixture) browser(t *testing.T) *browser {
 	c := *f.srv.Client()
 	c.Jar = jar
 	return &browser{http: &c, sessions: ternv1connect.NewSessionServiceClient(&c, f.srv.URL),
-		messages: ternv1connect.NewMessageServiceClient(&c, f.srv.URL)}
+		messages: ternv1connect.NewMessageServiceClient(&c, f.srv.URL), admin: ternv1connect.NewAdminServiceClient(&c, f.srv.URL)}
 }
 
 func (b *browser) login(t *testing.T, ctx context.Context, email, pw string) *connect.Response[ternv1.LoginResponse] {
@@ -221,6 +222,41 @@ func TestSessionRoles(t *testing.T) {
 	}
 	if f.sender.n.Load() != 0 {
 		t.Fatal("a viewer's message was sent")
+	}
+}
+
+// TestSessionAPIKeys: an owner manages the tenant's API keys from the
+// dashboard; a viewer may not even list them.
+func TestSessionAPIKeys(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	f := newSessionFixture(t, ctx, false)
+	owner, viewer := f.browser(t), f.browser(t)
+	owner.login(t, ctx, "ana@shop.example", anaPassword)
+	viewer.login(t, ctx, "vi@shop.example", viPassword)
+	created, err := owner.admin.CreateApiKey(ctx, connect.NewRequest(&ternv1.CreateApiKeyRequest{Name: "checkout",
+		Scopes: []ternv1.ApiKeyScope{ternv1.ApiKeyScope_API_KEY_SCOPE_SEND}}))
+	if err != nil || !strings.HasPrefix(created.Msg.GetKey(), "tern_") {
+		t.Fatalf("owner CreateApiKey = %v, %v", created, err)
+	}
+	id := created.Msg.GetApiKey().GetId()
+	list, err := owner.admin.ListApiKeys(ctx, connect.NewRequest(&ternv1.ListApiKeysRequest{}))
+	if err != nil || len(list.Msg.GetApiKeys()) != 1 || list.Msg.GetApiKeys()[0].GetTenantId() != "shop-1" {
+		t.Fatalf("owner ListApiKeys = %v, %v", list, err)
+	}
+	_, err = viewer.admin.ListApiKeys(ctx, connect.NewRequest(&ternv1.ListApiKeysRequest{}))
+	if connect.CodeOf(err) != connect.CodePermissionDenied || errText(err) != "the viewer role lacks the admin scope" {
+		t.Fatalf("viewer ListApiKeys: %v", err)
+	}
+	if _, err := viewer.admin.RevokeApiKey(ctx, connect.NewRequest(&ternv1.RevokeApiKeyRequest{Id: id})); connect.CodeOf(err) != connect.CodePermissionDenied {
+		t.Fatalf("viewer RevokeApiKey: %v", err)
+	}
+	if _, err := owner.admin.RevokeApiKey(ctx, connect.NewRequest(&ternv1.RevokeApiKeyRequest{Id: id})); err != nil {
+		t.Fatalf("owner RevokeApiKey: %v", err)
+	}
+	if _, err := owner.admin.CreateTenant(ctx, connect.NewRequest(&ternv1.CreateTenantRequest{Id: "shop-2"})); connect.CodeOf(err) != connect.CodePermissionDenied {
+		t.Fatalf("an owner created a tenant: %v", err)
 	}
 }
 

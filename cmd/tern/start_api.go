@@ -27,7 +27,7 @@ func (s *system) startAPI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if h, err = api.WithSessionCookies(h, deps); err != nil {
+	if h, err = api.WithSessionCookies(h, deps, dash.admin); err != nil {
 		return err
 	}
 	ln, opts, cert, err := c.api.listen(c.listen, s.reg)

@@ -15,6 +15,9 @@ import (
 type dashboard struct {
 	web      http.Handler
 	sessions *api.Sessions
+	// admin serves AdminService to signed-in users (API keys page)
+	// until the API mounts AdminService for every caller.
+	admin *api.AdminDeps
 }
 
 // startDashboard opens the users and sessions of tenants in PostgreSQL
@@ -48,5 +51,6 @@ func (s *system) startDashboard(ctx context.Context) (dashboard, error) {
 			}
 		}
 	})
-	return dashboard{web: w, sessions: api.NewSessions(logins, logins, api.WithSessionLog(s.log))}, nil
+	return dashboard{web: w, sessions: api.NewSessions(logins, logins, api.WithSessionLog(s.log)),
+		admin: &api.AdminDeps{Tenants: store, Keys: store, Senders: store, Log: s.log}}, nil
 }
