@@ -108,6 +108,7 @@ async function run() {
   check((await page.evaluate(() => document.activeElement?.textContent)) === "Skip to content", "the first Tab stop skips to the content");
 
   await everyPage(page);
+  await apiKeys(page);
   await compose(page);
   await phone(page);
   check(page.cspViolations.length === 0, "no Content-Security-Policy violation or page error: " + page.cspViolations.join("; "));
@@ -128,6 +129,31 @@ async function everyPage(page) {
     await axe(page, slug);
     await shot(page, slug);
   }
+}
+
+// apiKeys creates a key (shown once), sees an API error next to the field
+// it names, and revokes the key.
+async function apiKeys(page) {
+  page.on("dialog", (d) => d.accept());
+  await page.goto("/developers/api-keys");
+  await page.getByRole("heading", { name: "API keys", level: 1 }).waitFor();
+  const name = page.getByLabel("Name", { exact: true });
+  await name.fill("x".repeat(201));
+  await page.getByRole("button", { name: "Create key", exact: true }).click();
+  await page.locator("#name-error").filter({ hasText: "at most 200 bytes" }).waitFor();
+  check((await name.getAttribute("aria-invalid")) === "true", "an API error shows next to the field it names");
+  await name.fill("checkout service");
+  await page.getByRole("button", { name: "Create key", exact: true }).click();
+  const key = await page.getByLabel("New key", { exact: true }).inputValue();
+  check(/^tern_/.test(key), "a new key is shown once");
+  const row = page.getByRole("row").filter({ hasText: "checkout service" });
+  await row.filter({ hasText: "active" }).waitFor();
+  check((await row.textContent()).includes("…" + key.slice(-4)), "the list shows the key's last four characters only");
+  await axe(page, "developers-api-keys-created");
+  await shot(page, "developers-api-keys-created");
+  await row.getByRole("button", { name: "Revoke checkout service" }).click();
+  await row.filter({ hasText: "revoked" }).waitFor();
+  check(true, "a key is revoked from the page");
 }
 
 // compose types a message, adds an emoji, and sends it.
