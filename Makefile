@@ -98,7 +98,8 @@ $(BIN)/k6:
 # System packages from Debian: ClickHouse and PostgreSQL servers (tern runs
 # private instances of both under data/, not the system services), Perl
 # Net::SMPP and Kannel, third-party SMPP peers for interop tests, Node.js
-# for the dashboard's build, and Chromium for its browser test.
+# for the dashboard's build, and Chromium (with an emoji font, so that
+# screenshots show the composer's emoji) for its browser test.
 deps:
 	@missing=""; \
 	{ command -v clickhouse-server || [ -x /usr/sbin/clickhouse-server ]; } >/dev/null 2>&1 || missing="$$missing clickhouse-server"; \
@@ -106,7 +107,8 @@ deps:
 	perl -MNet::SMPP -e 1 >/dev/null 2>&1 || missing="$$missing libnet-smpp-perl"; \
 	{ [ -x /usr/sbin/bearerbox ] && [ -x /usr/sbin/smsbox ]; } || missing="$$missing kannel"; \
 	command -v node >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
-	[ -x /usr/bin/chromium ] || missing="$$missing chromium fonts-noto-color-emoji"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing="$$missing fonts-noto-color-emoji"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
