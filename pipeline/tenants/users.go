@@ -154,3 +154,25 @@ func (s *Store) DisableUser(ctx context.Context, tenant, id string) error {
 	}
 	return nil
 }
+
+// SetPassword replaces the password of tenant's user with email, clears
+// its lock and failure count, and ends its sessions.
+func (s *Store) SetPassword(ctx context.Context, tenant, email, password string) error {
+	if err := checkPassword(password); err != nil {
+		return err
+	}
+	email = NormalizeEmail(email)
+	var id string
+	err := s.pool.QueryRow(ctx, `UPDATE users SET password_hash = $3, failed_logins = 0, locked_until = NULL
+		WHERE tenant_id = $1 AND email = $2 RETURNING id`, tenant, email, hashPassword(password)).Scan(&id)
+	if errNoRows(err) {
+		return fmt.Errorf("user %s of tenant %s: %w", email, tenant, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2`, tenant, id); err != nil {
+		return fmt.Errorf("set password: end sessions: %w", err)
+	}
+	return nil
+}
