@@ -1,7 +1,9 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"strings"
 
 	"connectrpc.com/connect"
 
@@ -20,7 +22,21 @@ func mountDashboard(mux *http.ServeMux, d Deps, opts connect.HandlerOption) []st
 		names = append(names, ternv1connect.SessionServiceName)
 	}
 	if d.Web != nil {
-		mux.Handle("/", d.Web)
+		mux.Handle("/", notServed(d.Web))
 	}
 	return names
+}
+
+// notServed answers a Connect, gRPC or gRPC-Web call to a tern service
+// this server does not mount with Unimplemented, which the dashboard
+// shows as "not served here"; everything else goes to web.
+func notServed(web http.Handler) http.Handler {
+	ew := connect.NewErrorWriter()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/tern.") && ew.IsSupported(r) {
+			ew.Write(w, r, connect.NewError(connect.CodeUnimplemented, fmt.Errorf("%s is not served here", r.URL.Path)))
+			return
+		}
+		web.ServeHTTP(w, r)
+	})
 }
