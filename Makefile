@@ -12,13 +12,13 @@ PROTOC_GEN_CONNECT_VERSION := v1.21.1
 BUF_VERSION                := v1.75.0
 K6_VERSION                 := v1.8.1
 
-.PHONY: run test fuzz build deps generate checkgenerate lint tools clean bench bench-k6 soak
+.PHONY: run test fuzz build deps generate checkgenerate lint tools clean bench bench-k6 soak web
 
 run: deps build ## start tern with a local ClickHouse, Kafka broker and simulator SMSC
 	exec $(TERN) serve --dev $(ARGS)
 
 test: deps build ## start the services tests need, run all tests, then each fuzz target briefly
-	$(TERN) devenv -- go test -count=1 -timeout 12m ./...
+	TERN_TEST_ARTIFACTS=$(CURDIR)/test-artifacts $(TERN) devenv -- go test -count=1 -timeout 12m ./...
 	$(MAKE) --no-print-directory fuzz
 
 # Each fuzz target runs for FUZZTIME on top of its seed corpus (testdata/fuzz/).
@@ -38,8 +38,24 @@ fuzz:
 	  done; \
 	done
 
-build:
+build: web
 	go build -o $(TERN) ./cmd/tern
+
+# The dashboard (api/web): npm ci when the lockfile changed, then vite
+# into api/web/dist/, which tern embeds. Needs Node.js 20 or later.
+WEB          := api/web
+WEB_MODULES  := $(WEB)/node_modules/.package-lock.json
+WEB_SOURCES  := $(shell find $(WEB)/src $(WEB)/public -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/tsconfig.json
+web: $(WEB)/dist/index.html ## build the dashboard into api/web/dist (tern embeds it)
+
+$(WEB)/dist/index.html: $(WEB_MODULES) $(WEB_SOURCES)
+	cd $(WEB) && npm run build
+
+$(WEB_MODULES): $(WEB)/package.json $(WEB)/package-lock.json
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || \
+	  { echo "make web: the dashboard needs Node.js 20 or later, found $$(node --version)"; exit 1; }
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $@
 
 # Two instances and two carriers under load while faults come every few
 # seconds (hangs, error storms, SIGKILL, dropped sessions, throttling,
@@ -80,14 +96,19 @@ $(BIN)/k6:
 	cd /tmp && GOBIN=$(BIN) go install go.k6.io/k6@$(K6_VERSION)
 
 # System packages from Debian: ClickHouse and PostgreSQL servers (tern runs
-# private instances of both under data/, not the system services), and Perl
-# Net::SMPP and Kannel, third-party SMPP peers for interop tests.
+# private instances of both under data/, not the system services), Perl
+# Net::SMPP and Kannel, third-party SMPP peers for interop tests, Node.js
+# for the dashboard's build, and Chromium (with an emoji font, so that
+# screenshots show the composer's emoji) for its browser test.
 deps:
 	@missing=""; \
 	{ command -v clickhouse-server || [ -x /usr/sbin/clickhouse-server ]; } >/dev/null 2>&1 || missing="$$missing clickhouse-server"; \
 	ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	perl -MNet::SMPP -e 1 >/dev/null 2>&1 || missing="$$missing libnet-smpp-perl"; \
 	{ [ -x /usr/sbin/bearerbox ] && [ -x /usr/sbin/smsbox ]; } || missing="$$missing kannel"; \
+	command -v node >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ] || missing="$$missing fonts-noto-color-emoji"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
@@ -103,12 +124,14 @@ $(BIN)/protoc-gen-go:
 $(BIN)/protoc-gen-connect-go:
 	GOBIN=$(BIN) go install connectrpc.com/connect/cmd/protoc-gen-connect-go@$(PROTOC_GEN_CONNECT_VERSION)
 
-generate: tools ## lint the protobuf API and regenerate Go from it
+generate: tools $(WEB_MODULES) ## lint the protobuf API and regenerate Go and the dashboard's TypeScript from it
 	$(BIN)/buf lint
+	rm -rf $(WEB)/src/gen
 	$(BIN)/buf generate
 
 checkgenerate: generate ## fail if generated code is out of date
-	git diff --exit-code -- proto
+	git diff --exit-code -- proto $(WEB)/src/gen
+	@out=$$(git status --porcelain -- proto $(WEB)/src/gen); [ -z "$$out" ] || { echo "generated files not committed:"; echo "$$out"; exit 1; }
 
 # bench/lint: no non-test, non-generated Go function over 100 lines or file
 # over 600 (exceptions listed with a reason in bench/lint/exceptions.go),
@@ -121,4 +144,4 @@ lint: ## gofmt, go vet, sizes of functions and files, Markdown links
 	go run ./bench/lint
 
 clean:
-	rm -rf bin data
+	rm -rf bin data test-artifacts $(WEB)/dist/assets $(WEB)/dist/index.html

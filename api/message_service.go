@@ -171,6 +171,9 @@ func (s *messageService) Estimate(ctx context.Context, req *connect.Request[tern
 	if info.Single != gsm.Default {
 		resp.SingleShift = info.Single.String()
 	}
+	for _, r := range gsm.UCS2Chars(m.GetBody(), opt) {
+		resp.Ucs2Characters = append(resp.Ucs2Characters, string(r))
+	}
 	if opt.Smart && info.Replaced > 0 {
 		for _, r := range gsm.Replacements(m.GetBody(), opt) {
 			resp.Replacements = append(resp.Replacements, &ternv1.Replacement{From: string(r.From), To: r.To, Count: int32(r.Count)})

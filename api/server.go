@@ -82,6 +82,11 @@ type Deps struct {
 	Events   *EventDeps
 	Flows    *FlowDeps
 	Webhooks *WebhookDeps
+	// Web serves the dashboard (api/web) at /; Sessions signs its users
+	// in (SessionService) and resolves their session cookies. Nil leaves
+	// each out.
+	Web      http.Handler
+	Sessions *Sessions
 }
 
 // NewHandler returns the HTTP handler serving every tern.v1 service over
@@ -114,6 +119,7 @@ func NewHandler(d Deps) (http.Handler, error) {
 		mux.Handle("/v2/", d.Twilio)
 	}
 	services = append(services, mountCampaigns(mux, d, opts)...)
+	services = append(services, mountDashboard(mux, d, opts)...)
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...), probe))
 	reflector := grpcreflect.NewStaticReflector(services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector, probe))

@@ -24,6 +24,7 @@ Usage:
   tern smpp-account add|list|disable   manage the SMPP gateway's customer accounts
   tern tenant create|list              manage tenants
   tern apikey create|revoke|list       manage API keys (shown once, stored as hashes)
+  tern user create|list|disable        manage dashboard users (passwords stored as argon2id hashes)
   tern twilio-account create|list|set-sms-url|revoke   accounts of the Twilio-compatible API
   tern contacts import FILE.csv --list NAME   import contacts through the API (--api, TERN_API_KEY)
   tern store-secret --tenant ID --platform P --secret S   set a store's webhook signing secret
@@ -64,6 +65,8 @@ func main() {
 		err = runTenant(ctx, args, os.Stdout)
 	case "apikey":
 		err = runAPIKey(ctx, args, os.Stdout)
+	case "user":
+		err = runUser(ctx, args, os.Stdin, os.Stdout)
 	case "twilio-account":
 		err = runTwilioAccount(ctx, args, os.Stdout)
 	case "contacts":

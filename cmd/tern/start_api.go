@@ -12,14 +12,22 @@ import (
 // grpc-go for gRPC connections with --grpc-go, and /metrics there unless
 // --metrics-listen serves it. SIGHUP reloads its certificate and the SMPP
 // gateway's. It starts last, so it stops first.
-func (s *system) startAPI(context.Context) error {
+func (s *system) startAPI(ctx context.Context) error {
 	c := s.c
 	defaultTables, _ := gsm.ParseLanguages(c.shiftTables) // checked by Validate
+	dash, err := s.startDashboard(ctx)
+	if err != nil {
+		return err
+	}
 	deps := api.Deps{Keys: s.keys, Sender: s.intake, Reports: s.reports, IDs: s.ids, Log: s.log,
 		Cancels:     s.cancels,
-		ShiftTables: s.tenants.shiftTables(defaultTables), Prices: s.prices}
+		ShiftTables: s.tenants.shiftTables(defaultTables), Prices: s.prices,
+		Web: dash.web, Sessions: dash.sessions}
 	h, err := api.NewHandler(deps)
 	if err != nil {
+		return err
+	}
+	if h, err = api.WithSessionCookies(h, deps, dash.admin); err != nil {
 		return err
 	}
 	ln, opts, cert, err := c.api.listen(c.listen, s.reg)

@@ -3,6 +3,7 @@ package tenants
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 var (
@@ -29,3 +30,23 @@ func (e *FieldError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Re
 func (e *FieldError) Unwrap() error { return ErrInvalid }
 
 func invalid(field, reason string) error { return &FieldError{Field: field, Reason: reason} }
+
+// Dashboard users and sessions (users.go, logins.go).
+var (
+	// ErrBadLogin: no such user, or a wrong password; which is not said.
+	ErrBadLogin = errors.New("email or password is wrong")
+	// ErrLocked is wrapped by *LockedError.
+	ErrLocked = errors.New("account locked after too many failed logins")
+	// ErrNoSession: the session token is unknown, expired, idle too long,
+	// ended, or its user disabled.
+	ErrNoSession = errors.New("no session: sign in again")
+)
+
+// LockedError refuses a login to an account locked until Until.
+type LockedError struct{ Until time.Time }
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("%v; try again after %s", ErrLocked, e.Until.UTC().Format("15:04 UTC"))
+}
+
+func (e *LockedError) Unwrap() error { return ErrLocked }

@@ -69,6 +69,7 @@ CREATE TRIGGER api_keys_bump AFTER INSERT OR UPDATE OR DELETE ON api_keys
 CREATE TRIGGER senders_bump AFTER INSERT OR UPDATE OR DELETE ON senders
 	FOR EACH STATEMENT EXECUTE FUNCTION tenant_registry_bump();
 `,
+	2: usersSchema,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -775,9 +775,14 @@ type EstimateResponse struct {
 	SingleShift  string `protobuf:"bytes,6,opt,name=single_shift,json=singleShift,proto3" json:"single_shift,omitempty"`
 	// segments × the destination's price per segment; unset without a
 	// destination or a price table.
-	Price         *Money `protobuf:"bytes,7,opt,name=price,proto3" json:"price,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Price *Money `protobuf:"bytes,7,opt,name=price,proto3" json:"price,omitempty"`
+	// When the text goes as UCS-2: the characters that made it, each once
+	// in order of first appearance. None of the tables the request allows
+	// has them (nor, with smart_encoding, a look-alike of them); without
+	// them the text could go as GSM-7.
+	Ucs2Characters []string `protobuf:"bytes,8,rep,name=ucs2_characters,json=ucs2Characters,proto3" json:"ucs2_characters,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *EstimateResponse) Reset() {
@@ -855,6 +860,13 @@ func (x *EstimateResponse) GetSingleShift() string {
 func (x *EstimateResponse) GetPrice() *Money {
 	if x != nil {
 		return x.Price
+	}
+	return nil
+}
+
+func (x *EstimateResponse) GetUcs2Characters() []string {
+	if x != nil {
+		return x.Ucs2Characters
 	}
 	return nil
 }
@@ -1032,7 +1044,7 @@ const file_tern_v1_message_service_proto_rawDesc = "" +
 	"\x04body\x18\x01 \x01(\tR\x04body\x12%\n" +
 	"\x0esmart_encoding\x18\x02 \x01(\bR\rsmartEncoding\x12!\n" +
 	"\fshift_tables\x18\x03 \x03(\tR\vshiftTables\x12\x0e\n" +
-	"\x02to\x18\x04 \x01(\tR\x02to\"\x9b\x02\n" +
+	"\x02to\x18\x04 \x01(\tR\x02to\"\xc4\x02\n" +
 	"\x10EstimateResponse\x12-\n" +
 	"\bencoding\x18\x01 \x01(\x0e2\x11.tern.v1.EncodingR\bencoding\x12\x14\n" +
 	"\x05units\x18\x02 \x01(\x05R\x05units\x12\x1a\n" +
@@ -1040,7 +1052,8 @@ const file_tern_v1_message_service_proto_rawDesc = "" +
 	"\freplacements\x18\x04 \x03(\v2\x14.tern.v1.ReplacementR\freplacements\x12#\n" +
 	"\rlocking_shift\x18\x05 \x01(\tR\flockingShift\x12!\n" +
 	"\fsingle_shift\x18\x06 \x01(\tR\vsingleShift\x12$\n" +
-	"\x05price\x18\a \x01(\v2\x0e.tern.v1.MoneyR\x05price\"G\n" +
+	"\x05price\x18\a \x01(\v2\x0e.tern.v1.MoneyR\x05price\x12'\n" +
+	"\x0fucs2_characters\x18\b \x03(\tR\x0eucs2Characters\"G\n" +
 	"\vReplacement\x12\x12\n" +
 	"\x04from\x18\x01 \x01(\tR\x04from\x12\x0e\n" +
 	"\x02to\x18\x02 \x01(\tR\x02to\x12\x14\n" +
