@@ -51,7 +51,8 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 }
 
 // check ends a message that cannot go at all: undecodable or invalid (to
-// the dead-letter topic), or past its validity (EXPIRED).
+// the dead-letter topic), past its validity (EXPIRED), or refused by its
+// recipient's consent (FAILED).
 func (c *Consumer) check(ctx context.Context, m kafka.Message, rec *recordv1.Submit, now time.Time, log *slog.Logger) outcome {
 	if rec == nil {
 		return ended(c.deadLetter(ctx, m, nil, "undecodable submit record", log))
@@ -65,7 +66,7 @@ func (c *Consumer) check(ctx context.Context, m kafka.Message, rec *recordv1.Sub
 		c.metrics.addFinal(core.StatusExpired)
 		return ended(c.emit(ctx, ev))
 	}
-	return outcome{}
+	return c.checkConsent(ctx, rec, now)
 }
 
 // untilDue holds a message until its time (Submit.not_before: its send_at,

@@ -48,6 +48,12 @@ type prior struct {
 	carrierIDs   []string
 	errorCode    string
 	reason       string
+	// refused: this Begin failed the message for its recipient's consent
+	// or the frequency cap (reason says which); it is never submitted.
+	refused bool
+	// capUntil, when not nil, is when the recipient's frequency cap lets
+	// the next marketing message go, for a cap that defers (sendCheck).
+	capUntil *time.Time
 }
 
 // answer is a carrier's answer to record.
@@ -95,6 +101,9 @@ type ledgerOp struct {
 type intent struct {
 	Ref
 	token int64
+	// check, when its key is set, has the intent checked against the
+	// consent ledger in the same statement (ledger_consent.go).
+	check sendCheck
 }
 
 // ledgerBatch is the most rows one ledger statement writes.
@@ -124,7 +133,12 @@ func (l *Ledger) Run(ctx context.Context) error {
 // ledger held for it before. token names the attempt (newIntentToken):
 // the same until the attempt submits, a new one after.
 func (l *Ledger) Begin(ctx context.Context, ref Ref, token int64) (prior, error) {
-	return l.w.do(ctx, ledgerOp{intent: intent{Ref: ref, token: token}})
+	return l.begin(ctx, intent{Ref: ref, token: token})
+}
+
+// begin records in, and checks it when in.check says so.
+func (l *Ledger) begin(ctx context.Context, in intent) (prior, error) {
+	return l.w.do(ctx, ledgerOp{intent: in})
 }
 
 // Answer records a carrier's answer. queued, if not nil, is called once
@@ -240,7 +254,8 @@ func (l *Ledger) execBoth(ctx context.Context, as []answer, ins []intent) ([]pri
 		b.Queue(answerSQL, answerArgs(as)...)
 	}
 	if len(ins) > 0 {
-		b.Queue(beginSQL, beginArgs(ins)...)
+		sql, args := beginStatement(ins)
+		b.Queue(sql, args...)
 	}
 	br := l.s.pool.SendBatch(ctx, b)
 	defer br.Close()
@@ -256,7 +271,7 @@ func (l *Ledger) execBoth(ctx context.Context, as []answer, ins []intent) ([]pri
 	if err != nil {
 		return nil, fmt.Errorf("ledger begin: %w", err)
 	}
-	priors, err := scanPriors(rows, ins)
+	priors, err := scanPriors(rows, ins, anyChecked(ins))
 	if err != nil {
 		return nil, err
 	}
@@ -294,11 +309,12 @@ func (l *Ledger) execBegin(ctx context.Context, ins []intent) ([]prior, error) {
 	if hasDuplicateIDs(ins, func(in intent) string { return in.MessageID }) {
 		return oneByOne(ctx, ins, l.execBegin)
 	}
-	rows, err := l.s.pool.Query(ctx, beginSQL, beginArgs(ins)...)
+	sql, args := beginStatement(ins)
+	rows, err := l.s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ledger begin: %w", err)
 	}
-	return scanPriors(rows, ins)
+	return scanPriors(rows, ins, anyChecked(ins))
 }
 
 func beginArgs(ins []intent) []any {
@@ -318,15 +334,20 @@ func beginArgs(ins []intent) []any {
 	return []any{cols[0], cols[1], cols[2], cols[3], cols[4], cats, encs, cols[5], cols[6], toks}
 }
 
-// scanPriors reads beginSQL's rows, one per ref, and closes them.
-func scanPriors(rows pgx.Rows, ins []intent) ([]prior, error) {
+// scanPriors reads the rows of beginSQL, or with consent of
+// beginConsentSQL, one per ref, and closes them.
+func scanPriors(rows pgx.Rows, ins []intent, consent bool) ([]prior, error) {
 	defer rows.Close()
 	byID := make(map[string]prior, len(ins))
 	for rows.Next() {
 		var id string
 		var p prior
 		var state int16
-		if err := rows.Scan(&id, &p.fresh, &p.inDoubt, &p.doubtCarrier, &state, &p.carrier, &p.carrierIDs, &p.errorCode, &p.reason); err != nil {
+		dst := []any{&id, &p.fresh, &p.inDoubt, &p.doubtCarrier, &state, &p.carrier, &p.carrierIDs, &p.errorCode, &p.reason}
+		if consent {
+			dst = append(dst, &p.refused, &p.capUntil)
+		}
+		if err := rows.Scan(dst...); err != nil {
 			return nil, fmt.Errorf("ledger begin: %w", err)
 		}
 		p.state = ledgerState(state)
