@@ -48,7 +48,7 @@ type Canceler interface {
 
 // Deps are what the front door calls.
 type Deps struct {
-	Keys    *Keyring
+	Keys    Authorizer
 	Sender  Sender
 	Reports Reports
 	IDs     IDChecker
@@ -60,12 +60,16 @@ type Deps struct {
 	ShiftTables func(tenant string) gsm.Languages
 	// Prices prices Estimate; nil leaves prices out.
 	Prices *price.Table
+	// Admin and Contacts serve tern.v1.AdminService and ContactService
+	// (NewAdminService, NewContactService); nil leaves the service out.
+	Admin    ternv1connect.AdminServiceHandler
+	Contacts ternv1connect.ContactServiceHandler
 }
 
 // NewHandler returns the HTTP handler serving every tern.v1 service over
 // gRPC, gRPC-Web and Connect, plus gRPC health and reflection (both
-// without authentication). A tern.v1 call without a known API key is
-// refused before its body is read; messages are bounded by
+// without authentication). A tern.v1 call without a known API key, or
+// one its key's scopes do not allow, is refused before its body is read; messages are bounded by
 // MaxRequestBytes, health and reflection requests by 64 KiB, both after
 // decompression.
 func NewHandler(d Deps) (http.Handler, error) {
@@ -79,8 +83,18 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.Handle(path, requireKey(d.Keys, h))
 	path, h = ternv1connect.NewAnalyticsServiceHandler(&analyticsService{d: d}, opts)
 	mux.Handle(path, requireKey(d.Keys, h))
-	probe := connect.WithHandlerOptions(connect.WithReadMaxBytes(maxProbeBytes), boundedGzip(maxProbeBytes))
 	services := []string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}
+	if d.Admin != nil {
+		path, h = ternv1connect.NewAdminServiceHandler(d.Admin, opts)
+		mux.Handle(path, requireKey(d.Keys, h))
+		services = append(services, ternv1connect.AdminServiceName)
+	}
+	if d.Contacts != nil {
+		path, h = ternv1connect.NewContactServiceHandler(d.Contacts, opts)
+		mux.Handle(path, requireKey(d.Keys, h))
+		services = append(services, ternv1connect.ContactServiceName)
+	}
+	probe := connect.WithHandlerOptions(connect.WithReadMaxBytes(maxProbeBytes), boundedGzip(maxProbeBytes))
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...), probe))
 	reflector := grpcreflect.NewStaticReflector(services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector, probe))
