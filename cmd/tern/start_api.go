@@ -15,9 +15,13 @@ import (
 func (s *system) startAPI(context.Context) error {
 	c := s.c
 	defaultTables, _ := gsm.ParseLanguages(c.shiftTables) // checked by Validate
-	deps := api.Deps{Keys: s.keys, Sender: s.intake, Reports: s.reports, IDs: s.ids, Log: s.log,
+	p := &s.consent
+	deps := api.Deps{Keys: p.registry, Sender: s.intake, Reports: s.reports, IDs: s.ids, Log: s.log,
 		Cancels:     s.cancels,
-		ShiftTables: s.tenants.shiftTables(defaultTables), Prices: s.prices}
+		ShiftTables: s.tenants.shiftTables(defaultTables), Prices: s.prices,
+		Admin: api.NewAdminService(api.AdminDeps{Tenants: p.store, Keys: p.store, Senders: p.store, Log: s.log}),
+		Contacts: api.NewContactService(api.ContactDeps{Writer: p.ledger, Reader: p.ledger, Replies: p.replies,
+			Tenants: p.registry, Sender: s.intake, Log: s.log})}
 	h, err := api.NewHandler(deps)
 	if err != nil {
 		return err
