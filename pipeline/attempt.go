@@ -73,7 +73,7 @@ type delivery struct {
 	pace    *Reservation // the submit it waited for in place under the tenant's limits (Limits.Pace), until it goes
 	held    time.Time    // the submit it held while it waited in the scheduler (Limits.Pace)
 	slot    bool         // the attempt holds one of the instance's carrier slots (Consumer.slots)
-	check   sendCheck    // what its Begin checks against the consent ledger
+	consent []byte       // its recipient's consent key, which its Begin checks; nil: none
 }
 
 // newDelivery returns rec's way to a carrier.
@@ -108,7 +108,7 @@ func (c *Consumer) newDelivery(m kafka.Message, rec *recordv1.Submit, log *slog.
 	if c.limits.HoldsSubmit(rec.RateTurn) && rec.NotBefore != nil {
 		d.held = rec.NotBefore.AsTime()
 	}
-	d.check = c.sendCheck(rec)
+	d.consent = c.consentKey(rec)
 	return d
 }
 
@@ -238,15 +238,15 @@ func (d *delivery) paceSubmit(ctx context.Context) outcome {
 }
 
 // settle records the intent to submit (Ledger.Begin), checked against the
-// consent ledger and the frequency cap, and settles what an earlier
-// attempt left: a message accepted, canceled or failed before is
+// recipient's committed consent, and settles what an earlier attempt
+// left: a message accepted, canceled or failed before is
 // never submitted again, and its event is written (again); one whose
 // earlier submit is in doubt is counted, and fails as "outcome unknown"
 // if its carrier's policy is Fail. It goes on when the message is to be
 // submitted now.
 func (d *delivery) settle(ctx context.Context, ref Ref, attempt int) outcome {
 	c, rec := d.c, d.rec
-	p, err := c.ledger.begin(ctx, intent{Ref: ref, token: d.intent, check: d.check})
+	p, err := c.ledger.begin(ctx, intent{Ref: ref, token: d.intent, consentKey: d.consent})
 	switch {
 	case errors.Is(err, ErrUnstorable):
 		d.releaseSlot()
@@ -287,9 +287,6 @@ func (d *delivery) settle(ctx context.Context, ref Ref, attempt int) outcome {
 		if policy == Fail {
 			return d.failInDoubt(ctx, p.doubtCarrier)
 		}
-	}
-	if p.capUntil != nil && d.check.capDefer {
-		return d.capped(ctx, ref, p)
 	}
 	return outcome{}
 }

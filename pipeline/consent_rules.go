@@ -2,7 +2,10 @@ package pipeline
 
 import (
 	"context"
+	"log/slog"
 	"time"
+
+	"github.com/segmentio/kafka-go"
 
 	"github.com/ternsms/tern/core"
 	"github.com/ternsms/tern/core/consent"
@@ -20,7 +23,8 @@ type ConsentRules interface {
 	// which the ledger's Begin reads in the statement recording the
 	// intent: a STOP committed before it wins.
 	ConsentKey(tenant, number string) []byte
-	// FrequencyCap is tenant's cap on marketing messages per recipient.
+	// FrequencyCap is tenant's cap on marketing messages per recipient,
+	// from memory.
 	FrequencyCap(tenant string) consent.FrequencyCap
 }
 
@@ -50,18 +54,45 @@ func (c *Consumer) checkConsent(ctx context.Context, rec *recordv1.Submit, now t
 	return ended(c.emit(ctx, ev))
 }
 
-// sendCheck is what the ledger's Begin checks for rec (sendCheck): its
-// recipient's consent key, and for marketing its tenant's cap.
-func (c *Consumer) sendCheck(rec *recordv1.Submit) sendCheck {
+// consentKey is rec's recipient's key, which the ledger's Begin checks;
+// nil for tern's own consent messages, or without consent rules.
+func (c *Consumer) consentKey(rec *recordv1.Submit) []byte {
 	if c.consent == nil || consent.IsExempt(rec.Origin) {
-		return sendCheck{}
+		return nil
 	}
-	sc := sendCheck{key: c.consent.ConsentKey(rec.TenantId, rec.To)}
-	if core.Category(rec.Category) == core.CategoryMarketing {
-		fc := c.consent.FrequencyCap(rec.TenantId)
-		sc.capMax, sc.capWindow, sc.capDefer = fc.Max, time.Duration(fc.Window), fc.Defer
+	return c.consent.ConsentKey(rec.TenantId, rec.To)
+}
+
+// frequencyCap holds back a marketing message over its recipient's cap
+// under its tenant's policy: FAILED "frequency cap", or with a cap that
+// defers, in the scheduler until the window lets it go. It counts the
+// recipient's marketing intents in the delivery ledger (Ledger.capUntil):
+// messages to one recipient share a partition and go one at a time, so
+// the count holds every earlier one, whichever instance sent it, and
+// nothing is to be rebuilt when a partition moves. A ledger error leaves
+// the message to run again.
+func (c *Consumer) frequencyCap(ctx context.Context, m kafka.Message, rec *recordv1.Submit, now time.Time, log *slog.Logger) outcome {
+	if c.consent == nil || core.Category(rec.Category) != core.CategoryMarketing || consent.IsExempt(rec.Origin) {
+		return outcome{}
 	}
-	return sc
+	fc := c.consent.FrequencyCap(rec.TenantId)
+	if fc.Max <= 0 {
+		return outcome{}
+	}
+	until, err := c.ledger.capUntil(ctx, rec, fc.Max, time.Duration(fc.Window))
+	switch {
+	case err != nil:
+		log.Warn("frequency cap", "id", rec.Id, "err", err)
+		return outcome{kind: unfinished}
+	case !until.After(now):
+		return outcome{}
+	case fc.Defer:
+		return ended(c.deferTo(ctx, m, rec, until, deferFrequencyCap, log))
+	}
+	ev := submitEvent(rec, core.StatusFailed, now)
+	ev.Reason = consent.ReasonFrequencyCap
+	c.metrics.addFinal(core.StatusFailed)
+	return ended(c.emit(ctx, ev))
 }
 
 // refused ends a message its Begin refused (prior.refused): FAILED with
@@ -72,15 +103,4 @@ func (d *delivery) refused(ctx context.Context, p prior) outcome {
 	ev.Reason = p.reason
 	d.c.metrics.addFinal(core.StatusFailed)
 	return ended(d.c.emit(ctx, ev))
-}
-
-// capped holds a message over its recipient's frequency cap, for a
-// tenant whose cap defers, until p.capUntil: its intent is answered
-// refused (not on the wire, so the next attempt is not in doubt) and it
-// waits in the scheduler.
-func (d *delivery) capped(ctx context.Context, ref Ref, p prior) outcome {
-	if err := d.answer(ctx, answer{messageID: d.rec.Id, state: stateRefused, carrier: ref.Carrier}, d.releaseSlot); err != nil {
-		return ended(d.unanswered(ctx, err))
-	}
-	return ended(d.c.deferTo(ctx, d.msg, d.rec, *p.capUntil, deferFrequencyCap, d.log))
 }

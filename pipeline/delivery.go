@@ -21,7 +21,7 @@ import (
 const scheduleSlack = 500 * time.Millisecond
 
 // deliver takes one message through its checks, its wait for its time,
-// its recipient's quiet hours and its tenant's limits, then through the
+// its recipient's quiet hours and frequency cap and its tenant's limits, then through the
 // ledger and the carrier (delivery.run), and records the outcome. It
 // returns false if ctx ended before the outcome was durable; the message
 // is then left to the partition's next owner. A message that cannot be
@@ -42,6 +42,9 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 		return o.kind == done
 	}
 	if o := c.quietHours(ctx, m, rec, now, log); o.kind != goOn {
+		return o.kind == done
+	}
+	if o := c.frequencyCap(ctx, m, rec, now, log); o.kind != goOn {
 		return o.kind == done
 	}
 	if o := c.takeTurn(ctx, m, rec, now, log); o.kind != goOn {

@@ -48,12 +48,10 @@ type prior struct {
 	carrierIDs   []string
 	errorCode    string
 	reason       string
-	// refused: this Begin failed the message for its recipient's consent
-	// or the frequency cap (reason says which); it is never submitted.
+	// refused: this attempt's Begin failed the message for its
+	// recipient's consent (reason says why); it is never submitted.
 	refused bool
-	// capUntil, when not nil, is when the recipient's frequency cap lets
-	// the next marketing message go, for a cap that defers (sendCheck).
-	capUntil *time.Time
+	token   int64 // the row's intent token (beginConsentSQL)
 }
 
 // answer is a carrier's answer to record.
@@ -101,9 +99,10 @@ type ledgerOp struct {
 type intent struct {
 	Ref
 	token int64
-	// check, when its key is set, has the intent checked against the
-	// consent ledger in the same statement (ledger_consent.go).
-	check sendCheck
+	// consentKey, when set, is the recipient's key in the consent
+	// ledger's state table: the intent is checked against it in the same
+	// statement (beginConsentSQL).
+	consentKey []byte
 }
 
 // ledgerBatch is the most rows one ledger statement writes.
@@ -345,7 +344,7 @@ func scanPriors(rows pgx.Rows, ins []intent, consent bool) ([]prior, error) {
 		var state int16
 		dst := []any{&id, &p.fresh, &p.inDoubt, &p.doubtCarrier, &state, &p.carrier, &p.carrierIDs, &p.errorCode, &p.reason}
 		if consent {
-			dst = append(dst, &p.refused, &p.capUntil)
+			dst = append(dst, &p.token)
 		}
 		if err := rows.Scan(dst...); err != nil {
 			return nil, fmt.Errorf("ledger begin: %w", err)
@@ -362,6 +361,8 @@ func scanPriors(rows pgx.Rows, ins []intent, consent bool) ([]prior, error) {
 		if !ok {
 			return nil, fmt.Errorf("ledger begin: no row returned for %s", r.MessageID)
 		}
+		// Failed under this attempt's own token: its Begin refused it.
+		p.refused = consent && p.state == stateFailed && p.token == r.token
 		out[i] = p
 	}
 	return out, nil

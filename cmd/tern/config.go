@@ -223,4 +223,4 @@ func (c fileConfig) bootstrap() tenants.Bootstrap {
 	return b
 }
 
-var errNoTenants = errors.New("no tenants: give --config with tenants, or --dev")
+var errNoTenants = errors.New("no tenants: give --config with tenants or admin_key_sha256, or --dev")

@@ -21,7 +21,8 @@ import (
 // TestConsentDev: tern serve --dev writes the dev operator key and the
 // dev tenant's default sender, and serves the simulator's control
 // endpoint, so that `tern sim-reply` has a handset's STOP reach tern,
-// which honours it at the API and at the SMPP gateway (ESME_RX_R_APPN);
+// which honours it at the API and at the SMPP gateway (ESME_RX_R_APPN)
+// and still forwards it to the SMPP account owning the number;
 // the gateway refuses an alphanumeric sender to the US with
 // ESME_RINVSRCADR; the operator key manages tenants.
 func TestConsentDev(t *testing.T) {
@@ -59,9 +60,23 @@ func TestConsentDev(t *testing.T) {
 		}
 		return nil
 	})
+	// An SMPP account owning the number still gets the reply tern acts on.
+	if err := runSMPPAccount(ctx, []string{"add", "--postgres-url", r.postgresURL, "--system-id", "replies",
+		"--password", "replies", "--tenant", "dev", "--number", r.devSender}); err != nil {
+		t.Fatal(err)
+	}
+	rx := newCustomer(t, r.smpp.srv.Addr(), "replies", "replies", smpp.BindTransceivers)
 	if err := runSimReply(ctx, []string{"--control", r.simControl, "--from", to, "--to", r.devSender, "--text", "STOP"}); err != nil {
 		t.Fatal(err)
 	}
+	testkit.Eventually(t, time.Minute, func() error {
+		rx.mu.Lock()
+		defer rx.mu.Unlock()
+		if len(rx.replies) != 1 || rx.replies[0].From != to || rx.replies[0].Text != "STOP" {
+			return fmt.Errorf("replies forwarded to the account owning the number: %+v", rx.replies)
+		}
+		return nil
+	})
 	testkit.Eventually(t, time.Minute, func() error {
 		_, err := send(ctx, &ternv1.SendRequest{To: to, Body: "Your order shipped"})
 		if connect.CodeOf(err) != connect.CodeFailedPrecondition || connectMessage(err) != "to: recipient opted out" {
