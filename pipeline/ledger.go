@@ -135,7 +135,8 @@ func (l *Ledger) Begin(ctx context.Context, ref Ref, token int64) (prior, error)
 	return l.begin(ctx, intent{Ref: ref, token: token})
 }
 
-// begin records in, and checks it when in.check says so.
+// begin records in, checked against the consent ledger when it has a
+// consent key.
 func (l *Ledger) begin(ctx context.Context, in intent) (prior, error) {
 	return l.w.do(ctx, ledgerOp{intent: in})
 }
