@@ -16,6 +16,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/grpc/tap"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
 )
 
 // NewGRPCServer returns a grpc-go server for the gRPC calls a Server
@@ -57,7 +59,20 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 	for i := range services {
 		g.RegisterService(&services[i], struct{}{})
 	}
+	registerCampaigns(g, b)
 	return g, nil
+}
+
+// verifyMethods are tern.v1.VerifyService's methods for grpc-go.
+func verifyMethods(b bridge, v ternv1connect.VerifyServiceHandler) []grpc.MethodDesc {
+	return []grpc.MethodDesc{
+		unary(b, "StartVerification", v.StartVerification),
+		unary(b, "CheckVerification", v.CheckVerification),
+		unary(b, "CancelVerification", v.CancelVerification),
+		unary(b, "GetVerification", v.GetVerification),
+		unary(b, "GetVerifyPolicy", v.GetVerifyPolicy),
+		unary(b, "UpdateVerifyPolicy", v.UpdateVerifyPolicy),
+	}
 }
 
 // serverOptions are what the bridge's methods need from their server:

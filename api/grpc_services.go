@@ -8,7 +8,8 @@ import (
 )
 
 // services are the tern.v1 services the bridge serves on grpc-go: every
-// one NewHandler serves, on the same handlers.
+// one NewHandler serves, on the same handlers, but the contact, template
+// and campaign services, which registerCampaigns registers.
 func (b bridge) services() []grpc.ServiceDesc {
 	ms := &messageService{d: b.d}
 	as := &analyticsService{d: b.d}
@@ -38,16 +39,11 @@ func (b bridge) services() []grpc.ServiceDesc {
 				unary(b, "UpdateConsentPolicy", h.UpdateConsentPolicy),
 			}})
 	}
-	if h := b.d.Contacts; h != nil {
-		out = append(out, grpc.ServiceDesc{ServiceName: ternv1connect.ContactServiceName, Metadata: ternv1.File_tern_v1_contact_service_proto.Path(),
-			Methods: []grpc.MethodDesc{
-				unary(b, "RecordConsent", h.RecordConsent),
-				unary(b, "RevokeConsent", h.RevokeConsent),
-				unary(b, "ListConsentEvents", h.ListConsentEvents),
-				unary(b, "EraseNumber", h.EraseNumber),
-				unary(b, "ListInbound", h.ListInbound),
-			}})
+	if b.d.Verify != nil {
+		out = append(out, grpc.ServiceDesc{ServiceName: ternv1connect.VerifyServiceName, Metadata: ternv1.File_tern_v1_verify_service_proto.Path(),
+			Methods: verifyMethods(b, b.d.Verify)})
 	}
+	out = append(out, featureServices(b)...)
 	for i := range out {
 		out[i].HandlerType = (*any)(nil)
 	}

@@ -60,10 +60,31 @@ type Deps struct {
 	ShiftTables func(tenant string) gsm.Languages
 	// Prices prices Estimate; nil leaves prices out.
 	Prices *price.Table
-	// Admin and Contacts serve tern.v1.AdminService and ContactService
-	// (NewAdminService, NewContactService); nil leaves the service out.
-	Admin    ternv1connect.AdminServiceHandler
-	Contacts ternv1connect.ContactServiceHandler
+	// Admin serves tern.v1.AdminService (NewAdminService); nil leaves it
+	// unmounted.
+	Admin ternv1connect.AdminServiceHandler
+	// Verify serves tern.v1.VerifyService (NewVerifyService); nil leaves
+	// it unmounted.
+	Verify ternv1connect.VerifyServiceHandler
+	// Twilio serves the Twilio-compatible REST surface (api/twilio) under
+	// /2010-04-01/ and /v2/, with its own authentication; nil leaves it
+	// unmounted.
+	Twilio http.Handler
+	// Contacts, Templates and Campaigns serve their services; nil leaves
+	// one unmounted. Links serves tracked links at LinkPrefix.
+	Contacts  *ContactDeps
+	Templates *TemplateDeps
+	Campaigns *CampaignDeps
+	Links     http.Handler
+	// Renderer makes a SendRequest's text from a stored template; nil
+	// answers such a request Unimplemented.
+	Renderer TemplateRenderer
+	// Events, Flows and Webhooks serve EventService (with the store
+	// platforms' webhooks under /webhooks/), FlowService and
+	// WebhookService; nil leaves each unmounted.
+	Events   *EventDeps
+	Flows    *FlowDeps
+	Webhooks *WebhookDeps
 }
 
 // NewHandler returns the HTTP handler serving every tern.v1 service over
@@ -83,18 +104,24 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.Handle(path, requireKey(d.Keys, h))
 	path, h = ternv1connect.NewAnalyticsServiceHandler(&analyticsService{d: d}, opts)
 	mux.Handle(path, requireKey(d.Keys, h))
-	services := []string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}
+	features := mountFeatures(mux, d, opts)
+	probe := connect.WithHandlerOptions(connect.WithReadMaxBytes(maxProbeBytes), boundedGzip(maxProbeBytes))
+	services := append([]string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}, features...)
 	if d.Admin != nil {
 		path, h = ternv1connect.NewAdminServiceHandler(d.Admin, opts)
 		mux.Handle(path, requireKey(d.Keys, h))
 		services = append(services, ternv1connect.AdminServiceName)
 	}
-	if d.Contacts != nil {
-		path, h = ternv1connect.NewContactServiceHandler(d.Contacts, opts)
+	if d.Verify != nil {
+		path, h = ternv1connect.NewVerifyServiceHandler(d.Verify, opts)
 		mux.Handle(path, requireKey(d.Keys, h))
-		services = append(services, ternv1connect.ContactServiceName)
+		services = append(services, ternv1connect.VerifyServiceName)
 	}
-	probe := connect.WithHandlerOptions(connect.WithReadMaxBytes(maxProbeBytes), boundedGzip(maxProbeBytes))
+	if d.Twilio != nil {
+		mux.Handle("/2010-04-01/", d.Twilio)
+		mux.Handle("/v2/", d.Twilio)
+	}
+	services = append(services, mountCampaigns(mux, d, opts)...)
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...), probe))
 	reflector := grpcreflect.NewStaticReflector(services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector, probe))
