@@ -99,3 +99,13 @@ func TestRegistryKeysAndScopes(t *testing.T) {
 		return nil
 	})
 }
+
+// adminKeys is a Keyring whose keys also have the admin scope, for tests
+// of procedures that need it.
+type adminKeys struct{ *Keyring }
+
+func (k adminKeys) Authorize(key string) (tenants.KeyInfo, bool) {
+	info, ok := k.Keyring.Authorize(key)
+	info.Scopes |= tenants.ScopeAdmin
+	return info, ok
+}
