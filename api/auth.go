@@ -4,16 +4,27 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"connectrpc.com/connect"
+
+	"github.com/ternsms/tern/pipeline/tenants"
 )
 
-// Keyring maps API keys to tenants. It holds only SHA-256 hashes of the
-// keys, so a leaked config does not leak keys.
+// Authorizer resolves API keys to what they grant, from memory;
+// tenants.Registry is one (keys in PostgreSQL, revocations seen by every
+// instance within a second), Keyring another.
+type Authorizer interface {
+	Authorize(key string) (tenants.KeyInfo, bool)
+}
+
+// Keyring maps API keys to tenants, each key with tenants.DefaultScopes.
+// It holds only SHA-256 hashes of the keys, so a leaked config does not
+// leak keys. It serves tests and tools that run without PostgreSQL.
 type Keyring struct {
 	byHash map[[sha256.Size]byte]string
 }
@@ -53,58 +64,78 @@ func (k *Keyring) Tenant(key string) (string, bool) {
 	return t, ok
 }
 
-type tenantKey struct{}
+// Authorize implements Authorizer: the key's tenant, with the default
+// scopes.
+func (k *Keyring) Authorize(key string) (tenants.KeyInfo, bool) {
+	t, ok := k.Tenant(key)
+	if !ok {
+		return tenants.KeyInfo{}, false
+	}
+	return tenants.KeyInfo{ID: "keyring", Tenant: t, Scopes: tenants.DefaultScopes}, true
+}
 
-// caller is an authenticated call: its tenant, and on grpc-go the timer
+type callKey struct{}
+
+// call is an authenticated call: who makes it, and on grpc-go the timer
 // that cancels the call if its message is not all in within the read
 // timeout (see bridge.tap).
-type caller struct {
-	tenant string
-	read   *time.Timer
+type call struct {
+	Caller
+	read *time.Timer
 }
 
-// tenantFrom returns the tenant authenticated for ctx's call: a key's
-// caller (requireKey, the grpc-go tap) or the tenant withCaller put there.
-func tenantFrom(ctx context.Context) string {
-	switch c := ctx.Value(tenantKey{}).(type) {
-	case *caller:
-		return c.tenant
-	case string:
-		return c
-	}
-	return ""
+// withCaller puts c into ctx as the caller of its call.
+func withCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callKey{}, &call{Caller: c})
 }
+
+// callerFrom returns the caller authenticated for ctx's call.
+func callerFrom(ctx context.Context) Caller {
+	if c, ok := ctx.Value(callKey{}).(*call); ok {
+		return c.Caller
+	}
+	return Caller{}
+}
+
+// tenantFrom returns the tenant authenticated for ctx's call.
+func tenantFrom(ctx context.Context) string { return callerFrom(ctx).Tenant }
 
 // requireKey refuses calls without a known `Authorization: Bearer KEY`
-// before next reads a byte of their body, in the protocol of the call,
-// and puts the key's tenant into the context of the others. Requests that
-// are no RPC at all go to next, which refuses them without reading their
-// body either.
-func requireKey(k *Keyring, next http.Handler) http.Handler {
+// (Unauthenticated), and calls the key may not make (PermissionDenied,
+// see Caller.permits), before next reads a byte of their body, in the
+// protocol of the call; it puts the caller into the context of the
+// others. Requests that are no RPC at all go to next, which refuses them
+// without reading their body either.
+func requireKey(k Authorizer, next http.Handler) http.Handler {
 	ew := connect.NewErrorWriter()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !ew.IsSupported(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		tenant, err := k.authorize(r.Header.Get("Authorization"))
+		c, err := authorize(k, r.Header.Get("Authorization"), r.URL.Path)
 		if err != nil {
-			ew.Write(w, r, connect.NewError(connect.CodeUnauthenticated, err))
+			ew.Write(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, &caller{tenant: tenant})))
+		next.ServeHTTP(w, r.WithContext(withCaller(r.Context(), c)))
 	})
 }
 
-// authorize returns the tenant of an Authorization header's bearer key.
-func (k *Keyring) authorize(header string) (string, error) {
+// authorize returns the caller of an Authorization header's bearer key,
+// or the *connect.Error refusing its call to procedure.
+func authorize(k Authorizer, header, procedure string) (Caller, *connect.Error) {
 	key, ok := strings.CutPrefix(header, "Bearer ")
 	if !ok || key == "" {
-		return "", errMissingKey
+		return Caller{}, connect.NewError(connect.CodeUnauthenticated, errMissingKey)
 	}
-	tenant, ok := k.Tenant(strings.TrimSpace(key))
+	info, ok := k.Authorize(strings.TrimSpace(key))
 	if !ok {
-		return "", errUnknownKey
+		return Caller{}, connect.NewError(connect.CodeUnauthenticated, errUnknownKey)
 	}
-	return tenant, nil
+	c := Caller{KeyID: info.ID, Tenant: info.Tenant, Scopes: info.Scopes}
+	if ok, why := c.permits(procedure); !ok {
+		return Caller{}, connect.NewError(connect.CodePermissionDenied, errors.New(why))
+	}
+	return c, nil
 }

@@ -101,7 +101,7 @@ func contactMethods(b bridge, cs *contactService) []grpc.MethodDesc {
 // needs), and a panic turned into Internal, as unary does.
 func streamCall(b bridge, name string, ss grpc.ServerStream, f func(ctx context.Context) error) (err error) {
 	ctx := ss.Context()
-	c, _ := ctx.Value(tenantKey{}).(*caller)
+	c, _ := ctx.Value(callKey{}).(*call)
 	if c == nil {
 		return status.Error(codes.Internal, "grpc bridge without its tap")
 	}

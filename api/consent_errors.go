@@ -6,7 +6,6 @@ import (
 
 	"connectrpc.com/connect"
 
-	"github.com/ternsms/tern/core/consent"
 	consentlog "github.com/ternsms/tern/pipeline/consent"
 	"github.com/ternsms/tern/pipeline/inbound"
 	"github.com/ternsms/tern/pipeline/tenants"
@@ -38,8 +37,6 @@ func consentError(log *slog.Logger, err error) *connect.Error {
 	case errors.Is(err, tenants.ErrExists), errors.Is(err, tenants.ErrNumberTaken):
 		return connect.NewError(connect.CodeAlreadyExists, err)
 	case errors.Is(err, consentlog.ErrNoPending), errors.Is(err, consentlog.ErrExpired), errors.Is(err, errNoReplyNumber):
-		return connect.NewError(connect.CodeFailedPrecondition, err)
-	case errors.Is(err, consent.ErrOptedOut), errors.Is(err, consent.ErrNoMarketingConsent), errors.Is(err, consent.ErrSuppressed):
 		return connect.NewError(connect.CodeFailedPrecondition, err)
 	}
 	return connectError(log, err)

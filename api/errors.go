@@ -8,6 +8,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/ternsms/tern/analytics"
+	"github.com/ternsms/tern/core/consent"
 	"github.com/ternsms/tern/core/msgid"
 	"github.com/ternsms/tern/pipeline"
 )
@@ -42,6 +43,9 @@ func connectError(log *slog.Logger, err error) *connect.Error {
 	case errors.Is(err, msgid.ErrForeign), errors.Is(err, analytics.ErrNotFound), errors.Is(err, errNotFound):
 		return connect.NewError(connect.CodeNotFound, errNotFound)
 	case errors.Is(err, pipeline.ErrNotCancelable):
+		return connect.NewError(connect.CodeFailedPrecondition, err)
+	case errors.Is(err, consent.ErrOptedOut), errors.Is(err, consent.ErrNoMarketingConsent), errors.Is(err, consent.ErrSuppressed):
+		// "to: recipient opted out": no number in it.
 		return connect.NewError(connect.CodeFailedPrecondition, err)
 	case errors.Is(err, pipeline.ErrForeignMessage):
 		return connect.NewError(connect.CodeNotFound, errNotFound)

@@ -35,7 +35,7 @@ func targetTenant(ctx context.Context, requested string) (string, error) {
 		return "", errOtherTenant
 	case own != "":
 		return own, nil
-	case ctx.Value(callerKey{}) == nil:
+	case ctx.Value(callKey{}) == nil:
 		return "", errPermission // no authenticated caller at all
 	case requested == "":
 		return "", errNoTenant

@@ -44,7 +44,7 @@ func TestFeaturesMounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := Deps{Keys: keys, Sender: &sentRecorder{}, Reports: noReports{}, IDs: noReports{}, Log: slog.New(slog.DiscardHandler),
+	d := Deps{Keys: adminKeys{keys}, Sender: &sentRecorder{}, Reports: noReports{}, IDs: noReports{}, Log: slog.New(slog.DiscardHandler),
 		Events: &EventDeps{Events: e.tr}, Flows: &FlowDeps{Flows: en}, Webhooks: &WebhookDeps{Endpoints: o, Log: o}}
 	h, err := NewHandler(d)
 	if err != nil {

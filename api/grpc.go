@@ -17,7 +17,6 @@ import (
 	"google.golang.org/grpc/tap"
 	"google.golang.org/protobuf/proto"
 
-	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
 )
 
@@ -45,26 +44,10 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 	}
 	o := newServerOptions(opts)
 	b := bridge{d: d, readTimeout: o.readTimeout, methods: map[string]bool{}}
-	ms := &messageService{d: b.d}
-	messages := []grpc.MethodDesc{
-		unary(b, "Send", ms.Send),
-		unary(b, "SendBatch", ms.SendBatch),
-		unary(b, "Estimate", ms.Estimate),
-		unary(b, "GetMessage", ms.GetMessage),
-		unary(b, "Cancel", ms.Cancel),
-	}
-	as := &analyticsService{d: b.d}
-	analytics := []grpc.MethodDesc{
-		unary(b, "GetCampaignStats", as.GetCampaignStats),
-	}
-	features := featureServices(b)
-	services := map[string][]grpc.MethodDesc{ternv1connect.MessageServiceName: messages, ternv1connect.AnalyticsServiceName: analytics}
-	if d.Verify != nil {
-		services[ternv1connect.VerifyServiceName] = verifyMethods(b, d.Verify)
-	}
-	for svc, methods := range services {
-		for _, m := range methods {
-			b.methods["/"+svc+"/"+m.MethodName] = true
+	services := b.services()
+	for _, sd := range services {
+		for _, m := range sd.Methods {
+			b.methods["/"+sd.ServiceName+"/"+m.MethodName] = true
 		}
 	}
 	sopts := append(b.serverOptions(), grpc.MaxConcurrentStreams(maxStreams))
@@ -73,26 +56,10 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 		sopts = append(sopts, grpc.NumStreamWorkers(uint32(o.workers)))
 	}
 	g := grpc.NewServer(sopts...)
-	g.RegisterService(&grpc.ServiceDesc{
-		ServiceName: ternv1connect.MessageServiceName,
-		HandlerType: (*any)(nil),
-		Methods:     messages,
-		Metadata:    ternv1.File_tern_v1_message_service_proto.Path(),
-	}, struct{}{})
-	g.RegisterService(&grpc.ServiceDesc{
-		ServiceName: ternv1connect.AnalyticsServiceName,
-		HandlerType: (*any)(nil),
-		Methods:     analytics,
-		Metadata:    ternv1.File_tern_v1_analytics_service_proto.Path(),
-	}, struct{}{})
-	if m, ok := services[ternv1connect.VerifyServiceName]; ok {
-		g.RegisterService(&grpc.ServiceDesc{ServiceName: ternv1connect.VerifyServiceName, HandlerType: (*any)(nil), Methods: m,
-			Metadata: ternv1.File_tern_v1_verify_service_proto.Path()}, struct{}{})
+	for i := range services {
+		g.RegisterService(&services[i], struct{}{})
 	}
 	registerCampaigns(g, b)
-	for i := range features {
-		g.RegisterService(&features[i], struct{}{})
-	}
 	return g, nil
 }
 
@@ -116,7 +83,7 @@ func (b bridge) serverOptions() []grpc.ServerOption {
 
 // tap runs when a call's headers arrive, before grpc-go reads its
 // message. It refuses a call to one of the bridge's methods without a
-// known API key, and starts the read timeout: a call whose message is not
+// known API key or that the key may not make, and starts the read timeout: a call whose message is not
 // all in when it runs out is canceled (unary stops the clock). Calls to
 // other methods pass; grpc-go answers them Unimplemented unread.
 func (b bridge) tap(ctx context.Context, info *tap.Info) (context.Context, error) {
@@ -127,17 +94,17 @@ func (b bridge) tap(ctx context.Context, info *tap.Info) (context.Context, error
 	if v := info.Header.Get("authorization"); len(v) > 0 {
 		auth = v[0]
 	}
-	tenant, err := b.d.Keys.authorize(auth)
-	if err != nil {
-		return nil, status.Error(codes.Unauthenticated, err.Error())
+	who, cerr := authorize(b.d.Keys, auth, info.FullMethodName)
+	if cerr != nil {
+		return nil, grpcStatus(cerr)
 	}
-	c := &caller{tenant: tenant}
+	c := &call{Caller: who}
 	if b.readTimeout > 0 {
 		var cancel context.CancelCauseFunc
 		ctx, cancel = context.WithCancelCause(ctx)
 		c.read = time.AfterFunc(b.readTimeout, func() { cancel(errReadTimeout) })
 	}
-	return context.WithValue(ctx, tenantKey{}, c), nil
+	return context.WithValue(ctx, callKey{}, c), nil
 }
 
 // bridgeCodec is the server option the bridge's methods need: grpc-go's
@@ -186,7 +153,7 @@ func unary[Req, Res any, PReq interface {
 	return grpc.MethodDesc{
 		MethodName: name,
 		Handler: func(_ any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (out any, err error) {
-			c, _ := ctx.Value(tenantKey{}).(*caller)
+			c, _ := ctx.Value(callKey{}).(*call)
 			if c == nil {
 				return nil, status.Error(codes.Internal, "grpc bridge without its tap")
 			}

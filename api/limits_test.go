@@ -95,6 +95,12 @@ func serveAPI(t *testing.T, opts ...ServerOption) apiServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveAPIWith(t, keys, opts...)
+}
+
+// serveAPIWith is serveAPI with the keys of keys.
+func serveAPIWith(t *testing.T, keys Authorizer, opts ...ServerOption) apiServer {
+	t.Helper()
 	sender := &countingSender{}
 	d := Deps{Keys: keys, Sender: sender, Reports: noReports{}, IDs: noReports{}, Log: slog.New(slog.DiscardHandler)}
 	h, err := NewHandler(d)

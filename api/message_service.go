@@ -12,6 +12,7 @@ import (
 
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/consent"
 	"github.com/ternsms/tern/core/gsm"
 	"github.com/ternsms/tern/core/msgid"
 	"github.com/ternsms/tern/core/phone"
@@ -139,8 +140,11 @@ func (s *messageService) SendBatch(ctx context.Context, req *connect.Request[ter
 		ce := connectError(s.d.Log, r.Err)
 		se := &ternv1.SendError{Code: ce.Code().String(), Message: ce.Message()}
 		var fe *pipeline.FieldError
-		if errors.As(r.Err, &fe) {
+		switch {
+		case errors.As(r.Err, &fe):
 			se.Field = fe.Field
+		case consent.Reason(r.Err) != "":
+			se.Field = "to"
 		}
 		resp.Results[i] = &ternv1.SendBatchResult{Result: &ternv1.SendBatchResult_Error{Error: se}}
 	}

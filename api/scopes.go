@@ -1,8 +1,6 @@
 package api
 
 import (
-	"context"
-
 	"github.com/ternsms/tern/pipeline/tenants"
 	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
 )
@@ -126,17 +124,4 @@ func (c Caller) permits(procedure string) (bool, string) {
 		return false, "an operator key only manages; use a tenant's key"
 	}
 	return true, ""
-}
-
-type callerKey struct{}
-
-// withCaller puts c into ctx, with its tenant where tenantFrom reads it.
-func withCaller(ctx context.Context, c Caller) context.Context {
-	return context.WithValue(context.WithValue(ctx, callerKey{}, c), tenantKey{}, &caller{tenant: c.Tenant})
-}
-
-// callerFrom returns the caller authenticated for ctx's call.
-func callerFrom(ctx context.Context) Caller {
-	c, _ := ctx.Value(callerKey{}).(Caller)
-	return c
 }

@@ -48,7 +48,7 @@ type Canceler interface {
 
 // Deps are what the front door calls.
 type Deps struct {
-	Keys    *Keyring
+	Keys    Authorizer
 	Sender  Sender
 	Reports Reports
 	IDs     IDChecker
@@ -60,6 +60,9 @@ type Deps struct {
 	ShiftTables func(tenant string) gsm.Languages
 	// Prices prices Estimate; nil leaves prices out.
 	Prices *price.Table
+	// Admin serves tern.v1.AdminService (NewAdminService); nil leaves it
+	// unmounted.
+	Admin ternv1connect.AdminServiceHandler
 	// Verify serves tern.v1.VerifyService (NewVerifyService); nil leaves
 	// it unmounted.
 	Verify ternv1connect.VerifyServiceHandler
@@ -91,8 +94,8 @@ type Deps struct {
 
 // NewHandler returns the HTTP handler serving every tern.v1 service over
 // gRPC, gRPC-Web and Connect, plus gRPC health and reflection (both
-// without authentication). A tern.v1 call without a known API key is
-// refused before its body is read; messages are bounded by
+// without authentication). A tern.v1 call without a known API key, or
+// one its key's scopes do not allow, is refused before its body is read; messages are bounded by
 // MaxRequestBytes, health and reflection requests by 64 KiB, both after
 // decompression.
 func NewHandler(d Deps) (http.Handler, error) {
@@ -109,6 +112,11 @@ func NewHandler(d Deps) (http.Handler, error) {
 	features := mountFeatures(mux, d, opts)
 	probe := connect.WithHandlerOptions(connect.WithReadMaxBytes(maxProbeBytes), boundedGzip(maxProbeBytes))
 	services := append([]string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}, features...)
+	if d.Admin != nil {
+		path, h = ternv1connect.NewAdminServiceHandler(d.Admin, opts)
+		mux.Handle(path, requireKey(d.Keys, h))
+		services = append(services, ternv1connect.AdminServiceName)
+	}
 	if d.Verify != nil {
 		path, h = ternv1connect.NewVerifyServiceHandler(d.Verify, opts)
 		mux.Handle(path, requireKey(d.Keys, h))

@@ -91,7 +91,7 @@ func newVerifyFixture(t *testing.T, ctx context.Context) *verifyFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := Deps{Keys: keys, Sender: intake, Reports: noReports{}, IDs: noReports{}, Log: slog.New(slog.DiscardHandler),
+	d := Deps{Keys: adminKeys{keys}, Sender: intake, Reports: noReports{}, IDs: noReports{}, Log: slog.New(slog.DiscardHandler),
 		Verify: NewVerifyService(VerifyDeps{Verifier: f.svc, Policies: f.svc})}
 	if f.handler, err = NewHandler(d); err != nil {
 		t.Fatal(err)

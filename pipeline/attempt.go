@@ -73,6 +73,7 @@ type delivery struct {
 	pace    *Reservation // the submit it waited for in place under the tenant's limits (Limits.Pace), until it goes
 	held    time.Time    // the submit it held while it waited in the scheduler (Limits.Pace)
 	slot    bool         // the attempt holds one of the instance's carrier slots (Consumer.slots)
+	consent []byte       // its recipient's consent key, which its Begin checks; nil: none
 }
 
 // newDelivery returns rec's way to a carrier.
@@ -107,6 +108,7 @@ func (c *Consumer) newDelivery(m kafka.Message, rec *recordv1.Submit, log *slog.
 	if c.limits.HoldsSubmit(rec.RateTurn) && rec.NotBefore != nil {
 		d.held = rec.NotBefore.AsTime()
 	}
+	d.consent = c.consentKey(rec)
 	return d
 }
 
@@ -235,15 +237,16 @@ func (d *delivery) paceSubmit(ctx context.Context) outcome {
 	return outcome{}
 }
 
-// settle records the intent to submit (Ledger.Begin) and settles what an
-// earlier attempt left: a message accepted, canceled or failed before is
+// settle records the intent to submit (Ledger.Begin), checked against the
+// recipient's committed consent, and settles what an earlier attempt
+// left: a message accepted, canceled or failed before is
 // never submitted again, and its event is written (again); one whose
 // earlier submit is in doubt is counted, and fails as "outcome unknown"
 // if its carrier's policy is Fail. It goes on when the message is to be
 // submitted now.
 func (d *delivery) settle(ctx context.Context, ref Ref, attempt int) outcome {
 	c, rec := d.c, d.rec
-	p, err := c.ledger.Begin(ctx, ref, d.intent)
+	p, err := c.ledger.begin(ctx, intent{Ref: ref, token: d.intent, consentKey: d.consent})
 	switch {
 	case errors.Is(err, ErrUnstorable):
 		d.releaseSlot()
@@ -256,6 +259,8 @@ func (d *delivery) settle(ctx context.Context, ref Ref, attempt int) outcome {
 	}
 	d.inDoubt = d.inDoubt || p.inDoubt
 	switch {
+	case p.refused:
+		return d.refused(ctx, p)
 	case p.state == stateAccepted:
 		// Accepted before (an earlier owner died before committing):
 		// never again. Its event may not have been written; write it.

@@ -35,6 +35,14 @@ type Topics struct {
 	// DLQ carries records that could not be processed, with the reason in
 	// their headers. Default "tern.dlq".
 	DLQ string
+	// Suppressions carries every consent state change, keyed by the
+	// number's hash (pipeline/consent): compacted, so that the latest
+	// record of a key is its state. Default "tern.suppressions".
+	Suppressions string
+	// Replies carries each customer reply with its reading and what tern
+	// did about it (pipeline/inbound), for analytics. Default
+	// "tern.replies".
+	Replies string
 }
 
 // KafkaConfig says where Kafka is and how tern's topics are laid out.
@@ -89,6 +97,12 @@ func (c KafkaConfig) WithDefaults() KafkaConfig {
 	}
 	if c.Topics.DLQ == "" {
 		c.Topics.DLQ = "tern.dlq"
+	}
+	if c.Topics.Suppressions == "" {
+		c.Topics.Suppressions = "tern.suppressions"
+	}
+	if c.Topics.Replies == "" {
+		c.Topics.Replies = "tern.replies"
 	}
 	if c.Partitions == 0 {
 		c.Partitions = 16

@@ -49,6 +49,7 @@ type Consumer struct {
 	policies  map[string]InDoubtPolicy
 	limits    *Limits
 	quiet     func(tenant string) *quiet.Policy
+	consent   ConsentRules
 	phones    *phone.Cache
 	now       func() time.Time
 	// slots bounds, across this instance's actors, the messages between

@@ -21,7 +21,7 @@ import (
 const scheduleSlack = 500 * time.Millisecond
 
 // deliver takes one message through its checks, its wait for its time,
-// its recipient's quiet hours and its tenant's limits, then through the
+// its recipient's quiet hours and frequency cap and its tenant's limits, then through the
 // ledger and the carrier (delivery.run), and records the outcome. It
 // returns false if ctx ended before the outcome was durable; the message
 // is then left to the partition's next owner. A message that cannot be
@@ -44,6 +44,9 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 	if o := c.quietHours(ctx, m, rec, now, log); o.kind != goOn {
 		return o.kind == done
 	}
+	if o := c.frequencyCap(ctx, m, rec, now, log); o.kind != goOn {
+		return o.kind == done
+	}
 	if o := c.takeTurn(ctx, m, rec, now, log); o.kind != goOn {
 		return o.kind == done
 	}
@@ -51,7 +54,8 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 }
 
 // check ends a message that cannot go at all: undecodable or invalid (to
-// the dead-letter topic), or past its validity (EXPIRED).
+// the dead-letter topic), past its validity (EXPIRED), or refused by its
+// recipient's consent (FAILED).
 func (c *Consumer) check(ctx context.Context, m kafka.Message, rec *recordv1.Submit, now time.Time, log *slog.Logger) outcome {
 	if rec == nil {
 		return ended(c.deadLetter(ctx, m, nil, "undecodable submit record", log))
@@ -65,7 +69,7 @@ func (c *Consumer) check(ctx context.Context, m kafka.Message, rec *recordv1.Sub
 		c.metrics.addFinal(core.StatusExpired)
 		return ended(c.emit(ctx, ev))
 	}
-	return outcome{}
+	return c.checkConsent(ctx, rec, now)
 }
 
 // untilDue holds a message until its time (Submit.not_before: its send_at,

@@ -46,6 +46,10 @@ type Intake struct {
 	metrics *Metrics
 	prices  *price.Table
 	phones  *phone.Cache
+	// senders and consent, when set, check each request's sender id and
+	// recipient for its tenant (WithSenders, WithConsent).
+	senders Senders
+	consent ConsentCheck
 	// validity is how long after its send time a message may still go out.
 	validity time.Duration
 	now      func() time.Time
@@ -86,6 +90,34 @@ func WithValidity(d time.Duration) IntakeOption {
 // the instance. Default: a cache of the intake's own.
 func WithIntakePhones(c *phone.Cache) IntakeOption {
 	return intakeOptionFunc(func(in *Intake) { in.phones = c })
+}
+
+// Senders checks a message's sender id for its tenant: an empty one
+// becomes the tenant's default, an id the tenant does not own or the
+// destination's country does not accept is refused with a
+// *sender.Error naming the rule. tenants.Registry is one.
+type Senders interface {
+	CheckSender(tenant, from, region string) (string, error)
+}
+
+// ConsentCheck tells whether a message of category cat and origin may go
+// to number (E.164) for tenant: nil, or an error wrapping one of
+// core/consent's refusals (ErrOptedOut, ErrNoMarketingConsent,
+// ErrSuppressed). pipeline/consent's Set is one; it reads memory only.
+type ConsentCheck interface {
+	Check(tenant, number string, cat core.Category, origin string) error
+}
+
+// WithSenders checks every request's sender id with s; a refused one
+// fails with a *FieldError for "from" wrapping the rule's kind.
+func WithSenders(s Senders) IntakeOption {
+	return intakeOptionFunc(func(in *Intake) { in.senders = s })
+}
+
+// WithConsent refuses requests to recipients c refuses (opted out, no
+// marketing consent), with c's error.
+func WithConsent(c ConsentCheck) IntakeOption {
+	return intakeOptionFunc(func(in *Intake) { in.consent = c })
 }
 
 // NewIntake returns an Intake producing to c's submit topic with ids from
@@ -192,6 +224,9 @@ func (in *Intake) validate(s sendCall, now time.Time) sendCall {
 		c, err := check(r, in.phones)
 		if err == nil && r.Validity > 0 && r.Validity > in.validity {
 			err = &FieldError{Field: "validity", Reason: fmt.Sprintf("longer than this server's %v", in.validity)}
+		}
+		if err == nil {
+			c, err = in.allowed(c)
 		}
 		if err != nil {
 			s.out[i] = Result{Err: err}

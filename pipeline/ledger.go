@@ -48,6 +48,10 @@ type prior struct {
 	carrierIDs   []string
 	errorCode    string
 	reason       string
+	// refused: this attempt's Begin failed the message for its
+	// recipient's consent (reason says why); it is never submitted.
+	refused bool
+	token   int64 // the row's intent token (beginConsentSQL)
 }
 
 // answer is a carrier's answer to record.
@@ -95,6 +99,10 @@ type ledgerOp struct {
 type intent struct {
 	Ref
 	token int64
+	// consentKey, when set, is the recipient's key in the consent
+	// ledger's state table: the intent is checked against it in the same
+	// statement (beginConsentSQL).
+	consentKey []byte
 }
 
 // ledgerBatch is the most rows one ledger statement writes.
@@ -124,7 +132,13 @@ func (l *Ledger) Run(ctx context.Context) error {
 // ledger held for it before. token names the attempt (newIntentToken):
 // the same until the attempt submits, a new one after.
 func (l *Ledger) Begin(ctx context.Context, ref Ref, token int64) (prior, error) {
-	return l.w.do(ctx, ledgerOp{intent: intent{Ref: ref, token: token}})
+	return l.begin(ctx, intent{Ref: ref, token: token})
+}
+
+// begin records in, checked against the consent ledger when it has a
+// consent key.
+func (l *Ledger) begin(ctx context.Context, in intent) (prior, error) {
+	return l.w.do(ctx, ledgerOp{intent: in})
 }
 
 // Answer records a carrier's answer. queued, if not nil, is called once
@@ -240,7 +254,8 @@ func (l *Ledger) execBoth(ctx context.Context, as []answer, ins []intent) ([]pri
 		b.Queue(answerSQL, answerArgs(as)...)
 	}
 	if len(ins) > 0 {
-		b.Queue(beginSQL, beginArgs(ins)...)
+		sql, args := beginStatement(ins)
+		b.Queue(sql, args...)
 	}
 	br := l.s.pool.SendBatch(ctx, b)
 	defer br.Close()
@@ -256,7 +271,7 @@ func (l *Ledger) execBoth(ctx context.Context, as []answer, ins []intent) ([]pri
 	if err != nil {
 		return nil, fmt.Errorf("ledger begin: %w", err)
 	}
-	priors, err := scanPriors(rows, ins)
+	priors, err := scanPriors(rows, ins, anyChecked(ins))
 	if err != nil {
 		return nil, err
 	}
@@ -294,11 +309,12 @@ func (l *Ledger) execBegin(ctx context.Context, ins []intent) ([]prior, error) {
 	if hasDuplicateIDs(ins, func(in intent) string { return in.MessageID }) {
 		return oneByOne(ctx, ins, l.execBegin)
 	}
-	rows, err := l.s.pool.Query(ctx, beginSQL, beginArgs(ins)...)
+	sql, args := beginStatement(ins)
+	rows, err := l.s.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, fmt.Errorf("ledger begin: %w", err)
 	}
-	return scanPriors(rows, ins)
+	return scanPriors(rows, ins, anyChecked(ins))
 }
 
 func beginArgs(ins []intent) []any {
@@ -318,15 +334,20 @@ func beginArgs(ins []intent) []any {
 	return []any{cols[0], cols[1], cols[2], cols[3], cols[4], cats, encs, cols[5], cols[6], toks}
 }
 
-// scanPriors reads beginSQL's rows, one per ref, and closes them.
-func scanPriors(rows pgx.Rows, ins []intent) ([]prior, error) {
+// scanPriors reads the rows of beginSQL, or with consent of
+// beginConsentSQL, one per ref, and closes them.
+func scanPriors(rows pgx.Rows, ins []intent, consent bool) ([]prior, error) {
 	defer rows.Close()
 	byID := make(map[string]prior, len(ins))
 	for rows.Next() {
 		var id string
 		var p prior
 		var state int16
-		if err := rows.Scan(&id, &p.fresh, &p.inDoubt, &p.doubtCarrier, &state, &p.carrier, &p.carrierIDs, &p.errorCode, &p.reason); err != nil {
+		dst := []any{&id, &p.fresh, &p.inDoubt, &p.doubtCarrier, &state, &p.carrier, &p.carrierIDs, &p.errorCode, &p.reason}
+		if consent {
+			dst = append(dst, &p.token)
+		}
+		if err := rows.Scan(dst...); err != nil {
 			return nil, fmt.Errorf("ledger begin: %w", err)
 		}
 		p.state = ledgerState(state)
@@ -341,6 +362,8 @@ func scanPriors(rows pgx.Rows, ins []intent) ([]prior, error) {
 		if !ok {
 			return nil, fmt.Errorf("ledger begin: no row returned for %s", r.MessageID)
 		}
+		// Failed under this attempt's own token: its Begin refused it.
+		p.refused = consent && p.state == stateFailed && p.token == r.token
 		out[i] = p
 	}
 	return out, nil

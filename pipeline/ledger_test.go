@@ -390,7 +390,7 @@ func TestLedgerOneItemCannotFailABatch(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	// Two messages with an intent already, whose answers join the batch.
-	if _, err := l.execBegin(ctx, []intent{{testRef("a1"), newIntentToken()}, {testRef("a2"), newIntentToken()}}); err != nil {
+	if _, err := l.execBegin(ctx, []intent{{Ref: testRef("a1"), token: newIntentToken()}, {Ref: testRef("a2"), token: newIntentToken()}}); err != nil {
 		t.Fatal(err)
 	}
 

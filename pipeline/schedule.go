@@ -22,6 +22,9 @@ const (
 	deferQuietHours = "quiet_hours"
 	deferRetry      = "retry"
 	deferRateLimit  = "rate_limit"
+	// deferFrequencyCap: over its recipient's marketing cap, for a
+	// tenant whose cap holds messages rather than failing them.
+	deferFrequencyCap = "frequency_cap"
 )
 
 // deferral is one message put aside until due.

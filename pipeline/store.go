@@ -199,6 +199,11 @@ CREATE TABLE receipt_sweep (
 	swept_to timestamptz NOT NULL
 );
 `,
+	8: `
+-- A tenant's marketing frequency cap counts the latest marketing intents
+-- to a recipient (ledger_consent.go); only marketing rows are indexed.
+CREATE INDEX deliveries_marketing ON deliveries (recipient, tenant_id, intent_at) WHERE category = 2;
+`,
 }
 
 func (s *Store) migrate(ctx context.Context) error {

@@ -20,12 +20,18 @@ func EnsureTopics(ctx context.Context, c KafkaConfig) error {
 	}
 	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Transport: c.transport()}
 	var req kafka.CreateTopicsRequest
-	for _, t := range []string{c.Topics.Submit, c.Topics.OTP, c.Topics.Marketing, c.Topics.Events, c.Topics.Receipts, c.Topics.MO, c.Topics.DLQ} {
-		req.Topics = append(req.Topics, kafka.TopicConfig{
+	for _, t := range []string{c.Topics.Submit, c.Topics.OTP, c.Topics.Marketing, c.Topics.Events, c.Topics.Receipts, c.Topics.MO, c.Topics.DLQ,
+		c.Topics.Suppressions, c.Topics.Replies} {
+		tc := kafka.TopicConfig{
 			Topic:             t,
 			NumPartitions:     c.Partitions,
 			ReplicationFactor: c.ReplicationFactor,
-		})
+		}
+		if t == c.Topics.Suppressions {
+			// The latest record of a number's key is its state.
+			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"}}
+		}
+		req.Topics = append(req.Topics, tc)
 	}
 	resp, err := client.CreateTopics(ctx, &req)
 	if err != nil {

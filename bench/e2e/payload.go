@@ -10,9 +10,10 @@ import (
 
 // payloads builds the requests every run sends, in the same order: n
 // distinct valid recipients (80 % US, 10 % DE, 10 % GB mobiles) with
-// one-part GSM-7 order, shipping and login-code texts. Marketing is left
-// out on purpose: quiet hours would hold it back and the run would time
-// the clock, not tern.
+// one-part GSM-7 order, shipping and login-code texts, from the tenant's
+// default sender (a number: the US takes no alphanumeric sender ids).
+// Marketing is left out on purpose: quiet hours would hold it back and
+// the run would time the clock, not tern.
 func payloads(n int, campaign string) ([]*ternv1.SendRequest, error) {
 	rng := rand.New(rand.NewPCG(7, 11))
 	areas := []int{212, 213, 305, 312, 415, 503, 617, 702, 718, 917}
@@ -39,7 +40,7 @@ func payloads(n int, campaign string) ([]*ternv1.SendRequest, error) {
 		}
 		seen[to] = true
 		i := len(out)
-		req := &ternv1.SendRequest{To: to, From: "Shop", CampaignId: campaign, Category: ternv1.Category_CATEGORY_TRANSACTIONAL}
+		req := &ternv1.SendRequest{To: to, CampaignId: campaign, Category: ternv1.Category_CATEGORY_TRANSACTIONAL}
 		switch i % 4 {
 		case 0:
 			req.Body = fmt.Sprintf("Your order #%d has shipped. Track it at https://shop.example/t/%06x", 40000+i, rng.IntN(1<<24))

@@ -129,12 +129,15 @@ func newCluster(t *testing.T, simCfg smscsim.Config, carrierQuery string) *clust
 	return c
 }
 
+// clusterIDKey is the instances' id key: message ids, consent keys.
+const clusterIDKey = "00112233445566778899aabbccddeeff"
+
 // writeConfig writes the instances' config file: one tenant, "shop",
 // with extra YAML appended to its entry.
 func (c *cluster) writeConfig(tenantExtra string) {
 	c.t.Helper()
 	idKey := filepath.Join(c.dir, "id-key")
-	if err := os.WriteFile(idKey, []byte("00112233445566778899aabbccddeeff"), 0o600); err != nil {
+	if err := os.WriteFile(idKey, []byte(clusterIDKey), 0o600); err != nil {
 		c.t.Fatal(err)
 	}
 	yaml := fmt.Sprintf("tenants:\n  - id: shop\n    api_key_sha256: [%q]\n%sid_key_file: %s\n", api.KeyHash(c.key), tenantExtra, idKey)
@@ -524,6 +527,7 @@ func TestScheduledAndQuietHoursAcrossRestart(t *testing.T) {
 		local.Hour(), local.Minute(), closes.Hour(), closes.Minute()))
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	c.optIn(ctx, []string{"+14155552671"})
 	inst := c.start("before")
 	client := ternv1connect.NewMessageServiceClient(h2c(), "http://"+inst.api, bearer(c.key))
 	promo, err := client.Send(ctx, connect.NewRequest(&ternv1.SendRequest{

@@ -11,6 +11,7 @@ import (
 	"github.com/ternsms/tern/core/gsm"
 	"github.com/ternsms/tern/core/quiet"
 	"github.com/ternsms/tern/pipeline"
+	"github.com/ternsms/tern/pipeline/tenants"
 )
 
 // fileConfig is the optional YAML file given with --config. Flags cover
@@ -20,9 +21,19 @@ import (
 //	  - id: shop-1
 //	    api_key_sha256: ["<output of tern keygen>"]
 //	    shift_tables: "tr"
+//	    senders:
+//	      - {id: "+14155550100", default: true}
+//	      - {id: "ACME", countries: [IN]}
+//	admin_key_sha256: ["<output of tern keygen>"]
 //	id_key_file: /etc/tern/id-key
+//
+// Tenants, their keys and senders bootstrap the tenant store in
+// PostgreSQL at start (pipeline/tenants.Store.Bootstrap): what the API
+// changed since stays.
 type fileConfig struct {
 	Tenants []tenantConfig `yaml:"tenants"`
+	// AdminKeySHA256 are operator keys: AdminService for every tenant.
+	AdminKeySHA256 []string `yaml:"admin_key_sha256"`
 	// QuietHours overrides the built-in marketing window (08:00-21:00
 	// local) for everyone.
 	QuietHours quietConfig `yaml:"quiet_hours"`
@@ -44,6 +55,20 @@ type tenantConfig struct {
 	SenderRate float64 `yaml:"sender_rate"`
 	// QuietHours overrides the marketing window for this tenant.
 	QuietHours quietConfig `yaml:"quiet_hours"`
+	// Name is the brand consent texts start with; default the id.
+	Name string `yaml:"name"`
+	// Senders are the tenant's sender ids, added where it lacks them; the
+	// default one goes on messages naming none, and receives replies.
+	Senders []senderConfig `yaml:"senders"`
+}
+
+// senderConfig is one sender id of a tenant: a number, short code or
+// alphanumeric id, the countries it is registered for where a country
+// requires registration, and whether it is the default.
+type senderConfig struct {
+	ID        string   `yaml:"id"`
+	Countries []string `yaml:"countries"`
+	Default   bool     `yaml:"default"`
 }
 
 // quietConfig is a marketing sending window: `default: "08:00-21:00"`,
@@ -184,12 +209,18 @@ func (c fileConfig) quietPolicies() (func(tenant string) *quiet.Policy, error) {
 	}, nil
 }
 
-func (c fileConfig) keyHashes() map[string][]string {
-	m := map[string][]string{}
+// bootstrap is what c says about tenants, keys and senders, for the
+// tenant store.
+func (c fileConfig) bootstrap() tenants.Bootstrap {
+	b := tenants.Bootstrap{AdminKeyHashes: c.AdminKeySHA256}
 	for _, t := range c.Tenants {
-		m[t.ID] = append(m[t.ID], t.APIKeySHA256...)
+		bt := tenants.BootTenant{ID: t.ID, Name: t.Name, KeyHashes: t.APIKeySHA256}
+		for _, sn := range t.Senders {
+			bt.Senders = append(bt.Senders, tenants.Sender{ID: sn.ID, Countries: sn.Countries, Default: sn.Default})
+		}
+		b.Tenants = append(b.Tenants, bt)
 	}
-	return m
+	return b
 }
 
-var errNoTenants = errors.New("no tenants: give --config with tenants, or --dev")
+var errNoTenants = errors.New("no tenants: give --config with tenants or admin_key_sha256, or --dev")

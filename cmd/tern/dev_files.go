@@ -25,3 +25,29 @@ func devIDKeyFile(dataDir string) (string, error) {
 	}
 	return file, nil
 }
+
+// devAdminKey returns the --dev operator key, DATA/dev-admin-key, made on
+// first use: it calls tern.v1.AdminService for every tenant.
+func devAdminKey(dataDir string) (string, error) {
+	key, err := readOrCreate(filepath.Join(dataDir, "dev-admin-key"), newAPIKey)
+	if err != nil {
+		return "", fmt.Errorf("dev admin key: %w", err)
+	}
+	return key, nil
+}
+
+// defaultDevSender is the --dev tenant's default sender on first use: a
+// number of the range the North American plan keeps for fiction
+// (555-0100 to 555-0199), so that customers' replies, simulated with
+// `tern sim-reply --to`, come back to the tenant.
+const defaultDevSender = "+14155550100"
+
+// devSender returns the --dev tenant's default sender, DATA/dev-sender,
+// made on first use.
+func devSender(dataDir string) (string, error) {
+	from, err := readOrCreate(filepath.Join(dataDir, "dev-sender"), func() string { return defaultDevSender })
+	if err != nil {
+		return "", fmt.Errorf("dev sender: %w", err)
+	}
+	return from, nil
+}

@@ -175,7 +175,7 @@ func TestTLSFrontDoors(t *testing.T) {
 		stop()
 		<-done
 	}()
-	acc, err := client.Submit(ctx, &carriers.Submission{To: "+14155552671", From: "SHOP", Text: "Your order has shipped"})
+	acc, err := client.Submit(ctx, &carriers.Submission{To: "+14155552671", From: defaultDevSender, Text: "Your order has shipped"})
 	if err != nil || len(acc.IDs) != 1 {
 		t.Fatalf("submit over TLS: %v, %v", acc, err)
 	}

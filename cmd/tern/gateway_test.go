@@ -97,7 +97,7 @@ func (cu *customer) send(t *testing.T, ctx context.Context, n int, tag string) [
 	for i := range n {
 		wg.Go(func() {
 			m := submitted{to: fmt.Sprintf("+1415555%04d", 3000+i), text: fmt.Sprintf("Your order %s-%d has shipped", tag, i)}
-			acc, err := cu.client.Submit(ctx, &carriers.Submission{To: m.to, From: "SHOP", Text: m.text, RegisteredDelivery: true})
+			acc, err := cu.client.Submit(ctx, &carriers.Submission{To: m.to, From: defaultDevSender, Text: m.text, RegisteredDelivery: true})
 			if err != nil || len(acc.IDs) != 1 {
 				errs <- fmt.Errorf("submit %d: %v %v", i, acc, err)
 				return
@@ -194,7 +194,7 @@ func (q *querier) call(body smpp.Body) smpp.PDU {
 // query asks for a message's state.
 func (q *querier) query(id string) (smpp.CommandStatus, *smpp.QuerySMResp) {
 	q.t.Helper()
-	p := q.call(&smpp.QuerySM{MessageID: id, Source: smpp.Address{TON: smpp.TONAlphanumeric, Addr: "SHOP"}})
+	p := q.call(&smpp.QuerySM{MessageID: id, Source: smpp.Address{TON: smpp.TONInternational, NPI: smpp.NPIISDN, Addr: strings.TrimPrefix(defaultDevSender, "+")}})
 	resp, _ := p.Body.(*smpp.QuerySMResp)
 	return p.Status, resp
 }
@@ -207,7 +207,7 @@ func (q *querier) query(id string) (smpp.CommandStatus, *smpp.QuerySMResp) {
 func cancelSM(t *testing.T, ctx context.Context, r *running, q *querier, delivered, forged string) {
 	t.Helper()
 	const inAnHour = "000000010000000R"
-	src := smpp.Address{TON: smpp.TONAlphanumeric, Addr: "SHOP"}
+	src := smpp.Address{TON: smpp.TONInternational, NPI: smpp.NPIISDN, Addr: strings.TrimPrefix(defaultDevSender, "+")}
 	dest := func(n string) smpp.Address {
 		return smpp.Address{TON: smpp.TONInternational, NPI: smpp.NPIISDN, Addr: n}
 	}

@@ -202,7 +202,7 @@ func TestKannelInterop(t *testing.T) {
 		m := msg{to: fmt.Sprintf("1415555%04d", 4000+i), text: fmt.Sprintf("Kannel order %d is on its way", i)}
 		msgs[i] = m
 		q := url.Values{
-			"username": {"shop"}, "password": {"shoppw"}, "from": {"SHOP"}, "to": {"+" + m.to}, "text": {m.text},
+			"username": {"shop"}, "password": {"shoppw"}, "from": {strings.TrimPrefix(defaultDevSender, "+")}, "to": {"+" + m.to}, "text": {m.text},
 			"dlr-mask": {"3"}, "dlr-url": {fmt.Sprintf("%s/dlr?n=%d&type=%%d&id=%%F", web.URL, i)},
 		}
 		testkit.Eventually(t, 30*time.Second, func() error { // until smsbox is up

@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/ternsms/tern/analytics"
-	"github.com/ternsms/tern/api"
 	"github.com/ternsms/tern/carriers/router"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
@@ -20,6 +19,7 @@ import (
 	"github.com/ternsms/tern/core/phone"
 	"github.com/ternsms/tern/core/price"
 	"github.com/ternsms/tern/pipeline"
+	"github.com/ternsms/tern/pipeline/tenants"
 )
 
 func runServe(ctx context.Context, args []string) error {
@@ -60,6 +60,9 @@ type running struct {
 	apiAddr        string
 	metricsAddr    string // "" when /metrics is on the API's port
 	devKey         string
+	devAdminKey    string // --dev: the operator key of DATA/dev-admin-key
+	devSender      string // --dev: the dev tenant's default sender
+	simControl     string // --dev: the simulator's control endpoint, "" when not served
 	brokers        []string
 	clickhouseAddr string
 	smscAddrs      []string
@@ -86,10 +89,14 @@ type system struct {
 	reg     *prometheus.Registry
 	metrics *pipeline.Metrics
 
-	// startTenants
+	// startTenants: the config file, what it and --dev say about tenants
+	// and keys, and the id key (message ids, consent keys)
 	tenants fileConfig
-	keys    *api.Keyring
+	boot    tenants.Bootstrap
+	idKey   []byte
 	ids     *msgid.Issuer
+
+	consent consentParts // startConsent
 
 	deadLetters *pipeline.DeadLetterWriter // startKafka
 	reports     *analytics.Store           // startAnalytics
@@ -119,8 +126,10 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		(*system).startKafka,     // the in-process broker or a cluster, topics, dead letters
 		(*system).startAnalytics, // ClickHouse, the analytics store and writer
 		(*system).startStores,    // PostgreSQL, the pipeline's store and ledger
+		(*system).startConsent,   // tenants and keys, the consent ledger and suppression set
 		(*system).startCarriers,  // the router and its carriers, or the simulator
 		(*system).startPipeline,  // receipt join, consumer, scheduler, intake
+		(*system).startInbound,   // replies acted on (STOP, HELP), stopped before the intake it answers through
 		(*system).startGateway,   // the SMPP gateway, stopped before the intake it feeds
 		(*system).startAPI,       // the front door
 	}

@@ -60,6 +60,7 @@ type serveConfig struct {
 	routes     []string
 	routesFile string
 	sim        smscsim.Config
+	simControl string // --dev: the simulator's control endpoint (tern sim-reply)
 
 	smpp smppFlags    // the SMPP gateway (smpp_gateway.go)
 	api  apiDoorFlags // the API's listener (front_door.go)
@@ -84,6 +85,8 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.kafka.Topics.Events, "topic-events", "tern.events", "topic of status events")
 	fs.StringVar(&c.kafka.Topics.Receipts, "topic-receipts", "tern.receipts", "topic of carrier receipts")
 	fs.StringVar(&c.kafka.Topics.MO, "topic-mo", "tern.mo", "topic of customers' replies (mobile-originated messages)")
+	fs.StringVar(&c.kafka.Topics.Suppressions, "topic-suppressions", "tern.suppressions", "compacted topic of consent state changes (opt-outs, opt-ins), keyed by the number's hash; every instance tails it into memory")
+	fs.StringVar(&c.kafka.Topics.Replies, "topic-replies", "tern.replies", "topic of customers' replies as tern read them (STOP, HELP, …) and acted on them, for analytics")
 	fs.StringVar(&c.clickhouseAddr, "clickhouse-addr", "", "ClickHouse native address; empty with --dev starts a local server under DATA/clickhouse")
 	fs.StringVar(&c.clickhouseDatabase, "clickhouse-database", "tern", "ClickHouse database")
 	c.clickhouseLogin.flags(fs)
@@ -113,6 +116,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.Float64Var(&c.sim.DeliveredRatio, "sim-delivered", 0.95, "share of messages the simulator delivers")
 	fs.Float64Var(&c.sim.UndeliveredRatio, "sim-undelivered", 0.05, "share of messages the simulator reports undelivered")
 	fs.DurationVar(&c.sim.ReceiptDelay, "sim-receipt-delay", 500*time.Millisecond, "delay before the simulator sends a receipt")
+	fs.StringVar(&c.simControl, "sim-control-listen", defaultSimControl, "with --dev and the in-process simulator: loopback `address` of its control endpoint, where tern sim-reply has it deliver a customer's reply; \"off\": none")
 	c.smpp.flags(fs)
 	c.api.flags(fs)
 }

@@ -14,11 +14,16 @@ func printRunning(w io.Writer, c serveConfig, r *running) {
 	fmt.Fprintf(w, "  API (gRPC, gRPC-Web, Connect): %s://%s\n", c.api.scheme(), r.apiAddr)
 	if c.dev {
 		fmt.Fprintf(w, "  dev API key:                   %s  (also in %s)\n", r.devKey, filepath.Join(c.dataDir, "dev-api-key"))
+		fmt.Fprintf(w, "  dev admin key (AdminService):  %s  (also in %s)\n", r.devAdminKey, filepath.Join(c.dataDir, "dev-admin-key"))
+		fmt.Fprintf(w, "  dev sender (replies go to it): %s  (also in %s)\n", r.devSender, filepath.Join(c.dataDir, "dev-sender"))
 	}
 	fmt.Fprintf(w, "  Kafka:                         %s\n", strings.Join(r.brokers, ","))
 	fmt.Fprintf(w, "  ClickHouse (native):           %s  database %s\n", r.clickhouseAddr, c.clickhouseDatabase)
 	fmt.Fprintf(w, "  PostgreSQL:                    %s%s\n", redactURL(r.postgresURL), c.postgresPasswordNote())
 	fmt.Fprintf(w, "  carriers:                      %s\n", strings.Join(r.smscAddrs, ", "))
+	if r.simControl != "" {
+		fmt.Fprintf(w, "  simulator control:             %s  (tern sim-reply --control)\n", r.simControl)
+	}
 	if r.smpp != nil {
 		fmt.Fprintf(w, "  SMPP gateway:                  %s\n", r.smpp.srv.Addr())
 		if a := r.smpp.srv.TLSAddr(); a != "" {

@@ -60,24 +60,25 @@ func runSMSCSim(ctx context.Context, args []string) error {
 	defer sim.Close()
 	fmt.Printf("simulator SMSC listening on %s\n", sim.Addr())
 	if *control != "" {
-		stop, err := serveSimControl(sim, *control)
+		stop, addr, err := serveSimControl(sim, *control)
 		if err != nil {
 			return err
 		}
 		defer stop()
-		fmt.Printf("simulator control (tern sim-reply) on %s\n", *control)
+		fmt.Printf("simulator control (tern sim-reply) on %s\n", addr)
 	}
 	<-ctx.Done()
 	return nil
 }
 
-// serveSimControl serves sim's control handler on addr until stop.
-func serveSimControl(sim *smscsim.Server, addr string) (stop func(), err error) {
+// serveSimControl serves sim's control handler on addr until stop, and
+// returns the address it listens on.
+func serveSimControl(sim *smscsim.Server, addr string) (stop func(), bound string, err error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("--control-listen: %w", err)
+		return nil, "", fmt.Errorf("simulator control %s: %w", addr, err)
 	}
 	srv := &http.Server{Handler: sim.ControlHandler(), ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
-	return func() { srv.Close() }, nil
+	return func() { srv.Close() }, ln.Addr().String(), nil
 }

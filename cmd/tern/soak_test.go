@@ -50,6 +50,7 @@ func TestSoak(t *testing.T) {
 
 	c := newCluster(t, crashSim(), "")
 	c.writeConfig(fmt.Sprintf("    rate: %g\n", limit))
+	c.optIn(context.Background(), soakMarketingNumbers())
 	backup := c.withBackup()
 	primary := c.sim
 	f := &fleet{c: c, up: map[string]*instance{}}
@@ -371,6 +372,16 @@ type soakMsg struct {
 	sendAt       time.Time
 	accepted     time.Time // when the send began
 	category     ternv1.Category
+}
+
+// soakMarketingNumbers are the numbers soakRequest sends marketing to,
+// which opted in.
+func soakMarketingNumbers() []string {
+	var out []string
+	for i := range 9000 {
+		out = append(out, fmt.Sprintf("+1415555%04d", i+1000), fmt.Sprintf("+1415556%04d", i+1000))
+	}
+	return out
 }
 
 // flashBase numbers the flash sales' sends.

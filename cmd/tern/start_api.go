@@ -19,9 +19,13 @@ func (s *system) startAPI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	deps := api.Deps{Keys: s.keys, Sender: s.intake, Reports: s.reports, IDs: s.ids, Log: s.log,
+	p := &s.consent
+	deps := api.Deps{Keys: p.registry, Sender: s.intake, Reports: s.reports, IDs: s.ids, Log: s.log,
 		Cancels:     s.cancels,
 		ShiftTables: s.tenants.shiftTables(defaultTables), Prices: s.prices,
+		Admin: api.NewAdminService(api.AdminDeps{Tenants: p.store, Keys: p.store, Senders: p.store, Log: s.log}),
+		Contacts: &api.ContactDeps{Writer: p.ledger, Reader: p.ledger, Replies: p.replies,
+			Tenants: p.registry, Sender: s.intake, Log: s.log},
 		Web: dash.web, Sessions: dash.sessions}
 	h, err := api.NewHandler(deps)
 	if err != nil {

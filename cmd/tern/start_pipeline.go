@@ -23,7 +23,8 @@ func (s *system) startPipeline(ctx context.Context) error {
 		pipeline.WithInDoubtPolicies(s.policies),
 		pipeline.WithCarrierWindow(s.slots),
 		pipeline.WithLimits(pipeline.NewLimits(s.tenants.limits())),
-		pipeline.WithQuietHours(quietHours), pipeline.WithConsumerPhones(s.phones))
+		pipeline.WithQuietHours(quietHours), pipeline.WithConsumerPhones(s.phones),
+		pipeline.WithConsentRules(consentRules{Set: s.consent.set, registry: s.consent.registry}))
 	if err != nil {
 		return err
 	}
@@ -43,7 +44,8 @@ func (s *system) startIntake() error {
 	}
 	intake, err := pipeline.NewIntake(c.kafka, s.ids, s.r.store, pipeline.WithIntakeLogger(s.log),
 		pipeline.WithIntakeMetrics(s.metrics), pipeline.WithPrices(prices), pipeline.WithValidity(c.validity),
-		pipeline.WithIntakePhones(s.phones))
+		pipeline.WithIntakePhones(s.phones),
+		pipeline.WithSenders(s.consent.registry), pipeline.WithConsent(s.consent.set))
 	if err != nil {
 		return err
 	}

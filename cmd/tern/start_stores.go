@@ -9,7 +9,8 @@ import (
 )
 
 // startAnalytics opens the ClickHouse store the reports read, and runs
-// the writer that copies the submit and event topics into it.
+// the writers that copy the submit and event topics, and the replies
+// topic, into it.
 func (s *system) startAnalytics(ctx context.Context) error {
 	c := s.c
 	chAddr, err := s.startLocalClickHouse(ctx)
@@ -33,6 +34,9 @@ func (s *system) startAnalytics(ctx context.Context) error {
 		ClientOpts:  c.kafka.ClientOpts(),
 	}, analytics.WithLogger(s.log), analytics.WithDeadLetters(s.deadLetters))
 	s.st.goRun("analytics writer", writer.Run)
+	replies := analytics.NewRepliesWriter(store, analytics.RepliesConfig{Brokers: c.kafka.Brokers, Topic: c.kafka.Topics.Replies,
+		ClientOpts: c.kafka.ClientOpts()})
+	s.st.goRun("analytics replies", replies.Run)
 	return nil
 }
 

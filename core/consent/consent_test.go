@@ -126,6 +126,7 @@ func TestPolicy(t *testing.T) {
 		{`{"double_opt_in_ttl":"1s"}`, "double_opt_in_ttl"},
 		{`{"double_opt_in_ttl":"9000h"}`, "double_opt_in_ttl"},
 		{`{"frequency_cap":{"max":3}}`, "frequency_cap"},
+		{`{"frequency_cap":{"max":3,"window":"200h"}}`, "frequency_cap"},
 		{`{"keywords":{"opt_in":["stop"]}}`, "keywords"},
 		{`{"help_text":"` + strings.Repeat("x", 400) + `"}`, "help_text"},
 		{`{"unknown":1}`, "unknown"},

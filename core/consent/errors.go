@@ -2,6 +2,31 @@ package consent
 
 import "errors"
 
+// Reasons a refused message ends FAILED with, in events and the delivery
+// ledger (pipeline/consent's consent_refusal gives the same texts).
+const (
+	ReasonOptedOut           = "opted out"
+	ReasonNoMarketingConsent = "no marketing consent"
+	ReasonSuppressed         = "suppressed"
+	// ReasonFrequencyCap: a marketing message over its tenant's cap per
+	// recipient (Policy.FrequencyCap).
+	ReasonFrequencyCap = "frequency cap"
+)
+
+// Reason is the reason a message refused with err ends FAILED with: one
+// of the Reason constants, or "" when err is no refusal.
+func Reason(err error) string {
+	switch {
+	case errors.Is(err, ErrOptedOut):
+		return ReasonOptedOut
+	case errors.Is(err, ErrNoMarketingConsent):
+		return ReasonNoMarketingConsent
+	case errors.Is(err, ErrSuppressed):
+		return ReasonSuppressed
+	}
+	return ""
+}
+
 // Refusals. Their texts reach API clients as they are, and start with the
 // field they are about.
 var (

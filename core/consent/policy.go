@@ -47,7 +47,9 @@ type Policy struct {
 }
 
 // FrequencyCap is at most Max marketing messages to one recipient in any
-// Window, counted across campaigns and flows.
+// Window, counted across campaigns and flows: the delivery ledger's
+// marketing intents to the recipient, so its retention must cover the
+// window.
 type FrequencyCap struct {
 	Max    int      `json:"max,omitempty"`
 	Window Duration `json:"window,omitempty"`
@@ -67,6 +69,8 @@ const (
 	DefaultConfirmedText   = "{brand}: Thanks, you are subscribed to marketing texts. Msg frequency varies. Msg&data rates may apply. Reply HELP for help, STOP to opt out."
 	DefaultDoubleOptInTTL  = 24 * time.Hour
 	maxDoubleOptInTTL      = 30 * 24 * time.Hour
+	// MaxCapWindow bounds a frequency cap's window.
+	MaxCapWindow = 7 * 24 * time.Hour
 	// MaxTextRunes bounds a policy text: two concatenated parts.
 	MaxTextRunes = 306
 )
@@ -119,8 +123,8 @@ func (p Policy) Validate() error {
 	if d := time.Duration(p.DoubleOptInTTL); d < 0 || d > maxDoubleOptInTTL || (d > 0 && d < time.Minute) {
 		return bad("double_opt_in_ttl: from 1m to 720h")
 	}
-	if c := p.FrequencyCap; c.Max < 0 || (c.Max > 0 && time.Duration(c.Window) < time.Minute) {
-		return bad("frequency_cap: max at least 0, and a window of at least 1m when max is set")
+	if c := p.FrequencyCap; c.Max < 0 || (c.Max > 0 && (time.Duration(c.Window) < time.Minute || time.Duration(c.Window) > MaxCapWindow)) {
+		return bad("frequency_cap: max at least 0, and a window from 1m to 168h when max is set")
 	}
 	if _, err := keyword.New(p.Keywords); err != nil {
 		return bad("keywords: %v", err)

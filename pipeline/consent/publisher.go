@@ -23,13 +23,12 @@ type publisher struct {
 }
 
 func newPublisher(c TopicConfig) (*publisher, error) {
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(c.Brokers...),
+	cl, err := kgo.NewClient(c.opts(
 		kgo.DefaultProduceTopic(c.Topic),
 		kgo.RequiredAcks(kgo.AllISRAcks()),
 		kgo.ProducerLinger(0),
 		kgo.RecordDeliveryTimeout(publishTimeout),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka producer for %s: %w", c.Topic, err)
 	}

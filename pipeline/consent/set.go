@@ -61,7 +61,7 @@ func newSet(ctx context.Context, pool *pgxpool.Pool, h *Hasher, c TopicConfig, l
 	for i := range s.shards {
 		s.shards[i].m = map[Key]entry{}
 	}
-	admin, err := kgo.NewClient(kgo.SeedBrokers(c.Brokers...))
+	admin, err := kgo.NewClient(c.opts()...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka: %w", err)
 	}
@@ -77,11 +77,10 @@ func newSet(ctx context.Context, pool *pgxpool.Pool, h *Hasher, c TopicConfig, l
 	for p, o := range ends {
 		offsets[p] = kgo.NewOffset().At(o)
 	}
-	s.cl, err = kgo.NewClient(
-		kgo.SeedBrokers(c.Brokers...),
+	s.cl, err = kgo.NewClient(c.opts(
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{c.Topic: offsets}),
 		kgo.FetchMaxWait(100*time.Millisecond),
-	)
+	)...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka consumer for %s: %w", c.Topic, err)
 	}
@@ -148,6 +147,10 @@ func (s *Set) apply(key Key, bits uint8, version int64) {
 func (s *Set) Lookup(tenant, number string) consent.State {
 	return s.LookupKey(s.hash.Key(tenant, number))
 }
+
+// Key is number's (E.164) key for tenant, as Lookup and the consent
+// ledger's state table know it.
+func (s *Set) Key(tenant, number string) Key { return s.hash.Key(tenant, number) }
 
 // LookupKey is Lookup by key.
 func (s *Set) LookupKey(key Key) consent.State {

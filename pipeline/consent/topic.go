@@ -15,6 +15,14 @@ type TopicConfig struct {
 	Brokers []string
 	// Topic is the suppressions topic, e.g. "tern.suppressions".
 	Topic string
+	// ClientOpts are added to every Kafka client's options: the
+	// cluster's TLS and SASL (pipeline.KafkaConfig.ClientOpts).
+	ClientOpts []kgo.Opt
+}
+
+// opts are the options of a client of c's brokers, with more.
+func (c TopicConfig) opts(more ...kgo.Opt) []kgo.Opt {
+	return append(append([]kgo.Opt{kgo.SeedBrokers(c.Brokers...)}, c.ClientOpts...), more...)
 }
 
 func (c TopicConfig) validate() error {
@@ -33,7 +41,7 @@ func EnsureTopic(ctx context.Context, c TopicConfig, partitions, replication int
 	if err := c.validate(); err != nil {
 		return err
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.Brokers...))
+	cl, err := kgo.NewClient(c.opts()...)
 	if err != nil {
 		return fmt.Errorf("kafka: %w", err)
 	}

@@ -143,7 +143,8 @@ func (p *Processor) answer(ctx context.Context, view *tenants.View, reply Reply,
 		return fmt.Errorf("answer reply: %w", err)
 	}
 	if err := out[0].Err; err != nil {
-		if errors.Is(err, pipeline.ErrInvalid) {
+		var fe *pipeline.FieldError
+		if errors.As(err, &fe) {
 			p.log.Warn("answer to a reply refused", "source", reply.Source, "err", err)
 			return nil
 		}

@@ -39,6 +39,9 @@ type Config struct {
 	// Replies, if set, is the topic each reply's Reply record goes to, for
 	// analytics.
 	Replies string
+	// ClientOpts are added to the Kafka client's options: the cluster's
+	// TLS and SASL (pipeline.KafkaConfig.ClientOpts).
+	ClientOpts []kgo.Opt
 }
 
 // Processor reads the MO topic and acts on each reply.
@@ -77,6 +80,7 @@ func New(cfg Config, t Tenants, l *consentlog.Ledger, s *Store, send Sender, log
 	if cfg.Replies != "" {
 		opts = append(opts, kgo.DefaultProduceTopic(cfg.Replies))
 	}
+	opts = append(opts, cfg.ClientOpts...)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("kafka consumer for %s: %w", cfg.MO, err)
