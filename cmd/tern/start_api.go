@@ -21,7 +21,8 @@ func (s *system) startAPI(context.Context) error {
 		ShiftTables: s.tenants.shiftTables(defaultTables), Prices: s.prices,
 		Admin: api.NewAdminService(api.AdminDeps{Tenants: p.store, Keys: p.store, Senders: p.store, Log: s.log}),
 		Contacts: &api.ContactDeps{Writer: p.ledger, Reader: p.ledger, Replies: p.replies,
-			Tenants: p.registry, Sender: s.intake, Log: s.log}}
+			Tenants: p.registry, Sender: s.intake, Log: s.log},
+		Verify: s.verify.service, Twilio: s.verify.twilio}
 	h, err := api.NewHandler(deps)
 	if err != nil {
 		return err
