@@ -2,12 +2,21 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/base64"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,7 +66,7 @@ func devTwilioClient(t *testing.T, r *running, dataDir string) *twilio.RestClien
 
 // TestTwilioSurface drives tern serve --dev with the official Twilio SDK,
 // with the dev credentials: a message is created and fetched until the
-// simulator delivered it, listed a page at a time, and a scheduled one is
+// simulator delivered it, its signed status callbacks verified, listed a page at a time, and a scheduled one is
 // canceled and never reaches the simulator; a verification's wrong code
 // leaves it pending and the code the simulator received approves it.
 // VerifyService over Connect answers for the same verifications.
@@ -69,9 +78,11 @@ func TestTwilioSurface(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c := devTwilioClient(t, r, dataDir)
+	_, token, _ := strings.Cut(r.devTwilio, ":")
+	cb := newStatusReceiver(t, token)
 
 	p := &openapi.CreateMessageParams{}
-	m, err := c.Api.CreateMessage(p.SetTo("+14155552671").SetBody("Your order #4582 has shipped"))
+	m, err := c.Api.CreateMessage(p.SetTo("+14155552671").SetBody("Your order #4582 has shipped").SetStatusCallback(cb.srv.URL + "/status"))
 	if err != nil || *m.Status != "queued" || *m.From != r.devSender {
 		t.Fatalf("created status %v from %v (dev sender %s), %v", deref(m.Status), deref(m.From), r.devSender, err)
 	}
@@ -85,6 +96,12 @@ func TestTwilioSurface(t *testing.T) {
 	if n := r.sim.Submits("+14155552671", "Your order #4582 has shipped"); n != 1 {
 		t.Fatalf("the simulator got the message %d times", n)
 	}
+	testkit.Eventually(t, time.Minute, func() error {
+		if got, bad := cb.statuses(); !slices.Contains(got, "delivered") || bad != 0 {
+			return fmt.Errorf("status callbacks %v, %d badly signed", got, bad)
+		}
+		return nil
+	})
 	for i := range 2 {
 		q := &openapi.CreateMessageParams{}
 		if _, err := c.Api.CreateMessage(q.SetTo("+14155552672").SetBody(fmt.Sprintf("update %d", i))); err != nil {
@@ -189,4 +206,46 @@ func deref(p *string) string {
 		return "<nil>"
 	}
 	return *p
+}
+
+// statusReceiver takes status callbacks, checking X-Twilio-Signature as
+// Twilio documents it: base64 of HMAC-SHA1, keyed with the auth token,
+// over the full URL followed by each POST parameter's name and value,
+// names sorted.
+type statusReceiver struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	got []string
+	bad int
+}
+
+func newStatusReceiver(t *testing.T, token string) *statusReceiver {
+	r := &statusReceiver{}
+	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		form, _ := url.ParseQuery(string(body))
+		data := "http://" + req.Host + req.URL.RequestURI()
+		for _, k := range slices.Sorted(maps.Keys(form)) {
+			data += k + form.Get(k)
+		}
+		mac := hmac.New(sha1.New, []byte(token))
+		mac.Write([]byte(data))
+		want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if !hmac.Equal([]byte(req.Header.Get("X-Twilio-Signature")), []byte(want)) {
+			r.bad++
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		r.got = append(r.got, form.Get("MessageStatus"))
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+func (r *statusReceiver) statuses() ([]string, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got), r.bad
 }
