@@ -43,6 +43,9 @@ type Topics struct {
 	// did about it (pipeline/inbound), for analytics. Default
 	// "tern.replies".
 	Replies string
+	// Verify carries a record of each verification started, checked or
+	// refused (pipeline/verify), for analytics. Default "tern.verify".
+	Verify string
 }
 
 // KafkaConfig says where Kafka is and how tern's topics are laid out.
@@ -103,6 +106,9 @@ func (c KafkaConfig) WithDefaults() KafkaConfig {
 	}
 	if c.Topics.Replies == "" {
 		c.Topics.Replies = "tern.replies"
+	}
+	if c.Topics.Verify == "" {
+		c.Topics.Verify = "tern.verify"
 	}
 	if c.Partitions == 0 {
 		c.Partitions = 16

@@ -50,6 +50,11 @@ type Verifier interface {
 	Get(ctx context.Context, tenant, id string) (verifysvc.Verification, error)
 }
 
+// DefaultSenders names each tenant's default sender id.
+type DefaultSenders interface {
+	DefaultSender(tenant string) string
+}
+
 // Deps are what the surface calls.
 type Deps struct {
 	Accounts Accounts
@@ -62,7 +67,12 @@ type Deps struct {
 	IDs       IDChecker
 	// Verify serves Verify v2; nil answers it 20404.
 	Verify Verifier
-	Log    *slog.Logger
+	// Senders fills in a message without From (or with only a
+	// MessagingServiceSid) with its tenant's default sender, so that the
+	// answer shows the number it goes from; tenants.Registry is one. Nil
+	// leaves From empty, for the intake to choose.
+	Senders DefaultSenders
+	Log     *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }

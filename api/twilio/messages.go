@@ -116,6 +116,9 @@ func (h *handler) outgoing(f url.Values, a twstore.Account) (twstore.Outgoing, *
 		}
 		o.Validity = time.Duration(n) * time.Second
 	}
+	if o.From == "" && h.d.Senders != nil {
+		o.From = h.d.Senders.DefaultSender(a.Tenant)
+	}
 	sendAt, terr := scheduled(f, h.d.Now())
 	o.SendAt = sendAt
 	return o, terr

@@ -23,7 +23,7 @@ Usage:
   tern dlq list|replay        show dead-lettered messages, or put them back on their topic
   tern smpp-account add|list|disable   manage the SMPP gateway's customer accounts
   tern tenant create|list              manage tenants
-  tern apikey create|revoke|list       manage API keys (shown once, stored as hashes)
+  tern apikey create|revoke|list       manage API keys (shown once, stored as hashes); create --twilio: a Twilio account
   tern user create|list|disable        manage dashboard users (passwords stored as argon2id hashes)
   tern twilio-account create|list|set-sms-url|revoke   accounts of the Twilio-compatible API
   tern contacts import FILE.csv --list NAME   import contacts through the API (--api, TERN_API_KEY)
@@ -64,7 +64,7 @@ func main() {
 	case "tenant":
 		err = runTenant(ctx, args, os.Stdout)
 	case "apikey":
-		err = runAPIKey(ctx, args, os.Stdout)
+		err = runKeys(ctx, args, os.Stdout)
 	case "user":
 		err = runUser(ctx, args, os.Stdin, os.Stdout)
 	case "twilio-account":

@@ -56,21 +56,23 @@ func runServe(ctx context.Context, args []string) error {
 
 // running is a started system.
 type running struct {
-	stack          *stack
-	apiAddr        string
-	metricsAddr    string // "" when /metrics is on the API's port
-	devKey         string
-	devAdminKey    string // --dev: the operator key of DATA/dev-admin-key
-	devSender      string // --dev: the dev tenant's default sender
-	simControl     string // --dev: the simulator's control endpoint, "" when not served
-	brokers        []string
-	clickhouseAddr string
-	smscAddrs      []string
-	postgresURL    string
-	sim            *smscsim.Server // nil when a real carrier is configured
-	ledger         *pipeline.Ledger
-	store          *pipeline.Store
-	smpp           *smppRunning // nil when the SMPP gateway is off
+	stack            *stack
+	apiAddr          string
+	metricsAddr      string // "" when /metrics is on the API's port
+	devKey           string
+	devAdminKey      string // --dev: the operator key of DATA/dev-admin-key
+	devSender        string // --dev: the dev tenant's default sender
+	simControl       string // --dev: the simulator's control endpoint, "" when not served
+	devTwilio        string // --dev: the dev tenant's Twilio account, "AC…:token"
+	devVerifyService string // --dev: that account's Verify service, "VA…"
+	brokers          []string
+	clickhouseAddr   string
+	smscAddrs        []string
+	postgresURL      string
+	sim              *smscsim.Server // nil when a real carrier is configured
+	ledger           *pipeline.Ledger
+	store            *pipeline.Store
+	smpp             *smppRunning // nil when the SMPP gateway is off
 }
 
 // system is tern serve's wiring: the configuration, and what each
@@ -97,6 +99,7 @@ type system struct {
 	ids     *msgid.Issuer
 
 	consent consentParts // startConsent
+	verify  verifyParts  // startVerify
 
 	deadLetters *pipeline.DeadLetterWriter // startKafka
 	reports     *analytics.Store           // startAnalytics
@@ -130,6 +133,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		(*system).startCarriers,  // the router and its carriers, or the simulator
 		(*system).startPipeline,  // receipt join, consumer, scheduler, intake
 		(*system).startInbound,   // replies acted on (STOP, HELP), stopped before the intake it answers through
+		(*system).startVerify,    // verifications and the Twilio-compatible surface, over the intake
 		(*system).startGateway,   // the SMPP gateway, stopped before the intake it feeds
 		(*system).startAPI,       // the front door
 	}

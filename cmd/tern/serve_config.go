@@ -86,6 +86,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.kafka.Topics.Receipts, "topic-receipts", "tern.receipts", "topic of carrier receipts")
 	fs.StringVar(&c.kafka.Topics.MO, "topic-mo", "tern.mo", "topic of customers' replies (mobile-originated messages)")
 	fs.StringVar(&c.kafka.Topics.Suppressions, "topic-suppressions", "tern.suppressions", "compacted topic of consent state changes (opt-outs, opt-ins), keyed by the number's hash; every instance tails it into memory")
+	fs.StringVar(&c.kafka.Topics.Verify, "topic-verify", "tern.verify", "topic of verification records (started, checked, refused), for analytics")
 	fs.StringVar(&c.kafka.Topics.Replies, "topic-replies", "tern.replies", "topic of customers' replies as tern read them (STOP, HELP, …) and acted on them, for analytics")
 	fs.StringVar(&c.clickhouseAddr, "clickhouse-addr", "", "ClickHouse native address; empty with --dev starts a local server under DATA/clickhouse")
 	fs.StringVar(&c.clickhouseDatabase, "clickhouse-database", "tern", "ClickHouse database")

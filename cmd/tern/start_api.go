@@ -26,6 +26,7 @@ func (s *system) startAPI(ctx context.Context) error {
 		Admin: api.NewAdminService(api.AdminDeps{Tenants: p.store, Keys: p.store, Senders: p.store, Log: s.log}),
 		Contacts: &api.ContactDeps{Writer: p.ledger, Reader: p.ledger, Replies: p.replies,
 			Tenants: p.registry, Sender: s.intake, Log: s.log},
+		Verify: s.verify.service, Twilio: s.verify.twilio,
 		Web: dash.web, Sessions: dash.sessions}
 	h, err := api.NewHandler(deps)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/ternsms/tern/pipeline/tenants"
@@ -126,4 +127,18 @@ func twilioAccountJSON(a twstore.Account) map[string]any {
 		j["revoked"] = a.Revoked.UTC().Format(time.RFC3339)
 	}
 	return j
+}
+
+// runKeys runs `tern apikey`, where `apikey create --twilio …` is
+// `twilio-account create …`: an account SID and auth token for the
+// Twilio-compatible API instead of an API key.
+func runKeys(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return runAPIKey(ctx, args, out)
+	}
+	rest := slices.DeleteFunc(slices.Clone(args[1:]), func(a string) bool { return a == "--twilio" || a == "-twilio" })
+	if len(rest) == len(args)-1 {
+		return runAPIKey(ctx, args, out)
+	}
+	return runTwilioAccount(ctx, append([]string{"create"}, rest...), out)
 }

@@ -19,7 +19,7 @@ import (
 )
 
 // TestTwilioAccountCommands: create an account for a tenant, its token
-// authenticates; list, set the SMS URL, revoke.
+// authenticates; list, set the SMS URL, `apikey create --twilio`, revoke.
 func TestTwilioAccountCommands(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -74,6 +74,18 @@ func TestTwilioAccountCommands(t *testing.T) {
 	}
 	if got, err := run("set-sms-url", "--sid", sid, "--sms-url", "https://shop.example/sms"); err != nil || got["sms_url"] != "https://shop.example/sms" {
 		t.Fatalf("set-sms-url %v, %v", got, err)
+	}
+	// `tern apikey create --twilio` issues a pair the same way.
+	var out bytes.Buffer
+	if err := runKeys(ctx, []string{"create", "--twilio", "--tenant", "shop-1", "--id-key-file", keyFile, "--postgres-url", url}, &out); err != nil {
+		t.Fatal(err)
+	}
+	var pair map[string]any
+	if err := json.Unmarshal(out.Bytes(), &pair); err != nil {
+		t.Fatalf("apikey create --twilio printed %q: %v", out.String(), err)
+	}
+	if a, err := store.Authenticate(ctx, fmt.Sprint(pair["account_sid"]), fmt.Sprint(pair["auth_token"])); err != nil || a.Tenant != "shop-1" || a.SID == sid {
+		t.Fatalf("apikey create --twilio: Authenticate = %+v, %v", a, err)
 	}
 	if _, err := run("revoke", "--sid", sid); err != nil {
 		t.Fatal(err)
