@@ -104,16 +104,25 @@ func tenantFrom(ctx context.Context) string { return callerFrom(ctx).Tenant }
 // (Unauthenticated), and calls the key may not make (PermissionDenied,
 // see Caller.permits), before next reads a byte of their body, in the
 // protocol of the call; it puts the caller into the context of the
-// others. Requests that are no RPC at all go to next, which refuses them
-// without reading their body either.
-func requireKey(k Authorizer, next http.Handler) http.Handler {
+// others. A call without an Authorization header that carries a
+// dashboard session cookie is authenticated by the session instead
+// (Sessions.Caller: the user's role's scopes, browser calls only), when
+// d has Sessions. Requests that are no RPC at all go to next, which
+// refuses them without reading their body either.
+func (d Deps) requireKey(next http.Handler) http.Handler {
 	ew := connect.NewErrorWriter()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !ew.IsSupported(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
-		c, err := authorize(k, r.Header.Get("Authorization"), r.URL.Path)
+		var c Caller
+		var err *connect.Error
+		if h := r.Header.Get("Authorization"); h == "" && d.Sessions != nil && HasSessionCookie(r) {
+			c, err = d.Sessions.Caller(r, r.URL.Path)
+		} else {
+			c, err = authorize(d.Keys, h, r.URL.Path)
+		}
 		if err != nil {
 			ew.Write(w, r, err)
 			return

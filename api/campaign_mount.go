@@ -23,17 +23,17 @@ func mountCampaigns(mux *http.ServeMux, d Deps, opts connect.HandlerOption) []st
 	var names []string
 	if d.Contacts != nil {
 		path, h := ternv1connect.NewContactServiceHandler(NewContactService(*d.Contacts), opts)
-		mux.Handle(path, requireKey(d.Keys, h))
+		mux.Handle(path, d.requireKey(h))
 		names = append(names, ternv1connect.ContactServiceName)
 	}
 	if d.Templates != nil {
 		path, h := ternv1connect.NewTemplateServiceHandler(NewTemplateService(*d.Templates), opts)
-		mux.Handle(path, requireKey(d.Keys, h))
+		mux.Handle(path, d.requireKey(h))
 		names = append(names, ternv1connect.TemplateServiceName)
 	}
 	if d.Campaigns != nil {
 		path, h := ternv1connect.NewCampaignServiceHandler(NewCampaignService(*d.Campaigns), opts)
-		mux.Handle(path, requireKey(d.Keys, h))
+		mux.Handle(path, d.requireKey(h))
 		names = append(names, ternv1connect.CampaignServiceName)
 	}
 	if d.Links != nil {

@@ -18,18 +18,18 @@ func mountFeatures(mux *http.ServeMux, d Deps, opts connect.HandlerOption) []str
 	var names []string
 	if d.Events != nil {
 		path, h := ternv1connect.NewEventServiceHandler(NewEventService(*d.Events), opts)
-		mux.Handle(path, requireKey(d.Keys, h))
+		mux.Handle(path, d.requireKey(h))
 		mux.Handle("/webhooks/", NewStoreWebhooks(d.Events.Events, d.Events.Log))
 		names = append(names, ternv1connect.EventServiceName)
 	}
 	if d.Flows != nil {
 		path, h := ternv1connect.NewFlowServiceHandler(NewFlowService(*d.Flows), opts)
-		mux.Handle(path, requireKey(d.Keys, h))
+		mux.Handle(path, d.requireKey(h))
 		names = append(names, ternv1connect.FlowServiceName)
 	}
 	if d.Webhooks != nil {
 		path, h := ternv1connect.NewWebhookServiceHandler(NewWebhookService(*d.Webhooks), opts)
-		mux.Handle(path, requireKey(d.Keys, h))
+		mux.Handle(path, d.requireKey(h))
 		names = append(names, ternv1connect.WebhookServiceName)
 	}
 	return names

@@ -106,20 +106,20 @@ func NewHandler(d Deps) (http.Handler, error) {
 	opts := connect.WithHandlerOptions(connect.WithReadMaxBytes(MaxRequestBytes), boundedGzip(MaxRequestBytes))
 	mux := http.NewServeMux()
 	path, h := ternv1connect.NewMessageServiceHandler(&messageService{d: d}, opts)
-	mux.Handle(path, requireKey(d.Keys, h))
+	mux.Handle(path, d.requireKey(h))
 	path, h = ternv1connect.NewAnalyticsServiceHandler(&analyticsService{d: d}, opts)
-	mux.Handle(path, requireKey(d.Keys, h))
+	mux.Handle(path, d.requireKey(h))
 	features := mountFeatures(mux, d, opts)
 	probe := connect.WithHandlerOptions(connect.WithReadMaxBytes(maxProbeBytes), boundedGzip(maxProbeBytes))
 	services := append([]string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}, features...)
 	if d.Admin != nil {
 		path, h = ternv1connect.NewAdminServiceHandler(d.Admin, opts)
-		mux.Handle(path, requireKey(d.Keys, h))
+		mux.Handle(path, d.requireKey(h))
 		services = append(services, ternv1connect.AdminServiceName)
 	}
 	if d.Verify != nil {
 		path, h = ternv1connect.NewVerifyServiceHandler(d.Verify, opts)
-		mux.Handle(path, requireKey(d.Keys, h))
+		mux.Handle(path, d.requireKey(h))
 		services = append(services, ternv1connect.VerifyServiceName)
 	}
 	if d.Twilio != nil {

@@ -141,21 +141,3 @@ func sessionCaller(ses tenants.Session) Caller {
 	return Caller{KeyID: "session/" + ses.ID, Tenant: ses.User.Tenant, Scopes: ses.User.Role.Scopes()}
 }
 
-// requireSession is requireKey for calls authenticated by their session
-// cookie: it refuses the others before next reads their body and puts
-// the caller into the context of the rest.
-func requireSession(s *Sessions, next http.Handler) http.Handler {
-	ew := connect.NewErrorWriter()
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !ew.IsSupported(r) {
-			next.ServeHTTP(w, r)
-			return
-		}
-		c, err := s.Caller(r, r.URL.Path)
-		if err != nil {
-			ew.Write(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(withCaller(r.Context(), c)))
-	})
-}

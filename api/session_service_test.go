@@ -60,11 +60,9 @@ func newSessionFixture(t *testing.T, ctx context.Context, tlsServer bool, opts .
 	web := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "dashboard "+r.URL.Path) })
 	d := Deps{Keys: keys, Sender: f.sender, Reports: noReports{}, IDs: noReports{}, Log: slog.New(slog.DiscardHandler),
 		Web: web, Sessions: NewSessions(logins, logins, opts...)}
+	d.Admin = NewAdminService(AdminDeps{Tenants: ts, Keys: ts, Senders: ts, Log: d.Log})
 	h, err := NewHandler(d)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if h, err = WithSessionCookies(h, d, &AdminDeps{Tenants: ts, Keys: ts, Senders: ts, Log: d.Log}); err != nil {
 		t.Fatal(err)
 	}
 	if tlsServer {

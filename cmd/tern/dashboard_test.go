@@ -46,13 +46,12 @@ func TestDashboardInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Phase 1: tern serve keeps no tenants in PostgreSQL yet; the dev
-	// tenant may exist already once it does.
-	if out, err := exec.Command(bin, "tenant", "create", "--id", "dev", "--postgres-url", pgURL).CombinedOutput(); err != nil &&
-		!strings.Contains(string(out), "already exists") {
-		t.Fatalf("tern tenant create: %v\n%s", err, out)
+	// tern serve --dev made the dev tenant's owner and wrote its login.
+	login, err := os.ReadFile(filepath.Join(data, "dev-dashboard-login"))
+	ownerEmail, owner, ok := strings.Cut(strings.TrimSpace(string(login)), " ")
+	if err != nil || !ok {
+		t.Fatalf("dev-dashboard-login %q: %v", login, err)
 	}
-	owner := createDashboardUser(t, bin, pgURL, "owner@shop.example", "owner", "")
 	createDashboardUser(t, bin, pgURL, "viewer@shop.example", "viewer", "a viewer's long password")
 
 	shots := t.ArtifactDir()
@@ -62,7 +61,7 @@ func TestDashboardInBrowser(t *testing.T) {
 	node := exec.Command("node", "e2e/dashboard.mjs")
 	node.Dir = filepath.Join(root, "api/web")
 	node.Env = append(os.Environ(), "TERN_URL=http://"+api, "CHROMIUM="+chromium, "OUT_DIR="+shots,
-		"TERN_EMAIL=owner@shop.example", "TERN_PASSWORD="+owner,
+		"TERN_EMAIL="+ownerEmail, "TERN_PASSWORD="+owner,
 		"TERN_VIEWER_EMAIL=viewer@shop.example", "TERN_VIEWER_PASSWORD=a viewer's long password")
 	var stdout, stderr bytes.Buffer
 	node.Stdout, node.Stderr = &stdout, &stderr

@@ -65,6 +65,7 @@ type running struct {
 	simControl       string // --dev: the simulator's control endpoint, "" when not served
 	devTwilio        string // --dev: the dev tenant's Twilio account, "AC…:token"
 	devVerifyService string // --dev: that account's Verify service, "VA…"
+	devDashboard     string // --dev: the dev tenant owner's dashboard login, "EMAIL PASSWORD"
 	brokers          []string
 	clickhouseAddr   string
 	smscAddrs        []string

@@ -17,6 +17,7 @@ func printRunning(w io.Writer, c serveConfig, r *running) {
 		fmt.Fprintf(w, "  dev admin key (AdminService):  %s  (also in %s)\n", r.devAdminKey, filepath.Join(c.dataDir, "dev-admin-key"))
 		fmt.Fprintf(w, "  dev sender (replies go to it): %s  (also in %s)\n", r.devSender, filepath.Join(c.dataDir, "dev-sender"))
 		fmt.Fprintf(w, "  dev Twilio account (SID:token): %s  (also in %s)\n", r.devTwilio, filepath.Join(c.dataDir, "dev-twilio-account"))
+		fmt.Fprintf(w, "  dev dashboard login:           %s  (also in %s)\n", r.devDashboard, filepath.Join(c.dataDir, "dev-dashboard-login"))
 		fmt.Fprintf(w, "  dev Twilio Verify service:     %s  (also in %s)\n", r.devVerifyService, filepath.Join(c.dataDir, "dev-twilio-verify-service"))
 	}
 	fmt.Fprintf(w, "  Kafka:                         %s\n", strings.Join(r.brokers, ","))

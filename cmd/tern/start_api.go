@@ -32,9 +32,6 @@ func (s *system) startAPI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if h, err = api.WithSessionCookies(h, deps, dash.admin); err != nil {
-		return err
-	}
 	ln, opts, cert, err := c.api.listen(c.listen, s.reg)
 	if err != nil {
 		return err

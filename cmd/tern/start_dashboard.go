@@ -15,13 +15,11 @@ import (
 type dashboard struct {
 	web      http.Handler
 	sessions *api.Sessions
-	// admin serves AdminService to signed-in users (API keys page)
-	// until the API mounts AdminService for every caller.
-	admin *api.AdminDeps
 }
 
-// startDashboard opens the users and sessions of tenants in PostgreSQL
-// (started by startStores) and runs the janitor of ended sessions. A
+// startDashboard serves the users and sessions of the tenant store
+// (startConsent) and runs the janitor of ended sessions; with --dev it
+// keeps the dev tenant's owner login in DATA/dev-dashboard-login. A
 // binary built without the app serves a page saying so.
 func (s *system) startDashboard(ctx context.Context) (dashboard, error) {
 	w, err := web.New()
@@ -31,11 +29,14 @@ func (s *system) startDashboard(ctx context.Context) (dashboard, error) {
 	if !w.Built() {
 		s.log.Warn("dashboard not built: / serves a page saying so; run make web, then build tern")
 	}
-	store, err := tenants.Open(ctx, s.r.postgresURL, s.log)
-	if err != nil {
-		return dashboard{}, err
+	store := s.consent.store
+	if s.c.dev {
+		email, password, err := devDashboardLogin(ctx, store, s.c.dataDir, "dev")
+		if err != nil {
+			return dashboard{}, err
+		}
+		s.r.devDashboard = email + " " + password
 	}
-	s.st.onStop("dashboard users", func(context.Context) error { store.Close(); return nil })
 	logins := tenants.NewLogins(store, tenants.LoginPolicy{})
 	s.st.goRun("session janitor", func(ctx context.Context) error {
 		t := time.NewTicker(time.Hour)
@@ -51,6 +52,5 @@ func (s *system) startDashboard(ctx context.Context) (dashboard, error) {
 			}
 		}
 	})
-	return dashboard{web: w, sessions: api.NewSessions(logins, logins, api.WithSessionLog(s.log)),
-		admin: &api.AdminDeps{Tenants: store, Keys: store, Senders: store, Log: s.log}}, nil
+	return dashboard{web: w, sessions: api.NewSessions(logins, logins, api.WithSessionLog(s.log))}, nil
 }
