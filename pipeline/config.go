@@ -43,6 +43,15 @@ type Topics struct {
 	// did about it (pipeline/inbound), for analytics. Default
 	// "tern.replies".
 	Replies string
+	// StoreEvents carries the stores' events (pipeline/storeevents), keyed
+	// by tenant and customer. Default "tern.store-events".
+	StoreEvents string
+	// FlowRuns carries the ends of flow runs (pipeline/flows), keyed by
+	// tenant. Default "tern.flow-runs".
+	FlowRuns string
+	// Attributions carries orders credited to a campaign or flow
+	// (pipeline/attribution), keyed by tenant. Default "tern.attributions".
+	Attributions string
 }
 
 // KafkaConfig says where Kafka is and how tern's topics are laid out.
@@ -103,6 +112,15 @@ func (c KafkaConfig) WithDefaults() KafkaConfig {
 	}
 	if c.Topics.Replies == "" {
 		c.Topics.Replies = "tern.replies"
+	}
+	if c.Topics.StoreEvents == "" {
+		c.Topics.StoreEvents = "tern.store-events"
+	}
+	if c.Topics.FlowRuns == "" {
+		c.Topics.FlowRuns = "tern.flow-runs"
+	}
+	if c.Topics.Attributions == "" {
+		c.Topics.Attributions = "tern.attributions"
 	}
 	if c.Partitions == 0 {
 		c.Partitions = 16

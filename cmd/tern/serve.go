@@ -71,6 +71,7 @@ type running struct {
 	ledger         *pipeline.Ledger
 	store          *pipeline.Store
 	smpp           *smppRunning // nil when the SMPP gateway is off
+	devShopSecret  string       // --dev: the dev tenant's Shopify webhook secret
 }
 
 // system is tern serve's wiring: the configuration, and what each
@@ -96,7 +97,8 @@ type system struct {
 	idKey   []byte
 	ids     *msgid.Issuer
 
-	consent consentParts // startConsent
+	consent  consentParts // startConsent
+	features featureParts // startFlows
 
 	deadLetters *pipeline.DeadLetterWriter // startKafka
 	reports     *analytics.Store           // startAnalytics
@@ -130,6 +132,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		(*system).startCarriers,  // the router and its carriers, or the simulator
 		(*system).startPipeline,  // receipt join, consumer, scheduler, intake
 		(*system).startInbound,   // replies acted on (STOP, HELP), stopped before the intake it answers through
+		(*system).startFlows,     // store events, flows, attribution, webhooks out; flows stop before the intake
 		(*system).startGateway,   // the SMPP gateway, stopped before the intake it feeds
 		(*system).startAPI,       // the front door
 	}

@@ -17,6 +17,7 @@ func printRunning(w io.Writer, c serveConfig, r *running) {
 		fmt.Fprintf(w, "  dev admin key (AdminService):  %s  (also in %s)\n", r.devAdminKey, filepath.Join(c.dataDir, "dev-admin-key"))
 		fmt.Fprintf(w, "  dev sender (replies go to it): %s  (also in %s)\n", r.devSender, filepath.Join(c.dataDir, "dev-sender"))
 	}
+	printFeatures(w, c, r)
 	fmt.Fprintf(w, "  Kafka:                         %s\n", strings.Join(r.brokers, ","))
 	fmt.Fprintf(w, "  ClickHouse (native):           %s  database %s\n", r.clickhouseAddr, c.clickhouseDatabase)
 	fmt.Fprintf(w, "  PostgreSQL:                    %s%s\n", redactURL(r.postgresURL), c.postgresPasswordNote())
