@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -146,7 +147,7 @@ func (s *system) devShop(ctx context.Context) error {
 		return fmt.Errorf("dev tenant: %w", err)
 	}
 	have, err := s.features.tracker.Secrets(ctx, devTenantID, storeevents.Shopify)
-	if err != nil {
+	if err != nil && !errors.Is(err, storeevents.ErrNoSecret) {
 		return err
 	}
 	if len(have) == 0 || have[0] != secret {
