@@ -12,6 +12,7 @@ import (
 	"github.com/ternsms/tern/api"
 	"github.com/ternsms/tern/core/flow"
 	"github.com/ternsms/tern/pipeline/attribution"
+	"github.com/ternsms/tern/pipeline/campaigns"
 	"github.com/ternsms/tern/pipeline/flows"
 	"github.com/ternsms/tern/pipeline/storeevents"
 	"github.com/ternsms/tern/pipeline/webhooks"
@@ -93,8 +94,13 @@ func (s *system) startFlowEngine(ctx context.Context) error {
 
 func (s *system) startAttribution(ctx context.Context) error {
 	c, p := s.c, &s.features
+	// Clicks are the tracked links' (pipeline/campaigns), on their topic.
+	clicks := campaigns.DefaultClickTopic
+	if err := campaigns.EnsureClickTopic(ctx, c.kafka, clicks, c.kafka.Partitions, c.kafka.ReplicationFactor); err != nil {
+		return err
+	}
 	cfg := attribution.Config{Brokers: c.kafka.Brokers, Events: c.kafka.Topics.Events, StoreEvents: c.kafka.Topics.StoreEvents,
-		Attributions: c.kafka.Topics.Attributions, KafkaOpts: c.kafka.ClientOpts()}
+		Clicks: clicks, DecodeClick: attribution.DecodeLinkClick, Attributions: c.kafka.Topics.Attributions, KafkaOpts: c.kafka.ClientOpts()}
 	var err error
 	if p.attributor, err = attribution.Open(ctx, s.r.postgresURL, cfg, attribution.WithLogger(s.log)); err != nil {
 		return err

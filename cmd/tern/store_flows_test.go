@@ -10,7 +10,9 @@ import (
 
 	"connectrpc.com/connect"
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ternsms/tern/core/testkit"
 	"github.com/ternsms/tern/pipeline/kafkatest"
@@ -121,9 +123,11 @@ func TestStoreFlows(t *testing.T) {
 	})
 }
 
-// testAttribution: a campaign's marketing message to the buyer, then an
-// order of theirs, credits the order to the campaign on the
-// attributions topic.
+// testAttribution: a campaign's marketing message to the buyer, a click
+// of its tracked link, another campaign's message, then an order of
+// theirs: the order is credited to the clicked campaign on the
+// attributions topic. The click is the record the link service writes
+// on tern.clicks.
 func testAttribution(t *testing.T, ctx context.Context, c *cluster, s *shop, in *instance) {
 	const text = "Acme: spring sale, 20% off everything. Reply STOP to opt out."
 	msgs := ternv1connect.NewMessageServiceClient(h2c(), "http://"+in.api, bearer(c.key))
@@ -133,6 +137,23 @@ func testAttribution(t *testing.T, ctx context.Context, c *cluster, s *shop, in 
 		t.Fatalf("Send: %v", err)
 	}
 	sentOnce(t, c.sim, buyer, text)
+	testkit.Eventually(t, time.Minute, func() error { // the customer has the message when they click
+		got, err := msgs.GetMessage(ctx, connect.NewRequest(&ternv1.GetMessageRequest{Id: sent.Msg.Id}))
+		if err != nil {
+			return err
+		}
+		if s := got.Msg.Message.Status; s != ternv1.Status_STATUS_DELIVERED {
+			return fmt.Errorf("message %s is %v", sent.Msg.Id, s)
+		}
+		return nil
+	})
+	clickLink(t, ctx, c.brokers, sent.Msg.Id, "spring-sale")
+	later := "Acme: new arrivals are in. Reply STOP to opt out."
+	if _, err := msgs.Send(ctx, connect.NewRequest(&ternv1.SendRequest{To: buyer, Body: later, CampaignId: "new-arrivals",
+		Category: ternv1.Category_CATEGORY_MARKETING})); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	sentOnce(t, c.sim, buyer, later)
 	// Shopify's times are in whole seconds: the order comes a second after
 	// the message, at the earliest.
 	now := time.Now().Add(2 * time.Second).UTC().Format(time.RFC3339)
@@ -148,8 +169,8 @@ func testAttribution(t *testing.T, ctx context.Context, c *cluster, s *shop, in 
 			if a.OrderId != "820982911946150002" {
 				continue
 			}
-			if a.TenantId != "shop" || a.Model != "message" || a.CampaignId != "spring-sale" || a.MessageId != sent.Msg.Id || a.AmountMicros <= 0 {
-				return fmt.Errorf("order #1002 credited as %v, want to campaign spring-sale's message %s", &a, sent.Msg.Id)
+			if a.TenantId != "shop" || a.Model != "click" || a.CampaignId != "spring-sale" || a.MessageId != sent.Msg.Id || a.AmountMicros <= 0 {
+				return fmt.Errorf("order #1002 credited as %v, want to the click of campaign spring-sale's message %s", &a, sent.Msg.Id)
 			}
 			return nil
 		}
@@ -157,6 +178,8 @@ func testAttribution(t *testing.T, ctx context.Context, c *cluster, s *shop, in 
 	})
 }
 
+// dumpAttribution lists the attributor's touches and orders, for a
+// failure's message.
 func dumpAttribution(ctx context.Context, url string) string {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
@@ -174,4 +197,20 @@ func dumpAttribution(ctx context.Context, url string) string {
 		rows.Close()
 	}
 	return b.String()
+}
+
+// clickLink writes the click of message's tracked link to tern.clicks,
+// as the link service does when the customer opens it.
+func clickLink(t *testing.T, ctx context.Context, brokers, message, campaign string) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	v, _ := proto.Marshal(&recordv1.Click{TenantId: "shop", CampaignId: campaign, MessageId: message, Code: "k3Yq9",
+		Url: "https://shop.example.com/spring", ClickedAt: timestamppb.Now(), UserAgent: "Mozilla/5.0"})
+	if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "tern.clicks", Key: []byte("k3Yq9"), Value: v}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
 }
