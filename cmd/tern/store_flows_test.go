@@ -51,6 +51,7 @@ const (
 	forged    = "+14155552683" // a checkout with a bad signature
 	restarted = "+14155552684" // a checkout, tern restarted during the wait
 	replayed  = "+14155552685" // a new body under a webhook id taken in before
+	wooBuyer  = "+14155552673" // a WooCommerce order
 )
 
 // checkout is the fixture checkout of the customer whose number ends in
@@ -63,7 +64,7 @@ func checkout(t *testing.T, last4 string) []byte {
 // checkout gets one reminder after the wait (also across a restart
 // during it), one followed by its order gets none, a bad signature and
 // a redelivered webhook id change nothing, an order is confirmed, its
-// shipment's tracking link texted, its delivery told and a review asked
+// shipment's tracking link texted, a WooCommerce order confirmed too, its delivery told and a review asked
 // for after the (shortened) wait; and the order that follows a campaign
 // message is credited to the campaign.
 func TestStoreFlows(t *testing.T) {
@@ -86,6 +87,14 @@ func TestStoreFlows(t *testing.T) {
 		t.Errorf("a webhook id taken in before: %d %s, want 200 duplicate", code, answer)
 	}
 	s.deliver(ctx, "checkouts/create", "w-restarted", checkout(t, "2684"))
+	if code, answer := s.post(ctx, "orders/create", "w-malformed", []byte(`{"id": 1, "line_items": [`), shopSecret); code != http.StatusBadRequest ||
+		!strings.Contains(answer, "malformed JSON") {
+		t.Errorf("malformed JSON: %d %s, want 400 with the reason", code, answer)
+	}
+	if code, answer := s.postWoo(ctx, "order.created", "9001", fixture(t, "../woocommerce/order_created"), shopSecret); code != http.StatusOK ||
+		!strings.Contains(answer, "woocommerce:9001") {
+		t.Errorf("a WooCommerce order: %d %s, want 200 with its event id", code, answer)
+	}
 
 	s.waitRun(ctx, "abandoned_checkout", restarted, ternv1.FlowRunState_FLOW_RUN_STATE_WAITING)
 	a.kill()
@@ -93,6 +102,7 @@ func TestStoreFlows(t *testing.T) {
 	s = newShop(t, b.api, c.key, adminKey)
 
 	sentOnce(t, c.sim, buyer, confirmationText)
+	sentOnce(t, c.sim, wooBuyer, "Acme: order #727 confirmed")
 	s.waitRun(ctx, "abandoned_checkout", buyer, ternv1.FlowRunState_FLOW_RUN_STATE_EXITED)
 	sentOnce(t, c.sim, abandoner, reminderText)
 	sentOnce(t, c.sim, restarted, reminderText)

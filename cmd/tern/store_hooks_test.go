@@ -63,15 +63,25 @@ func newShop(t *testing.T, addr, key, adminKey string) *shop {
 // webhook id id; it returns the status and the answer.
 func (s *shop) post(ctx context.Context, topic, id string, body []byte, secret string) (int, string) {
 	s.t.Helper()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+s.api+"/webhooks/shopify/shop", bytes.NewReader(body))
+	return s.postAs(ctx, "shopify", http.Header{"X-Shopify-Topic": {topic}, "X-Shopify-Webhook-Id": {id},
+		"X-Shopify-Shop-Domain": {"example-shop.myshopify.com"}, "X-Shopify-Hmac-Sha256": {commerce.SignatureHeader(body, secret)}}, body)
+}
+
+// postWoo posts body as WooCommerce would for topic, signed with secret.
+func (s *shop) postWoo(ctx context.Context, topic, id string, body []byte, secret string) (int, string) {
+	s.t.Helper()
+	return s.postAs(ctx, "woocommerce", http.Header{"X-Wc-Webhook-Topic": {topic}, "X-Wc-Webhook-Delivery-Id": {id},
+		"X-Wc-Webhook-Source": {"https://shop.example.com/"}, "X-Wc-Webhook-Signature": {commerce.SignatureHeader(body, secret)}}, body)
+}
+
+func (s *shop) postAs(ctx context.Context, platform string, h http.Header, body []byte) (int, string) {
+	s.t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://"+s.api+"/webhooks/"+platform+"/shop", bytes.NewReader(body))
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	req.Header = h
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Shopify-Topic", topic)
-	req.Header.Set("X-Shopify-Webhook-Id", id)
-	req.Header.Set("X-Shopify-Shop-Domain", "example-shop.myshopify.com")
-	req.Header.Set("X-Shopify-Hmac-Sha256", commerce.SignatureHeader(body, secret))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		s.t.Fatal(err)
@@ -140,7 +150,7 @@ func sentOnce(t *testing.T, sim *smscsim.Server, to, text string) {
 }
 
 // storeCluster is one tern instance of a cluster whose tenant "shop"
-// ("Acme") has a Shopify secret, the operator key adminKey and flows
+// ("Acme") has Shopify and WooCommerce secrets, the operator key adminKey and flows
 // waiting as the flags say.
 func storeCluster(t *testing.T, flags ...string) (*cluster, string) {
 	t.Helper()
@@ -149,14 +159,16 @@ func storeCluster(t *testing.T, flags ...string) (*cluster, string) {
 	c.writeConfig(fmt.Sprintf("    name: Acme\n    senders:\n      - {id: %q, default: true}\nadmin_key_sha256: [%q]\n",
 		shopNumber, api.KeyHash(adminKey)))
 	c.flags = flags
-	out, err := exec.Command(c.bin, "store-secret", "--postgres-url", c.pgURL, "--tenant", "shop", "--platform", "shopify",
-		"--secret", shopSecret).Output()
-	if err != nil {
-		t.Fatalf("tern store-secret: %v\n%s", err, out)
-	}
-	var answer map[string]string
-	if err := json.Unmarshal(out, &answer); err != nil || answer["webhook_path"] != "/webhooks/shopify/shop" {
-		t.Fatalf("tern store-secret printed %s", out)
+	for _, platform := range []string{"shopify", "woocommerce"} {
+		out, err := exec.Command(c.bin, "store-secret", "--postgres-url", c.pgURL, "--tenant", "shop", "--platform", platform,
+			"--secret", shopSecret).Output()
+		if err != nil {
+			t.Fatalf("tern store-secret: %v\n%s", err, out)
+		}
+		var answer map[string]string
+		if err := json.Unmarshal(out, &answer); err != nil || answer["webhook_path"] != "/webhooks/"+platform+"/shop" {
+			t.Fatalf("tern store-secret printed %s", out)
+		}
 	}
 	return c, adminKey
 }
