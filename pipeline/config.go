@@ -46,6 +46,15 @@ type Topics struct {
 	// Verify carries a record of each verification started, checked or
 	// refused (pipeline/verify), for analytics. Default "tern.verify".
 	Verify string
+	// StoreEvents carries the stores' events (pipeline/storeevents), keyed
+	// by tenant and customer. Default "tern.store-events".
+	StoreEvents string
+	// FlowRuns carries the ends of flow runs (pipeline/flows), keyed by
+	// tenant. Default "tern.flow-runs".
+	FlowRuns string
+	// Attributions carries orders credited to a campaign or flow
+	// (pipeline/attribution), keyed by tenant. Default "tern.attributions".
+	Attributions string
 }
 
 // KafkaConfig says where Kafka is and how tern's topics are laid out.
@@ -109,6 +118,15 @@ func (c KafkaConfig) WithDefaults() KafkaConfig {
 	}
 	if c.Topics.Verify == "" {
 		c.Topics.Verify = "tern.verify"
+	}
+	if c.Topics.StoreEvents == "" {
+		c.Topics.StoreEvents = "tern.store-events"
+	}
+	if c.Topics.FlowRuns == "" {
+		c.Topics.FlowRuns = "tern.flow-runs"
+	}
+	if c.Topics.Attributions == "" {
+		c.Topics.Attributions = "tern.attributions"
 	}
 	if c.Partitions == 0 {
 		c.Partitions = 16

@@ -21,7 +21,7 @@ func EnsureTopics(ctx context.Context, c KafkaConfig) error {
 	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Transport: c.transport()}
 	var req kafka.CreateTopicsRequest
 	for _, t := range []string{c.Topics.Submit, c.Topics.OTP, c.Topics.Marketing, c.Topics.Events, c.Topics.Receipts, c.Topics.MO, c.Topics.DLQ,
-		c.Topics.Suppressions, c.Topics.Replies, c.Topics.Verify} {
+		c.Topics.Suppressions, c.Topics.Replies, c.Topics.Verify, c.Topics.StoreEvents, c.Topics.FlowRuns, c.Topics.Attributions} {
 		tc := kafka.TopicConfig{
 			Topic:             t,
 			NumPartitions:     c.Partitions,

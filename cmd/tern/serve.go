@@ -74,6 +74,7 @@ type running struct {
 	ledger           *pipeline.Ledger
 	store            *pipeline.Store
 	smpp             *smppRunning // nil when the SMPP gateway is off
+	devShopSecret    string       // --dev: the dev tenant's Shopify webhook secret
 }
 
 // system is tern serve's wiring: the configuration, and what each
@@ -99,8 +100,9 @@ type system struct {
 	idKey   []byte
 	ids     *msgid.Issuer
 
-	consent consentParts // startConsent
-	verify  verifyParts  // startVerify
+	consent  consentParts // startConsent
+	verify   verifyParts  // startVerify
+	features featureParts // startFlows
 
 	deadLetters *pipeline.DeadLetterWriter // startKafka
 	reports     *analytics.Store           // startAnalytics
@@ -135,6 +137,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		(*system).startPipeline,  // receipt join, consumer, scheduler, intake
 		(*system).startInbound,   // replies acted on (STOP, HELP), stopped before the intake it answers through
 		(*system).startVerify,    // verifications and the Twilio-compatible surface, over the intake
+		(*system).startFlows,     // store events, flows, attribution, webhooks out; flows stop before the intake
 		(*system).startGateway,   // the SMPP gateway, stopped before the intake it feeds
 		(*system).startAPI,       // the front door
 	}

@@ -64,6 +64,8 @@ type serveConfig struct {
 
 	smpp smppFlags    // the SMPP gateway (smpp_gateway.go)
 	api  apiDoorFlags // the API's listener (front_door.go)
+
+	features featureFlags // store events, flows, webhooks out (flows_config.go)
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -120,6 +122,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.simControl, "sim-control-listen", defaultSimControl, "with --dev and the in-process simulator: loopback `address` of its control endpoint, where tern sim-reply has it deliver a customer's reply; \"off\": none")
 	c.smpp.flags(fs)
 	c.api.flags(fs)
+	c.featureFlags(fs)
 }
 
 // Partitions of the topics tern creates unless --kafka-partitions says.
@@ -177,7 +180,7 @@ func (c *serveConfig) Validate() error {
 	if c.receiptGrace <= 0 || c.validity+c.receiptGrace > c.retention {
 		return fmt.Errorf("--receipt-grace %s: want more than 0, and --validity plus it within --ledger-retention %s", c.receiptGrace, c.retention)
 	}
-	return cmp.Or(c.api.validate(), c.smpp.validate(c.api))
+	return cmp.Or(c.api.validate(), c.smpp.validate(c.api), c.features.validate())
 }
 
 func newLogger(level string) (*slog.Logger, error) {

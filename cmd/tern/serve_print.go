@@ -20,6 +20,7 @@ func printRunning(w io.Writer, c serveConfig, r *running) {
 		fmt.Fprintf(w, "  dev dashboard login:           %s  (also in %s)\n", r.devDashboard, filepath.Join(c.dataDir, "dev-dashboard-login"))
 		fmt.Fprintf(w, "  dev Twilio Verify service:     %s  (also in %s)\n", r.devVerifyService, filepath.Join(c.dataDir, "dev-twilio-verify-service"))
 	}
+	printFeatures(w, c, r)
 	fmt.Fprintf(w, "  Kafka:                         %s\n", strings.Join(r.brokers, ","))
 	fmt.Fprintf(w, "  ClickHouse (native):           %s  database %s\n", r.clickhouseAddr, c.clickhouseDatabase)
 	fmt.Fprintf(w, "  PostgreSQL:                    %s%s\n", redactURL(r.postgresURL), c.postgresPasswordNote())

@@ -28,6 +28,7 @@ func (s *system) startAPI(ctx context.Context) error {
 			Tenants: p.registry, Sender: s.intake, Log: s.log},
 		Verify: s.verify.service, Twilio: s.verify.twilio,
 		Web: dash.web, Sessions: dash.sessions}
+	deps.Events, deps.Flows, deps.Webhooks = s.features.apiDeps(s)
 	h, err := api.NewHandler(deps)
 	if err != nil {
 		return err

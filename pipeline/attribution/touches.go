@@ -124,8 +124,13 @@ func (a *Attributor) addTouches(ctx context.Context, ts []touch) error {
 	for i, t := range ts {
 		tenant[i], phone[i], kind[i], msg[i], camp[i], flow[i], at[i] = t.tenant, t.phone, t.kind, t.message, t.campaign, t.flow, t.at
 	}
+	// A touch without a phone (a link click) takes its message's; without
+	// one either, it is dropped.
 	_, err := a.pool.Exec(ctx, `INSERT INTO attribution_touches (tenant_id, phone, kind, message_id, campaign_id, flow_id, at)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])
+		SELECT * FROM (SELECT x.t, COALESCE(NULLIF(x.p, ''), (SELECT m.phone FROM attribution_touches m
+				WHERE m.tenant_id = x.t AND m.kind = 'message' AND m.message_id = x.m LIMIT 1)) AS p, x.k, x.m, x.c, x.f, x.a
+			FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[]) AS x(t, p, k, m, c, f, a)) y
+		WHERE y.p IS NOT NULL
 		ON CONFLICT DO NOTHING`, tenant, phone, kind, msg, camp, flow, at)
 	if err != nil {
 		return fmt.Errorf("attribution touches: %w", err)
