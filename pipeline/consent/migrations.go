@@ -94,6 +94,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 	FROM (SELECT coalesce((SELECT bits FROM consent_state WHERE key = k), 0)::int AS bits) s
 $$;
 `,
+	3: hygieneMigration,
 }
 
 func (l *Ledger) migrate(ctx context.Context) error {
