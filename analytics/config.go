@@ -134,6 +134,12 @@ type KafkaConfig struct {
 	LaneTopics []string
 	// EventsTopic carries recordv1.Event records. Required.
 	EventsTopic string
+	// EngagementsTopic carries recordv1.Engagement records: clicks,
+	// orders, verifications. Optional.
+	EngagementsTopic string
+	// RepliesTopic carries recordv1.Reply records (pipeline/inbound); the
+	// opt-outs among them are attributed to campaigns. Optional.
+	RepliesTopic string
 	// GroupID is the consumer group; every instance of the writer shares it.
 	// Default "tern-analytics".
 	GroupID string
@@ -157,6 +163,15 @@ func (c KafkaConfig) Validate() error {
 		return fmt.Errorf("%w: submit and events topic are both %q", ErrInvalidConfig, c.SubmitTopic)
 	}
 	seen := map[string]bool{c.SubmitTopic: true, c.EventsTopic: true}
+	for _, t := range []string{c.EngagementsTopic, c.RepliesTopic} {
+		if t == "" {
+			continue
+		}
+		if seen[t] {
+			return fmt.Errorf("%w: topic %q named twice", ErrInvalidConfig, t)
+		}
+		seen[t] = true
+	}
 	for _, t := range c.LaneTopics {
 		if t == "" || seen[t] {
 			return fmt.Errorf("%w: lane topic %q is empty or named twice", ErrInvalidConfig, t)

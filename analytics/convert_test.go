@@ -35,13 +35,13 @@ func TestSubmitRow(t *testing.T) {
 			want: Row{
 				TenantID: "t1", MessageID: "m1", CampaignID: "c1", Status: core.StatusQueued,
 				Time: accepted, Recipient: "+14155552671", Region: "US", Segments: 2,
-				Encoding: gsm.UCS2, Category: core.CategoryMarketing,
+				Encoding: gsm.UCS2, Category: core.CategoryMarketing, Submit: true, Sender: "SHOP",
 			},
 		},
 		{
 			name: "no accepted_at takes the record time",
 			in:   marshal(t, &recordv1.Submit{Id: "m1", TenantId: "t1", Segments: 1}),
-			want: Row{TenantID: "t1", MessageID: "m1", Status: core.StatusQueued, Time: fallback, Segments: 1},
+			want: Row{TenantID: "t1", MessageID: "m1", Status: core.StatusQueued, Time: fallback, Segments: 1, Submit: true},
 		},
 		{name: "no id", in: marshal(t, &recordv1.Submit{TenantId: "t1"}), wantErr: ErrInvalidRow},
 		{name: "no tenant", in: marshal(t, &recordv1.Submit{Id: "m1"}), wantErr: ErrInvalidRow},

@@ -35,6 +35,7 @@ type Writer struct {
 	log             *slog.Logger
 	shutdownTimeout time.Duration
 	dead            DeadLetterSink
+	enricher        enricher
 
 	records      atomic.Int64
 	rows         atomic.Int64
@@ -42,6 +43,8 @@ type Writer struct {
 	batches      atomic.Int64
 	failed       atomic.Int64
 	deadLettered atomic.Int64
+	facts        atomic.Int64
+	engaged      atomic.Int64
 }
 
 // WriterStats counts what a writer has done since it was made.
@@ -61,6 +64,10 @@ type WriterStats struct {
 	// DeadLettered is the records given to the dead-letter sink: skipped
 	// ones, and rows ClickHouse refused.
 	DeadLettered int64
+	// Facts is the facts recorded (facts.go); Engagements the
+	// engagements inserted.
+	Facts       int64
+	Engagements int64
 }
 
 // NewWriter returns a writer into store reading the topics kc names. The
@@ -76,6 +83,7 @@ func NewWriter(store *Store, kc KafkaConfig, opts ...WriterOption) *Writer {
 		log:             o.log.With("component", "analytics.writer"),
 		shutdownTimeout: o.shutdownTimeout,
 		dead:            o.dead,
+		enricher:        newEnricher(o.costs),
 	}
 }
 
@@ -88,6 +96,8 @@ func (w *Writer) Stats() WriterStats {
 		Batches:       w.batches.Load(),
 		FailedInserts: w.failed.Load(),
 		DeadLettered:  w.deadLettered.Load(),
+		Facts:         w.facts.Load(),
+		Engagements:   w.engaged.Load(),
 	}
 }
 
@@ -204,6 +214,11 @@ loop:
 // newClient returns the writer's consumer-group client on its topics.
 func (w *Writer) newClient() (*kgo.Client, error) {
 	topics := append([]string{w.kc.SubmitTopic, w.kc.EventsTopic}, w.kc.LaneTopics...)
+	for _, t := range []string{w.kc.EngagementsTopic, w.kc.RepliesTopic} {
+		if t != "" {
+			topics = append(topics, t)
+		}
+	}
 	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(w.kc.Brokers...),
 		kgo.ConsumerGroup(w.kc.GroupID),
@@ -270,12 +285,12 @@ func (w *Writer) fetch(ctx context.Context, cl *kgo.Client, out chan<- []*kgo.Re
 // on the way, and returns the batch that is left (possibly empty).
 func (w *Writer) addAll(ctx context.Context, cl *kgo.Client, b *batch, recs []*kgo.Record) (*batch, error) {
 	for len(recs) > 0 {
-		n := min(len(recs), w.store.cfg.BatchSize-len(b.rows)-len(b.dead))
+		n := min(len(recs), w.store.cfg.BatchSize-b.size())
 		for _, r := range recs[:n] {
 			w.add(b, r)
 		}
 		recs = recs[n:]
-		if len(b.rows)+len(b.dead) < w.store.cfg.BatchSize {
+		if b.size() < w.store.cfg.BatchSize {
 			continue
 		}
 		if err := w.flush(ctx, cl, b); err != nil {
@@ -301,6 +316,11 @@ func (w *Writer) add(b *batch, m *kgo.Record) {
 		row, err = submitRow(m.Value, m.Timestamp)
 	case m.Topic == w.kc.EventsTopic:
 		row, err = eventRow(m.Value, m.Timestamp)
+	case m.Topic == w.kc.EngagementsTopic || m.Topic == w.kc.RepliesTopic:
+		err = w.addEngagement(b, m)
+		if err == nil {
+			return
+		}
 	default:
 		err = fmt.Errorf("%w: unexpected topic", ErrUndecodable)
 	}
@@ -312,6 +332,7 @@ func (w *Writer) add(b *batch, m *kgo.Record) {
 		}
 		return
 	}
+	w.enricher.enrich(&row)
 	b.add(row, m)
 }
 
@@ -342,7 +363,7 @@ func (w *Writer) tryFlush(ctx context.Context, cl *kgo.Client, b *batch) (done b
 	if b.empty() {
 		return true, nil
 	}
-	if !w.deadLetterAll(ctx, b) || !w.insert(ctx, b) {
+	if !w.deadLetterAll(ctx, b) || !w.lookUpFacts(ctx, b) || !w.insert(ctx, b) || !w.recordFacts(ctx, b) || !w.recordEngagements(ctx, b) {
 		if ctx.Err() != nil {
 			return false, fmt.Errorf("analytics writer: shutdown left %d rows uninserted and %d records not dead-lettered: %w",
 				len(b.rows), len(b.dead), ctx.Err())
