@@ -12,7 +12,7 @@ const insertEvents = `INSERT INTO {db}.events (
 	tenant_id, message_id, campaign_id, status, status_rank, event_time, event_ns,
 	recipient, region, segments, encoding, category,
 	carrier, carrier_message_id, error_code, reason,
-	flow_id, sender, price_micros, currency, cost_micros, cost_currency, origin)`
+	flow_id, sender, price_micros, currency, cost_micros, cost_currency, origin, submit)`
 
 // Insert writes rows to the events table in one batch. It validates every
 // row first and inserts none when one is invalid. Inserting a row again is
@@ -60,6 +60,7 @@ func eventColumns(rows []Row) []any {
 		flows, senders, origins = make([]string, n), make([]string, n), make([]string, n)
 		prices, costs           = make([]int64, n), make([]int64, n)
 		currencies, costCurs    = make([]string, n), make([]string, n)
+		submits                 = make([]uint8, n)
 	)
 	for i, r := range rows {
 		t := r.Time.UTC()
@@ -71,11 +72,14 @@ func eventColumns(rows []Row) []any {
 		carriers[i], carrierIDs[i], codes[i], reasons[i] = r.Carrier, r.CarrierMessageID, r.ErrorCode, r.Reason
 		flows[i], senders[i], origins[i] = r.FlowID, r.Sender, r.Origin
 		prices[i], currencies[i], costs[i], costCurs[i] = r.PriceMicros, r.Currency, r.CostMicros, r.CostCurrency
+		if r.Submit {
+			submits[i] = 1
+		}
 	}
 	return []any{
 		tenants, ids, campaigns, statuses, ranks, times, nanos,
 		recipients, regions, segments, encodings, categories,
 		carriers, carrierIDs, codes, reasons,
-		flows, senders, prices, currencies, costs, costCurs, origins,
+		flows, senders, prices, currencies, costs, costCurs, origins, submits,
 	}
 }
