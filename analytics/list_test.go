@@ -56,10 +56,16 @@ func TestListAndExportMessages(t *testing.T) {
 	}{
 		{"by recipient", withF(all, func(f *analytics.MessageFilter) { f.To = msgs[4].to }), idsWhere(both, func(m mixMsg) bool { return m.to == msgs[4].to })},
 		{"by campaign", withF(all, func(f *analytics.MessageFilter) { f.CampaignID = "c2" }), ids(other)},
-		{"by status", withF(all, func(f *analytics.MessageFilter) { f.Statuses = []core.Status{core.StatusUndelivered, core.StatusExpired} }),
+		{"by status", withF(all, func(f *analytics.MessageFilter) {
+			f.Statuses = []core.Status{core.StatusUndelivered, core.StatusExpired}
+		}),
 			append(idsWhere(other, func(m mixMsg) bool { return m.status != core.StatusDelivered }), idsWhere(msgs, func(m mixMsg) bool { return m.status != core.StatusDelivered })...)},
-		{"by time", withF(all, func(f *analytics.MessageFilter) { f.AcceptedAfter, f.AcceptedBefore = t0.Add(10*time.Second), t0.Add(20*time.Second) }),
-			idsWhere(msgs, func(m mixMsg) bool { return !m.accepted.Before(t0.Add(10*time.Second)) && m.accepted.Before(t0.Add(20*time.Second)) })},
+		{"by time", withF(all, func(f *analytics.MessageFilter) {
+			f.AcceptedAfter, f.AcceptedBefore = t0.Add(10*time.Second), t0.Add(20*time.Second)
+		}),
+			idsWhere(msgs, func(m mixMsg) bool {
+				return !m.accepted.Before(t0.Add(10*time.Second)) && m.accepted.Before(t0.Add(20*time.Second))
+			})},
 	}
 	for _, tt := range tests {
 		if got := listAll(t, e.store, tt.f, 7); !slices.Equal(got, tt.want) {
