@@ -2,14 +2,18 @@ package hygiene
 
 import "time"
 
+// ClearedByDelivery is who lifted a suppression when a message to the
+// number was delivered after it.
+const ClearedByDelivery = "delivered"
+
 // Mark is a number's hygiene suppression as the consent ledger keeps it.
 type Mark struct {
 	Number string
 	// Class is the suppression's class; ClassNone once cleared.
 	Class Class
 	// SuppressedAt is the last suppression; ClearedAt the last time it
-	// was lifted (zero for never), and ClearedBy who lifted it: "delivered"
-	// for a later delivery, else the caller's name.
+	// was lifted (zero for never), and ClearedBy who lifted it:
+	// ClearedByDelivery, else the caller's name.
 	SuppressedAt time.Time
 	ClearedAt    time.Time
 	ClearedBy    string

@@ -58,10 +58,6 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 $$;
 `
 
-// ClearedByDelivery is ClearHygiene's by when a message to the number was
-// delivered after its suppression.
-const ClearedByDelivery = "delivered"
-
 // e164Shape is what a number list hygiene acts on may look like when the
 // number plan no longer knows it: it was messaged in this form.
 var e164Shape = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
@@ -88,7 +84,7 @@ func (l *Ledger) SuppressHygiene(ctx context.Context, tenant, number string, cla
 }
 
 // ClearHygiene lifts number's hygiene suppression, publishes the new state
-// and logs who lifted it (by: ClearedByDelivery, or the caller). It
+// and logs who lifted it (by: hygiene.ClearedByDelivery, or the caller). It
 // reports whether the number was suppressed.
 func (l *Ledger) ClearHygiene(ctx context.Context, tenant, number, by string) (bool, error) {
 	return l.hygiene(ctx, tenant, number, func(cur consent.Hygiene) (consent.Hygiene, string, bool) {
