@@ -24,6 +24,9 @@ var (
 func connectError(log *slog.Logger, err error) *connect.Error {
 	var ce *connect.Error
 	var fe *pipeline.FieldError
+	if ae := analyticsError(err); ae != nil {
+		return ae
+	}
 	switch {
 	case errors.As(err, &ce):
 		return ce

@@ -57,11 +57,23 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 	as := &analyticsService{d: b.d}
 	analytics := []grpc.MethodDesc{
 		unary(b, "GetCampaignStats", as.GetCampaignStats),
+		unary(b, "GetCampaignReport", as.GetCampaignReport),
+		unary(b, "GetDeliveryReport", as.GetDeliveryReport),
+		unary(b, "ListMessages", as.ListMessages),
+		unary(b, "GetListHygieneReport", as.GetListHygieneReport),
+		unary(b, "RemoveSuppression", as.RemoveSuppression),
+	}
+	analyticsStreams := []grpc.StreamDesc{
+		serverStreaming(b, "ExportMessages", as.exportMessages),
+		serverStreaming(b, "ExportHygieneNumbers", as.exportHygiene),
 	}
 	for svc, methods := range map[string][]grpc.MethodDesc{ternv1connect.MessageServiceName: messages, ternv1connect.AnalyticsServiceName: analytics} {
 		for _, m := range methods {
 			b.methods["/"+svc+"/"+m.MethodName] = true
 		}
+	}
+	for _, st := range analyticsStreams {
+		b.methods["/"+ternv1connect.AnalyticsServiceName+"/"+st.StreamName] = true
 	}
 	sopts := append(b.serverOptions(), grpc.MaxConcurrentStreams(maxStreams))
 	if o.workers > 0 {
@@ -79,6 +91,7 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 		ServiceName: ternv1connect.AnalyticsServiceName,
 		HandlerType: (*any)(nil),
 		Methods:     analytics,
+		Streams:     analyticsStreams,
 		Metadata:    ternv1.File_tern_v1_analytics_service_proto.Path(),
 	}, struct{}{})
 	return g, nil

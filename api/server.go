@@ -60,6 +60,11 @@ type Deps struct {
 	ShiftTables func(tenant string) gsm.Languages
 	// Prices prices Estimate; nil leaves prices out.
 	Prices *price.Table
+	// Analytics answers the analytics reports beyond GetCampaignStats;
+	// nil answers them Unimplemented.
+	Analytics AnalyticsReports
+	// Hygiene serves RemoveSuppression; nil answers it Unimplemented.
+	Hygiene HygieneClearer
 }
 
 // NewHandler returns the HTTP handler serving every tern.v1 service over
