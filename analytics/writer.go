@@ -58,8 +58,8 @@ type WriterStats struct {
 	Skipped int64
 	// Batches is the inserts made.
 	Batches int64
-	// FailedInserts is the insert attempts ClickHouse refused or that did
-	// not reach it; each is retried.
+	// FailedInserts is the insert attempts, and the fact lookups before
+	// them, ClickHouse refused or that did not reach it; each is retried.
 	FailedInserts int64
 	// DeadLettered is the records given to the dead-letter sink: skipped
 	// ones, and rows ClickHouse refused.

@@ -66,6 +66,7 @@ func (w *Writer) lookUpFacts(ctx context.Context, b *batch) bool {
 	}
 	k, err := w.store.knownFacts(ctx, b.factRows)
 	if err != nil {
+		w.failed.Add(1)
 		if ctx.Err() == nil {
 			w.log.Warn("look up facts", "rows", len(b.factRows), "err", err)
 		}
