@@ -131,10 +131,15 @@ func (s *Store) ListMessages(ctx context.Context, tenantID string, f MessageFilt
 }
 
 // listPage reads up to n messages below cur, in rounds of the index; next
-// is nil when the index holds no more.
+// is nil when the index holds no more. With a status filter a round reads
+// the most candidates, the statuses searched for being usually the rare
+// ones.
 func (s *Store) listPage(ctx context.Context, tenant string, f MessageFilter, n int, cur cursor) ([]ListedMessage, *cursor, error) {
 	var page []ListedMessage
 	batch := min(max(2*n, 200), 2*MaxPageSize)
+	if len(f.Statuses) > 0 {
+		batch = 2 * MaxPageSize
+	}
 	for range listRounds {
 		cands, err := s.candidates(ctx, tenant, f, cur, batch)
 		if err != nil {
@@ -165,8 +170,31 @@ func (s *Store) listPage(ctx context.Context, tenant string, f MessageFilter, n 
 	return page, &cur, nil
 }
 
-// candidates reads up to n index entries below cur, newest first.
+// candidates reads up to n index entries below cur, newest first. It
+// reads the index an hour at a time back from cur, eight times as far
+// each time it finds too few, so that the newest page of a month does not
+// sort the month.
 func (s *Store) candidates(ctx context.Context, tenant string, f MessageFilter, cur cursor, n int) ([]cursor, error) {
+	var out []cursor
+	for win := time.Hour; ; win *= 8 {
+		lo := cur.at.Add(-win).UTC().Truncate(time.Second)
+		if !lo.After(f.AcceptedAfter) {
+			lo = f.AcceptedAfter
+		}
+		got, err := s.candidatesIn(ctx, tenant, f, lo, cur, n-len(out))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		if len(out) == n || !lo.After(f.AcceptedAfter) {
+			return out, nil
+		}
+		cur = cursor{at: lo}
+	}
+}
+
+// candidatesIn reads up to n index entries in [lo, cur), newest first.
+func (s *Store) candidatesIn(ctx context.Context, tenant string, f MessageFilter, lo time.Time, cur cursor, n int) ([]cursor, error) {
 	table, args := "message_index", []any{tenant}
 	where := "tenant_id = ?"
 	if f.To != "" {
@@ -180,7 +208,7 @@ func (s *Store) candidates(ctx context.Context, tenant string, f MessageFilter, 
 	if cur.id == "" && !at.Equal(cur.at.UTC()) {
 		at = at.Add(time.Second) // a bound inside a second includes it
 	}
-	args = append(args, f.AcceptedAfter.UTC(), at, at, cur.id, n)
+	args = append(args, lo.UTC(), at, at, cur.id, n)
 	rows, err := s.conn.Query(ctx, s.sql(`SELECT DISTINCT accepted, message_id FROM {db}.`+table+`
 		WHERE `+where+` ORDER BY accepted DESC, message_id DESC LIMIT ?`), args...)
 	if err != nil {

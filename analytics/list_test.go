@@ -35,13 +35,18 @@ func TestListAndExportMessages(t *testing.T) {
 	runWriter(t, e.writer(t))
 	ctx := context.Background()
 	all := analytics.MessageFilter{AcceptedAfter: t0.Add(-time.Hour), AcceptedBefore: t0.Add(2 * time.Hour)}
-	eventually(t, time.Minute, func() error {
-		st, err := e.store.CampaignStats(ctx, "t1", "c2")
-		if err != nil || st.Delivered+st.Undelivered+st.Expired != 20 {
-			return fmt.Errorf("c2 not written yet: %+v %v", st, err)
-		}
-		return nil
-	})
+	for _, c := range []struct {
+		id string
+		n  int64
+	}{{"c1", 300}, {"c2", 20}} {
+		eventually(t, time.Minute, func() error {
+			r, err := e.store.CampaignReport(ctx, "t1", c.id)
+			if err != nil || r.Funnel.Accepted != c.n || r.Funnel.Finished() != c.n {
+				return fmt.Errorf("%s not all written yet: %+v %v", c.id, r.Funnel, err)
+			}
+			return nil
+		})
+	}
 
 	both := append(slices.Clone(msgs), other...)
 	got := listAll(t, e.store, all, 37)
