@@ -298,3 +298,36 @@ func wantErrorCodes(msgs []mixMsg) []analytics.ErrorCodeCount {
 	})
 	return out
 }
+
+// TestRecordTwiceCountsOnce: rows written again (a batch read twice
+// after a crash, in batches cut differently) add no fact twice; the
+// report and the facts table are as after one write.
+func TestRecordTwiceCountsOnce(t *testing.T) {
+	t.Parallel()
+	s := chtest.Store(t)
+	msgs := newMix(200, "c1", t0)
+	rows := mixRows(msgs)
+	ctx := context.Background()
+	if err := s.Record(ctx, rows); err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.CampaignReport(ctx, "t1", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for start := 0; start < len(rows); start += 77 {
+		if err := s.Record(ctx, slices.Clone(rows[start:min(start+77, len(rows))])); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again, err := s.CampaignReport(ctx, "t1", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(again, first) {
+		t.Fatalf("after writing the rows again:\n got %+v\nwant %+v", again.Totals, first.Totals)
+	}
+	if n := countRows(t, s, "SELECT count() FROM facts"); n != uint64(len(rows)) {
+		t.Fatalf("%d facts for %d rows", n, len(rows))
+	}
+}

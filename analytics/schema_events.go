@@ -19,7 +19,8 @@ var enrichedColumns = []column{
 
 // recipientIndex lists a tenant's messages without grouping its events:
 // one row per accepted message (its Submit; a copy is harmless), newest
-// last, in message_index by time and in recipient_messages by number.
+// last, in message_index by time, in campaign_index by campaign and in
+// recipient_messages by number.
 // ListMessages and the attribution of opt-outs read them. Rows written
 // before these columns existed are indexed from their QUEUED events.
 var recipientIndex = []string{
@@ -38,6 +39,22 @@ var recipientIndex = []string{
 	`INSERT INTO {db}.message_index (tenant_id, accepted, message_id, recipient, campaign_id)
 	SELECT tenant_id, min(event_time), message_id, any(recipient), any(campaign_id)
 	FROM {db}.events WHERE status = 1 AND submit = 0
+	GROUP BY tenant_id, message_id`,
+
+	`CREATE TABLE IF NOT EXISTS {db}.campaign_index (
+		tenant_id   String,
+		campaign_id String,
+		accepted    DateTime,
+		message_id  String
+	) ENGINE = ReplacingMergeTree()
+	PARTITION BY toYYYYMM(accepted)
+	ORDER BY (tenant_id, campaign_id, accepted, message_id)`,
+	`CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.campaign_index_mv TO {db}.campaign_index AS
+	SELECT tenant_id, campaign_id, event_time AS accepted, message_id
+	FROM {db}.events WHERE submit = 1 AND campaign_id != ''`,
+	`INSERT INTO {db}.campaign_index (tenant_id, campaign_id, accepted, message_id)
+	SELECT tenant_id, any(campaign_id), min(event_time), message_id
+	FROM {db}.events WHERE status = 1 AND submit = 0 AND campaign_id != ''
 	GROUP BY tenant_id, message_id`,
 
 	`CREATE TABLE IF NOT EXISTS {db}.recipient_messages (
