@@ -14,7 +14,8 @@ type batch struct {
 
 	// factRows are the batch's rows whose facts are not recorded yet,
 	// and facts what they add to the facts table as last looked up;
-	// stale once an insert of them failed (it may have landed).
+	// stale once an insert of them failed (it may have landed) or a row
+	// joined the batch.
 	factRows []Row
 	facts    []fact
 	fresh    bool
@@ -49,10 +50,13 @@ func (b *batch) reset() {
 }
 
 // add puts row, from m, in the batch.
+// A row joining the batch makes its facts stale: they are derived again
+// with it before they are inserted.
 func (b *batch) add(row Row, m *kgo.Record) {
 	b.rows = append(b.rows, row)
 	b.recs = append(b.recs, m)
 	b.factRows = append(b.factRows, row)
+	b.fresh = false
 }
 
 // keep leaves only the rows whose index keep reports true.
