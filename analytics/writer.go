@@ -17,9 +17,13 @@ import (
 
 // Writer moves the submit and events topics into the events table. Every
 // Submit becomes the QUEUED row of its message, timed at accepted_at; every
-// Event becomes one row. Rows are inserted in batches, and a batch's offsets
-// are committed only once ClickHouse has it: delivery is at-least-once, and
-// the queries absorb the duplicates a crash or rebalance brings.
+// Event becomes one row, enriched at write time (writer_facts.go). Then it
+// records the facts the rows add (facts.go), looked up first so that each
+// stage of a message counts once, and the engagements and opt-outs of the
+// engagements and replies topics. Rows are inserted in batches, and a
+// batch's offsets are committed only once ClickHouse has all of it:
+// delivery is at-least-once, and the queries and the fact lookups absorb
+// the duplicates a crash or rebalance brings.
 //
 // One bad record never holds the others up: a record that does not decode,
 // and a row ClickHouse refuses alone while it takes the others, go to the
