@@ -12,27 +12,6 @@ import (
 	"github.com/ternsms/tern/core"
 )
 
-// eventually polls cond until it returns nil, failing the test with its last
-// error after timeout.
-func eventually(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(25 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		select {
-		case <-deadline.C:
-			t.Fatalf("after %s: %v", timeout, err)
-		case <-tick.C:
-		}
-	}
-}
-
 // t0 is the start of every test's timeline.
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 

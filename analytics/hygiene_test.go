@@ -16,6 +16,7 @@ import (
 	"github.com/ternsms/tern/core"
 	"github.com/ternsms/tern/core/consent"
 	"github.com/ternsms/tern/core/hygiene"
+	"github.com/ternsms/tern/core/testkit"
 	consentlog "github.com/ternsms/tern/pipeline/consent"
 	"github.com/ternsms/tern/pipeline/kafkatest"
 	"github.com/ternsms/tern/pipeline/pgtest"
@@ -173,7 +174,7 @@ func TestHygiene(t *testing.T) {
 // waitMessages waits until the writer has recorded n final statuses.
 func waitMessages(t *testing.T, s *analytics.Store, n int) {
 	t.Helper()
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		r, err := s.CampaignReport(context.Background(), "t1", "spring")
 		if err != nil || r.Funnel.Finished() != int64(n) {
 			return fmt.Errorf("%d of %d finished (%v)", r.Funnel.Finished(), n, err)

@@ -14,6 +14,7 @@ import (
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // TestListAndExportMessages: messages are listed newest first across
@@ -39,7 +40,7 @@ func TestListAndExportMessages(t *testing.T) {
 		id string
 		n  int64
 	}{{"c1", 300}, {"c2", 20}} {
-		eventually(t, time.Minute, func() error {
+		testkit.Eventually(t, time.Minute, func() error {
 			r, err := e.store.CampaignReport(ctx, "t1", c.id)
 			if err != nil || r.Funnel.Accepted != c.n || r.Funnel.Finished() != c.n {
 				return fmt.Errorf("%s not all written yet: %+v %v", c.id, r.Funnel, err)

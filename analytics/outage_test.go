@@ -12,6 +12,7 @@ import (
 
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/analytics/chtest"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // outage is how long ClickHouse is down under load.
@@ -43,7 +44,7 @@ func TestExactAfterClickHouseOutage(t *testing.T) {
 	const slices = 100
 	loaded := make(chan error, 1)
 	go func() { loaded <- produceSlices(e.addr, submits, events, slices) }()
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		if n := countOn(t, srv, "SELECT count() FROM facts"); n == 0 {
 			return fmt.Errorf("no facts yet")
 		}
@@ -65,7 +66,7 @@ func TestExactAfterClickHouseOutage(t *testing.T) {
 	}
 
 	want := expect(msgs, func(stageOf) string { return "" })[""]
-	eventually(t, 5*time.Minute, func() error {
+	testkit.Eventually(t, 5*time.Minute, func() error {
 		r, err := store.CampaignReport(ctx, "t1", "c1")
 		if err != nil {
 			return err

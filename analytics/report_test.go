@@ -15,6 +15,7 @@ import (
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/testkit"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
 
@@ -138,7 +139,7 @@ func TestReportsEqualIndependentCounts(t *testing.T) {
 	sortBreakdowns(want.ByCarrier)
 
 	ctx := context.Background()
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		got, err := e.store.CampaignReport(ctx, "t1", "c1")
 		if err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/analytics/chtest"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // TestWriterFactsOfRecordsReadWhileInsertsFail: records that join a batch
@@ -32,25 +33,25 @@ func TestWriterFactsOfRecordsReadWhileInsertsFail(t *testing.T) {
 		}
 	}
 	p.send(p.submit("t1", "m1", "c1", 1, t0))
-	eventually(t, 30*time.Second, accepted(1))
+	testkit.Eventually(t, 30*time.Second, accepted(1))
 
 	// The facts table answers, the events table is gone: the batch's
 	// facts are looked up, its insert fails, and a record joins it.
 	exec(t, s, "RENAME TABLE events TO events_away")
 	p.send(p.submit("t1", "m2", "c1", 1, t0))
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if st := w.Stats(); st.FailedInserts < 1 {
 			return fmt.Errorf("stats %+v: no failed insert yet", st)
 		}
 		return nil
 	})
 	p.send(p.submit("t1", "m03", "c1", 1, t0))
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if st := w.Stats(); st.Records != 3 {
 			return fmt.Errorf("stats %+v: want the third record read", st)
 		}
 		return nil
 	})
 	exec(t, s, "RENAME TABLE events_away TO events")
-	eventually(t, 30*time.Second, accepted(3))
+	testkit.Eventually(t, 30*time.Second, accepted(3))
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/testkit"
 	"github.com/ternsms/tern/pipeline"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
@@ -168,7 +169,7 @@ func TestWriterEndToEnd(t *testing.T) {
 		Failed:     n / 4,
 		Segments:   n / 3 * (1 + 2 + 3),
 	}
-	eventually(t, 30*time.Second, wantStats(s, want))
+	testkit.Eventually(t, 30*time.Second, wantStats(s, want))
 	if st := w.Stats(); st.Skipped != 1 {
 		t.Fatalf("stats %+v: want 1 skipped record", st)
 	}
@@ -187,7 +188,7 @@ func TestWriterEndToEnd(t *testing.T) {
 	stop2 := runWriter(t, w2)
 	want.Queued--
 	want.Expired++
-	eventually(t, 30*time.Second, wantStats(s, want))
+	testkit.Eventually(t, 30*time.Second, wantStats(s, want))
 	if err := stop2(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
@@ -214,7 +215,7 @@ func TestWriterFlushesOnShutdown(t *testing.T) {
 	kc := analytics.KafkaConfig{Brokers: []string{addr}, SubmitTopic: submitTopic, EventsTopic: eventsTopic, GroupID: "shutdown"}
 	w := analytics.NewWriter(s, kc, analytics.WithLogger(chtest.Logger(t)))
 	stop := runWriter(t, w)
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if st := w.Stats(); st.Records != 2 {
 			return fmt.Errorf("read %d records", st.Records)
 		}
@@ -258,12 +259,12 @@ func TestWriterRetriesFailedInsert(t *testing.T) {
 		}
 	}
 	p.send(p.submit("t1", "m1", "c1", 1, t0))
-	eventually(t, 30*time.Second, found("m1"))
+	testkit.Eventually(t, 30*time.Second, found("m1"))
 
 	// ClickHouse refuses the next insert: the table is gone.
 	exec(t, s, "RENAME TABLE events TO events_away")
 	p.send(p.submit("t1", "m2", "c1", 1, t0))
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if st := w.Stats(); st.FailedInserts < 2 {
 			return fmt.Errorf("stats %+v: want a failed insert and its retry", st)
 		}
@@ -273,7 +274,7 @@ func TestWriterRetriesFailedInsert(t *testing.T) {
 		t.Fatalf("stats %+v: an insert into a missing table succeeded", st)
 	}
 	exec(t, s, "RENAME TABLE events_away TO events")
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if st := w.Stats(); st.Rows != 2 || st.Skipped != 0 {
 			return fmt.Errorf("stats %+v: want 2 rows, none skipped", st)
 		}
@@ -298,7 +299,7 @@ func TestWriterShutdownDeadline(t *testing.T) {
 	w := analytics.NewWriter(s, kc, analytics.WithLogger(chtest.Logger(t)),
 		analytics.WithShutdownTimeout(300*time.Millisecond))
 	stop := runWriter(t, w)
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if st := w.Stats(); st.FailedInserts == 0 {
 			return fmt.Errorf("stats %+v: no failed insert yet", st)
 		}
@@ -314,7 +315,7 @@ func TestWriterShutdownDeadline(t *testing.T) {
 	exec(t, s, "RENAME TABLE events_away TO events")
 	w2 := analytics.NewWriter(s, kc, analytics.WithLogger(chtest.Logger(t)))
 	runWriter(t, w2)
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		_, err := s.Message(context.Background(), "t1", "m1")
 		return err
 	})
@@ -345,7 +346,7 @@ func TestWriterKeepsInsertsWithinBatchSize(t *testing.T) {
 	kc := analytics.KafkaConfig{Brokers: []string{addr}, SubmitTopic: submitTopic, EventsTopic: eventsTopic, GroupID: "batch-size"}
 	w := analytics.NewWriter(s, kc, analytics.WithLogger(chtest.Logger(t)))
 	stop := runWriter(t, w)
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if st := w.Stats(); st.Rows != n-n%7 {
 			return fmt.Errorf("inserted %d rows before shutdown, want %d", st.Rows, n-n%7)
 		}
@@ -403,14 +404,14 @@ func TestWriterDeadLettersPoison(t *testing.T) {
 	// An outage: every row refused alike. Nothing is given up.
 	exec(t, s, "RENAME TABLE events TO events_away")
 	p.send(p.submit("t1", "m0", "c1", 1, t0))
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if st := w.Stats(); st.FailedInserts < 3 {
 			return fmt.Errorf("stats %+v: want failed inserts", st)
 		}
 		return nil
 	})
 	exec(t, s, "RENAME TABLE events_away TO events")
-	eventually(t, 30*time.Second, found("m0"))
+	testkit.Eventually(t, 30*time.Second, found("m0"))
 	if st := w.Stats(); st.DeadLettered != 0 {
 		t.Fatalf("stats %+v: an outage dead-lettered records", st)
 	}
@@ -420,8 +421,8 @@ func TestWriterDeadLettersPoison(t *testing.T) {
 	p.send(p.submit("t1", "poison", "c1", 1, t0),
 		kafka.Message{Topic: submitTopic, Key: []byte("k"), Value: []byte("\xff\xffnot a record")})
 	p.send(p.submit("t1", "m1", "c1", 1, t0), p.submit("t1", "m2", "c1", 1, t0))
-	eventually(t, time.Minute, found("m1", "m2"))
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, found("m1", "m2"))
+	testkit.Eventually(t, time.Minute, func() error {
 		if st := w.Stats(); st.DeadLettered != 2 {
 			return fmt.Errorf("stats %+v: want 2 records dead-lettered", st)
 		}
@@ -429,7 +430,7 @@ func TestWriterDeadLettersPoison(t *testing.T) {
 	})
 	// The writer has moved on: what comes next is inserted.
 	p.send(p.submit("t1", "m3", "c1", 1, t0))
-	eventually(t, time.Minute, found("m3"))
+	testkit.Eventually(t, time.Minute, found("m3"))
 	dls, err := pipeline.ListDeadLetters(ctx, kcfg)
 	if err != nil {
 		t.Fatal(err)

@@ -261,6 +261,7 @@ func policyFromProto(p *ternv1.ConsentPolicy) consent.Policy {
 			Confirm: k.GetConfirm(), Remove: k.GetRemove()},
 		FrequencyCap: consent.FrequencyCap{Max: int(p.GetFrequencyCapMax()),
 			Window: consent.Duration(time.Duration(p.GetFrequencyCapWindowSeconds()) * time.Second), Defer: p.GetFrequencyCapDefer()},
+		OptOutFooter: p.GetOptOutFooter(),
 	}
 }
 
@@ -275,5 +276,6 @@ func policyProto(p consent.Policy) *ternv1.ConsentPolicy {
 		FrequencyCapMax:           int32(p.FrequencyCap.Max),
 		FrequencyCapWindowSeconds: int64(time.Duration(p.FrequencyCap.Window) / time.Second),
 		FrequencyCapDefer:         p.FrequencyCap.Defer,
+		OptOutFooter:              p.OptOutFooter,
 	}
 }

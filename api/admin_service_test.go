@@ -8,29 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ternsms/tern/core/testkit"
+
 	"connectrpc.com/connect"
 
 	"github.com/ternsms/tern/pipeline/pgtest"
 	"github.com/ternsms/tern/pipeline/tenants"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 )
-
-// eventuallyAPI polls cond until it returns nil or timeout passes.
-func eventuallyAPI(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v: %v", timeout, err)
-		}
-		tick := time.NewTimer(10 * time.Millisecond)
-		<-tick.C
-	}
-}
 
 // tenantsEnv is a tenants store and a running registry on a fresh database.
 func tenantsEnv(t *testing.T, ctx context.Context) (*tenants.Store, *tenants.Registry) {
@@ -156,7 +141,7 @@ func TestAdminService(t *testing.T) {
 			t.Errorf("%s: %v, want %v naming %q", c.name, err, c.code, c.text)
 		}
 	}
-	eventuallyAPI(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		if k, ok := reg.Authorize(key); !ok || k.Tenant != "shop-1" || k.Scopes != tenants.ScopeSend {
 			return errors.New("created key not authorized")
 		}
@@ -169,7 +154,7 @@ func TestAdminService(t *testing.T) {
 	if _, err := svc.RevokeApiKey(shopAdmin, connect.NewRequest(&ternv1.RevokeApiKeyRequest{Id: list.Msg.GetApiKeys()[0].GetId()})); err != nil {
 		t.Fatal(err)
 	}
-	eventuallyAPI(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		if _, ok := reg.Authorize(key); ok {
 			return errors.New("revoked key still authorized")
 		}

@@ -63,10 +63,14 @@ type caller struct {
 	read   *time.Timer
 }
 
-// tenantFrom returns the tenant authenticated for ctx's call.
+// tenantFrom returns the tenant authenticated for ctx's call: a key's
+// caller (requireKey, the grpc-go tap) or the tenant withCaller put there.
 func tenantFrom(ctx context.Context) string {
-	if c, ok := ctx.Value(tenantKey{}).(*caller); ok {
+	switch c := ctx.Value(tenantKey{}).(type) {
+	case *caller:
 		return c.tenant
+	case string:
+		return c
 	}
 	return ""
 }

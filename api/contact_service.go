@@ -56,6 +56,12 @@ type ContactDeps struct {
 	// Sender queues double opt-in confirmation texts.
 	Sender Sender
 	Log    *slog.Logger
+	// The contact book (contacts.Store is each); nil answers its calls
+	// Unimplemented.
+	Book     ContactBook
+	Lists    ContactLists
+	Segments Segments
+	Imports  ContactImports
 }
 
 // contactService serves tern.v1.ContactService for the caller's tenant.

@@ -27,9 +27,17 @@ func connectError(log *slog.Logger, err error) *connect.Error {
 	if ae := analyticsError(err); ae != nil {
 		return ae
 	}
+	if ve := verifyError(err); ve != nil {
+		return ve
+	}
+	if fce := storeFlowError(err); fce != nil {
+		return fce
+	}
 	switch {
 	case errors.As(err, &ce):
 		return ce
+	case campaignError(err) != nil:
+		return campaignError(err)
 	case errors.Is(err, pipeline.ErrKeyConflict):
 		return connect.NewError(connect.CodeAlreadyExists, err)
 	case errors.As(err, &fe):

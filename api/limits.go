@@ -9,12 +9,12 @@ import (
 )
 
 // MaxRequestBytes bounds one request message on both servers, counted
-// after decompression; a larger one is ResourceExhausted. It is what the
-// largest valid request needs: a SendBatch of 1,000 messages with every
-// field at its limit (a body of 1,600 four-byte characters, a 255-byte
-// idempotency key, a 128-byte campaign id, …) is 6.9 MB in protobuf, and
-// about as much in JSON written as UTF-8 (TestMaxRequestFitsLargestBatch).
-// JSON that escapes every character as \uXXXX may not fit.
+// after decompression; a larger one is ResourceExhausted. The largest
+// valid request fits: a SendBatch of 1,000 messages with every field at
+// its limit (a body of 1,600 four-byte characters, a 255-byte idempotency
+// key, a 128-byte campaign id, …), in protobuf and in JSON written as
+// UTF-8 (TestMaxRequestFitsLargestBatch). JSON that escapes every
+// character as \uXXXX may not fit.
 const MaxRequestBytes = 8 << 20
 
 // maxProbeBytes bounds a gRPC health or reflection request, a few names

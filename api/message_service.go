@@ -40,7 +40,10 @@ func (s *messageService) coding(tenant string, smart bool, tables []string) (gsm
 	return o, nil
 }
 
-func (s *messageService) request(tenant string, m *ternv1.SendRequest) (pipeline.Request, error) {
+func (s *messageService) request(ctx context.Context, tenant string, m *ternv1.SendRequest) (pipeline.Request, error) {
+	if m.GetTemplateId() != "" {
+		return s.templateRequest(ctx, tenant, m)
+	}
 	coding, err := s.coding(tenant, m.GetSmartEncoding(), m.GetShiftTables())
 	var validity time.Duration
 	if v := m.GetValidity(); v != nil {
@@ -88,7 +91,7 @@ func money(e *price.Estimate) *ternv1.Money {
 }
 
 func (s *messageService) Send(ctx context.Context, req *connect.Request[ternv1.SendRequest]) (*connect.Response[ternv1.SendResponse], error) {
-	r, err := s.request(tenantFrom(ctx), req.Msg)
+	r, err := s.request(ctx, tenantFrom(ctx), req.Msg)
 	if err != nil {
 		return nil, connectError(s.d.Log, err)
 	}
@@ -113,7 +116,7 @@ func (s *messageService) SendBatch(ctx context.Context, req *connect.Request[ter
 	pos := make([]int, 0, len(items)) // reqs[k] is item pos[k]
 	out := make([]pipeline.Result, len(items))
 	for i, m := range items {
-		r, err := s.request(tenant, m)
+		r, err := s.request(ctx, tenant, m)
 		if err != nil {
 			out[i] = pipeline.Result{Err: err}
 			continue

@@ -34,6 +34,43 @@ var procedureScopes = map[string]tenants.Scope{
 	ternv1connect.ContactServiceEraseNumberProcedure:       tenants.ScopeContacts,
 	ternv1connect.ContactServiceListInboundProcedure:       tenants.ScopeContacts,
 
+	ternv1connect.ContactServiceUpsertContactProcedure:       tenants.ScopeContacts,
+	ternv1connect.ContactServiceGetContactProcedure:          tenants.ScopeContacts,
+	ternv1connect.ContactServiceListContactsProcedure:        tenants.ScopeContacts,
+	ternv1connect.ContactServiceDeleteContactProcedure:       tenants.ScopeContacts,
+	ternv1connect.ContactServiceCreateListProcedure:          tenants.ScopeContacts,
+	ternv1connect.ContactServiceListListsProcedure:           tenants.ScopeContacts,
+	ternv1connect.ContactServiceDeleteListProcedure:          tenants.ScopeContacts,
+	ternv1connect.ContactServiceAddListMembersProcedure:      tenants.ScopeContacts,
+	ternv1connect.ContactServiceRemoveListMembersProcedure:   tenants.ScopeContacts,
+	ternv1connect.ContactServiceCreateSegmentProcedure:       tenants.ScopeContacts,
+	ternv1connect.ContactServiceUpdateSegmentProcedure:       tenants.ScopeContacts,
+	ternv1connect.ContactServiceListSegmentsProcedure:        tenants.ScopeContacts,
+	ternv1connect.ContactServiceDeleteSegmentProcedure:       tenants.ScopeContacts,
+	ternv1connect.ContactServicePreviewSegmentProcedure:      tenants.ScopeContacts,
+	ternv1connect.ContactServiceImportContactsProcedure:      tenants.ScopeContacts,
+	ternv1connect.ContactServiceImportContactsChunkProcedure: tenants.ScopeContacts,
+	ternv1connect.ContactServiceWatchImportProcedure:         tenants.ScopeContacts,
+	ternv1connect.ContactServiceListImportErrorsProcedure:    tenants.ScopeContacts,
+
+	// Templates and campaigns: changing them sends (or will), reading
+	// them is reading.
+	ternv1connect.TemplateServiceCreateTemplateProcedure:   tenants.ScopeSend,
+	ternv1connect.TemplateServiceUpdateTemplateProcedure:   tenants.ScopeSend,
+	ternv1connect.TemplateServiceDeleteTemplateProcedure:   tenants.ScopeSend,
+	ternv1connect.TemplateServiceEstimateTemplateProcedure: tenants.ScopeSend,
+	ternv1connect.TemplateServiceGetTemplateProcedure:      tenants.ScopeRead,
+	ternv1connect.TemplateServiceListTemplatesProcedure:    tenants.ScopeRead,
+	ternv1connect.CampaignServiceCreateCampaignProcedure:   tenants.ScopeSend,
+	ternv1connect.CampaignServiceEstimateCampaignProcedure: tenants.ScopeSend,
+	ternv1connect.CampaignServiceLaunchCampaignProcedure:   tenants.ScopeSend,
+	ternv1connect.CampaignServicePauseCampaignProcedure:    tenants.ScopeSend,
+	ternv1connect.CampaignServiceResumeCampaignProcedure:   tenants.ScopeSend,
+	ternv1connect.CampaignServiceCancelCampaignProcedure:   tenants.ScopeSend,
+	ternv1connect.CampaignServiceGetCampaignProcedure:      tenants.ScopeRead,
+	ternv1connect.CampaignServiceListCampaignsProcedure:    tenants.ScopeRead,
+	ternv1connect.CampaignServiceWatchCampaignProcedure:    tenants.ScopeRead,
+
 	ternv1connect.AdminServiceCreateTenantProcedure:        tenants.ScopeAdmin,
 	ternv1connect.AdminServiceListTenantsProcedure:         tenants.ScopeAdmin,
 	ternv1connect.AdminServiceCreateApiKeyProcedure:        tenants.ScopeAdmin,
@@ -43,6 +80,27 @@ var procedureScopes = map[string]tenants.Scope{
 	ternv1connect.AdminServiceListSendersProcedure:         tenants.ScopeAdmin,
 	ternv1connect.AdminServiceGetConsentPolicyProcedure:    tenants.ScopeAdmin,
 	ternv1connect.AdminServiceUpdateConsentPolicyProcedure: tenants.ScopeAdmin,
+
+	ternv1connect.VerifyServiceStartVerificationProcedure:      tenants.ScopeSend,
+	ternv1connect.VerifyServiceCheckVerificationProcedure:      tenants.ScopeSend,
+	ternv1connect.VerifyServiceCancelVerificationProcedure:     tenants.ScopeSend,
+	ternv1connect.VerifyServiceGetVerificationProcedure:        tenants.ScopeRead,
+	ternv1connect.VerifyServiceGetVerifyPolicyProcedure:        tenants.ScopeAdmin,
+	ternv1connect.VerifyServiceUpdateVerifyPolicyProcedure:     tenants.ScopeAdmin,
+	ternv1connect.EventServiceTrackProcedure:                   tenants.ScopeSend,
+	ternv1connect.EventServiceTrackBatchProcedure:              tenants.ScopeSend,
+	ternv1connect.EventServiceSetStoreSecretProcedure:          tenants.ScopeAdmin,
+	ternv1connect.FlowServiceListFlowsProcedure:                tenants.ScopeRead,
+	ternv1connect.FlowServiceListFlowRunsProcedure:             tenants.ScopeRead,
+	ternv1connect.FlowServiceSetFlowEnabledProcedure:           tenants.ScopeAdmin,
+	ternv1connect.FlowServiceConfigureFlowProcedure:            tenants.ScopeAdmin,
+	ternv1connect.WebhookServiceListWebhookEndpointsProcedure:  tenants.ScopeRead,
+	ternv1connect.WebhookServiceListWebhookDeliveriesProcedure: tenants.ScopeRead,
+	ternv1connect.WebhookServiceCreateWebhookEndpointProcedure: tenants.ScopeAdmin,
+	ternv1connect.WebhookServiceUpdateWebhookEndpointProcedure: tenants.ScopeAdmin,
+	ternv1connect.WebhookServiceDeleteWebhookEndpointProcedure: tenants.ScopeAdmin,
+	ternv1connect.WebhookServiceRotateWebhookSecretProcedure:   tenants.ScopeAdmin,
+	ternv1connect.WebhookServiceReplayWebhookEventsProcedure:   tenants.ScopeAdmin,
 }
 
 // operatorOnly are the procedures only an operator key (one without a
@@ -82,7 +140,7 @@ type callerKey struct{}
 
 // withCaller puts c into ctx, with its tenant where tenantFrom reads it.
 func withCaller(ctx context.Context, c Caller) context.Context {
-	return context.WithValue(context.WithValue(ctx, callerKey{}, c), tenantKey{}, c.Tenant)
+	return context.WithValue(context.WithValue(ctx, callerKey{}, c), tenantKey{}, &caller{tenant: c.Tenant})
 }
 
 // callerFrom returns the caller authenticated for ctx's call.

@@ -17,6 +17,9 @@ func TestEveryProcedureHasAScope(t *testing.T) {
 	files := []protoreflect.FileDescriptor{
 		ternv1.File_tern_v1_message_service_proto, ternv1.File_tern_v1_analytics_service_proto,
 		ternv1.File_tern_v1_admin_service_proto, ternv1.File_tern_v1_contact_service_proto,
+		ternv1.File_tern_v1_verify_service_proto,
+		ternv1.File_tern_v1_template_service_proto, ternv1.File_tern_v1_campaign_service_proto,
+		ternv1.File_tern_v1_event_service_proto, ternv1.File_tern_v1_flow_service_proto, ternv1.File_tern_v1_webhook_service_proto,
 	}
 	n := 0
 	for _, f := range files {

@@ -65,6 +65,28 @@ type Deps struct {
 	Analytics AnalyticsReports
 	// Hygiene serves RemoveSuppression; nil answers it Unimplemented.
 	Hygiene HygieneClearer
+	// Verify serves tern.v1.VerifyService (NewVerifyService); nil leaves
+	// it unmounted.
+	Verify ternv1connect.VerifyServiceHandler
+	// Twilio serves the Twilio-compatible REST surface (api/twilio) under
+	// /2010-04-01/ and /v2/, with its own authentication; nil leaves it
+	// unmounted.
+	Twilio http.Handler
+	// Contacts, Templates and Campaigns serve their services; nil leaves
+	// one unmounted. Links serves tracked links at LinkPrefix.
+	Contacts  *ContactDeps
+	Templates *TemplateDeps
+	Campaigns *CampaignDeps
+	Links     http.Handler
+	// Renderer makes a SendRequest's text from a stored template; nil
+	// answers such a request Unimplemented.
+	Renderer TemplateRenderer
+	// Events, Flows and Webhooks serve EventService (with the store
+	// platforms' webhooks under /webhooks/), FlowService and
+	// WebhookService; nil leaves each unmounted.
+	Events   *EventDeps
+	Flows    *FlowDeps
+	Webhooks *WebhookDeps
 }
 
 // NewHandler returns the HTTP handler serving every tern.v1 service over
@@ -84,8 +106,19 @@ func NewHandler(d Deps) (http.Handler, error) {
 	mux.Handle(path, requireKey(d.Keys, h))
 	path, h = ternv1connect.NewAnalyticsServiceHandler(&analyticsService{d: d}, opts)
 	mux.Handle(path, requireKey(d.Keys, h))
+	features := mountFeatures(mux, d, opts)
 	probe := connect.WithHandlerOptions(connect.WithReadMaxBytes(maxProbeBytes), boundedGzip(maxProbeBytes))
-	services := []string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}
+	services := append([]string{ternv1connect.MessageServiceName, ternv1connect.AnalyticsServiceName}, features...)
+	if d.Verify != nil {
+		path, h = ternv1connect.NewVerifyServiceHandler(d.Verify, opts)
+		mux.Handle(path, requireKey(d.Keys, h))
+		services = append(services, ternv1connect.VerifyServiceName)
+	}
+	if d.Twilio != nil {
+		mux.Handle("/2010-04-01/", d.Twilio)
+		mux.Handle("/v2/", d.Twilio)
+	}
+	services = append(services, mountCampaigns(mux, d, opts)...)
 	mux.Handle(grpchealth.NewHandler(grpchealth.NewStaticChecker(services...), probe))
 	reflector := grpcreflect.NewStaticReflector(services...)
 	mux.Handle(grpcreflect.NewHandlerV1(reflector, probe))

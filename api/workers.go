@@ -15,11 +15,10 @@ const defaultWorkers = 1024
 // workers runs requests on long-lived goroutines.
 //
 // The HTTP/2 server starts a goroutine for every request, with the
-// runtime's small starting stack. A Send reaches the intake about 16 KiB
-// deep, so a fresh goroutine grows its stack two or three times on the
-// way, copying every frame each time: 7 % of tern serve's CPU in the
-// end-to-end benchmark. A worker keeps its grown stack from one request to
-// the next. When no worker is idle a new one starts, up to a limit;
+// runtime's small starting stack. A Send reaches the intake deeper than
+// that stack, so a fresh goroutine grows it on the way, copying every
+// frame each time (bench/RESULTS.md). A worker keeps its grown stack from
+// one request to the next. When no worker is idle a new one starts, up to a limit;
 // past that the request runs on its own goroutine, as without the pool.
 type workers struct {
 	next http.Handler

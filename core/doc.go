@@ -5,6 +5,7 @@
 // work and import none of tern's other packages, so every front door,
 // the pipeline and the carriers can share them. The sub-packages hold
 // the text rules (gsm), phone numbers (phone), message ids (msgid),
-// STOP/HELP keywords (keyword), quiet hours (quiet), templates (tmpl) and
-// prices (price).
+// STOP/HELP keywords (keyword), quiet hours (quiet), templates (tmpl),
+// prices (price), the consent decision (consent), sender id rules
+// (sender) and retry backoff (backoff).
 package core

@@ -1,11 +1,14 @@
 package pipeline
 
 import (
-	"math/rand/v2"
 	"time"
+
+	"github.com/ternsms/tern/core/backoff"
 )
 
-// Backoff is an exponential backoff with full jitter.
+// Backoff is the wait between tries of a failing write or submit:
+// exponential backoff with equal jitter (core/backoff) from Base doubling
+// up to Max, each wait drawn from the upper half of its step.
 type Backoff struct {
 	Base time.Duration
 	Max  time.Duration
@@ -20,10 +23,5 @@ var DefaultBackoff = Backoff{Base: 100 * time.Millisecond, Max: 10 * time.Second
 
 // Delay returns the wait before attempt n (1-based) is retried.
 func (b Backoff) Delay(n int) time.Duration {
-	d := b.Base
-	for i := 1; i < n && d < b.Max; i++ {
-		d *= 2
-	}
-	d = min(d, b.Max)
-	return d/2 + rand.N(d/2+1)
+	return backoff.Exponential{Base: b.Base, Max: b.Max}.Delay(n)
 }

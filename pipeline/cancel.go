@@ -12,10 +12,6 @@ import (
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
 
-// ErrNotCancelable: the message cannot be withdrawn any more; the error
-// says why.
-var ErrNotCancelable = errors.New("cannot be canceled")
-
 // reasonCanceled is a canceled message's reason.
 const reasonCanceled = "canceled before it was handed to a carrier"
 
@@ -91,10 +87,6 @@ func (c *Canceler) Cancel(ctx context.Context, tenantID, id string, created time
 	}
 	return fmt.Errorf("%w: it failed for good", ErrNotCancelable)
 }
-
-// ErrForeignMessage: the ledger holds the message for another tenant.
-// Ids are issued per tenant, so only a forged id gets here.
-var ErrForeignMessage = errors.New("message of another tenant")
 
 // cancelSQL writes a canceled row for a message no carrier has had: a new
 // row, or one a carrier refused for now (waiting for its retry), or one

@@ -17,6 +17,7 @@ import (
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/testkit"
 	"github.com/ternsms/tern/pipeline/kafkatest"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
@@ -81,7 +82,7 @@ func TestConsumerOrderWindowAndReceipts(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := testkit.Logger(t, slog.LevelWarn)
 	cfg := KafkaConfig{Brokers: []string{kafkatest.Broker(t)}, Partitions: 4}.WithDefaults()
 	if err := EnsureTopics(ctx, cfg); err != nil {
 		t.Fatal(err)
@@ -208,7 +209,7 @@ func TestSlowMessageDoesNotHoldItsPartition(t *testing.T) {
 		}
 		return n
 	}
-	eventuallyT(t, 20*time.Second, func() error {
+	testkit.Eventually(t, 20*time.Second, func() error {
 		if n := sent(); n < others {
 			return fmt.Errorf("%d of the %d messages behind the held one reached the carrier while it was held (window %d)", n, others, window)
 		}

@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -145,9 +144,6 @@ func deadLetterOf(m kafka.Message, topics Topics) DeadLetter {
 	}
 	return dl
 }
-
-// ErrNothingToReplay is returned when no dead letter matched.
-var ErrNothingToReplay = errors.New("no dead letter matched")
 
 // ReplayDeadLetters puts the dead letters keep selects back on their
 // source topic, unchanged, and returns them. A replayed message keeps its

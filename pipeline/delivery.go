@@ -2,7 +2,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime/debug"
@@ -12,7 +11,6 @@ import (
 	"github.com/segmentio/kafka-go"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/core"
 	"github.com/ternsms/tern/core/gsm"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
@@ -22,16 +20,12 @@ import (
 // partition's window rather than in the scheduler.
 const scheduleSlack = 500 * time.Millisecond
 
-// heldSubmitLate: a message back from the scheduler up to this late for
-// the submit it held under its tenant's limits goes at it; one later is
-// counted again when it goes, so that the messages after it make up for it.
-const heldSubmitLate = time.Second
-
-// deliver takes one message through its checks, the ledger and the
-// carrier, and records the outcome. It returns false if ctx ended before
-// the outcome was durable; the message is then left to the partition's
-// next owner. A message that cannot be processed goes to the dead-letter
-// topic.
+// deliver takes one message through its checks, its wait for its time,
+// its recipient's quiet hours and its tenant's limits, then through the
+// ledger and the carrier (delivery.run), and records the outcome. It
+// returns false if ctx ended before the outcome was durable; the message
+// is then left to the partition's next owner. A message that cannot be
+// processed goes to the dead-letter topic.
 func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.Submit, log *slog.Logger) (finished bool) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -39,111 +33,105 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 			finished = c.deadLetter(ctx, m, rec, fmt.Sprintf("panic: %v", p), log)
 		}
 	}()
+	now := c.now()
+	if o := c.check(ctx, m, rec, now, log); o.kind != goOn {
+		return o.kind == done
+	}
+	now, o := c.untilDue(ctx, m, rec, now, log)
+	if o.kind != goOn {
+		return o.kind == done
+	}
+	if o := c.quietHours(ctx, m, rec, now, log); o.kind != goOn {
+		return o.kind == done
+	}
+	if o := c.takeTurn(ctx, m, rec, now, log); o.kind != goOn {
+		return o.kind == done
+	}
+	return c.newDelivery(m, rec, log).run(ctx)
+}
+
+// check ends a message that cannot go at all: undecodable or invalid (to
+// the dead-letter topic), or past its validity (EXPIRED).
+func (c *Consumer) check(ctx context.Context, m kafka.Message, rec *recordv1.Submit, now time.Time, log *slog.Logger) outcome {
 	if rec == nil {
-		return c.deadLetter(ctx, m, nil, "undecodable submit record", log)
+		return ended(c.deadLetter(ctx, m, nil, "undecodable submit record", log))
 	}
 	if reason := invalidRecord(rec); reason != "" {
-		return c.deadLetter(ctx, m, rec, reason, log)
+		return ended(c.deadLetter(ctx, m, rec, reason, log))
 	}
-	now := c.now()
 	if rec.ValidUntil != nil && now.After(rec.ValidUntil.AsTime()) {
 		ev := submitEvent(rec, core.StatusExpired, now)
 		ev.Reason = "validity period ended before the message could be sent"
 		c.metrics.addFinal(core.StatusExpired)
-		return c.emit(ctx, ev)
+		return ended(c.emit(ctx, ev))
 	}
-	if rec.NotBefore != nil {
-		switch due := rec.NotBefore.AsTime(); {
-		case due.After(now.Add(scheduleSlack)):
-			reason := deferSendAt
-			switch {
-			case rec.RateTurn != "":
-				reason = deferRateLimit // keeps its turn
-			case rec.Attempts > 0:
-				reason = deferRetry
-			}
-			return c.deferTo(ctx, m, rec, due, reason, log)
-		case due.After(now):
-			// Due within the slack: wait for it here rather than send early.
-			if !sleepCtx(ctx, due.Sub(now)) {
-				return false
-			}
-			now = c.now()
+	return outcome{}
+}
+
+// untilDue holds a message until its time (Submit.not_before: its send_at,
+// a retry's, or its turn under its tenant's limits): in the scheduler when
+// it is further off than scheduleSlack, here otherwise. It returns the
+// time it goes on at.
+func (c *Consumer) untilDue(ctx context.Context, m kafka.Message, rec *recordv1.Submit, now time.Time, log *slog.Logger) (time.Time, outcome) {
+	if rec.NotBefore == nil {
+		return now, outcome{}
+	}
+	switch due := rec.NotBefore.AsTime(); {
+	case due.After(now.Add(scheduleSlack)):
+		reason := deferSendAt
+		switch {
+		case rec.RateTurn != "":
+			reason = deferRateLimit // keeps its turn
+		case rec.Attempts > 0:
+			reason = deferRetry
+		}
+		return now, ended(c.deferTo(ctx, m, rec, due, reason, log))
+	case due.After(now):
+		// Due within the slack: wait for it here rather than send early.
+		if !sleepCtx(ctx, due.Sub(now)) {
+			return now, outcome{kind: unfinished}
+		}
+		return c.now(), outcome{}
+	}
+	return now, outcome{}
+}
+
+// quietHours holds a marketing message outside its recipient's sending
+// window, per its tenant's policy, in the scheduler.
+func (c *Consumer) quietHours(ctx context.Context, m kafka.Message, rec *recordv1.Submit, now time.Time, log *slog.Logger) outcome {
+	if core.Category(rec.Category) != core.CategoryMarketing || c.quiet == nil {
+		return outcome{}
+	}
+	if n, err := c.phones.Parse(rec.To, ""); err == nil {
+		if d := c.quiet(rec.TenantId).Check(now, core.CategoryMarketing, n); !d.Allowed {
+			return ended(c.deferTo(ctx, m, rec, d.NextAllowed, deferQuietHours, log))
 		}
 	}
-	if core.Category(rec.Category) == core.CategoryMarketing && c.quiet != nil {
-		if n, err := c.phones.Parse(rec.To, ""); err == nil {
-			if d := c.quiet(rec.TenantId).Check(now, core.CategoryMarketing, n); !d.Allowed {
-				return c.deferTo(ctx, m, rec, d.NextAllowed, deferQuietHours, log)
-			}
-		}
+	return outcome{}
+}
+
+// takeTurn takes the message's turn under its tenant's and sender id's
+// limits, unless it holds one already (Limits.Holds), and waits for it.
+func (c *Consumer) takeTurn(ctx context.Context, m kafka.Message, rec *recordv1.Submit, now time.Time, log *slog.Logger) outcome {
+	if c.limits.Holds(rec.RateTurn) {
+		return outcome{}
 	}
-	if !c.limits.Holds(rec.RateTurn) {
-		r := c.limits.Reserve(rec.TenantId, rec.From, core.Category(rec.Category), rec.RateTurn)
-		if r.Wait > scheduleSlack {
-			// The tenant's or sender id's turn is further off: the message
-			// waits for it in the scheduler, not in the partition, whose
-			// other tenants' messages would wait behind it.
-			turn := proto.CloneOf(rec)
-			turn.RateTurn = r.Mark
-			// Expired or canceled instead, or not deferred at all, the
-			// message gives its turn or place in line back.
-			return c.deferOr(ctx, m, turn, now.Add(r.Wait), deferRateLimit, log, r.Cancel)
-		}
-		if !sleepCtx(ctx, r.Wait) {
-			r.Cancel()
-			return false
-		}
+	r := c.limits.Reserve(rec.TenantId, rec.From, core.Category(rec.Category), rec.RateTurn)
+	if r.Wait > scheduleSlack {
+		// The tenant's or sender id's turn is further off: the message
+		// waits for it in the scheduler, not in the partition, whose
+		// other tenants' messages would wait behind it.
+		turn := proto.CloneOf(rec)
+		turn.RateTurn = r.Mark
+		// Expired or canceled instead, or not deferred at all, the
+		// message gives its turn or place in line back.
+		return ended(c.deferReserved(ctx, m, turn, now.Add(r.Wait), deferRateLimit, log, r))
 	}
-	d := &delivery{
-		c:      c,
-		msg:    m,
-		rec:    rec,
-		log:    log,
-		intent: newIntentToken(),
-		ref: Ref{
-			MessageID: rec.Id, TenantID: rec.TenantId, CampaignID: rec.CampaignId,
-			To: rec.To, Region: rec.Region, Category: core.Category(rec.Category),
-			Encoding: gsm.Encoding(rec.Encoding), Origin: rec.Origin,
-		},
-		sub: carriers.Submission{
-			MessageID:          rec.Id,
-			To:                 rec.To,
-			From:               rec.From,
-			Text:               rec.Body,
-			Coding:             codingOf(rec),
-			RegisteredDelivery: true,
-			Priority:           priorityOf(core.Category(rec.Category)),
-		},
+	if !sleepCtx(ctx, r.Wait) {
+		r.Cancel()
+		return outcome{kind: unfinished}
 	}
-	if rec.ValidUntil != nil {
-		d.sub.ValidUntil = rec.ValidUntil.AsTime()
-	}
-	if r := rec.Raw; r != nil {
-		d.sub.Raw = &carriers.Raw{DataCoding: byte(r.DataCoding), UDHI: r.Udhi, ShortMessage: r.ShortMessage}
-	}
-	if c.limits.HoldsSubmit(rec.RateTurn) && rec.NotBefore != nil {
-		d.held = rec.NotBefore.AsTime()
-	}
-	for attempt := 1; ; {
-		if ctx.Err() != nil {
-			return false
-		}
-		pace := d.pace
-		finished, wait, again := d.try(ctx, attempt)
-		if !again {
-			return finished
-		}
-		if d.pace == nil || d.pace == pace {
-			attempt++ // a failed attempt; a new wait for its submit under the limits is none
-		}
-		if !sleepCtx(ctx, wait) {
-			if d.pace != nil {
-				d.pace.Cancel() // it does not go now: the submit it waited for is not used
-			}
-			return false
-		}
-	}
+	return outcome{}
 }
 
 // invalidRecord says why a decoded record cannot be processed, or "".
@@ -192,57 +180,6 @@ func (c *Consumer) deadLetter(ctx context.Context, m kafka.Message, rec *recordv
 	return c.emit(ctx, ev)
 }
 
-// deferTo schedules rec, read from m, for due and records that it waits.
-func (c *Consumer) deferTo(ctx context.Context, m kafka.Message, rec *recordv1.Submit, due time.Time, reason string, log *slog.Logger) bool {
-	return c.deferOr(ctx, m, rec, due, reason, log, nil)
-}
-
-// deferOr is deferTo for a message that has just reserved its turn or its
-// place in a marketing line: unused is called when the message will not
-// wait for it after all (it expires first, it was canceled, or it could
-// not be deferred). A message back from a line that finds itself
-// canceled gives its place back too. A message the scheduler's table
-// refuses for good goes to the dead-letter topic.
-func (c *Consumer) deferOr(ctx context.Context, m kafka.Message, rec *recordv1.Submit, due time.Time, reason string, log *slog.Logger, unused func()) bool {
-	back := unused == nil // back from waiting, rather than just placed
-	if back {
-		unused = func() {}
-	}
-	if rec.ValidUntil != nil && due.After(rec.ValidUntil.AsTime()) {
-		unused()
-		ev := submitEvent(rec, core.StatusExpired, c.now())
-		ev.Reason = fmt.Sprintf("validity period ends before the message could go out (%s until %s)", reason, due.UTC().Format(time.RFC3339))
-		c.metrics.addFinal(core.StatusExpired)
-		return c.emit(ctx, ev)
-	}
-	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.submit)
-	next := withNotBefore(rec, due, rec.Attempts)
-	if reason != deferRateLimit {
-		next.RateTurn = "" // only a wait for its turn keeps the turn
-	}
-	canceled, err := c.deferrals.do(dctx, deferral{rec: next, due: due, reason: reason})
-	cancel()
-	if err != nil {
-		unused()
-		if errors.Is(err, ErrUnstorable) {
-			return c.deadLetter(ctx, m, rec, "defer: "+err.Error(), log)
-		}
-		log.Warn("defer message", "id", rec.Id, "err", err)
-		return false
-	}
-	if canceled {
-		unused()
-		if back && rec.RateTurn == lineMark {
-			c.limits.Leave(rec.TenantId, rec.From)
-		}
-		return c.emitCanceled(ctx, rec)
-	}
-	c.metrics.addDeferred(reason)
-	ev := submitEvent(rec, core.StatusQueued, c.now())
-	ev.Reason = fmt.Sprintf("waiting until %s (%s)", due.UTC().Format(time.RFC3339), reason)
-	return c.emit(ctx, ev)
-}
-
 // codingOf returns the coding options the intake counted rec's segments
 // with. A shift-table list that no longer parses is dropped (UCS-2 then
 // carries the text) rather than failing the message.
@@ -252,228 +189,6 @@ func codingOf(rec *recordv1.Submit) gsm.Options {
 		o.Languages, _ = gsm.ParseLanguages(rec.ShiftTables)
 	}
 	return o
-}
-
-// delivery is one message's way to a carrier.
-type delivery struct {
-	c       *Consumer
-	msg     kafka.Message
-	rec     *recordv1.Submit
-	ref     Ref
-	sub     carriers.Submission
-	log     *slog.Logger
-	intent  int64        // the token of this attempt's intent (Ledger.Begin); new after each submit
-	inDoubt bool         // some earlier submit of it was in doubt
-	pace    *Reservation // the submit it waited for in place under the tenant's limits (Limits.Pace), until it goes
-	held    time.Time    // the submit it held while it waited in the scheduler (Limits.Pace)
-}
-
-// durable gives work that must not be cut short once a submit may be on
-// the wire: it outlives ctx for a bounded time.
-func (d *delivery) durable(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), d.c.submit)
-}
-
-// try makes one attempt: pick a carrier, intent, submit, answer, event.
-// It holds one of the instance's carrier slots from before the intent
-// until the answer has its place in the ledger's queue: any intent queued
-// later commits with that answer or after it, so at no commit are more
-// intents without an answer than there are slots, and the slot is free
-// for the next message while the answer commits. When again is true, another attempt follows after
-// wait; otherwise finished tells whether the outcome is durable.
-func (d *delivery) try(ctx context.Context, attempt int) (finished bool, wait time.Duration, again bool) {
-	c, rec := d.c, d.rec
-	retry := c.retry.Delay(attempt)
-	carrier, err := c.picker.Pick(rec.To)
-	switch {
-	case errors.Is(err, carriers.ErrNoRoute):
-		ev := submitEvent(rec, core.StatusFailed, c.now())
-		ev.Reason = "no carrier route for the destination"
-		c.metrics.addFinal(core.StatusFailed)
-		return c.emit(ctx, ev), 0, false
-	case err != nil:
-		// Every carrier for the destination is down or open: wait for one.
-		d.log.Debug("no carrier available", "id", rec.Id, "err", err)
-		return false, retry, true
-	}
-	ref := d.ref
-	ref.Carrier = carrier.Name()
-	if !c.slots.acquire(ctx, d.sub.Priority) {
-		return false, 0, false
-	}
-	held := true
-	release := func() {
-		if held {
-			c.slots.release()
-			held = false
-		}
-	}
-	defer release()
-	switch {
-	case d.pace != nil:
-		d.pace = nil // it has waited for its submit: it goes now
-	case !d.held.IsZero():
-		// Back for the submit it held (Limits.Pace). Late for it, it goes
-		// all the same rather than wait for another, which it could be late
-		// for again; the messages after it wait for it instead.
-		if c.now().After(d.held.Add(heldSubmitLate)) {
-			c.limits.Charge(rec.TenantId, rec.From)
-		}
-		d.held = time.Time{}
-	default:
-		// Its turn may be long past: it waited for this slot behind a
-		// carrier that hung, or in the scheduler behind a backlog.
-		r := c.limits.Pace(rec.TenantId, rec.From, d.ref.Category, scheduleSlack)
-		switch {
-		case r.Wait > scheduleSlack:
-			release()
-			next := proto.CloneOf(rec)
-			next.RateTurn = r.Mark
-			return c.deferOr(ctx, d.msg, next, c.now().Add(r.Wait), deferRateLimit, d.log, r.Cancel), 0, false
-		case r.Wait > 0:
-			release()
-			d.pace = &r
-			return false, r.Wait, true
-		}
-	}
-
-	p, err := c.ledger.Begin(ctx, ref, d.intent)
-	switch {
-	case errors.Is(err, ErrUnstorable):
-		release()
-		return c.deadLetter(ctx, d.msg, rec, "ledger: "+err.Error(), d.log), 0, false
-	case err != nil:
-		// Its intent may have been written all the same: the next Begin,
-		// with the same token, finds it as its own, not in doubt.
-		d.log.Warn("ledger begin", "id", rec.Id, "err", err)
-		return false, retry, true
-	}
-	d.inDoubt = d.inDoubt || p.inDoubt
-	switch {
-	case p.state == stateAccepted:
-		// Accepted before (an earlier owner died before committing):
-		// never again. Its event may not have been written; write it.
-		release()
-		ev := submitEvent(rec, core.StatusSubmitted, c.now())
-		ev.Carrier, ev.Segments = p.carrier, int32(len(p.carrierIDs))
-		if len(p.carrierIDs) > 0 {
-			ev.CarrierMessageId = p.carrierIDs[0]
-		}
-		return c.emit(ctx, ev), 0, false
-	case p.state == stateCanceled:
-		release()
-		return c.emitCanceled(ctx, rec), 0, false
-	case p.state == stateFailed:
-		// Failed before: write its event again, as it was.
-		release()
-		ev := submitEvent(rec, core.StatusFailed, c.now())
-		ev.Carrier, ev.ErrorCode, ev.Reason, ev.InDoubt = p.carrier, p.errorCode, p.reason, p.errorCode == errorCodeInDoubt
-		return c.emit(ctx, ev), 0, false
-	case p.inDoubt:
-		policy := c.policy(p.doubtCarrier)
-		c.metrics.addInDoubt(policy)
-		d.log.Warn("submit in doubt", "id", rec.Id, "carrier", p.doubtCarrier, "policy", policy.String())
-		if policy == Fail {
-			if err := d.answer(ctx, answer{messageID: rec.Id, state: stateFailed, carrier: p.doubtCarrier, errorCode: errorCodeInDoubt, reason: reasonOutcomeUnknown}, release); err != nil {
-				return d.unanswered(ctx, err), 0, false
-			}
-			ev := submitEvent(rec, core.StatusFailed, c.now())
-			ev.Carrier, ev.Reason, ev.InDoubt = p.doubtCarrier, reasonOutcomeUnknown, true
-			c.metrics.addFinal(core.StatusFailed)
-			return c.emit(ctx, ev), 0, false
-		}
-	}
-
-	// The intent is durable: submit. From here the work finishes even if
-	// the partition is being revoked — a message on the wire is better
-	// answered than left in doubt.
-	sctx, cancel := d.durable(ctx)
-	acc, err := carrier.Submit(sctx, &d.sub)
-	cancel()
-	d.intent = newIntentToken() // a Begin from now on is another attempt's
-	switch {
-	case err == nil:
-		if err := d.answer(ctx, answer{messageID: rec.Id, state: stateAccepted, carrier: ref.Carrier, ids: acc.IDs}, release); err != nil {
-			return d.unanswered(ctx, err), 0, false
-		}
-		c.metrics.addSubmitted()
-		ev := submitEvent(rec, core.StatusSubmitted, c.now())
-		ev.Carrier, ev.Segments, ev.InDoubt = ref.Carrier, int32(len(acc.IDs)), d.inDoubt
-		if len(acc.IDs) > 0 {
-			ev.CarrierMessageId = acc.IDs[0]
-		}
-		return c.emit(ctx, ev), 0, false
-	case errors.Is(err, carriers.ErrInDoubt):
-		// Nothing recorded: the next Begin finds the intent and counts it.
-		d.log.Warn("submit outcome unknown", "id", rec.Id, "carrier", ref.Carrier, "err", err)
-		return false, 0, true
-	case errors.Is(err, carriers.ErrUnavailable):
-		// Not on the wire: record it so the next attempt is not mistaken for
-		// one in doubt, then wait here (or on another carrier).
-		if err := d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}, release); err != nil {
-			return d.unanswered(ctx, err), 0, false
-		}
-		c.metrics.addRetry()
-		return false, retry, true
-	case carriers.IsRetriable(err):
-		// Refused for now: retry later through the scheduler, so the
-		// partition goes on meanwhile.
-		if err := d.answer(ctx, answer{messageID: rec.Id, state: stateRefused, carrier: ref.Carrier}, release); err != nil {
-			return d.unanswered(ctx, err), 0, false
-		}
-		attempts := rec.Attempts + 1
-		if int(attempts) >= c.retry.Attempts {
-			return d.fail(ctx, ref, err, int(attempts), fmt.Sprintf("gave up after %d attempts: %v", attempts, err)), 0, false
-		}
-		wait := c.retry.Delay(int(attempts))
-		var b *carriers.BackoffError
-		if errors.As(err, &b) {
-			wait = max(wait, b.Wait)
-		}
-		c.metrics.addRetry()
-		d.log.Debug("submit retry scheduled", "id", rec.Id, "attempts", attempts, "in", wait, "err", err)
-		next := proto.Clone(rec).(*recordv1.Submit)
-		next.Attempts = attempts
-		return c.deferTo(ctx, d.msg, next, c.now().Add(wait), deferRetry, d.log), 0, false
-	default:
-		release()
-		return d.fail(ctx, ref, err, int(rec.Attempts)+1, fmt.Sprintf("carrier refused the message: %v", err)), 0, false
-	}
-}
-
-// fail records a permanent failure in the ledger and its event.
-func (d *delivery) fail(ctx context.Context, ref Ref, err error, attempts int, reason string) bool {
-	code := carriers.StatusCode(err)
-	if err := d.answer(ctx, answer{messageID: d.rec.Id, state: stateFailed, carrier: ref.Carrier, errorCode: code, reason: reason}, nil); err != nil {
-		return d.unanswered(ctx, err)
-	}
-	ev := submitEvent(d.rec, core.StatusFailed, d.c.now())
-	ev.Carrier, ev.ErrorCode, ev.Reason = ref.Carrier, code, reason
-	d.c.metrics.addFinal(core.StatusFailed)
-	return d.c.emit(ctx, ev)
-}
-
-// answer records a in the ledger, outliving ctx: the ledger keeps an
-// answer it could not write and writes it again until it can, so this
-// returns an error only when the ledger refused a for good
-// (ErrUnstorable) or stopped with the process. queued, if not nil, runs
-// once a has its place in the ledger's queue (see Ledger.Answer).
-func (d *delivery) answer(ctx context.Context, a answer, queued func()) error {
-	err := d.c.ledger.Answer(context.WithoutCancel(ctx), a, queued)
-	if err != nil {
-		d.log.Warn("ledger answer", "id", a.messageID, "err", err)
-	}
-	return err
-}
-
-// unanswered ends an attempt whose answer the ledger did not take: a
-// message whose answer it refused for good goes to the dead-letter topic;
-// otherwise the ledger stopped, and the message is left unfinished.
-func (d *delivery) unanswered(ctx context.Context, err error) bool {
-	if errors.Is(err, ErrUnstorable) {
-		return d.c.deadLetter(ctx, d.msg, d.rec, "ledger answer: "+err.Error(), d.log)
-	}
-	return false
 }
 
 // emit writes events, retrying until Kafka takes them. Once an outcome is

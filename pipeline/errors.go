@@ -23,6 +23,16 @@ var (
 	// it is not retried. A message whose ledger or schedule write is
 	// refused so goes to the dead-letter topic with the reason.
 	ErrUnstorable = errors.New("refused by the database")
+	// ErrNotCancelable is returned by Canceler.Cancel for a message that
+	// cannot be withdrawn any more; the error says why.
+	ErrNotCancelable = errors.New("cannot be canceled")
+	// ErrForeignMessage is returned by Canceler.Cancel when the ledger
+	// holds the message for another tenant. Ids are issued per tenant, so
+	// only a forged id gets there.
+	ErrForeignMessage = errors.New("message of another tenant")
+	// ErrNothingToReplay is returned by ReplayDeadLetters when no dead
+	// letter matched.
+	ErrNothingToReplay = errors.New("no dead letter matched")
 )
 
 // dataError reports whether err is PostgreSQL refusing a value the

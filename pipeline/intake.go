@@ -117,6 +117,9 @@ func NewIntake(c KafkaConfig, ids *msgid.Issuer, store *Store, opts ...IntakeOpt
 // nothing new; one whose key was used for a different message gets a
 // *FieldError wrapping ErrKeyConflict. Send returns an error only when it
 // could not try at all.
+//
+// Its steps: validate each request, claim the idempotency keys, build the
+// submit records, produce them (and mark their keys queued).
 func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error {
 	if in.closed.Load() {
 		return ErrClosed
@@ -127,88 +130,144 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 	if len(reqs) > MaxBatch {
 		return &FieldError{Field: "messages", Reason: fmt.Sprintf("more than %d in one batch", MaxBatch)}
 	}
+	s := sendCall{
+		reqs: reqs, out: out,
+		valid:    make([]checked, len(reqs)),
+		produce:  make([]bool, len(reqs)),
+		sameAs:   map[int]int{},
+		firstKey: map[tenantKey]int{},
+		// Room for a few keys in Send's frame: a small call's key
+		// bookkeeping allocates nothing.
+		claimOf: make([]int, 0, 4),
+		toMark:  make([]int, 0, 4),
+		msgs:    make([]*kgo.Record, 0, len(reqs)),
+		idx:     make([]int, 0, len(reqs)),
+	}
 	now := in.now()
-	valid := make([]checked, len(reqs))
-	var claims []keyClaim
-	var claimOf []int               // claims[k] belongs to reqs[claimOf[k]]
-	sameAs := map[int]int{}         // a repeated key in this call -> its first request
-	firstKey := map[tenantKey]int{} // a key in this call -> its claim
-	for i, r := range reqs {
+	s = in.validate(s, now)
+	s = in.claimKeys(ctx, s)
+	s = in.build(s, now)
+	if len(s.msgs) > 0 {
+		in.produce(ctx, s.msgs, s.idx, out)
+	}
+	in.markQueued(ctx, s)
+	for i, j := range s.sameAs {
+		out[i] = out[j]
+	}
+	n := 0
+	for i := range out {
+		if out[i].Err == nil {
+			n++
+		}
+	}
+	in.metrics.addAccepted(n)
+	return nil
+}
+
+// sendCall is one Send call as its steps fill it in. Steps take and
+// return it by value, so that it stays in Send's frame and its slices and
+// maps cost no allocation of their own while they are small.
+type sendCall struct {
+	reqs []Request
+	out  []Result
+	// valid[i] is reqs[i] checked, when validate left out[i] without error.
+	valid []checked
+	// produce[i]: reqs[i] is to be produced.
+	produce  []bool
+	claims   []keyClaim
+	claimOf  []int             // claims[k] belongs to reqs[claimOf[k]]
+	sameAs   map[int]int       // a repeated key in this call -> its first request
+	firstKey map[tenantKey]int // a key in this call -> its claim
+	toMark   []int             // claims sent under their key
+	msgs     []*kgo.Record
+	idx      []int // msgs[j] belongs to out[idx[j]]
+}
+
+// validate checks each request and gives each valid one its result: a new
+// id, its segments and price. A request under an idempotency key claims
+// it, unless an earlier request of the call did: it then gets that one's
+// answer, or a conflict if it is a different message.
+func (in *Intake) validate(s sendCall, now time.Time) sendCall {
+	for i, r := range s.reqs {
 		c, err := check(r, in.phones)
 		if err == nil && r.Validity > 0 && r.Validity > in.validity {
 			err = &FieldError{Field: "validity", Reason: fmt.Sprintf("longer than this server's %v", in.validity)}
 		}
 		if err != nil {
-			out[i] = Result{Err: err}
+			s.out[i] = Result{Err: err}
 			continue
 		}
-		valid[i] = c
-		out[i] = Result{ID: in.ids.New(r.TenantID, now), Status: core.StatusQueued, Segments: c.info.Segments, Encoding: c.info.Encoding,
+		s.valid[i] = c
+		s.out[i] = Result{ID: in.ids.New(r.TenantID, now), Status: core.StatusQueued, Segments: c.info.Segments, Encoding: c.info.Encoding,
 			Price: in.price(c)}
 		if r.IdempotencyKey == "" {
+			s.produce[i] = true
 			continue
 		}
 		tk, sha := tenantKey{r.TenantID, r.IdempotencyKey}, requestSHA(c)
-		if k, ok := firstKey[tk]; ok {
-			if claims[k].sha != sha {
-				out[i] = Result{Err: keyConflict()}
+		if k, ok := s.firstKey[tk]; ok {
+			if s.claims[k].sha != sha {
+				s.out[i] = Result{Err: keyConflict()}
 				continue
 			}
-			sameAs[i] = claimOf[k]
+			s.sameAs[i] = s.claimOf[k]
 			continue
 		}
-		firstKey[tk] = len(claims)
-		claims = append(claims, keyClaim{tenant: r.TenantID, key: r.IdempotencyKey, sha: sha,
-			id: out[i].ID, segments: c.info.Segments, encoding: c.info.Encoding})
-		claimOf = append(claimOf, i)
+		s.firstKey[tk] = len(s.claims)
+		s.claims = append(s.claims, keyClaim{tenant: r.TenantID, key: r.IdempotencyKey, sha: sha,
+			id: s.out[i].ID, segments: c.info.Segments, encoding: c.info.Encoding})
+		s.claimOf = append(s.claimOf, i)
 	}
+	return s
+}
 
-	// Keys: the first request to claim one sends; later ones get its answer.
-	produce := make([]bool, len(reqs))
-	for i := range reqs {
-		produce[i] = out[i].Err == nil && reqs[i].IdempotencyKey == ""
+// claimKeys claims the call's idempotency keys: the first request to
+// claim a key sends; a later one gets its answer.
+func (in *Intake) claimKeys(ctx context.Context, s sendCall) sendCall {
+	if len(s.claims) == 0 {
+		return s
 	}
-	var toMark []int // claims sent under their key
-	if len(claims) > 0 {
-		got, err := in.store.claimKeys(ctx, claims)
-		if err != nil {
-			in.log.Warn("idempotency keys", "err", err)
-			for _, i := range claimOf {
-				out[i] = Result{Err: fmt.Errorf("%w: %w", ErrQueueUnavailable, err)}
-			}
-		} else {
-			for k, g := range got {
-				i := claimOf[k]
-				switch {
-				case g.err != nil:
-					in.log.Warn("idempotency key refused", "err", g.err)
-					out[i] = Result{Err: &FieldError{Field: "idempotency_key", Reason: "refused by the database", Kind: ErrUnstorable}}
-				case g.conflict:
-					out[i] = Result{Err: keyConflict()}
-				case g.queued:
-					out[i] = Result{ID: g.id, Status: core.StatusQueued, Segments: g.segments, Encoding: g.encoding, Price: out[i].Price}
-				default:
-					// Fresh, or claimed before by a send whose produce may
-					// have failed: (re)send under the key's id. A copy that
-					// did reach Kafka is the same message id, which the
-					// delivery ledger never submits twice.
-					out[i] = Result{ID: g.id, Status: core.StatusQueued, Segments: g.segments, Encoding: g.encoding, Price: out[i].Price}
-					produce[i] = true
-					toMark = append(toMark, k)
-				}
-			}
+	got, err := in.store.claimKeys(ctx, s.claims)
+	if err != nil {
+		in.log.Warn("idempotency keys", "err", err)
+		for _, i := range s.claimOf {
+			s.out[i] = Result{Err: fmt.Errorf("%w: %w", ErrQueueUnavailable, err)}
+		}
+		return s
+	}
+	for k, g := range got {
+		i := s.claimOf[k]
+		switch {
+		case g.err != nil:
+			in.log.Warn("idempotency key refused", "err", g.err)
+			s.out[i] = Result{Err: &FieldError{Field: "idempotency_key", Reason: "refused by the database", Kind: ErrUnstorable}}
+		case g.conflict:
+			s.out[i] = Result{Err: keyConflict()}
+		case g.queued:
+			s.out[i] = Result{ID: g.id, Status: core.StatusQueued, Segments: g.segments, Encoding: g.encoding, Price: s.out[i].Price}
+		default:
+			// Fresh, or claimed before by a send whose produce may
+			// have failed: (re)send under the key's id. A copy that
+			// did reach Kafka is the same message id, which the
+			// delivery ledger never submits twice.
+			s.out[i] = Result{ID: g.id, Status: core.StatusQueued, Segments: g.segments, Encoding: g.encoding, Price: s.out[i].Price}
+			s.produce[i] = true
+			s.toMark = append(s.toMark, k)
 		}
 	}
+	return s
+}
 
-	msgs := make([]*kgo.Record, 0, len(reqs))
-	idx := make([]int, 0, len(reqs)) // msgs[j] belongs to out[idx[j]]
-	for i := range reqs {
-		if !produce[i] {
+// build encodes the submit record of each request to produce, on its
+// lane's submit topic, keyed by recipient.
+func (in *Intake) build(s sendCall, now time.Time) sendCall {
+	for i := range s.reqs {
+		if !s.produce[i] {
 			continue
 		}
-		c := valid[i]
+		c := s.valid[i]
 		rec := &recordv1.Submit{
-			Id:            out[i].ID,
+			Id:            s.out[i].ID,
 			TenantId:      c.TenantID,
 			To:            c.to.E164,
 			From:          c.From,
@@ -226,7 +285,7 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 		if c.Raw != nil {
 			rec.Raw = &recordv1.RawMessage{DataCoding: uint32(c.Raw.DataCoding), Udhi: c.Raw.UDHI, ShortMessage: c.Raw.ShortMessage}
 		}
-		if p := out[i].Price; p != nil {
+		if p := s.out[i].Price; p != nil {
 			rec.PriceMicros, rec.Currency = int64(p.Total), p.Currency
 		}
 		start := now
@@ -237,39 +296,31 @@ func (in *Intake) Send(ctx context.Context, reqs []Request, out []Result) error 
 		rec.ValidUntil = timestamppb.New(start.Add(cmp.Or(c.Validity, in.validity)))
 		value, err := proto.Marshal(rec)
 		if err != nil {
-			out[i] = Result{Err: fmt.Errorf("encode submit record: %w", err)}
+			s.out[i] = Result{Err: fmt.Errorf("encode submit record: %w", err)}
 			continue
 		}
-		msgs = append(msgs, &kgo.Record{Topic: in.topics.submitTopic(c.Category), Key: []byte(c.to.E164), Value: value, Timestamp: now})
-		idx = append(idx, i)
+		s.msgs = append(s.msgs, &kgo.Record{Topic: in.topics.submitTopic(c.Category), Key: []byte(c.to.E164), Value: value, Timestamp: now})
+		s.idx = append(s.idx, i)
 	}
-	if len(msgs) > 0 {
-		in.produce(ctx, msgs, idx, out)
+	return s
+}
+
+// markQueued records the keys whose message Kafka took as queued.
+func (in *Intake) markQueued(ctx context.Context, s sendCall) {
+	if len(s.toMark) == 0 {
+		return
 	}
-	if len(toMark) > 0 {
-		var ok []keyClaim
-		for _, k := range toMark {
-			if out[claimOf[k]].Err == nil {
-				ok = append(ok, claims[k])
-			}
-		}
-		if err := in.store.markQueued(ctx, ok); err != nil {
-			// The messages are queued; a retry would resend the same id,
-			// which the ledger sends once. Nothing to undo.
-			in.log.Warn("idempotency keys", "err", err)
+	var ok []keyClaim
+	for _, k := range s.toMark {
+		if s.out[s.claimOf[k]].Err == nil {
+			ok = append(ok, s.claims[k])
 		}
 	}
-	for i, j := range sameAs {
-		out[i] = out[j]
+	if err := in.store.markQueued(ctx, ok); err != nil {
+		// The messages are queued; a retry would resend the same id,
+		// which the ledger sends once. Nothing to undo.
+		in.log.Warn("idempotency keys", "err", err)
 	}
-	n := 0
-	for i := range out {
-		if out[i].Err == nil {
-			n++
-		}
-	}
-	in.metrics.addAccepted(n)
-	return nil
 }
 
 // tenantKey is an idempotency key within its tenant.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // isolatedRig writes strings to a real PostgreSQL table that refuses some
@@ -31,7 +33,7 @@ func (r *isolatedRig) isolated(pool *pgxpool.Pool, t *testing.T) Isolated[string
 			r.given[it] = reason
 			return nil
 		},
-		Log:  slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Log:  testkit.Logger(t, slog.LevelWarn),
 		What: "items",
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/ternsms/tern/core/testkit"
 	"github.com/ternsms/tern/pipeline/kafkatest"
 )
 
@@ -58,7 +59,7 @@ func TestKafkaTLSAndSASL(t *testing.T) {
 	}
 	defer g.Close()
 	var got []*kgo.Record
-	eventuallyT(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		got = append(got, g.Next(ctx, 10, time.Second)...)
 		if len(got) != 1 {
 			return fmt.Errorf("group reader read %d records, want 1", len(got))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/testkit"
 	"github.com/ternsms/tern/pipeline/pgtest"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
@@ -89,7 +90,7 @@ func TestLedgerOutage(t *testing.T) {
 	for i := range onWire {
 		send(msg(i, time.Time{}))
 	}
-	eventuallyT(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if n := p.sim.TotalSubmits(); n < onWire {
 			return fmt.Errorf("%d of %d submits reached the carrier", n, onWire)
 		}

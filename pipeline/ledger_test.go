@@ -10,6 +10,7 @@ import (
 
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // runLedger starts a ledger on a fresh database.
@@ -362,7 +363,7 @@ func waitOlderSnapshots(ctx context.Context, t *testing.T, s *Store) {
 	if err := s.pool.QueryRow(ctx, "SELECT clock_timestamp()").Scan(&now); err != nil {
 		t.Fatal(err)
 	}
-	eventuallyT(t, 20*time.Second, func() error {
+	testkit.Eventually(t, 20*time.Second, func() error {
 		var held []string
 		if err := s.pool.QueryRow(ctx, `SELECT coalesce(array_agg(backend_type || ' ' || pid || ' in ' || coalesce(datname, '-')), '{}')
 			FROM pg_stat_activity
@@ -413,7 +414,7 @@ func TestLedgerOneItemCannotFailABatch(t *testing.T) {
 			answerErrs[i] = l.Answer(ctx, answer{messageID: id, state: stateAccepted, carrier: "sim", ids: []string{"c-" + id}}, nil)
 		})
 	}
-	eventuallyT(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		if n := len(l.w.calls); n != good+3 {
 			return fmt.Errorf("%d calls queued, want %d", n, good+3)
 		}

@@ -90,9 +90,7 @@ const lineMark = "line"
 // off. Well inside scheduleSlack, so that the turns marketing takes keep
 // an OTP or order update, which takes the next free turn after them,
 // within the slack: it waits for its turn in place rather than going
-// through the scheduler. At the slack itself, a campaign over the limit
-// kept the next free turn just past it, and sent about one urgent
-// message in five through the scheduler (TestLimitsKeepUrgentInPlace).
+// through the scheduler (TestLimitsKeepUrgentInPlace).
 const marketingHorizon = scheduleSlack / 5
 
 // NewLimits returns limits per tenant id.

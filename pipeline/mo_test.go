@@ -11,6 +11,7 @@ import (
 
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/core/testkit"
 	"github.com/ternsms/tern/pipeline/kafkatest"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
@@ -48,16 +49,9 @@ func TestInboundToMOTopic(t *testing.T) {
 	go func() { client.Run(runCtx); close(done) }()
 	defer func() { client.Close(ctx); stop(); <-done }()
 
-	var sendErr error
-	for range 100 { // until the client is bound
-		if sendErr = sim.SendMO(ctx, "tern", "+14155552671", "12345", "STOP ça suffit"); sendErr == nil {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if sendErr != nil {
-		t.Fatal(sendErr)
-	}
+	testkit.Eventually(t, 5*time.Second, func() error { // until the client is bound
+		return sim.SendMO(ctx, "tern", "+14155552671", "12345", "STOP ça suffit")
+	})
 	r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Brokers, GroupTopics: []string{cfg.Topics.MO}, GroupID: "mo-test", MaxWait: 100 * time.Millisecond})
 	defer r.Close()
 	m, err := r.ReadMessage(ctx)

@@ -2,477 +2,269 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"strconv"
-	"strings"
+	"log/slog"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/core"
-	"github.com/ternsms/tern/core/gsm"
+	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
 
-// Ref is what the pipeline must know about a message to submit it and to
-// record its outcome when receipts arrive.
-type Ref struct {
-	MessageID  string
-	TenantID   string
-	CampaignID string
-	To         string
-	Region     string
-	Category   core.Category
-	Encoding   gsm.Encoding
-	Carrier    string
-	// Parts is how many parts the carrier accepted, one receipt each.
-	Parts int
-	// Origin is the front door that took the message.
-	Origin string
+// ReceiptJoiner consumes the receipts topic, joins each receipt to its
+// message through the durable carrier-id map (so a receipt may arrive at
+// any instance, days later) and records final outcomes on the events
+// topic. Receipts no message claims yet are kept in PostgreSQL and joined
+// when their message's carrier ids are recorded; receipts that cannot be
+// this submit's (a carrier reused the id) are parked until the id maps to
+// another message (Outcome.Parked). A record that cannot be joined for
+// good goes to the dead-letter topic (Isolated); the others go on.
+type ReceiptJoiner struct {
+	cfg     KafkaConfig
+	store   *Store
+	events  *eventWriter
+	dead    *DeadLetterWriter
+	log     *slog.Logger
+	metrics *Metrics
+	// sweep is how often kept receipts are tried again.
+	sweep time.Duration
 }
 
-// Outcome is a message's state after a receipt was applied.
-type Outcome struct {
-	// Known is false when the receipt's carrier id matched no message.
-	Known  bool
-	Ref    Ref
-	Status core.Status
-	// Final is true when the receipt is a final one and the message is
-	// final after it: the last part's receipt arrived now, or the message
-	// was already complete and this is the receipt that completed it read
-	// again (a batch replayed after a crash), so its final event is
-	// (re)written. Intermediate receipts and those of incomplete messages
-	// leave it false.
-	Final bool
-	// Parked is true when the receipt was kept instead of applied: its
-	// part was settled by another receipt, or the message was submitted
-	// after the receipt arrived. Either way the receipt most likely
-	// belongs to another use of a carrier id the carrier reused; it is
-	// joined again once the id maps to another message.
-	Parked bool
-	// ErrorCode is the carrier's error for the first part that did not deliver.
-	ErrorCode string
+// receiptBatch is the most receipts joined in one transaction.
+const receiptBatch = 500
+
+// NewReceiptJoiner returns a joiner reading c's receipts topic.
+func NewReceiptJoiner(c KafkaConfig, store *Store, m *Metrics, log *slog.Logger) *ReceiptJoiner {
+	c = c.WithDefaults()
+	if log == nil {
+		log = slog.Default()
+	}
+	return &ReceiptJoiner{cfg: c, store: store, log: log, metrics: m, sweep: 250 * time.Millisecond}
 }
 
-// receiptClockSkew is how far a receipt's arrival may seem to precede
-// its message's intent (clocks of instances and of PostgreSQL differ)
-// and still be the message's own. A receipt that arrived earlier than
-// that belongs to an earlier use of its carrier id.
-const receiptClockSkew = 5 * time.Second
-
-// Values of deliveries.receipt_received besides a receipt's arrival in
-// microseconds.
-const (
-	receiptNone  int64 = 0  // no receipt settled a part yet
-	receiptSwept int64 = -1 // no receipt came (ReceiptSweeper)
-)
-
-// joinReceiptsSQL finds and locks the messages of receipts, one row per
-// known part.
-const joinReceiptsSQL = `
-SELECT c.carrier, c.carrier_message_id, c.part, d.message_id, d.tenant_id, d.campaign_id, d.recipient,
-	d.region, d.category, d.encoding, d.part_status, d.error_code, d.done, d.origin, d.intent_at,
-	coalesce(d.receipt_received, 0)
-FROM (SELECT DISTINCT * FROM unnest($1::text[], $2::text[]) AS x(carrier, id)) x
-JOIN carrier_message_ids c ON c.carrier = x.carrier AND c.carrier_message_id = x.id
-JOIN deliveries d ON d.message_id = c.message_id
-ORDER BY d.message_id
-FOR UPDATE OF d`
-
-// rollUpSQL records the parts' states of the messages a join changed.
-const rollUpSQL = `
-UPDATE deliveries d SET part_status = x.ps::int2[], error_code = x.err, done = x.done, receipt_received = x.rr
-FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::int8[]) AS x(m, ps, err, done, rr)
-WHERE d.message_id = x.m`
-
-// joinedMsg is a message a join found and locked.
-type joinedMsg struct {
-	ref       Ref
-	parts     []int16
-	received  int64 // see deliveries.receipt_received
-	errorCode string
-	done      bool
-	intentAt  time.Time
-	dirty     bool
-}
-
-// joinedPart is one part of a joined message.
-type joinedPart struct {
-	m    *joinedMsg
-	part int
-}
-
-// applyReceipts joins receipts to their messages through the durable
-// carrier-id map and rolls the parts of each message up, in one
-// transaction. Rows are locked in message order, so instances joining
-// receipts of the same messages at once serialize instead of deadlocking.
-// A final receipt of a complete message gets Final.
-func (s *Store) applyReceipts(ctx context.Context, rs []carriers.Receipt) ([]Outcome, error) {
-	return s.joinReceipts(ctx, rs, false)
-}
-
-// joinReceipts is applyReceipts that, with keep, also keeps the receipts
-// no message claimed and the parked ones in the same transaction.
-func (s *Store) joinReceipts(ctx context.Context, rs []carriers.Receipt, keep bool) ([]Outcome, error) {
-	var out []Outcome
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		parts, msgs, err := lockReceiptParts(ctx, tx, rs)
-		if err != nil {
-			return err
+// Run joins receipts until ctx ends.
+func (j *ReceiptJoiner) Run(ctx context.Context) error {
+	events, err := newEventWriter(j.cfg)
+	if err != nil {
+		return err
+	}
+	j.events = events
+	defer j.events.close()
+	if j.dead, err = NewDeadLetterWriter(j.cfg, j.metrics); err != nil {
+		return err
+	}
+	defer j.dead.Close()
+	r, err := NewGroupReader(j.cfg.Brokers, j.cfg.ReceiptsGroupID, []string{j.cfg.Topics.Receipts}, j.log, j.cfg.ClientOpts()...)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	lastSweep := time.Now()
+	for {
+		// Wait for receipts up to the sweep interval.
+		recs := r.Next(ctx, receiptBatch, j.sweep)
+		if ctx.Err() != nil {
+			return nil
 		}
-		out = make([]Outcome, len(rs))
-		for i, r := range rs {
-			p, ok := parts[joinKey(r.Carrier, r.ID)]
-			if !ok {
-				continue
+		if len(recs) > 0 {
+			if !j.handle(ctx, recs) {
+				return nil
 			}
-			m := p.m
-			m.ref.Parts = len(m.parts)
-			o := Outcome{Known: true, Ref: m.ref}
-			o.Final, o.Parked = m.take(p.part, r)
-			o.Status, o.ErrorCode = rollUp(m.parts), m.errorCode
-			out[i] = o
+			if err := r.Commit(ctx, recs); err != nil && ctx.Err() == nil {
+				j.log.Warn("commit receipts", "err", err)
+			}
 		}
-		if err := rollUpParts(ctx, tx, msgs); err != nil {
+		if time.Since(lastSweep) >= j.sweep {
+			lastSweep = time.Now()
+			if !j.rejoin(ctx) {
+				return nil
+			}
+		}
+	}
+}
+
+// receiptFromRecord reads a receipt record as the join uses it: text
+// fields as StoredText keeps them, and the time it was received (the
+// record's timestamp when the record does not say) to the microsecond,
+// as PostgreSQL keeps it.
+func receiptFromRecord(rec *recordv1.Receipt, recorded time.Time) carriers.Receipt {
+	cr := carriers.Receipt{
+		Carrier:  StoredText(rec.Carrier),
+		ID:       StoredText(rec.CarrierMessageId),
+		Status:   core.Status(rec.Status),
+		State:    StoredText(rec.State),
+		Err:      StoredText(rec.ErrorCode),
+		Received: recorded,
+	}
+	if rec.DoneAt != nil && rec.DoneAt.IsValid() {
+		cr.Done = rec.DoneAt.AsTime()
+	}
+	if rec.ReceivedAt != nil && rec.ReceivedAt.IsValid() {
+		cr.Received = rec.ReceivedAt.AsTime()
+	}
+	if cr.Received.IsZero() {
+		cr.Received = time.Now()
+	}
+	cr.Received = cr.Received.Truncate(time.Microsecond)
+	return cr
+}
+
+// joinItem is one receipt to join and the record it came in; a kept
+// receipt has no record.
+type joinItem struct {
+	r   carriers.Receipt
+	rec *kgo.Record
+}
+
+// handle joins one batch of receipt records; it returns false if ctx ended
+// before the batch's effects were durable. A record that does not decode
+// is dead-lettered.
+func (j *ReceiptJoiner) handle(ctx context.Context, msgs []*kgo.Record) bool {
+	items := make([]joinItem, 0, len(msgs))
+	for _, m := range msgs {
+		rec := &recordv1.Receipt{}
+		if err := proto.Unmarshal(m.Value, rec); err != nil {
+			if !j.isolated(nil).GiveUp(ctx, joinItem{rec: m}, fmt.Errorf("undecodable receipt: %w", err)) {
+				return false
+			}
+			continue
+		}
+		items = append(items, joinItem{r: receiptFromRecord(rec, m.Timestamp), rec: m})
+	}
+	return j.apply(ctx, items)
+}
+
+// rejoin applies kept receipts whose id now maps to a message. Claimed
+// receipts are offered again if ctx ends before they are joined.
+func (j *ReceiptJoiner) rejoin(ctx context.Context) bool {
+	ks, err := j.store.claimKnownReceipts(ctx, receiptBatch)
+	if err != nil {
+		if ctx.Err() == nil {
+			j.log.Warn("rejoin kept receipts", "err", err)
+		}
+		return ctx.Err() == nil
+	}
+	items := make([]joinItem, len(ks))
+	for i, k := range ks {
+		items[i] = joinItem{r: k.Receipt}
+	}
+	if j.apply(ctx, items) {
+		return true
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := j.store.releaseKeptReceipts(rctx, ks); err != nil {
+		j.log.Warn("offer kept receipts again", "receipts", len(ks), "err", err)
+	}
+	return false
+}
+
+// apply joins items and then writes the final events they brought; it
+// returns false if ctx ended first.
+func (j *ReceiptJoiner) apply(ctx context.Context, items []joinItem) bool {
+	var evs []*recordv1.Event
+	if !j.isolated(&evs).Run(ctx, items) {
+		return false
+	}
+	return j.writeEvents(ctx, evs)
+}
+
+// isolated joins batches of items, adding the events of those joined to
+// evs, and dead-letters the items that cannot be joined.
+func (j *ReceiptJoiner) isolated(evs *[]*recordv1.Event) Isolated[joinItem] {
+	return Isolated[joinItem]{
+		Write: func(ctx context.Context, items []joinItem) error {
+			got, err := j.join(ctx, items)
+			if err == nil {
+				*evs = append(*evs, got...)
+			}
 			return err
-		}
-		if keep {
-			return keepReceipts(ctx, tx, rs, out)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("join receipts: %w", err)
+		},
+		DeadLetter: j.deadLetter,
+		Log:        j.log,
+		What:       "receipts",
 	}
-	return out, nil
 }
 
-// lockReceiptParts runs joinReceiptsSQL for rs: the parts found, by
-// joinKey, and their messages, by id.
-func lockReceiptParts(ctx context.Context, tx pgx.Tx, rs []carriers.Receipt) (map[string]joinedPart, map[string]*joinedMsg, error) {
-	cs := make([]string, len(rs))
-	ids := make([]string, len(rs))
-	for i, r := range rs {
-		cs[i], ids[i] = r.Carrier, r.ID
-	}
-	rows, err := tx.Query(ctx, joinReceiptsSQL, cs, ids)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	msgs := map[string]*joinedMsg{}
-	parts := map[string]joinedPart{}
-	for rows.Next() {
-		var carrier, cid string
-		var p, cat, enc int16
-		var m joinedMsg
-		if err := rows.Scan(&carrier, &cid, &p, &m.ref.MessageID, &m.ref.TenantID, &m.ref.CampaignID, &m.ref.To,
-			&m.ref.Region, &cat, &enc, &m.parts, &m.errorCode, &m.done, &m.ref.Origin, &m.intentAt, &m.received); err != nil {
-			return nil, nil, err
+// deadLetter puts it on the dead-letter topic: its record, or a kept
+// receipt as a record of the receipts topic (partition and offset -1).
+func (j *ReceiptJoiner) deadLetter(ctx context.Context, it joinItem, reason string) error {
+	rec := it.rec
+	if rec == nil {
+		v, err := proto.Marshal(receiptRecord(it.r))
+		if err != nil {
+			return fmt.Errorf("encode receipt: %w", err)
 		}
-		m.ref.Category, m.ref.Encoding, m.ref.Carrier = core.Category(cat), gsm.Encoding(enc), carrier
-		pm := msgs[m.ref.MessageID]
-		if pm == nil {
-			pm = &m
-			msgs[m.ref.MessageID] = pm
-		}
-		parts[joinKey(carrier, cid)] = joinedPart{pm, int(p)}
+		rec = &kgo.Record{Topic: j.cfg.Topics.Receipts, Partition: -1, Offset: -1, Key: []byte(it.r.ID), Value: v}
 	}
-	return parts, msgs, rows.Err()
+	return j.dead.DeadLetter(ctx, rec, reason)
 }
 
-// take applies r to part of m. final: the message is final and r is the
-// receipt that made it so (now or, read again, before). parked: r was not
-// applied because it cannot be this submit's: it arrived before the
-// message's intent, or the part is settled by another receipt (or the
-// message ended without one).
-//
-// Only the receipt that settled a part last is known again when it is
-// read again; that is the one that completes a message, whose final event
-// must then be written again. An earlier part's receipt read again is
-// parked, harmlessly: its id maps to this message, so it is never joined
-// again, and it is given up after parkedFor.
-func (m *joinedMsg) take(part int, r carriers.Receipt) (final, parked bool) {
-	if !r.Received.IsZero() && m.intentAt.After(r.Received.Add(receiptClockSkew)) {
-		return false, true
+// join joins items in one transaction, keeping unknown and parked
+// receipts, and returns the final events to write.
+func (j *ReceiptJoiner) join(ctx context.Context, items []joinItem) ([]*recordv1.Event, error) {
+	rs := make([]carriers.Receipt, len(items))
+	for i, it := range items {
+		rs[i] = it.r
 	}
-	if !r.Status.Final() || part >= len(m.parts) {
-		return false, false
-	}
-	at := receivedMicros(r)
-	if m.parts[part] != 0 {
-		if m.received == at {
-			return m.done, false
-		}
-		return false, true
-	}
-	if m.done {
-		return false, true
-	}
-	m.parts[part] = int16(r.Status)
-	m.received = at
-	m.dirty = true
-	if r.Status != core.StatusDelivered && m.errorCode == "" {
-		m.errorCode = r.Err
-	}
-	m.done = allFinal(m.parts)
-	return m.done, false
-}
-
-// receivedMicros is r's arrival as receipt_received keeps it.
-func receivedMicros(r carriers.Receipt) int64 {
-	if r.Received.IsZero() {
-		return receiptNone
-	}
-	return r.Received.UnixMicro()
-}
-
-// rollUpParts writes the parts of the messages a join changed.
-func rollUpParts(ctx context.Context, tx pgx.Tx, msgs map[string]*joinedMsg) error {
-	var um, ups, uerr []string
-	var udone []bool
-	var urr []int64
-	for id, m := range msgs {
-		if m.dirty {
-			um, ups, uerr, udone = append(um, id), append(ups, pgIntArray(m.parts)), append(uerr, m.errorCode), append(udone, m.done)
-			urr = append(urr, m.received)
-		}
-	}
-	if len(um) == 0 {
-		return nil
-	}
-	_, err := tx.Exec(ctx, rollUpSQL, um, ups, uerr, udone, urr)
-	return err
-}
-
-func joinKey(carrier, id string) string { return carrier + "\x00" + id }
-
-func allFinal(parts []int16) bool {
-	for _, p := range parts {
-		if !core.Status(p).Final() {
-			return false
-		}
-	}
-	return len(parts) > 0
-}
-
-func pgIntArray(v []int16) string {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, x := range v {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(strconv.Itoa(int(x)))
-	}
-	b.WriteByte('}')
-	return b.String()
-}
-
-// rollUp combines part statuses into the message's: delivered only when
-// every part was; otherwise the most telling failure among the parts.
-func rollUp(parts []int16) core.Status {
-	worst := core.StatusDelivered
-	for _, p := range parts {
-		s := core.Status(p)
-		if !s.Final() {
-			return core.StatusSubmitted
-		}
-		if failureWeight(s) > failureWeight(worst) {
-			worst = s
-		}
-	}
-	return worst
-}
-
-func failureWeight(s core.Status) int {
-	switch s {
-	case core.StatusDelivered:
-		return 0
-	case core.StatusUnknown:
-		return 1
-	case core.StatusExpired:
-		return 2
-	case core.StatusUndelivered:
-		return 3
-	case core.StatusRejected:
-		return 4
-	}
-	return 5
-}
-
-// keepReceiptsSQL keeps receipts for a later join: unknown ones with no
-// parked_for, parked ones with the message they found, to be looked at
-// again a second later.
-const keepReceiptsSQL = `
-INSERT INTO unknown_receipts (carrier, carrier_message_id, status, state, error_code, done_at, received_at, parked_for, recheck_at)
-SELECT c, id, st, state, err, done, rcv, pf, CASE WHEN pf IS NULL THEN NULL ELSE now() + interval '1 second' END
-FROM unnest($1::text[], $2::text[], $3::int2[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
-	AS x(c, id, st, state, err, done, rcv, pf)`
-
-// keepReceipts keeps the receipts of a join that no message claimed, and
-// the parked ones, in the join's transaction.
-func keepReceipts(ctx context.Context, tx pgx.Tx, rs []carriers.Receipt, out []Outcome) error {
-	var kept []carriers.Receipt
-	var parkedFor []*string
-	for i, o := range out {
-		switch {
-		case !o.Known:
-			kept, parkedFor = append(kept, rs[i]), append(parkedFor, nil)
-		case o.Parked:
-			id := o.Ref.MessageID
-			kept, parkedFor = append(kept, rs[i]), append(parkedFor, &id)
-		}
-	}
-	if len(kept) == 0 {
-		return nil
-	}
-	_, err := tx.Exec(ctx, keepReceiptsSQL, keepArgs(kept, parkedFor)...)
-	return err
-}
-
-func keepArgs(rs []carriers.Receipt, parkedFor []*string) []any {
-	n := len(rs)
-	cs, ids, states, errs := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-	sts := make([]int16, n)
-	dones, received := make([]*time.Time, n), make([]time.Time, n)
-	now := time.Now()
-	for i, r := range rs {
-		cs[i], ids[i], sts[i], states[i], errs[i] = r.Carrier, r.ID, int16(r.Status), r.State, r.Err
-		if !r.Done.IsZero() {
-			d := r.Done
-			dones[i] = &d
-		}
-		received[i] = r.Received
-		if r.Received.IsZero() {
-			received[i] = now
-		}
-	}
-	return []any{cs, ids, sts, states, errs, dones, received, parkedFor}
-}
-
-// saveUnknownReceipts keeps receipts no message claimed, for a later join.
-func (s *Store) saveUnknownReceipts(ctx context.Context, rs []carriers.Receipt) error {
-	if _, err := s.pool.Exec(ctx, keepReceiptsSQL, keepArgs(rs, make([]*string, len(rs)))...); err != nil {
-		return fmt.Errorf("save unknown receipts: %w", err)
-	}
-	return nil
-}
-
-// claimReceiptsSQL marks up to $1 kept receipts that matched no message
-// as joined once their carrier id maps to one, skipping rows another
-// instance holds.
-const claimReceiptsSQL = `
-UPDATE unknown_receipts u SET joined_at = now()
-WHERE u.id IN (
-	SELECT u2.id FROM unknown_receipts u2
-	JOIN carrier_message_ids c ON c.carrier = u2.carrier AND c.carrier_message_id = u2.carrier_message_id
-	WHERE u2.joined_at IS NULL AND u2.parked_for IS NULL
-	ORDER BY u2.id
-	LIMIT $1
-	FOR UPDATE OF u2 SKIP LOCKED)
-RETURNING id, carrier, carrier_message_id, status, state, error_code, done_at, received_at`
-
-// parkedFor is how long a parked receipt waits for its id to map to
-// another message: longer than a carrier's answer can take to reach the
-// ledger. Then it is given up (marked joined); the ledger's pruning
-// deletes it later.
-const parkedFor = time.Hour
-
-// claimParkedSQL looks again at up to $1 parked receipts that are due:
-// one whose id now maps to another message (or to none) is marked joined
-// and returned, unless it was received before $2 and is given up; the
-// others are looked at again later, the longer they waited the later (at
-// most every five minutes). Each parked receipt is looked at a few dozen
-// times at most, however many wait.
-const claimParkedSQL = `
-WITH due AS (
-	SELECT u.id, c.message_id IS DISTINCT FROM u.parked_for AS moved
-	FROM unknown_receipts u
-	LEFT JOIN carrier_message_ids c ON c.carrier = u.carrier AND c.carrier_message_id = u.carrier_message_id
-	WHERE u.joined_at IS NULL AND u.parked_for IS NOT NULL AND u.recheck_at <= now()
-	ORDER BY u.recheck_at
-	LIMIT $1::int
-	FOR UPDATE OF u SKIP LOCKED
-), r AS (
-	UPDATE unknown_receipts u SET
-		joined_at  = CASE WHEN due.moved OR u.received_at < $2::timestamptz THEN now() END,
-		recheck_at = now() + least(interval '5 minutes', greatest(interval '1 second', (now() - u.received_at) / 2))
-	FROM due WHERE u.id = due.id
-	RETURNING u.id, due.moved AND u.received_at >= $2::timestamptz AS rejoin,
-		u.carrier, u.carrier_message_id, u.status, u.state, u.error_code, u.done_at, u.received_at
-)
-SELECT id, carrier, carrier_message_id, status, state, error_code, done_at, received_at FROM r WHERE rejoin`
-
-// keptReceipt is a kept receipt and its row.
-type keptReceipt struct {
-	carriers.Receipt
-	id int64
-}
-
-// claimKnownReceipts returns kept receipts that matched no message and
-// whose carrier id now maps to one, and parked ones whose id now maps to
-// another message, marking them joined. Instances sweeping at once take
-// disjoint rows.
-func (s *Store) claimKnownReceipts(ctx context.Context, limit int) ([]keptReceipt, error) {
-	known, err := s.claimKept(ctx, claimReceiptsSQL, limit)
+	outs, err := j.store.joinReceipts(ctx, rs, true)
 	if err != nil {
 		return nil, err
 	}
-	parked, err := s.claimKept(ctx, claimParkedSQL, limit, time.Now().Add(-parkedFor))
-	if err != nil {
-		return nil, errors.Join(err, s.releaseKeptReceipts(ctx, known))
-	}
-	return append(known, parked...), nil
-}
-
-// claimKept runs a claim statement and reads the receipts it returns.
-func (s *Store) claimKept(ctx context.Context, sql string, args ...any) ([]keptReceipt, error) {
-	rows, err := s.pool.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("claim kept receipts: %w", err)
-	}
-	defer rows.Close()
-	var out []keptReceipt
-	for rows.Next() {
-		var k keptReceipt
-		var st int16
-		var done *time.Time
-		if err := rows.Scan(&k.id, &k.Carrier, &k.ID, &st, &k.State, &k.Err, &done, &k.Received); err != nil {
-			return nil, fmt.Errorf("claim kept receipts: %w", err)
+	var evs []*recordv1.Event
+	var unknown, parked int
+	now := time.Now()
+	for i, o := range outs {
+		r := rs[i]
+		switch {
+		case !o.Known:
+			unknown++
+			j.log.Debug("receipt kept for a later join", "carrier", r.Carrier, "carrier_message_id", r.ID, "state", r.State)
+		case o.Parked:
+			parked++
+			j.log.Debug("receipt parked: its message has it settled or was submitted after it (a reused carrier id?)",
+				"carrier", r.Carrier, "carrier_message_id", r.ID, "message_id", o.Ref.MessageID, "state", r.State)
+		case o.Final:
+			ev := refEvent(o.Ref, o.Status, now)
+			ev.ErrorCode = o.ErrorCode
+			ev.CarrierMessageId = r.ID
+			if o.Status != core.StatusDelivered {
+				ev.Reason = fmt.Sprintf("carrier reported %s", r.State)
+			}
+			evs = append(evs, ev)
 		}
-		k.Status = core.Status(st)
-		if done != nil {
-			k.Done = *done
+	}
+	j.metrics.addUnknownReceipts(unknown)
+	j.metrics.addParkedReceipts(parked)
+	return evs, nil
+}
+
+// writeEvents writes evs, retrying until Kafka has them or ctx ends.
+// The joins they come from have committed: if this process dies first,
+// the receipts are read again, the join finds them applied already, and
+// the events are written then.
+func (j *ReceiptJoiner) writeEvents(ctx context.Context, evs []*recordv1.Event) bool {
+	if len(evs) == 0 {
+		return true
+	}
+	for attempt := 1; ; attempt++ {
+		err := j.events.write(ctx, evs...)
+		if err == nil {
+			break
 		}
-		out = append(out, k)
+		if ctx.Err() != nil {
+			return false
+		}
+		j.log.Warn("write receipt events", "attempt", attempt, "events", len(evs), "err", err)
+		if !sleepCtx(ctx, DefaultBackoff.Delay(attempt)) {
+			return false
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("claim kept receipts: %w", err)
+	for _, ev := range evs {
+		j.metrics.addFinal(core.Status(ev.Status))
 	}
-	return out, nil
-}
-
-// releaseKeptReceipts offers claimed receipts that were not joined to the
-// next sweep again.
-func (s *Store) releaseKeptReceipts(ctx context.Context, ks []keptReceipt) error {
-	if len(ks) == 0 {
-		return nil
-	}
-	ids := make([]int64, len(ks))
-	for i, k := range ks {
-		ids[i] = k.id
-	}
-	if _, err := s.pool.Exec(ctx, "UPDATE unknown_receipts SET joined_at = NULL WHERE id = ANY($1)", ids); err != nil {
-		return fmt.Errorf("release kept receipts: %w", err)
-	}
-	return nil
-}
-
-// UnjoinedReceipts counts kept receipts that no message claimed yet.
-func (s *Store) UnjoinedReceipts(ctx context.Context) (int, error) {
-	var n int
-	err := s.pool.QueryRow(ctx, "SELECT count(*) FROM unknown_receipts WHERE joined_at IS NULL").Scan(&n)
-	return n, err
+	return true
 }

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/testkit"
 	"github.com/ternsms/tern/pipeline/kafkatest"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
@@ -44,7 +45,7 @@ func startJoiner(t *testing.T) *joinerRig {
 		t.Fatal(err)
 	}
 	r := &joinerRig{t: t, ctx: ctx, cfg: cfg, events: map[string][]*recordv1.Event{},
-		log: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))}
+		log: testkit.Logger(t, slog.LevelWarn)}
 	r.ledger, r.store = runLedger(t)
 	var err error
 	if r.cl, err = kgo.NewClient(kgo.SeedBrokers(cfg.Brokers...), kgo.DefaultProduceTopic(cfg.Topics.Receipts),
@@ -89,7 +90,7 @@ func (r *joinerRig) finals(id string) []*recordv1.Event {
 func (r *joinerRig) waitFinals(id string, n int, st core.Status) *recordv1.Event {
 	r.t.Helper()
 	var last *recordv1.Event
-	eventuallyT(r.t, 30*time.Second, func() error {
+	testkit.Eventually(r.t, 30*time.Second, func() error {
 		evs := r.finals(id)
 		if len(evs) != n {
 			return fmt.Errorf("%s: %d final events, want %d", id, len(evs), n)
@@ -179,7 +180,7 @@ func TestReceiptJoinerGoesPastPoison(t *testing.T) {
 		t.Errorf("m2's error code %q, want the NUL escaped", ev.ErrorCode)
 	}
 	r.waitFinals("m3", 1, core.StatusDelivered)
-	eventuallyT(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		var id string
 		err := r.store.pool.QueryRow(r.ctx, "SELECT carrier_message_id FROM unknown_receipts").Scan(&id)
 		if err != nil || id != `c\x00x` {
@@ -187,7 +188,7 @@ func TestReceiptJoinerGoesPastPoison(t *testing.T) {
 		}
 		return nil
 	})
-	eventuallyT(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		dls, err := ListDeadLetters(r.ctx, r.cfg)
 		if err != nil || len(dls) != 1 {
 			return fmt.Errorf("dead letters %+v, %v; want the undecodable record", dls, err)
@@ -222,7 +223,7 @@ func TestReceiptForReusedIDJoinsItsOwnMessage(t *testing.T) {
 	// comes before its answer is recorded.
 	r.begin("m2")
 	r.produce(receipt("x1", "UNDELIV", time.Now()))
-	eventuallyT(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if len(r.finals("m1")) < 3 && r.keptReceipts() == 0 {
 			return fmt.Errorf("m2's receipt not handled yet")
 		}
@@ -242,7 +243,7 @@ func TestReceiptForReusedIDJoinsItsOwnMessage(t *testing.T) {
 	// message long gone; then m3 gets y1, and its own receipt.
 	kept := r.keptReceipts()
 	r.produce(receipt("y1", "EXPIRED", time.Now().Add(-time.Hour)))
-	eventuallyT(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if n := r.keptReceipts(); n != kept+1 {
 			return fmt.Errorf("%d kept receipts, want %d", n, kept+1)
 		}
@@ -264,7 +265,7 @@ func TestNoReceiptEndsUnknown(t *testing.T) {
 	r.accept("whole", "w1")
 	r.produce(receipt("h1", "DELIVRD", time.Now()), receipt("w1", "DELIVRD", time.Now()))
 	r.waitFinals("whole", 1, core.StatusDelivered)
-	eventuallyT(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		var parts []int16
 		err := r.store.pool.QueryRow(r.ctx, "SELECT part_status FROM deliveries WHERE message_id = 'half'").Scan(&parts)
 		if err != nil || len(parts) != 2 || parts[0] == 0 {
@@ -284,7 +285,7 @@ func TestNoReceiptEndsUnknown(t *testing.T) {
 
 	kept := r.keptReceipts()
 	r.produce(receipt("h2", "UNDELIV", time.Now()))
-	eventuallyT(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if n := r.keptReceipts(); n != kept+1 {
 			return fmt.Errorf("%d kept receipts, want the late one parked too", n)
 		}

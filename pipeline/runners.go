@@ -7,9 +7,9 @@ import "sync"
 // An actor delivers each message on a goroutine of its own. A fresh
 // goroutine starts with the runtime's small stack, and a delivery grows it
 // on its way through the ledger batcher, the carrier and the event write,
-// copying every frame each time: about 4 % of tern serve's CPU while the
-// pipeline works through a backlog. A runner keeps its grown stack from
-// one delivery to the next.
+// copying every frame each time. A runner keeps its grown stack from one
+// delivery to the next (see bench/history/end-to-end.md, "Deliveries run
+// on long-lived runner goroutines").
 //
 // Go hands a function to an idle runner or starts a new one, so there are
 // never more runners than deliveries at the busiest moment so far, itself

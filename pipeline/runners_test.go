@@ -1,10 +1,13 @@
 package pipeline
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // More functions at once than idle runners: each still runs, once; and
@@ -25,13 +28,12 @@ func TestRunners(t *testing.T) {
 			ran.Add(1)
 		})
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for running.Load() < n && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if got := running.Load(); got != n {
-		t.Fatalf("%d functions running at once, want %d", got, n)
-	}
+	testkit.Eventually(t, 10*time.Second, func() error {
+		if got := running.Load(); got != n {
+			return fmt.Errorf("%d functions running at once, want %d", got, n)
+		}
+		return nil
+	})
 	close(release)
 	wg.Wait()
 

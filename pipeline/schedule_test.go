@@ -17,6 +17,7 @@ import (
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/testkit"
 	"github.com/ternsms/tern/pipeline/kafkatest"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
@@ -53,7 +54,7 @@ func startPipelineWith(t *testing.T, simCfg smscsim.Config, s pipelineSetup, opt
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := testkit.Logger(t, slog.LevelWarn)
 	cfg := KafkaConfig{Brokers: []string{kafkatest.Broker(t)}, Partitions: cmp.Or(s.partitions, 4)}.WithDefaults()
 	if err := EnsureTopics(ctx, cfg); err != nil {
 		t.Fatal(err)
@@ -240,27 +241,11 @@ func TestScheduledExpiredAndDeadLettered(t *testing.T) {
 	if err != nil || len(replayed) != 1 {
 		t.Fatalf("replay = %v, %v", replayed, err)
 	}
-	eventuallyT(t, 20*time.Second, func() error {
+	testkit.Eventually(t, 20*time.Second, func() error {
 		dls, err := ListDeadLetters(ctx, p.cfg)
 		if err != nil || len(dls) != 3 {
 			return fmt.Errorf("%d dead letters, %v; want 3", len(dls), err)
 		}
 		return nil
 	})
-}
-
-// eventuallyT polls f until it returns nil or timeout passes.
-func eventuallyT(t *testing.T, timeout time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }

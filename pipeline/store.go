@@ -54,12 +54,10 @@ func OpenStore(ctx context.Context, url string, log *slog.Logger) (*Store, error
 // batches of up to 500 keys: index lookups in a nested loop are its plan
 // at any table size. With sequential scans, hash joins and merge joins
 // off, no other plan is left to the planner, so each statement is planned
-// once per connection and its plan cached. Left to itself, the planner
-// picks hash joins over sequential scans while a table is small (a fresh
-// database), and a cached plan keeps them after the table fills; planning
-// every execution instead cost PostgreSQL as much as executing the
-// ledger's answers at 2,000 msg/s (bench/RESULTS.md, end to end).
-// A statement with no index to use still gets its sequential scan.
+// once per connection, and the cached plan, made while a table may still
+// be small, stays right as it fills. A statement with no index to use
+// still gets its sequential scan. Why not plan each execution: see
+// bench/history/end-to-end.md, the runs on generic plans.
 var planSettings = map[string]string{
 	"plan_cache_mode":  "force_generic_plan",
 	"enable_seqscan":   "off",

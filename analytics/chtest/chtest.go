@@ -82,8 +82,8 @@ func drop(t testing.TB, addr, db string) {
 		return
 	}
 	defer conn.Close()
-	// A database a long run filled takes the server a while to drop: 26 s
-	// after a ten-minute make soak (some 360,000 events), over 30 s once.
+	// A database a long run filled (make soak) takes the server a while to
+	// drop: the drop gets far longer than a test's database needs.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ternsms/tern/core/testkit"
 )
 
 func TestClientOf(t *testing.T) {
@@ -125,7 +127,7 @@ func TestLimiter(t *testing.T) {
 			// A closed connection frees its place once the server closed
 			// its side too.
 			conns[0].Close()
-			eventually(t, 30*time.Second, func() error {
+			testkit.Eventually(t, 30*time.Second, func() error {
 				if n := l.Open(); n != tt.served-1 {
 					return fmt.Errorf("%d open, want %d", n, tt.served-1)
 				}
@@ -155,23 +157,5 @@ func TestLimiterReleasesOnce(t *testing.T) {
 	}
 	if len(l.clients) != 0 {
 		t.Fatalf("clients %v kept after their last connection closed", l.clients)
-	}
-}
-
-// eventually polls f until it returns nil or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		<-tick.C
 	}
 }

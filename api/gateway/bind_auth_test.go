@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ternsms/tern/carriers/smpp"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // TestBindRefusalsLookAlike: an unknown system_id, a disabled account and
@@ -107,7 +108,7 @@ func TestPasswordUpgrade(t *testing.T) {
 	c := dialESME(t, srv.Addr())
 	c.bind(smpp.BindTransceiver, "acme", "secret", smpp.StatusOK)
 	var after storedAccount
-	eventually(t, 2*time.Minute, func() error {
+	testkit.Eventually(t, 2*time.Minute, func() error {
 		var err error
 		if after, err = e.store.account(ctx, "acme"); err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ternsms/tern/carriers/smpp"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // TestPhantomBindsExpire: a bind row whose session ended without deleting
@@ -24,7 +25,7 @@ func TestPhantomBindsExpire(t *testing.T) {
 	if _, ok, err := e.store.registerBind(ctx, "acme", srv.cfg.InstanceID, "127.0.0.1:9", smpp.BindTransceiver, 1, srv.staleAfter()); err != nil || !ok {
 		t.Fatalf("phantom bind: %v %v", ok, err)
 	}
-	eventually(t, 20*time.Second, func() error {
+	testkit.Eventually(t, 20*time.Second, func() error {
 		c := dialESME(t, srv.Addr())
 		defer c.nc.Close()
 		p, err := c.call(&smpp.Bind{Type: smpp.BindTransceiver, SystemID: "acme", Password: "secret", InterfaceVersion: smpp.InterfaceVersion})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/testkit"
 	"github.com/ternsms/tern/pipeline"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
@@ -87,7 +88,7 @@ func TestFeedGoesPastPoison(t *testing.T) {
 	e.reply("+14155552671", "12345", "STOP\x00now")
 	e.final("acme", "01NULERROR", core.StatusUndelivered, "0\x001")
 	e.reply("+14155552672", "12345", "HELLO")
-	eventually(t, 20*time.Second, func() error {
+	testkit.Eventually(t, 20*time.Second, func() error {
 		if n := len(c.received()); n != 2 {
 			return fmt.Errorf("%d replies, want 2", n)
 		}
@@ -108,7 +109,7 @@ func TestFeedGoesPastPoison(t *testing.T) {
 	if err := e.store.pool.QueryRow(ctx, "SELECT error_code FROM smpp_messages WHERE message_id = '01NULERROR'").Scan(&code); err != nil || code != `0\x001` {
 		t.Fatalf("final status's error code %q, %v; want the NUL escaped", code, err)
 	}
-	eventually(t, 20*time.Second, func() error {
+	testkit.Eventually(t, 20*time.Second, func() error {
 		dls, err := pipeline.ListDeadLetters(ctx, e.kafka)
 		if err != nil || len(dls) != 1 {
 			return fmt.Errorf("dead letters %+v, %v; want the undecodable reply", dls, err)

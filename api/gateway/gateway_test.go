@@ -14,6 +14,7 @@ import (
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/core"
 	"github.com/ternsms/tern/core/msgid"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // TestValidityPeriod: a submit's validity_period becomes the message's
@@ -94,7 +95,7 @@ func TestSubmitAndReceipts(t *testing.T) {
 			want++
 		}
 	}
-	eventually(t, 20*time.Second, func() error {
+	testkit.Eventually(t, 20*time.Second, func() error {
 		if got := len(c.receipts()); got != want {
 			return fmt.Errorf("%d receipts, want %d", got, want)
 		}
@@ -122,7 +123,7 @@ func TestSubmitAndReceipts(t *testing.T) {
 		}
 	}
 	// Every repeated event found its message joined already.
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if q := counterValue(srv.metrics.queued.WithLabelValues("receipt")); q != float64(want) {
 			return fmt.Errorf("%v receipts queued, want %d", q, want)
 		}
@@ -302,7 +303,7 @@ func TestBindRefusals(t *testing.T) {
 	c.bind(smpp.BindTransceiver, "nobody", "secret", smpp.StatusInvalidPassword)
 	c.bind(smpp.BindTransceiver, "acme", "wrong", smpp.StatusInvalidPassword)
 	c.bind(smpp.BindTransceiver, "off", "secret", smpp.StatusInvalidPassword)
-	eventually(t, 2*time.Second, func() error {
+	testkit.Eventually(t, 2*time.Second, func() error {
 		if !c.isClosed() {
 			return fmt.Errorf("connection open after three refused binds")
 		}
@@ -321,7 +322,7 @@ func TestBindRefusals(t *testing.T) {
 	b := dialESME(t, srv.Addr())
 	b.bind(smpp.BindReceiver, "acme", "secret", smpp.StatusBindFailed) // bind limit 1
 	a.unbind()
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		p, err := b.call(&smpp.Bind{Type: smpp.BindReceiver, SystemID: "acme", Password: "secret"})
 		if err != nil || p.Status != smpp.StatusOK {
 			return fmt.Errorf("bind after the other unbound: %+v %v", p.Status.Name(), err)
@@ -332,7 +333,7 @@ func TestBindRefusals(t *testing.T) {
 	if err := e.store.DisableAccount(context.Background(), "acme"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if !b.isClosed() {
 			return fmt.Errorf("disabled account still bound")
 		}
@@ -361,7 +362,7 @@ func TestReceiptsWaitForBind(t *testing.T) {
 	for _, id := range ids {
 		e.final("acme", id, core.StatusDelivered, "")
 	}
-	eventually(t, 20*time.Second, func() error {
+	testkit.Eventually(t, 20*time.Second, func() error {
 		if x := counterValue(srv.metrics.expired.WithLabelValues("limit")); x != 2 {
 			return fmt.Errorf("%v expired, want 2", x)
 		}
@@ -369,7 +370,7 @@ func TestReceiptsWaitForBind(t *testing.T) {
 	})
 	rx := dialESME(t, srv.Addr())
 	rx.bind(smpp.BindReceiver, "acme", "secret", smpp.StatusOK)
-	eventually(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		got := rx.receipts()
 		for _, id := range ids[2:] {
 			if got[id] == nil {
@@ -397,14 +398,14 @@ func TestRefusedReceiptsComeAgain(t *testing.T) {
 		t.Fatal(st)
 	}
 	e.final("acme", id, core.StatusExpired, "")
-	eventually(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		if !strings.Contains(e.logs.String(), "offered again later") {
 			return fmt.Errorf("receipt not refused yet")
 		}
 		return nil
 	})
 	c.deliverStatus.Store(0)
-	eventually(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		if c.receipts()[id] == nil {
 			return fmt.Errorf("no receipt")
 		}
@@ -452,7 +453,7 @@ func TestReplies(t *testing.T) {
 	e.reply("+14155552671", "12345", "STOP")
 	e.reply("+14155552671", "99999", "not yours")
 	e.reply("+14155552672", "+14155550100", "Привет")
-	eventually(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		if n := len(c.received()); n != 2 {
 			return fmt.Errorf("%d replies, want 2", n)
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // TestReceiptRecordsRetried: when the receipt join cannot be written
@@ -35,7 +36,7 @@ func TestReceiptRecordsRetried(t *testing.T) {
 		t.Fatalf("submit: %v", st.Name())
 	}
 	// Three writes refused: more than a blip.
-	eventually(t, 20*time.Second, func() error {
+	testkit.Eventually(t, 20*time.Second, func() error {
 		if n := strings.Count(e.logs.String(), "database away"); n < 3 {
 			return fmt.Errorf("%d writes refused", n)
 		}
@@ -45,7 +46,7 @@ func TestReceiptRecordsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.final("acme", id, core.StatusDelivered, "000")
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if c.receipts()[id] == nil {
 			return fmt.Errorf("no receipt for %s", id)
 		}

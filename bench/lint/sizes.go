@@ -16,7 +16,19 @@ import (
 const (
 	maxFuncLines = 100
 	maxFileLines = 600
+	// maxWiringFuncLines bounds every function under wiringDir, the
+	// binary's flags, wiring and shutdown, with no exception: a starter
+	// stays short enough to see what it needs and what it starts.
+	maxWiringFuncLines = 80
+	wiringDir          = "cmd/tern/"
 )
+
+// finding is a function or file over its limit.
+type finding struct {
+	what string
+	// strict: over a limit that takes no exception.
+	strict bool
+}
 
 // skipDir reports whether a directory holds no code of the repository's
 // own: version control, build output, local state, test inputs.
@@ -29,10 +41,11 @@ func skipDir(name string) bool {
 }
 
 // checkSizes walks root's Go files and returns one line per function or
-// file over its limit that has no exception, and per exception that no
-// longer matches one.
+// file over its limit that has no exception, per exception that no
+// longer matches one, and per function under wiringDir over
+// maxWiringFuncLines, excepted or not.
 func checkSizes(root string, allowed map[string]string) ([]string, error) {
-	over := map[string]string{} // key -> what is over
+	over := map[string]finding{}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -67,9 +80,9 @@ func checkSizes(root string, allowed map[string]string) ([]string, error) {
 		return nil, err
 	}
 	var problems []string
-	for k, what := range over {
-		if _, ok := allowed[k]; !ok {
-			problems = append(problems, what)
+	for k, f := range over {
+		if _, ok := allowed[k]; !ok || f.strict {
+			problems = append(problems, f.what)
 		}
 	}
 	for k := range allowed {
@@ -84,18 +97,18 @@ func checkSizes(root string, allowed map[string]string) ([]string, error) {
 // oversized returns the functions and the file in src (at path rel) over
 // their limits, keyed as exceptions are: "path" for a file, "path Name"
 // or "path (*T).Name" for a function. A generated file has none.
-func oversized(rel string, src []byte) (map[string]string, error) {
+func oversized(rel string, src []byte) (map[string]finding, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, rel, src, parser.ParseComments)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", rel, err)
 	}
-	out := map[string]string{}
+	out := map[string]finding{}
 	if ast.IsGenerated(f) {
 		return out, nil
 	}
 	if n := fset.File(f.Pos()).LineCount(); n > maxFileLines {
-		out[rel] = fmt.Sprintf("%s: %d lines, over %d", rel, n, maxFileLines)
+		out[rel] = finding{what: fmt.Sprintf("%s: %d lines, over %d", rel, n, maxFileLines)}
 	}
 	for _, decl := range f.Decls {
 		fn, ok := decl.(*ast.FuncDecl)
@@ -105,9 +118,13 @@ func oversized(rel string, src []byte) (map[string]string, error) {
 		// From the func keyword to the closing brace; the doc comment
 		// does not count.
 		n := fset.Position(fn.End()).Line - fset.Position(fn.Type.Func).Line + 1
-		if n > maxFuncLines {
-			key := rel + " " + funcName(fn)
-			out[key] = fmt.Sprintf("%s: %d lines, over %d", key, n, maxFuncLines)
+		key := rel + " " + funcName(fn)
+		switch {
+		case strings.HasPrefix(rel, wiringDir) && n > maxWiringFuncLines:
+			out[key] = finding{strict: true,
+				what: fmt.Sprintf("%s: %d lines, over %d (%s takes no exception)", key, n, maxWiringFuncLines, wiringDir)}
+		case n > maxFuncLines:
+			out[key] = finding{what: fmt.Sprintf("%s: %d lines, over %d", key, n, maxFuncLines)}
 		}
 	}
 	return out, nil

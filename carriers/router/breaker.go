@@ -157,13 +157,13 @@ const (
 	recentFor = 10 * time.Second
 )
 
-// recent is a ring of a carrier's latest outcomes. Under a partial storm
-// (say 30 % ESME_RSYSERR at a few hundred submits a second) runs of
-// consecutive failures come every second or two while most submits
-// still go through; the share keeps such a carrier in use, while one
-// that stopped working fails nearly every submit and still opens its
-// breaker after the configured failures (at most recentMax/2 when it was
-// busy and healthy just before). Adding takes no lock: each slot holds
+// recent is a ring of a carrier's latest outcomes. Under a partial storm,
+// where some submits fail (ESME_RSYSERR) while most still go through,
+// runs of consecutive failures keep coming; the share keeps such a
+// carrier in use, while one that stopped working fails nearly every
+// submit and still opens its breaker after the configured failures (at
+// most recentMax/2 when it was busy and healthy just before). See the
+// error-storm run in bench/RESULTS.md. Adding takes no lock: each slot holds
 // an outcome's Unix nanoseconds shifted left once, the low bit set for a
 // failure.
 type recent struct {

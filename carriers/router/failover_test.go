@@ -10,6 +10,7 @@ import (
 
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smpp"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 const (
@@ -84,7 +85,7 @@ func TestFailoverAndBack(t *testing.T) {
 	// and closes the breaker. Until then traffic keeps going to backup.
 	simA.SetSilent(false)
 	i := 0
-	eventually(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		i++
 		to, text := fmt.Sprintf("+491510000030%d", i%10), fmt.Sprintf("recovering %d", i)
 		name, err := send(t, r, to, text)
@@ -139,7 +140,7 @@ func TestNoFailoverWaits(t *testing.T) {
 
 	sim.SetSilent(false)
 	i := 0
-	eventually(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		i++
 		name, err := send(t, r, "+4915100000001", fmt.Sprintf("retry %d", i))
 		if err != nil {

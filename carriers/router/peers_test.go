@@ -2,28 +2,19 @@ package router
 
 import (
 	"context"
-	"log/slog"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/core/testkit"
 )
-
-// testLogger logs to stderr when TERN_TEST_LOG is set, else nowhere.
-func testLogger() *slog.Logger {
-	if os.Getenv("TERN_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.DiscardHandler)
-}
 
 // startSim starts a simulator SMSC on a free loopback port for the test.
 func startSim(t *testing.T) *smscsim.Server {
 	t.Helper()
-	srv, err := smscsim.New(smscsim.Config{Addr: "127.0.0.1:0"}, smscsim.WithLogger(testLogger()))
+	srv, err := smscsim.New(smscsim.Config{Addr: "127.0.0.1:0"}, smscsim.WithLogger(testkit.EnvLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,9 +43,9 @@ func simCarrier(t *testing.T, name string, sim *smscsim.Server) CarrierConfig {
 func newSMPPRouter(t *testing.T, cfg Config, opts ...Option) *Router {
 	t.Helper()
 	dial := func(c CarrierConfig) (carriers.Carrier, error) {
-		return smpp.NewClient(c.SMPP, smpp.WithLogger(testLogger()))
+		return smpp.NewClient(c.SMPP, smpp.WithLogger(testkit.EnvLogger()))
 	}
-	r, err := New(cfg, dial, append([]Option{WithLogger(testLogger())}, opts...)...)
+	r, err := New(cfg, dial, append([]Option{WithLogger(testkit.EnvLogger())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +70,7 @@ func newSMPPRouter(t *testing.T, cfg Config, opts ...Option) *Router {
 // waitBound waits until every carrier of r has all its binds up.
 func waitBound(t *testing.T, r *Router) {
 	t.Helper()
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		for _, c := range r.Carriers() {
 			if c.(*smpp.Client).Stats().Bound == 0 {
 				return errNotBound(c.Name())

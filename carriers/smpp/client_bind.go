@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ternsms/tern/core/backoff"
 )
 
 // maxPauseDoublings bounds how far a bind's throttle pause grows: at most
@@ -21,7 +23,8 @@ const maxPauseDoublings = 5
 // few seconds gets it back at once.
 func (c *Client) keepBound(ctx context.Context, i int, bt BindType) {
 	log := c.log.With("bind", i, "type", bt)
-	bo := newBackoff(c.cfg.ReconnectMin, c.cfg.ReconnectMax)
+	bo := backoff.Exponential{Base: c.cfg.ReconnectMin, Max: c.cfg.ReconnectMax}
+	losses := 0 // in a row, since the backoff last started over
 	t := time.NewTimer(0)
 	defer t.Stop()
 	<-t.C
@@ -34,9 +37,10 @@ func (c *Client) keepBound(ctx context.Context, i int, bt BindType) {
 			return
 		}
 		if up >= c.cfg.StableAfter || carried {
-			bo.reset()
+			losses = 0
 		}
-		wait := bo.next()
+		losses++
+		wait := bo.Delay(losses)
 		log.Warn("smpp session lost; reconnecting", "err", err, "was_up", up, "in", wait)
 		t.Reset(wait)
 		select {

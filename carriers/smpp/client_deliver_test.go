@@ -10,6 +10,7 @@ import (
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 func TestReceiptRedeliveredAfterHandlerError(t *testing.T) {
@@ -22,13 +23,13 @@ func TestReceiptRedeliveredAfterHandlerError(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if n := len(rs.get(acc.IDs[0])); n < 2 {
 			return fmt.Errorf("%d deliveries of the receipt", n)
 		}
 		return nil
 	})
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if st := sim.Stats(); st.ReceiptsAcked != 1 || st.ReceiptsSent != 2 {
 			return fmt.Errorf("stats %+v, want 2 sent and 1 acknowledged", st)
 		}
@@ -48,7 +49,7 @@ func TestNoReceiptUnlessAsked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if len(rs.get(acc.IDs[0])) == 0 {
 			return fmt.Errorf("no receipt yet")
 		}
@@ -70,7 +71,7 @@ func TestReceiptOnAnotherSession(t *testing.T) {
 	}
 	go a.Run(t.Context())
 	startClient(t, smpp.ClientConfig{Addr: sim.Addr(), SystemID: "shop"}, smpp.WithReceiptHandler(second.handle))
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if n := sim.Stats().Binds; n != 2 {
 			return fmt.Errorf("%d binds", n)
 		}
@@ -83,7 +84,7 @@ func TestReceiptOnAnotherSession(t *testing.T) {
 	if err := a.Close(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if len(second.get(acc.IDs[0])) == 0 {
 			return fmt.Errorf("receipt not on the other session")
 		}
@@ -111,7 +112,7 @@ func TestInbound(t *testing.T) {
 	for _, tt := range tests {
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 		// The first SendMO may race the bind; retry until a receiver is up.
-		eventually(t, 5*time.Second, func() error { return sim.SendMO(ctx, "shop", tt.from, tt.to, tt.text) })
+		testkit.Eventually(t, 5*time.Second, func() error { return sim.SendMO(ctx, "shop", tt.from, tt.to, tt.text) })
 		cancel()
 	}
 	mu.Lock()

@@ -13,6 +13,7 @@ import (
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // TestSilentSMSCDetected is the acceptance: a simulator that
@@ -31,7 +32,7 @@ func TestSilentSMSCDetected(t *testing.T) {
 	}
 	sim.SetSilent(true)
 	start := time.Now()
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if n := c.Stats().Bound; n != 0 {
 			return fmt.Errorf("%d binds still up", n)
 		}
@@ -139,7 +140,7 @@ func TestSimulatorKilledAndRestarted(t *testing.T) {
 	var d countingDialer
 	c := startClient(t, smpp.ClientConfig{Addr: addr, Binds: 2, ReconnectMin: 50 * time.Millisecond, ReconnectMax: 400 * time.Millisecond},
 		smpp.WithDialer(d.dial))
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if n := c.Stats().Bound; n != 2 {
 			return fmt.Errorf("%d binds", n)
 		}
@@ -154,7 +155,7 @@ func TestSimulatorKilledAndRestarted(t *testing.T) {
 	time.Sleep(outage)
 	dialsInOutage := d.n.Load() - dialsAtKill
 	sim2 := startSim(t, smscsim.Config{Addr: addr, Latency: 2 * time.Millisecond})
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if n := c.Stats().Bound; n != 2 {
 			return fmt.Errorf("%d binds after the restart", n)
 		}
@@ -278,7 +279,7 @@ func TestWindowPerBind(t *testing.T) {
 	const window, binds = 4, 3
 	sim := startSim(t, smscsim.Config{Latency: 15 * time.Millisecond, LatencyP99: 40 * time.Millisecond})
 	c := startClient(t, smpp.ClientConfig{Addr: sim.Addr(), Window: window, Binds: binds})
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if n := c.Stats().Bound; n != binds {
 			return fmt.Errorf("%d binds", n)
 		}
@@ -308,7 +309,7 @@ func TestTransmitterAndReceiver(t *testing.T) {
 	rs := newReceipts()
 	c := startClient(t, smpp.ClientConfig{Addr: sim.Addr(), Mode: smpp.BindTransmitterReceiver, Binds: 2, Receivers: 1},
 		smpp.WithReceiptHandler(rs.handle))
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if n := sim.Stats().Binds; n != 3 {
 			return fmt.Errorf("%d binds", n)
 		}
@@ -322,7 +323,7 @@ func TestTransmitterAndReceiver(t *testing.T) {
 		}
 		ids = append(ids, acc.IDs...)
 	}
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		for _, id := range ids {
 			if len(rs.get(id)) == 0 {
 				return fmt.Errorf("no receipt for %s", id)

@@ -12,6 +12,7 @@ import (
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/core/gsm"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // inbox collects inbound messages; fail, if set, refuses one.
@@ -63,7 +64,7 @@ func TestInboundMultipart(t *testing.T) {
 		if gsm.Analyze(text, gsm.Options{}).Segments < 2 {
 			t.Fatalf("test text %q fits one part", text)
 		}
-		eventually(t, 5*time.Second, func() error { return sim.SendMO(t.Context(), "shop", "+4915112345678", "12345", text) })
+		testkit.Eventually(t, 5*time.Second, func() error { return sim.SendMO(t.Context(), "shop", "+4915112345678", "12345", text) })
 		box.wait(t)
 	}
 	got := box.all()
@@ -102,7 +103,7 @@ func TestInboundSAR(t *testing.T) {
 		return true
 	}
 	c := startClient(t, smpp.ClientConfig{Addr: sim.Addr(), SystemID: "shop"}, smpp.WithInboundHandler(box.handle))
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if c.Stats().Bound == 0 {
 			return errors.New("not bound")
 		}
@@ -136,7 +137,7 @@ func TestInboundPartsTimeOut(t *testing.T) {
 	box := newInbox()
 	startClient(t, smpp.ClientConfig{Addr: sim.Addr(), SystemID: "shop", InboundTimeout: 100 * time.Millisecond}, smpp.WithInboundHandler(box.handle))
 	start := time.Now()
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		_, err := sim.Inject(t.Context(), "shop", sarPart(9, 2, 1, "STOP please"))
 		return err
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/core/gsm"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // TestLongMessageModes sends long texts by UDH, SAR parameters and
@@ -74,7 +75,7 @@ func TestLongMessageModes(t *testing.T) {
 						t.Errorf("simulator read the text %d times, want once", got)
 					}
 					want := cfg.Outcome(s.To, s.Text)
-					eventually(t, 5*time.Second, func() error {
+					testkit.Eventually(t, 5*time.Second, func() error {
 						for _, id := range acc.IDs {
 							if len(rs.get(id)) == 0 {
 								return fmt.Errorf("no receipt for %s", id)

@@ -12,6 +12,7 @@ import (
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // TestReceiptsMapToParts is the acceptance: receipts in hex and
@@ -47,7 +48,7 @@ func TestReceiptsMapToParts(t *testing.T) {
 					t.Fatal(err)
 				}
 				want := tt.sim.Outcome(to, text)
-				eventually(t, 5*time.Second, func() error {
+				testkit.Eventually(t, 5*time.Second, func() error {
 					for _, id := range acc.IDs {
 						if len(rs.get(id)) == 0 {
 							return fmt.Errorf("no receipt under %s (ids %v, receipts %d)", id, acc.IDs, rs.count())

@@ -12,12 +12,13 @@ import (
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 func TestCloseUnbinds(t *testing.T) {
 	t.Parallel()
 	sim := startSim(t, smscsim.Config{Latency: 30 * time.Millisecond})
-	c, err := smpp.NewClient(smpp.ClientConfig{Name: "sim", Addr: sim.Addr(), SystemID: "tern"}, smpp.WithLogger(testLogger()))
+	c, err := smpp.NewClient(smpp.ClientConfig{Name: "sim", Addr: sim.Addr(), SystemID: "tern"}, smpp.WithLogger(testkit.EnvLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +33,7 @@ func TestCloseUnbinds(t *testing.T) {
 			_, errs[i] = c.Submit(t.Context(), &carriers.Submission{To: fmt.Sprintf("+4930%06d", i), Text: "bye"})
 		})
 	}
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if n := sim.Stats().SubmitSM; n < len(errs) {
 			return fmt.Errorf("%d submit_sm reached the simulator", n)
 		}
@@ -52,7 +53,7 @@ func TestCloseUnbinds(t *testing.T) {
 	if err := <-runDone; err != nil {
 		t.Errorf("Run: %v", err)
 	}
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if st := sim.Stats(); st.Unbinds != 1 || st.Sessions != 0 {
 			return fmt.Errorf("stats %+v, want 1 unbind and no session", st)
 		}
@@ -83,7 +84,7 @@ func TestRunEndUnbinds(t *testing.T) {
 	if err := <-runDone; err != nil {
 		t.Errorf("Run: %v", err)
 	}
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if st := sim.Stats(); st.Unbinds != 1 {
 			return fmt.Errorf("stats %+v, want 1 unbind", st)
 		}
@@ -105,7 +106,7 @@ func TestSimulatorRestart(t *testing.T) {
 			errs <- err
 		}()
 	}
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if got := sim.Stats().SubmitSM; got != n {
 			return fmt.Errorf("%d of %d submit_sm reached the simulator", got, n)
 		}

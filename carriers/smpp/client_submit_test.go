@@ -14,6 +14,7 @@ import (
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/core"
 	"github.com/ternsms/tern/core/gsm"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 func TestSubmitThousandWithReceipts(t *testing.T) {
@@ -73,7 +74,7 @@ func TestSubmitThousandWithReceipts(t *testing.T) {
 	if got := sim.TotalSubmits(); got != n {
 		t.Errorf("simulator counted %d submits, want %d", got, n)
 	}
-	eventually(t, 20*time.Second, func() error {
+	testkit.Eventually(t, 20*time.Second, func() error {
 		if got := rs.count(); got < n {
 			return fmt.Errorf("%d receipts of %d", got, n)
 		}
@@ -145,7 +146,7 @@ func TestSubmitMultipart(t *testing.T) {
 				t.Errorf("simulator reassembled %d messages, want 1", got)
 			}
 			want := cfg.Outcome(s.To, s.Text)
-			eventually(t, 5*time.Second, func() error {
+			testkit.Eventually(t, 5*time.Second, func() error {
 				for _, id := range acc.IDs {
 					if len(rs.get(id)) == 0 {
 						return fmt.Errorf("no receipt for %s", id)

@@ -12,6 +12,7 @@ import (
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // TestThrottledSubmitsAreRetried checks that ESME_RTHROTTLED never
@@ -162,7 +163,7 @@ func TestTPSCap(t *testing.T) {
 	const tps = 100
 	sim := startSim(t, smscsim.Config{})
 	c := startClient(t, smpp.ClientConfig{Addr: sim.Addr(), TPS: tps, Binds: 3})
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if n := c.Stats().Bound; n != 3 {
 			return fmt.Errorf("%d binds up", n)
 		}
@@ -201,7 +202,7 @@ func TestUrgentSubmitsGoFirst(t *testing.T) {
 	const tps, bulk = 20, 40
 	sim := startSim(t, smscsim.Config{})
 	c := startClient(t, smpp.ClientConfig{Addr: sim.Addr(), TPS: tps})
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if n := c.Stats().Bound; n != 1 {
 			return fmt.Errorf("%d binds up", n)
 		}
@@ -219,7 +220,7 @@ func TestUrgentSubmitsGoFirst(t *testing.T) {
 			done.Add(1)
 		})
 	}
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if n := c.Stats().Waiting; n < bulk/2 {
 			return fmt.Errorf("%d submissions waiting", n)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // Interop tests against Perl's Net::SMPP (Debian libnet-smpp-perl), a
@@ -84,7 +85,7 @@ func TestInteropPerlESME(t *testing.T) {
 			t.Errorf("simulator took %q to %s %d times", m.text, m.to, n)
 		}
 	}
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if st := sim.Stats(); st.Unbinds != 1 {
 			return fmt.Errorf("stats %+v, want an unbind", st)
 		}
@@ -135,7 +136,7 @@ func TestInteropPerlSMSC(t *testing.T) {
 	got := make(chan carriers.Receipt, 1)
 	c, err := smpp.NewClient(smpp.ClientConfig{Name: "perl", Addr: "127.0.0.1:" + port, SystemID: "tern", ReconnectMin: 20 * time.Millisecond,
 		ResponseIDFormat: smpp.IDHex, ReceiptIDFormat: smpp.IDDecimal},
-		smpp.WithReceiptHandler(func(_ context.Context, r carriers.Receipt) error { got <- r; return nil }), smpp.WithLogger(testLogger()))
+		smpp.WithReceiptHandler(func(_ context.Context, r carriers.Receipt) error { got <- r; return nil }), smpp.WithLogger(testkit.EnvLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}

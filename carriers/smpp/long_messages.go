@@ -67,37 +67,12 @@ const maxParts = 255
 // (one in all for LongPayload), in part order. ref is the concatenation
 // reference of a multipart message.
 func (cfg *ClientConfig) encode(s *carriers.Submission, ref uint16) ([]*SubmitSM, error) {
-	base := SubmitSM{
-		Source: AddressOf(s.From),
-		Dest:   AddressOf(s.To),
+	var base SubmitSM
+	if err := setBase(&base, s); err != nil {
+		return nil, err
 	}
-	if s.RegisteredDelivery {
-		base.RegisteredDelivery = RegisteredDeliveryFinal
-	}
-	if !s.ValidUntil.IsZero() {
-		d := time.Until(s.ValidUntil)
-		if d <= 0 {
-			return nil, ErrExpired
-		}
-		base.ValidityPeriod = RelativeTime(d)
-	}
-	if r := s.Raw; r != nil {
-		// Encoded by the sender (a gateway customer): one PDU as it is.
-		m := new(SubmitSM)
-		*m = base
-		m.DataCoding = r.DataCoding
-		if r.UDHI {
-			m.ESMClass |= ESMClassUDHI
-		}
-		switch {
-		case len(r.ShortMessage) <= MaxShortMessage:
-			m.ShortMessage = r.ShortMessage
-		case len(r.ShortMessage) <= 0xFFFF:
-			m.TLVs.Set(TagMessagePayload, r.ShortMessage)
-		default:
-			return nil, fmt.Errorf("raw message of %d octets: %w", len(r.ShortMessage), ErrTooLong)
-		}
-		return []*SubmitSM{m}, nil
+	if s.Raw != nil {
+		return encodeRaw(&base, s.Raw)
 	}
 	opt := s.Coding
 	opt.Packed = opt.Packed || cfg.Packed
@@ -111,34 +86,75 @@ func (cfg *ClientConfig) encode(s *carriers.Submission, ref uint16) ([]*SubmitSM
 	}
 	base.DataCoding = msg.DataCoding
 	if n == 1 || cfg.LongMessages == LongUDH {
-		if msg.UDHI {
-			base.ESMClass |= ESMClassUDHI
-		}
-		pdus := make([]*SubmitSM, n)
-		for i, sm := range msg.Parts() {
-			m := new(SubmitSM)
-			*m = base
-			m.ShortMessage = sm
-			pdus[i] = m
-		}
-		return pdus, nil
+		return encodeUDH(&base, &msg), nil
 	}
+	return cfg.encodeRebuilt(&base, s.Text, opt, ref)
+}
 
-	// SAR and payload carry no concatenation header, only the national
-	// shift elements, so the parts are rebuilt from their septets.
-	enc := gsm.Encode(s.Text, opt)
-	hdr := gsm.AppendUDH(nil, gsm.UDH{Locking: enc.Locking, Single: enc.Single})
-	if len(hdr) > 0 {
+// setBase sets the fields every PDU of s shares: its addresses, whether
+// it asks for a receipt, and its validity.
+func setBase(base *SubmitSM, s *carriers.Submission) error {
+	base.Source, base.Dest = AddressOf(s.From), AddressOf(s.To)
+	if s.RegisteredDelivery {
+		base.RegisteredDelivery = RegisteredDeliveryFinal
+	}
+	if !s.ValidUntil.IsZero() {
+		d := time.Until(s.ValidUntil)
+		if d <= 0 {
+			return ErrExpired
+		}
+		base.ValidityPeriod = RelativeTime(d)
+	}
+	return nil
+}
+
+// encodeRaw sends a text its sender encoded (a gateway customer) as one
+// PDU, as it is: in short_message, or in message_payload when longer.
+func encodeRaw(base *SubmitSM, r *carriers.Raw) ([]*SubmitSM, error) {
+	m := new(SubmitSM)
+	*m = *base
+	m.DataCoding = r.DataCoding
+	if r.UDHI {
+		m.ESMClass |= ESMClassUDHI
+	}
+	switch {
+	case len(r.ShortMessage) <= MaxShortMessage:
+		m.ShortMessage = r.ShortMessage
+	case len(r.ShortMessage) <= 0xFFFF:
+		m.TLVs.Set(TagMessagePayload, r.ShortMessage)
+	default:
+		return nil, fmt.Errorf("raw message of %d octets: %w", len(r.ShortMessage), ErrTooLong)
+	}
+	return []*SubmitSM{m}, nil
+}
+
+// encodeUDH sends one PDU per part of msg, each short_message as
+// gsm.Split made it, with its user data header.
+func encodeUDH(base *SubmitSM, msg *gsm.Message) []*SubmitSM {
+	if msg.UDHI {
 		base.ESMClass |= ESMClassUDHI
 	}
-	packed := opt.Packed && enc.DataCoding == gsm.DataCodingGSM7
-	content := func(payload []byte, room int) []byte {
-		out := make([]byte, 0, len(hdr)+len(payload))
-		out = append(out, hdr...)
-		if packed {
-			return gsm.AppendPacked(out, payload, len(hdr), room-len(hdr))
-		}
-		return append(out, payload...)
+	pdus := make([]*SubmitSM, msg.Segments)
+	for i, sm := range msg.Parts() {
+		m := new(SubmitSM)
+		*m = *base
+		m.ShortMessage = sm
+		pdus[i] = m
+	}
+	return pdus
+}
+
+// encodeRebuilt sends text in SAR parts or in one message_payload. These
+// carry no concatenation header, only the national shift elements, so the
+// parts are rebuilt from their septets.
+func (cfg *ClientConfig) encodeRebuilt(base *SubmitSM, text string, opt gsm.Options, ref uint16) ([]*SubmitSM, error) {
+	enc := gsm.Encode(text, opt)
+	sh := shiftContent{
+		hdr:    gsm.AppendUDH(nil, gsm.UDH{Locking: enc.Locking, Single: enc.Single}),
+		packed: opt.Packed && enc.DataCoding == gsm.DataCodingGSM7,
+	}
+	if len(sh.hdr) > 0 {
+		base.ESMClass |= ESMClassUDHI
 	}
 	if cfg.LongMessages == LongPayload {
 		whole := make([]byte, 0, len(enc.Parts)*MaxShortMessage)
@@ -146,8 +162,8 @@ func (cfg *ClientConfig) encode(s *carriers.Submission, ref uint16) ([]*SubmitSM
 			whole = append(whole, p...)
 		}
 		m := new(SubmitSM)
-		*m = base
-		v := content(whole, 0xFFFF)
+		*m = *base
+		v := sh.content(whole, 0xFFFF)
 		if len(v) > 0xFFFF {
 			return nil, fmt.Errorf("message_payload of %d octets: %w", len(v), ErrTooLong)
 		}
@@ -157,8 +173,8 @@ func (cfg *ClientConfig) encode(s *carriers.Submission, ref uint16) ([]*SubmitSM
 	pdus := make([]*SubmitSM, len(enc.Parts))
 	for i, p := range enc.Parts {
 		m := new(SubmitSM)
-		*m = base
-		m.ShortMessage = content(p, 140)
+		*m = *base
+		m.ShortMessage = sh.content(p, 140)
 		m.TLVs = make(TLVs, 0, 3)
 		m.TLVs.SetUint16(TagSARMsgRefNum, ref)
 		m.TLVs.SetUint8(TagSARTotalSegments, uint8(len(enc.Parts)))
@@ -166,4 +182,22 @@ func (cfg *ClientConfig) encode(s *carriers.Submission, ref uint16) ([]*SubmitSM
 		pdus[i] = m
 	}
 	return pdus, nil
+}
+
+// shiftContent builds a rebuilt part: the national shift header, if any,
+// then the part's septets (packed when the carrier takes them so) or
+// UCS-2 octets.
+type shiftContent struct {
+	hdr    []byte
+	packed bool
+}
+
+// content returns payload behind the header, in at most room octets.
+func (sh shiftContent) content(payload []byte, room int) []byte {
+	out := make([]byte, 0, len(sh.hdr)+len(payload))
+	out = append(out, sh.hdr...)
+	if sh.packed {
+		return gsm.AppendPacked(out, payload, len(sh.hdr), room-len(sh.hdr))
+	}
+	return append(out, payload...)
 }

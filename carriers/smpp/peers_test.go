@@ -2,23 +2,14 @@ package smpp_test
 
 import (
 	"context"
-	"log/slog"
-	"os"
 	"sync"
 	"testing"
 
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/core/testkit"
 )
-
-// testLogger logs to stderr when TERN_TEST_LOG is set, else nowhere.
-func testLogger() *slog.Logger {
-	if os.Getenv("TERN_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.DiscardHandler)
-}
 
 // startSim starts a simulator on a free loopback port for the test.
 func startSim(t *testing.T, cfg smscsim.Config) *smscsim.Server {
@@ -26,7 +17,7 @@ func startSim(t *testing.T, cfg smscsim.Config) *smscsim.Server {
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
-	srv, err := smscsim.New(cfg, smscsim.WithLogger(testLogger()))
+	srv, err := smscsim.New(cfg, smscsim.WithLogger(testkit.EnvLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +37,7 @@ func startClient(t *testing.T, cfg smpp.ClientConfig, opts ...smpp.ClientOption)
 	if cfg.SystemID == "" {
 		cfg.SystemID = "tern"
 	}
-	opts = append([]smpp.ClientOption{smpp.WithLogger(testLogger())}, opts...)
+	opts = append([]smpp.ClientOption{smpp.WithLogger(testkit.EnvLogger())}, opts...)
 	c, err := smpp.NewClient(cfg, opts...)
 	if err != nil {
 		t.Fatal(err)

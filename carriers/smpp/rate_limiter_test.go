@@ -137,33 +137,3 @@ func TestRateLimiterCap(t *testing.T) {
 		})
 	}
 }
-
-func TestBackoff(t *testing.T) {
-	t.Parallel()
-	b := newBackoff(100*time.Millisecond, time.Second)
-	draws := []float64{0, 0.999, 0.5, 0, 0.999, 0.5, 0}
-	i := 0
-	b.rand = func() float64 { v := draws[i%len(draws)]; i++; return v }
-	want := []struct{ lo, hi time.Duration }{
-		{50 * time.Millisecond, 100 * time.Millisecond},
-		{100 * time.Millisecond, 200 * time.Millisecond},
-		{200 * time.Millisecond, 400 * time.Millisecond},
-		{400 * time.Millisecond, 800 * time.Millisecond},
-		{500 * time.Millisecond, time.Second},
-		{500 * time.Millisecond, time.Second},
-	}
-	for k, w := range want {
-		if d := b.next(); d < w.lo || d > w.hi {
-			t.Errorf("attempt %d: %v, want %v to %v", k, d, w.lo, w.hi)
-		}
-	}
-	b.reset()
-	if d := b.next(); d > 100*time.Millisecond {
-		t.Errorf("after reset: %v", d)
-	}
-	huge := newBackoff(time.Second, time.Hour)
-	huge.attempt = 70
-	if d := huge.next(); d < 30*time.Minute || d > time.Hour {
-		t.Errorf("far along: %v, want within the maximum", d)
-	}
-}

@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/core/testkit"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
 )
@@ -46,7 +47,7 @@ func TestCancel(t *testing.T) {
 		got, err := client.GetMessage(ctx, connect.NewRequest(&ternv1.GetMessageRequest{Id: id}))
 		return got.Msg.GetMessage().GetStatus(), err
 	}
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		if st, err := statusOf(shipped.Msg.Id); err != nil || st != ternv1.Status_STATUS_DELIVERED {
 			return fmt.Errorf("shipped message %v, %v; want delivered", st, err)
 		}
@@ -57,7 +58,7 @@ func TestCancel(t *testing.T) {
 	if err != nil || got.Msg.Status != ternv1.Status_STATUS_CANCELED || got.Msg.Id != reminder.Msg.Id {
 		t.Fatalf("Cancel(scheduled) = %v, %v", got, err)
 	}
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		if st, err := statusOf(reminder.Msg.Id); err != nil || st != ternv1.Status_STATUS_CANCELED {
 			return fmt.Errorf("canceled message %v, %v; want canceled", st, err)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/api"
 	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/core/testkit"
 	"github.com/ternsms/tern/pipeline"
 	"github.com/ternsms/tern/pipeline/pgtest"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
@@ -188,20 +189,18 @@ func (c *cluster) start(name string) *instance {
 		}
 	})
 	in.api = strings.TrimPrefix(printedAddr(c.t, in.log, "  API (gRPC, gRPC-Web, Connect): "), "http://")
-	deadline := time.Now().Add(time.Minute)
-	for {
+	testkit.Eventually(c.t, time.Minute, func() error {
 		resp, err := http.Get("http://" + in.api + "/metrics")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return in
-			}
+		if err != nil {
+			return fmt.Errorf("%s did not start: %w", name, err)
 		}
-		if time.Now().After(deadline) {
-			c.t.Fatalf("%s did not start: %v", name, err)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s did not start: /metrics: %s", name, resp.Status)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
+	return in
 }
 
 // printedAddr waits up to a minute for a process to print a line
@@ -209,20 +208,18 @@ func (c *cluster) start(name string) *instance {
 // up to the first space.
 func printedAddr(t *testing.T, path, prefix string) string {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for {
+	var addr string
+	testkit.Eventually(t, time.Minute, func() error {
 		b, _ := os.ReadFile(path)
 		for line := range strings.Lines(string(b)) {
 			if rest, ok := strings.CutPrefix(line, prefix); ok && strings.HasSuffix(line, "\n") {
-				addr, _, _ := strings.Cut(strings.TrimSpace(rest), " ")
-				return addr
+				addr, _, _ = strings.Cut(strings.TrimSpace(rest), " ")
+				return nil
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: no line starting %q in a minute; it holds:\n%s", path, prefix, tail(string(b), 20))
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return fmt.Errorf("%s: no line starting %q; it holds:\n%s", path, prefix, tail(string(b), 20))
+	})
+	return addr
 }
 
 func tail(s string, lines int) string {
@@ -333,7 +330,7 @@ func pause(ctx context.Context) bool {
 func (c *cluster) waitFinal(ctx context.Context, n int) analytics.CampaignStats {
 	c.t.Helper()
 	var st analytics.CampaignStats
-	eventually(c.t, 3*time.Minute, func() error {
+	testkit.Eventually(c.t, 3*time.Minute, func() error {
 		var err error
 		st, err = c.reports.CampaignStats(ctx, "shop", "load")
 		if err != nil {
@@ -467,7 +464,7 @@ func TestReceiptOnAnotherInstance(t *testing.T) {
 	defer cancel()
 	a := c.start("a")
 	msgs := c.load(ctx, n, func() []string { return []string{a.api} }, func(int64) {})
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		var accepted int
 		if err := c.store.Pool().QueryRow(ctx, "SELECT count(*) FROM deliveries WHERE state = 2").Scan(&accepted); err != nil {
 			return err
@@ -479,7 +476,7 @@ func TestReceiptOnAnotherInstance(t *testing.T) {
 	})
 	binds := c.sim.Stats().Binds
 	c.start("b")
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if got := c.sim.Stats().Binds; got <= binds {
 			return fmt.Errorf("b has not bound (%d binds)", got)
 		}
@@ -543,7 +540,7 @@ func TestScheduledAndQuietHoursAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		waiting, err := c.store.Scheduled(ctx)
 		if err != nil {
 			return err
@@ -589,7 +586,7 @@ func TestFailover(t *testing.T) {
 	msgs = append(msgs, c.loadNamed(ctx, "b", n/3, targets, func(int64) {})...)
 	// (The hung primary sends no receipts for what it took before; those
 	// messages stay SUBMITTED until it recovers.)
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		if got := backup.TotalSubmits(); got < n/3 {
 			return fmt.Errorf("the failover carrier took %d of the %d messages sent while the primary hung", got, n/3)
 		}

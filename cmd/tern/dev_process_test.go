@@ -16,6 +16,7 @@ import (
 	"connectrpc.com/connect"
 
 	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
+	"github.com/ternsms/tern/core/testkit"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
 )
@@ -82,7 +83,7 @@ func startDevServe(t *testing.T, data string, ports devPorts, extra ...string) *
 		}
 	})
 	d.api = strings.TrimPrefix(printedAddr(t, d.out, "  API (gRPC, gRPC-Web, Connect): "), "http://")
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		resp, err := http.Get("http://" + d.api + "/metrics")
 		if err != nil {
 			return err
@@ -109,7 +110,7 @@ func (d *devServe) sendDelivered(ctx context.Context) {
 	if err != nil {
 		d.t.Fatalf("Send: %v", err)
 	}
-	eventually(d.t, 2*time.Minute, func() error {
+	testkit.Eventually(d.t, 2*time.Minute, func() error {
 		got, err := client.GetMessage(ctx, connect.NewRequest(&ternv1.GetMessageRequest{Id: sent.Msg.Id}))
 		if err != nil {
 			return err

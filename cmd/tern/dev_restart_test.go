@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // `tern serve --dev` killed with SIGKILL takes its ClickHouse and
@@ -34,7 +36,7 @@ func TestDevKilledThenStartedAgain(t *testing.T) {
 
 	first.cmd.Process.Signal(syscall.SIGKILL)
 	first.cmd.Wait()
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		var left []string
 		for i, c := range children {
 			if c.running() {

@@ -22,6 +22,7 @@ import (
 	"github.com/ternsms/tern/carriers"
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
+	"github.com/ternsms/tern/core/testkit"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
 )
@@ -80,7 +81,7 @@ func TestFrontDoorConnectionCaps(t *testing.T) {
 				c.Close()
 			}
 			// The API serves the metrics once it saw those close.
-			eventually(t, 30*time.Second, func() error {
+			testkit.Eventually(t, 30*time.Second, func() error {
 				resp, err := http.Get("http://" + r.apiAddr + "/metrics")
 				if err != nil {
 					return err
@@ -187,7 +188,7 @@ func TestTLSFrontDoors(t *testing.T) {
 	}
 	both := []tlstest.Pair{first, second}
 	for _, addr := range []string{r.apiAddr, r.smpp.srv.TLSAddr()} {
-		eventually(t, 30*time.Second, func() error {
+		testkit.Eventually(t, 30*time.Second, func() error {
 			c, err := tls.Dial("tcp", addr, tlstest.ClientConfig(both))
 			if err != nil {
 				return err

@@ -17,6 +17,7 @@ import (
 	"github.com/ternsms/tern/carriers/smpp"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // startGatewaySystem starts the whole system as `tern serve --dev` does,
@@ -117,7 +118,7 @@ func (cu *customer) send(t *testing.T, ctx context.Context, n int, tag string) [
 // the simulator decided.
 func (cu *customer) waitReceipts(t *testing.T, sim smscsim.Config, msgs []submitted, timeout time.Duration) {
 	t.Helper()
-	eventually(t, timeout, func() error {
+	testkit.Eventually(t, timeout, func() error {
 		missing := 0
 		for _, m := range msgs {
 			r, ok := cu.receipt(m.id)
@@ -240,7 +241,7 @@ func cancelSM(t *testing.T, ctx context.Context, r *running, q *querier, deliver
 		}
 	}
 	for _, id := range []string{one.MessageID, multi.MessageID} {
-		eventually(t, 30*time.Second, func() error {
+		testkit.Eventually(t, 30*time.Second, func() error {
 			if st, resp := q.query(id); st != smpp.StatusOK || resp.State != smpp.StateDeleted {
 				return fmt.Errorf("query_sm %s after cancel_sm: %s %+v, want DELETED", id, st.Name(), resp)
 			}
@@ -291,7 +292,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 		if core.ReceiptStatus(sim.Outcome(strings.TrimPrefix(m.to, "+"), m.text)) != core.StatusDelivered {
 			want = smpp.StateUndeliverable
 		}
-		eventually(t, 30*time.Second, func() error {
+		testkit.Eventually(t, 30*time.Second, func() error {
 			st, resp := q.query(m.id)
 			switch {
 			case st != smpp.StatusOK:
@@ -327,7 +328,7 @@ func TestGatewayEndToEnd(t *testing.T) {
 	late := newCustomer(t, addr, sys, pw, smpp.BindTransceivers)
 	msgs = late.send(t, ctx, 30, "b")
 	late.stop()
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		var n int
 		err := r.store.Pool().QueryRow(ctx, "SELECT count(*) FROM smpp_outbox WHERE system_id = $1", sys).Scan(&n)
 		if err != nil || n != len(msgs) {
@@ -344,13 +345,13 @@ func TestGatewayEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	rx := newCustomer(t, addr, "replies", "replies", smpp.BindTransceivers)
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if err := r.sim.SendMO(ctx, "tern", "+14155552671", "12345", "STOP please"); err != nil {
 			return err
 		}
 		return nil
 	})
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		rx.mu.Lock()
 		defer rx.mu.Unlock()
 		if len(rx.replies) == 0 {
@@ -392,7 +393,7 @@ func TestGatewayReceiptFromAnotherInstance(t *testing.T) {
 
 	cu := newCustomer(t, addrA, "cust", pw, smpp.BindTransceivers)
 	var msgs []submitted
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		msgs = append(msgs, cu.send(t, ctx, 20, fmt.Sprintf("r%d", len(msgs)))...)
 		if queued := metricValue(scrape(t, b.api), `tern_smpp_queued_total{kind="receipt"}`); queued == 0 {
 			return fmt.Errorf("instance b has queued no receipt yet (%d messages sent)", len(msgs))
@@ -416,7 +417,7 @@ func TestGatewayReceiptFromAnotherInstance(t *testing.T) {
 	if out, err := exec.CommandContext(ctx, c.bin, "smpp-account", "disable", "--postgres-url", c.pgURL, "--system-id", "cust").CombinedOutput(); err != nil {
 		t.Fatalf("smpp-account disable: %v\n%s", err, out)
 	}
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if st := cu.client.Stats(); st.Bound != 0 {
 			return fmt.Errorf("%d binds of a disabled account", st.Bound)
 		}

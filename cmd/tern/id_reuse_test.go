@@ -15,6 +15,7 @@ import (
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // simProcess is the simulator SMSC as a process of its own, `tern
@@ -134,7 +135,7 @@ func expectedStats(cfg smscsim.Config, msgs []sent) analytics.CampaignStats {
 // waitStats waits until the campaign's stats in ClickHouse are want.
 func (c *cluster) waitStats(ctx context.Context, want analytics.CampaignStats) {
 	c.t.Helper()
-	eventually(c.t, 3*time.Minute, func() error {
+	testkit.Eventually(c.t, 3*time.Minute, func() error {
 		got, err := c.reports.CampaignStats(ctx, "shop", "load")
 		if err != nil {
 			return err

@@ -18,6 +18,7 @@ import (
 
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // kannelBinaries finds Kannel's bearerbox and smsbox (Debian kannel):
@@ -184,7 +185,7 @@ func TestKannelInterop(t *testing.T) {
 		t.Fatal(err)
 	}
 	startKannel(t, bearerbox, conf, dir)
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		var n int
 		if err := r.store.Pool().QueryRow(ctx, "SELECT count(*) FROM smpp_binds WHERE system_id = 'kannel'").Scan(&n); err != nil || n == 0 {
 			return fmt.Errorf("kannel has not bound (%d binds, %v)", n, err)
@@ -204,7 +205,7 @@ func TestKannelInterop(t *testing.T) {
 			"username": {"shop"}, "password": {"shoppw"}, "from": {"SHOP"}, "to": {"+" + m.to}, "text": {m.text},
 			"dlr-mask": {"3"}, "dlr-url": {fmt.Sprintf("%s/dlr?n=%d&type=%%d&id=%%F", web.URL, i)},
 		}
-		eventually(t, 30*time.Second, func() error { // until smsbox is up
+		testkit.Eventually(t, 30*time.Second, func() error { // until smsbox is up
 			resp, err := http.Get(sendsms + "?" + q.Encode())
 			if err != nil {
 				return err
@@ -217,7 +218,7 @@ func TestKannelInterop(t *testing.T) {
 			return nil
 		})
 	}
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		for i, m := range msgs {
 			if got := r.sim.Submits(m.to, m.text); got != 1 {
 				return fmt.Errorf("message %d reached the carrier %d times", i, got)
@@ -225,7 +226,7 @@ func TestKannelInterop(t *testing.T) {
 		}
 		return nil
 	})
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		got := map[string]string{}
 		for _, v := range h.of("/dlr") {
 			got[v.Get("n")] = v.Get("type")
@@ -246,7 +247,7 @@ func TestKannelInterop(t *testing.T) {
 	if err := r.sim.SendMO(ctx, "tern", "+14155552671", "12345", "Thanks, got it"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		for _, v := range h.of("/mo") {
 			if v.Get("text") == "Thanks, got it" && strings.HasSuffix(v.Get("from"), "14155552671") && v.Get("to") == "12345" {
 				return nil

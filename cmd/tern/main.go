@@ -24,6 +24,9 @@ Usage:
   tern smpp-account add|list|disable   manage the SMPP gateway's customer accounts
   tern tenant create|list              manage tenants
   tern apikey create|revoke|list       manage API keys (shown once, stored as hashes)
+  tern twilio-account create|list|set-sms-url|revoke   accounts of the Twilio-compatible API
+  tern contacts import FILE.csv --list NAME   import contacts through the API (--api, TERN_API_KEY)
+  tern store-secret --tenant ID --platform P --secret S   set a store's webhook signing secret
 
 Offline (no server needed; each prints one JSON object):
   tern estimate [--smart] [--shift-tables tr,es,pt] TEXT   encoding, units and segments of a text
@@ -61,6 +64,12 @@ func main() {
 		err = runTenant(ctx, args, os.Stdout)
 	case "apikey":
 		err = runAPIKey(ctx, args, os.Stdout)
+	case "twilio-account":
+		err = runTwilioAccount(ctx, args, os.Stdout)
+	case "contacts":
+		err = runContacts(ctx, args, os.Stdout, os.Stderr)
+	case "store-secret":
+		err = runStoreSecret(ctx, args, os.Stdout)
 	case "keygen":
 		err = runKeygen(args)
 	case "estimate":

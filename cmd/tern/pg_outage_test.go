@@ -17,6 +17,7 @@ import (
 
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
+	"github.com/ternsms/tern/core/testkit"
 	"github.com/ternsms/tern/pipeline"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
@@ -143,7 +144,7 @@ func ownPostgres(ctx context.Context, t *testing.T) *privatePostgres {
 	}
 	p := &privatePostgres{
 		cfg: localsvc.PostgresConfig{Dir: filepath.Join(searchableDir(t), "pg"), Port: port},
-		log: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+		log: testkit.Logger(t, slog.LevelWarn),
 	}
 	p.start(ctx, t)
 	p.url = p.proc.URL()

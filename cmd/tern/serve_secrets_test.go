@@ -22,6 +22,7 @@ import (
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/cmd/tern/internal/localsvc"
+	"github.com/ternsms/tern/core/testkit"
 	"github.com/ternsms/tern/pipeline/pgtest"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
 	"github.com/ternsms/tern/proto/tern/v1/ternv1connect"
@@ -49,7 +50,7 @@ func serveWithFlags(t *testing.T, change func(*serveConfig), args ...string) (*r
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := testkit.Logger(t, slog.LevelWarn)
 	r, err := start(ctx, c, log)
 	if r != nil {
 		t.Cleanup(r.stack.shutdown)
@@ -77,7 +78,7 @@ func sendAndWaitDelivered(t *testing.T, r *running) {
 	if err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	eventually(t, 2*time.Minute, func() error {
+	testkit.Eventually(t, 2*time.Minute, func() error {
 		got, err := client.GetMessage(ctx, connect.NewRequest(&ternv1.GetMessageRequest{Id: sent.Msg.Id}))
 		if err != nil {
 			return err

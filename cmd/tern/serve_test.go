@@ -25,6 +25,7 @@ import (
 	"github.com/ternsms/tern/analytics/chtest"
 	"github.com/ternsms/tern/carriers/smscsim"
 	"github.com/ternsms/tern/core/msgid"
+	"github.com/ternsms/tern/core/testkit"
 	"github.com/ternsms/tern/pipeline"
 	"github.com/ternsms/tern/pipeline/pgtest"
 	ternv1 "github.com/ternsms/tern/proto/tern/v1"
@@ -55,7 +56,7 @@ func startConfigured(t *testing.T, sim smscsim.Config, change func(*serveConfig)
 	change(&c)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	log := testkit.Logger(t, slog.LevelWarn)
 	r, err := start(ctx, c, log)
 	if r != nil {
 		t.Cleanup(r.stack.shutdown)
@@ -81,24 +82,6 @@ func bearer(key string) connect.Option {
 			return next(ctx, req)
 		}
 	}))
-}
-
-// eventually polls f until it returns nil or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, f func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := f()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %v", timeout, err)
-		}
-		<-tick.C
-	}
 }
 
 // forgeID returns id with its last character changed: well formed, but
@@ -218,7 +201,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	stats := ternv1connect.NewAnalyticsServiceClient(h2c(), url, bearer(r.devKey))
-	eventually(t, 2*time.Minute, func() error {
+	testkit.Eventually(t, 2*time.Minute, func() error {
 		resp, err := stats.GetCampaignStats(ctx, connect.NewRequest(&ternv1.GetCampaignStatsRequest{CampaignId: "e2e"}))
 		if err != nil {
 			return err
@@ -248,7 +231,7 @@ func TestEndToEnd(t *testing.T) {
 	client := ternv1connect.NewMessageServiceClient(h2c(), url, bearer(r.devKey))
 	for id, wantStatus := range byID {
 		var resp *connect.Response[ternv1.GetMessageResponse]
-		eventually(t, time.Minute, func() error {
+		testkit.Eventually(t, time.Minute, func() error {
 			var err error
 			resp, err = client.GetMessage(ctx, connect.NewRequest(&ternv1.GetMessageRequest{Id: id}))
 			if connect.CodeOf(err) == connect.CodeResourceExhausted {
@@ -445,7 +428,7 @@ func TestEstimateAndCoding(t *testing.T) {
 		t.Fatalf("Send with smart encoding = %v", sent.Msg)
 	}
 	// The carrier gets the text the segments were counted for.
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if n := r.sim.Submits("+14155552671", "Your order \"4582\" has shipped - thanks!"); n != 1 {
 			return fmt.Errorf("simulator saw the smart-encoded text %d times", n)
 		}
@@ -507,7 +490,7 @@ func TestServePrunesLedger(t *testing.T) {
 	pre.Close()
 
 	r := startConfigured(t, smscsim.Config{Addr: "127.0.0.1:0", Seed: 1}, func(c *serveConfig) { c.postgresURL = url })
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		var left []string
 		rows, err := r.store.Pool().Query(ctx, "SELECT message_id FROM deliveries ORDER BY 1")
 		if err != nil {

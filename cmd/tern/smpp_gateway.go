@@ -5,18 +5,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/ternsms/tern/api/frontdoor"
 	"github.com/ternsms/tern/api/gateway"
 	"github.com/ternsms/tern/core"
-	"github.com/ternsms/tern/pipeline"
 )
 
 // devSMPPAddr is where `tern serve --dev` listens for SMPP customers.
@@ -127,41 +123,44 @@ type smppRunning struct {
 
 // startGateway starts the SMPP gateway when it is on: its PostgreSQL
 // tables beside the pipeline's, the dev account with --dev, the listener.
-// It stops before the intake it feeds.
-func startGateway(ctx context.Context, c serveConfig, st *stack, pgURL string, intake *pipeline.Intake, reports gateway.Reports, ids gateway.IDChecker, cancels gateway.Canceler, dead gateway.DeadLetters, reg prometheus.Registerer, log *slog.Logger) (*smppRunning, error) {
+// Customers' ESMEs submit through the intake; the gateway stops before
+// the intake does.
+func (s *system) startGateway(ctx context.Context) error {
+	c := s.c
 	addr := c.smpp.addr(c.dev)
 	if addr == "" {
-		return nil, nil
+		return nil
 	}
-	store, err := gateway.OpenStore(ctx, pgURL, log)
+	store, err := gateway.OpenStore(ctx, s.r.postgresURL, s.log)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	st.onStop("smpp gateway store", func(context.Context) error { store.Close(); return nil })
+	s.st.onStop("smpp gateway store", func(context.Context) error { store.Close(); return nil })
 	r := &smppRunning{}
 	if c.dev {
 		r.devAccountFile = filepath.Join(c.dataDir, "dev-smpp-account")
 		if r.devAccount, err = devSMPPAccount(ctx, store, r.devAccountFile); err != nil {
-			return nil, fmt.Errorf("dev smpp account: %w", err)
+			return fmt.Errorf("dev smpp account: %w", err)
 		}
 	}
 	opts, cert, err := c.smpp.options(c.api)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	r.cert = cert
-	opts = append(opts, gateway.WithLogger(log), gateway.WithRegisterer(reg), gateway.WithQueries(reports, ids), gateway.WithCancels(cancels, ids),
-		gateway.WithDeadLetters(dead))
-	srv, err := gateway.New(gateway.Config{Addr: addr, Kafka: c.kafka, MaxValidity: c.validity, MaxConnections: c.smpp.maxConns}, store, intake, opts...)
+	opts = append(opts, gateway.WithLogger(s.log), gateway.WithRegisterer(s.reg), gateway.WithQueries(s.reports, s.ids),
+		gateway.WithCancels(s.cancels, s.ids), gateway.WithDeadLetters(s.deadLetters))
+	srv, err := gateway.New(gateway.Config{Addr: addr, Kafka: c.kafka, MaxValidity: c.validity, MaxConnections: c.smpp.maxConns}, store, s.intake, opts...)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if err := srv.Start(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	st.onStop("smpp gateway", srv.Close)
+	s.st.onStop("smpp gateway", srv.Close)
 	r.srv = srv
-	return r, nil
+	s.r.smpp = r
+	return nil
 }
 
 // devSMPPAccount makes sure the dev account of DATA/dev-smpp-account

@@ -40,6 +40,10 @@ type Policy struct {
 	Keywords keyword.Config `json:"keywords,omitempty"`
 	// FrequencyCap limits marketing per recipient; zero Max is no cap.
 	FrequencyCap FrequencyCap `json:"frequency_cap,omitempty"`
+	// OptOutFooter, when set, ends every marketing text tern renders from
+	// a template ({brand} filled in), e.g. "Reply STOP to opt out". Empty
+	// adds none. See WithFooter.
+	OptOutFooter string `json:"opt_out_footer,omitempty"`
 }
 
 // FrequencyCap is at most Max marketing messages to one recipient in any
@@ -107,7 +111,7 @@ func (p Policy) Validate() error {
 		return bad("stop_scope: want all or marketing")
 	}
 	for name, t := range map[string]string{"brand": p.Brand, "contact": p.Contact, "help_text": p.HelpText, "stop_text": p.StopText,
-		"start_text": p.StartText, "double_opt_in_text": p.DoubleOptInText, "confirmed_text": p.ConfirmedText} {
+		"start_text": p.StartText, "double_opt_in_text": p.DoubleOptInText, "confirmed_text": p.ConfirmedText, "opt_out_footer": p.OptOutFooter} {
 		if !utf8.ValidString(t) || utf8.RuneCountInString(t) > MaxTextRunes {
 			return bad("%s: at most %d characters of UTF-8", name, MaxTextRunes)
 		}

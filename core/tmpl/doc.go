@@ -2,7 +2,9 @@
 // "Hi {{first_name|there}}, order {{order_id}} has shipped."
 //
 // A placeholder is {{name}} or {{name|default}}; spaces inside the braces
-// around the name and the default are ignored. Names start with a letter
+// around the name and the default are ignored. A default in double
+// quotes, {{first_name|"there"}}, is the text between them, spaces
+// included. Names start with a letter
 // or underscore and go on with letters, digits, underscores and dots.
 // "{{" always opens a placeholder; an unclosed one is a syntax error.
 //

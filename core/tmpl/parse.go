@@ -41,7 +41,7 @@ func parse(text string) ([]node, error) {
 		body := rest[i+2 : i+2+j]
 		n := node{}
 		name, def, hasDef := strings.Cut(body, "|")
-		n.name, n.def, n.hasDef = strings.TrimSpace(name), strings.TrimSpace(def), hasDef
+		n.name, n.def, n.hasDef = strings.TrimSpace(name), unquote(strings.TrimSpace(def)), hasDef
 		if !validName(n.name) {
 			return nil, fmt.Errorf("placeholder %q at byte %d: %w", "{{"+body+"}}", off+i, ErrSyntax)
 		}
@@ -49,6 +49,16 @@ func parse(text string) ([]node, error) {
 		adv := i + 2 + j + 2
 		rest, off = rest[adv:], off+adv
 	}
+}
+
+// unquote returns a default written in double quotes without them, so
+// that it may start or end with spaces: {{name|" dear customer "}}. Any
+// other default is taken as written.
+func unquote(def string) string {
+	if len(def) >= 2 && def[0] == '"' && def[len(def)-1] == '"' {
+		return def[1 : len(def)-1]
+	}
+	return def
 }
 
 // validName reports whether s is a variable name.

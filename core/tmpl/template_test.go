@@ -180,3 +180,33 @@ func BenchmarkRender(b *testing.B) {
 		}
 	}
 }
+
+func TestQuotedDefault(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, text string
+		values     map[string]string
+		want       string
+	}{
+		{"quoted", `Hi {{first_name|"there"}}!`, nil, "Hi there!"},
+		{"quoted keeps spaces", `Hi{{first_name|" dear customer "}}!`, nil, "Hi dear customer !"},
+		{"quoted with a bar", `{{first_name|"a|b"}}`, nil, "a|b"},
+		{"empty quoted", `Hi {{first_name|""}}!`, nil, "Hi !"},
+		{"value wins", `Hi {{first_name|"there"}}!`, map[string]string{"first_name": "Sara"}, "Hi Sara!"},
+		{"bare default as before", `Hi {{first_name|there}}!`, nil, "Hi there!"},
+		{"lone quote stays", `Hi {{first_name|"}}!`, nil, `Hi "!`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tp, err := New(tt.text, []Var{{Name: "first_name", MaxLen: 20}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := tp.Render(tt.values, gsm.Options{})
+			if err != nil || got.Text != tt.want {
+				t.Fatalf("Render = %q, %v; want %q", got.Text, err, tt.want)
+			}
+		})
+	}
+}

@@ -3,29 +3,10 @@ package consent
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/ternsms/tern/pipeline/kafkatest"
 	"github.com/ternsms/tern/pipeline/pgtest"
 )
-
-// eventually polls cond until it returns nil or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v: %v", timeout, err)
-		}
-		<-tick.C
-	}
-}
 
 // testSecret is the hasher secret of every test instance.
 var testSecret = []byte("consent-test-secret")

@@ -10,6 +10,7 @@ import (
 	"github.com/ternsms/tern/core"
 	"github.com/ternsms/tern/core/consent"
 	"github.com/ternsms/tern/core/hygiene"
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // TestHygieneSuppression: list hygiene suppresses a number for marketing
@@ -29,7 +30,7 @@ func TestHygieneSuppression(t *testing.T) {
 		t.Fatalf("SuppressHygiene = %v, %v", changed, err)
 	}
 	for _, inst := range []instance{a, b} {
-		eventually(t, 10*time.Second, func() error {
+		testkit.Eventually(t, 10*time.Second, func() error {
 			err := inst.set.Check("shop-1", number, core.CategoryMarketing, "")
 			if err == nil || err.Error() != "to: suppressed (hygiene: unknown subscriber)" {
 				return fmt.Errorf("marketing check = %v", err)
@@ -61,7 +62,7 @@ func TestHygieneSuppression(t *testing.T) {
 		t.Fatalf("ClearHygiene = %v, %v", changed, err)
 	}
 	for _, inst := range []instance{a, b} {
-		eventually(t, 10*time.Second, func() error { return inst.set.Check("shop-1", number, core.CategoryMarketing, "") })
+		testkit.Eventually(t, 10*time.Second, func() error { return inst.set.Check("shop-1", number, core.CategoryMarketing, "") })
 	}
 	if changed, err := b.ledger.ClearHygiene(ctx, "shop-1", number, "api"); err != nil || changed {
 		t.Fatalf("clearing again = %v, %v; want no change", changed, err)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ternsms/tern/core/testkit"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/ternsms/tern/core"
@@ -155,7 +157,7 @@ func TestSetsFollowTheTopic(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	eventually(t, 20*time.Second, func() error {
+	testkit.Eventually(t, 20*time.Second, func() error {
 		for i := range 20 {
 			if st := b.set.Lookup("shop-1", fmt.Sprintf("+1415555%04d", 100+i)); !st.OptedOut {
 				return fmt.Errorf("number %d not opted out on the other instance", i)
@@ -167,7 +169,7 @@ func TestSetsFollowTheTopic(t *testing.T) {
 	if _, _, _, err := b.ledger.Record(ctx, Event{Tenant: "shop-1", Number: "+14155550100", Kind: consent.OptIn, Scope: consent.ScopeAll, Method: MethodKeyword}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 20*time.Second, func() error {
+	testkit.Eventually(t, 20*time.Second, func() error {
 		if st := a.set.Lookup("shop-1", "+14155550100"); st.OptedOut {
 			return errors.New("START not seen on the other instance")
 		}
@@ -194,7 +196,7 @@ func TestRepublish(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 20*time.Second, func() error {
+	testkit.Eventually(t, 20*time.Second, func() error {
 		if !b.set.Lookup("shop-1", number).OptedOut {
 			return errors.New("unpublished opt-out not republished")
 		}

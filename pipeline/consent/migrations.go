@@ -98,7 +98,5 @@ $$;
 }
 
 func (l *Ledger) migrate(ctx context.Context) error {
-	return pgschema.Migrate(ctx, l.pool, pgschema.Set{
-		Name: "consent", Table: "consent_migrations", Steps: migrations, LockID: 0x636f6e73, // "cons"
-	}, l.log)
+	return pgschema.Migrate(ctx, l.pool, schema(), l.log)
 }

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ternsms/tern/core/testkit"
+
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
@@ -23,23 +25,6 @@ import (
 	"github.com/ternsms/tern/pipeline/tenants"
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
-
-func eventually(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v: %v", timeout, err)
-		}
-		<-tick.C
-	}
-}
 
 // recorder is the Sender seam: it keeps what tern would send. The
 // pipeline's Intake takes its place in the server.
@@ -185,7 +170,7 @@ func TestRepliesActedOn(t *testing.T) {
 	e.reply(t, ctx, flood, shopNumber, "STOP")
 
 	optedOut := func(n string) bool { return e.set.Lookup("shop-1", n).OptedOut }
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		for _, n := range []string{pleaseStop, alto, flood} {
 			if !optedOut(n) {
 				return fmt.Errorf("%s not opted out", n)
@@ -229,7 +214,7 @@ func TestRepliesActedOn(t *testing.T) {
 	}
 	// START reverses the STOP.
 	e.reply(t, ctx, pleaseStop, shopNumber, "START")
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if optedOut(pleaseStop) || len(e.sent.to(pleaseStop)) != 2 {
 			return fmt.Errorf("START: opted out %v, %d answers", optedOut(pleaseStop), len(e.sent.to(pleaseStop)))
 		}
@@ -268,7 +253,7 @@ func checkRepliesTopic(t *testing.T, ctx context.Context, e *env) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		fctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
 		defer cancel()
 		var found error = errors.New("no opted_out reply record")
@@ -291,7 +276,7 @@ func waitGroupCaughtUp(t *testing.T, ctx context.Context, e *env, group string) 
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		return groupCaughtUp(ctx, cl, group, e.kafka.Topics.MO, e.kafka.Partitions)
 	})
 }

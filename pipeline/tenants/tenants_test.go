@@ -8,28 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ternsms/tern/core/testkit"
+
 	"github.com/ternsms/tern/core/consent"
 	"github.com/ternsms/tern/core/sender"
 	"github.com/ternsms/tern/pipeline/pgtest"
 )
-
-// eventually polls cond until it returns nil or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("condition not met within %v: %v", timeout, err)
-		}
-		<-tick.C
-	}
-}
 
 // openStore opens a Store on a fresh database.
 func openStore(t *testing.T, ctx context.Context, url string) *Store {
@@ -91,7 +75,7 @@ func TestTenantsAndKeys(t *testing.T) {
 		t.Fatalf("key %+v", k)
 	}
 	for _, r := range []*Registry{a, b} {
-		eventually(t, 10*time.Second, func() error {
+		testkit.Eventually(t, 10*time.Second, func() error {
 			if got, ok := r.Authorize(secret); !ok || got.Tenant != "shop-1" || got.Scopes != ScopeSend|ScopeContacts {
 				return fmt.Errorf("Authorize = %+v, %v", got, ok)
 			}
@@ -114,7 +98,7 @@ func TestTenantsAndKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The revocation reaches the other instance's registry.
-	eventually(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		if _, ok := b.Authorize(secret); ok {
 			return errors.New("revoked key still authorized")
 		}
@@ -252,7 +236,7 @@ func TestBootstrap(t *testing.T) {
 	if err := s.Bootstrap(ctx, boot); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, func() error {
+	testkit.Eventually(t, 10*time.Second, func() error {
 		if _, ok := r.Authorize(k2); ok {
 			return errors.New("key dropped from the file still works")
 		}

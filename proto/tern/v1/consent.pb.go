@@ -229,8 +229,12 @@ type ConsentPolicy struct {
 	// Hold a message over the cap until the window lets it go, rather than
 	// fail it with reason "frequency cap".
 	FrequencyCapDefer bool `protobuf:"varint,13,opt,name=frequency_cap_defer,json=frequencyCapDefer,proto3" json:"frequency_cap_defer,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// Ends every marketing text rendered from a template ("{brand}" filled
+	// in), e.g. "Reply STOP to opt out"; empty adds none. Not added when
+	// the text already says STOP.
+	OptOutFooter  string `protobuf:"bytes,14,opt,name=opt_out_footer,json=optOutFooter,proto3" json:"opt_out_footer,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ConsentPolicy) Reset() {
@@ -354,6 +358,13 @@ func (x *ConsentPolicy) GetFrequencyCapDefer() bool {
 	return false
 }
 
+func (x *ConsentPolicy) GetOptOutFooter() string {
+	if x != nil {
+		return x.OptOutFooter
+	}
+	return ""
+}
+
 // KeywordConfig adds or removes the words replies are read with.
 type KeywordConfig struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -446,7 +457,7 @@ var File_tern_v1_consent_proto protoreflect.FileDescriptor
 
 const file_tern_v1_consent_proto_rawDesc = "" +
 	"\n" +
-	"\x15tern/v1/consent.proto\x12\atern.v1\"\xad\x04\n" +
+	"\x15tern/v1/consent.proto\x12\atern.v1\"\xd3\x04\n" +
 	"\rConsentPolicy\x124\n" +
 	"\n" +
 	"stop_scope\x18\x01 \x01(\x0e2\x15.tern.v1.ConsentScopeR\tstopScope\x12\x14\n" +
@@ -463,7 +474,8 @@ const file_tern_v1_consent_proto_rawDesc = "" +
 	" \x01(\v2\x16.tern.v1.KeywordConfigR\bkeywords\x12*\n" +
 	"\x11frequency_cap_max\x18\v \x01(\x05R\x0ffrequencyCapMax\x12?\n" +
 	"\x1cfrequency_cap_window_seconds\x18\f \x01(\x03R\x19frequencyCapWindowSeconds\x12.\n" +
-	"\x13frequency_cap_defer\x18\r \x01(\bR\x11frequencyCapDefer\"\xa3\x01\n" +
+	"\x13frequency_cap_defer\x18\r \x01(\bR\x11frequencyCapDefer\x12$\n" +
+	"\x0eopt_out_footer\x18\x0e \x01(\tR\foptOutFooter\"\xa3\x01\n" +
 	"\rKeywordConfig\x12\x1c\n" +
 	"\tlanguages\x18\x01 \x03(\tR\tlanguages\x12\x17\n" +
 	"\aopt_out\x18\x02 \x03(\tR\x06optOut\x12\x15\n" +

@@ -1051,7 +1051,7 @@ var File_tern_v1_contact_service_proto protoreflect.FileDescriptor
 
 const file_tern_v1_contact_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1dtern/v1/contact_service.proto\x12\atern.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/consent.proto\"\xd0\x03\n" +
+	"\x1dtern/v1/contact_service.proto\x12\atern.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/consent.proto\x1a\x1atern/v1/contact_book.proto\"\xd0\x03\n" +
 	"\fConsentEvent\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x03R\x02id\x12\x16\n" +
 	"\x06number\x18\x02 \x01(\tR\x06number\x12\x18\n" +
@@ -1141,13 +1141,34 @@ const file_tern_v1_contact_service_proto_rawDesc = "" +
 	"\x11REPLY_INTENT_NONE\x10\x01\x12\x18\n" +
 	"\x14REPLY_INTENT_OPT_OUT\x10\x02\x12\x17\n" +
 	"\x13REPLY_INTENT_OPT_IN\x10\x03\x12\x15\n" +
-	"\x11REPLY_INTENT_HELP\x10\x042\xb3\x03\n" +
+	"\x11REPLY_INTENT_HELP\x10\x042\xa2\x0f\n" +
 	"\x0eContactService\x12P\n" +
 	"\rRecordConsent\x12\x1d.tern.v1.RecordConsentRequest\x1a\x1e.tern.v1.RecordConsentResponse\"\x00\x12P\n" +
 	"\rRevokeConsent\x12\x1d.tern.v1.RevokeConsentRequest\x1a\x1e.tern.v1.RevokeConsentResponse\"\x00\x12_\n" +
 	"\x11ListConsentEvents\x12!.tern.v1.ListConsentEventsRequest\x1a\".tern.v1.ListConsentEventsResponse\"\x03\x90\x02\x01\x12M\n" +
 	"\vEraseNumber\x12\x1b.tern.v1.EraseNumberRequest\x1a\x1c.tern.v1.EraseNumberResponse\"\x03\x90\x02\x02\x12M\n" +
-	"\vListInbound\x12\x1b.tern.v1.ListInboundRequest\x1a\x1c.tern.v1.ListInboundResponse\"\x03\x90\x02\x01B.Z,github.com/ternsms/tern/proto/tern/v1;ternv1b\x06proto3"
+	"\vListInbound\x12\x1b.tern.v1.ListInboundRequest\x1a\x1c.tern.v1.ListInboundResponse\"\x03\x90\x02\x01\x12S\n" +
+	"\rUpsertContact\x12\x1d.tern.v1.UpsertContactRequest\x1a\x1e.tern.v1.UpsertContactResponse\"\x03\x90\x02\x02\x12J\n" +
+	"\n" +
+	"GetContact\x12\x1a.tern.v1.GetContactRequest\x1a\x1b.tern.v1.GetContactResponse\"\x03\x90\x02\x01\x12P\n" +
+	"\fListContacts\x12\x1c.tern.v1.ListContactsRequest\x1a\x1d.tern.v1.ListContactsResponse\"\x03\x90\x02\x01\x12S\n" +
+	"\rDeleteContact\x12\x1d.tern.v1.DeleteContactRequest\x1a\x1e.tern.v1.DeleteContactResponse\"\x03\x90\x02\x02\x12G\n" +
+	"\n" +
+	"CreateList\x12\x1a.tern.v1.CreateListRequest\x1a\x1b.tern.v1.CreateListResponse\"\x00\x12G\n" +
+	"\tListLists\x12\x19.tern.v1.ListListsRequest\x1a\x1a.tern.v1.ListListsResponse\"\x03\x90\x02\x01\x12J\n" +
+	"\n" +
+	"DeleteList\x12\x1a.tern.v1.DeleteListRequest\x1a\x1b.tern.v1.DeleteListResponse\"\x03\x90\x02\x02\x12V\n" +
+	"\x0eAddListMembers\x12\x1e.tern.v1.AddListMembersRequest\x1a\x1f.tern.v1.AddListMembersResponse\"\x03\x90\x02\x02\x12_\n" +
+	"\x11RemoveListMembers\x12!.tern.v1.RemoveListMembersRequest\x1a\".tern.v1.RemoveListMembersResponse\"\x03\x90\x02\x02\x12P\n" +
+	"\rCreateSegment\x12\x1d.tern.v1.CreateSegmentRequest\x1a\x1e.tern.v1.CreateSegmentResponse\"\x00\x12S\n" +
+	"\rUpdateSegment\x12\x1d.tern.v1.UpdateSegmentRequest\x1a\x1e.tern.v1.UpdateSegmentResponse\"\x03\x90\x02\x02\x12P\n" +
+	"\fListSegments\x12\x1c.tern.v1.ListSegmentsRequest\x1a\x1d.tern.v1.ListSegmentsResponse\"\x03\x90\x02\x01\x12S\n" +
+	"\rDeleteSegment\x12\x1d.tern.v1.DeleteSegmentRequest\x1a\x1e.tern.v1.DeleteSegmentResponse\"\x03\x90\x02\x02\x12V\n" +
+	"\x0ePreviewSegment\x12\x1e.tern.v1.PreviewSegmentRequest\x1a\x1f.tern.v1.PreviewSegmentResponse\"\x03\x90\x02\x01\x12U\n" +
+	"\x0eImportContacts\x12\x1e.tern.v1.ImportContactsRequest\x1a\x1f.tern.v1.ImportContactsResponse\"\x00(\x01\x12e\n" +
+	"\x13ImportContactsChunk\x12#.tern.v1.ImportContactsChunkRequest\x1a$.tern.v1.ImportContactsChunkResponse\"\x03\x90\x02\x02\x12L\n" +
+	"\vWatchImport\x12\x1b.tern.v1.WatchImportRequest\x1a\x1c.tern.v1.WatchImportResponse\"\x000\x01\x12\\\n" +
+	"\x10ListImportErrors\x12 .tern.v1.ListImportErrorsRequest\x1a!.tern.v1.ListImportErrorsResponse\"\x03\x90\x02\x01B.Z,github.com/ternsms/tern/proto/tern/v1;ternv1b\x06proto3"
 
 var (
 	file_tern_v1_contact_service_proto_rawDescOnce sync.Once
@@ -1164,24 +1185,60 @@ func file_tern_v1_contact_service_proto_rawDescGZIP() []byte {
 var file_tern_v1_contact_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_tern_v1_contact_service_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_tern_v1_contact_service_proto_goTypes = []any{
-	(ReplyIntent)(0),                  // 0: tern.v1.ReplyIntent
-	(*ConsentEvent)(nil),              // 1: tern.v1.ConsentEvent
-	(*ConsentState)(nil),              // 2: tern.v1.ConsentState
-	(*RecordConsentRequest)(nil),      // 3: tern.v1.RecordConsentRequest
-	(*RecordConsentResponse)(nil),     // 4: tern.v1.RecordConsentResponse
-	(*RevokeConsentRequest)(nil),      // 5: tern.v1.RevokeConsentRequest
-	(*RevokeConsentResponse)(nil),     // 6: tern.v1.RevokeConsentResponse
-	(*ListConsentEventsRequest)(nil),  // 7: tern.v1.ListConsentEventsRequest
-	(*ListConsentEventsResponse)(nil), // 8: tern.v1.ListConsentEventsResponse
-	(*EraseNumberRequest)(nil),        // 9: tern.v1.EraseNumberRequest
-	(*EraseNumberResponse)(nil),       // 10: tern.v1.EraseNumberResponse
-	(*InboundReply)(nil),              // 11: tern.v1.InboundReply
-	(*ListInboundRequest)(nil),        // 12: tern.v1.ListInboundRequest
-	(*ListInboundResponse)(nil),       // 13: tern.v1.ListInboundResponse
-	(ConsentKind)(0),                  // 14: tern.v1.ConsentKind
-	(ConsentScope)(0),                 // 15: tern.v1.ConsentScope
-	(ConsentMethod)(0),                // 16: tern.v1.ConsentMethod
-	(*timestamppb.Timestamp)(nil),     // 17: google.protobuf.Timestamp
+	(ReplyIntent)(0),                    // 0: tern.v1.ReplyIntent
+	(*ConsentEvent)(nil),                // 1: tern.v1.ConsentEvent
+	(*ConsentState)(nil),                // 2: tern.v1.ConsentState
+	(*RecordConsentRequest)(nil),        // 3: tern.v1.RecordConsentRequest
+	(*RecordConsentResponse)(nil),       // 4: tern.v1.RecordConsentResponse
+	(*RevokeConsentRequest)(nil),        // 5: tern.v1.RevokeConsentRequest
+	(*RevokeConsentResponse)(nil),       // 6: tern.v1.RevokeConsentResponse
+	(*ListConsentEventsRequest)(nil),    // 7: tern.v1.ListConsentEventsRequest
+	(*ListConsentEventsResponse)(nil),   // 8: tern.v1.ListConsentEventsResponse
+	(*EraseNumberRequest)(nil),          // 9: tern.v1.EraseNumberRequest
+	(*EraseNumberResponse)(nil),         // 10: tern.v1.EraseNumberResponse
+	(*InboundReply)(nil),                // 11: tern.v1.InboundReply
+	(*ListInboundRequest)(nil),          // 12: tern.v1.ListInboundRequest
+	(*ListInboundResponse)(nil),         // 13: tern.v1.ListInboundResponse
+	(ConsentKind)(0),                    // 14: tern.v1.ConsentKind
+	(ConsentScope)(0),                   // 15: tern.v1.ConsentScope
+	(ConsentMethod)(0),                  // 16: tern.v1.ConsentMethod
+	(*timestamppb.Timestamp)(nil),       // 17: google.protobuf.Timestamp
+	(*UpsertContactRequest)(nil),        // 18: tern.v1.UpsertContactRequest
+	(*GetContactRequest)(nil),           // 19: tern.v1.GetContactRequest
+	(*ListContactsRequest)(nil),         // 20: tern.v1.ListContactsRequest
+	(*DeleteContactRequest)(nil),        // 21: tern.v1.DeleteContactRequest
+	(*CreateListRequest)(nil),           // 22: tern.v1.CreateListRequest
+	(*ListListsRequest)(nil),            // 23: tern.v1.ListListsRequest
+	(*DeleteListRequest)(nil),           // 24: tern.v1.DeleteListRequest
+	(*AddListMembersRequest)(nil),       // 25: tern.v1.AddListMembersRequest
+	(*RemoveListMembersRequest)(nil),    // 26: tern.v1.RemoveListMembersRequest
+	(*CreateSegmentRequest)(nil),        // 27: tern.v1.CreateSegmentRequest
+	(*UpdateSegmentRequest)(nil),        // 28: tern.v1.UpdateSegmentRequest
+	(*ListSegmentsRequest)(nil),         // 29: tern.v1.ListSegmentsRequest
+	(*DeleteSegmentRequest)(nil),        // 30: tern.v1.DeleteSegmentRequest
+	(*PreviewSegmentRequest)(nil),       // 31: tern.v1.PreviewSegmentRequest
+	(*ImportContactsRequest)(nil),       // 32: tern.v1.ImportContactsRequest
+	(*ImportContactsChunkRequest)(nil),  // 33: tern.v1.ImportContactsChunkRequest
+	(*WatchImportRequest)(nil),          // 34: tern.v1.WatchImportRequest
+	(*ListImportErrorsRequest)(nil),     // 35: tern.v1.ListImportErrorsRequest
+	(*UpsertContactResponse)(nil),       // 36: tern.v1.UpsertContactResponse
+	(*GetContactResponse)(nil),          // 37: tern.v1.GetContactResponse
+	(*ListContactsResponse)(nil),        // 38: tern.v1.ListContactsResponse
+	(*DeleteContactResponse)(nil),       // 39: tern.v1.DeleteContactResponse
+	(*CreateListResponse)(nil),          // 40: tern.v1.CreateListResponse
+	(*ListListsResponse)(nil),           // 41: tern.v1.ListListsResponse
+	(*DeleteListResponse)(nil),          // 42: tern.v1.DeleteListResponse
+	(*AddListMembersResponse)(nil),      // 43: tern.v1.AddListMembersResponse
+	(*RemoveListMembersResponse)(nil),   // 44: tern.v1.RemoveListMembersResponse
+	(*CreateSegmentResponse)(nil),       // 45: tern.v1.CreateSegmentResponse
+	(*UpdateSegmentResponse)(nil),       // 46: tern.v1.UpdateSegmentResponse
+	(*ListSegmentsResponse)(nil),        // 47: tern.v1.ListSegmentsResponse
+	(*DeleteSegmentResponse)(nil),       // 48: tern.v1.DeleteSegmentResponse
+	(*PreviewSegmentResponse)(nil),      // 49: tern.v1.PreviewSegmentResponse
+	(*ImportContactsResponse)(nil),      // 50: tern.v1.ImportContactsResponse
+	(*ImportContactsChunkResponse)(nil), // 51: tern.v1.ImportContactsChunkResponse
+	(*WatchImportResponse)(nil),         // 52: tern.v1.WatchImportResponse
+	(*ListImportErrorsResponse)(nil),    // 53: tern.v1.ListImportErrorsResponse
 }
 var file_tern_v1_contact_service_proto_depIdxs = []int32{
 	14, // 0: tern.v1.ConsentEvent.kind:type_name -> tern.v1.ConsentKind
@@ -1211,13 +1268,49 @@ var file_tern_v1_contact_service_proto_depIdxs = []int32{
 	7,  // 24: tern.v1.ContactService.ListConsentEvents:input_type -> tern.v1.ListConsentEventsRequest
 	9,  // 25: tern.v1.ContactService.EraseNumber:input_type -> tern.v1.EraseNumberRequest
 	12, // 26: tern.v1.ContactService.ListInbound:input_type -> tern.v1.ListInboundRequest
-	4,  // 27: tern.v1.ContactService.RecordConsent:output_type -> tern.v1.RecordConsentResponse
-	6,  // 28: tern.v1.ContactService.RevokeConsent:output_type -> tern.v1.RevokeConsentResponse
-	8,  // 29: tern.v1.ContactService.ListConsentEvents:output_type -> tern.v1.ListConsentEventsResponse
-	10, // 30: tern.v1.ContactService.EraseNumber:output_type -> tern.v1.EraseNumberResponse
-	13, // 31: tern.v1.ContactService.ListInbound:output_type -> tern.v1.ListInboundResponse
-	27, // [27:32] is the sub-list for method output_type
-	22, // [22:27] is the sub-list for method input_type
+	18, // 27: tern.v1.ContactService.UpsertContact:input_type -> tern.v1.UpsertContactRequest
+	19, // 28: tern.v1.ContactService.GetContact:input_type -> tern.v1.GetContactRequest
+	20, // 29: tern.v1.ContactService.ListContacts:input_type -> tern.v1.ListContactsRequest
+	21, // 30: tern.v1.ContactService.DeleteContact:input_type -> tern.v1.DeleteContactRequest
+	22, // 31: tern.v1.ContactService.CreateList:input_type -> tern.v1.CreateListRequest
+	23, // 32: tern.v1.ContactService.ListLists:input_type -> tern.v1.ListListsRequest
+	24, // 33: tern.v1.ContactService.DeleteList:input_type -> tern.v1.DeleteListRequest
+	25, // 34: tern.v1.ContactService.AddListMembers:input_type -> tern.v1.AddListMembersRequest
+	26, // 35: tern.v1.ContactService.RemoveListMembers:input_type -> tern.v1.RemoveListMembersRequest
+	27, // 36: tern.v1.ContactService.CreateSegment:input_type -> tern.v1.CreateSegmentRequest
+	28, // 37: tern.v1.ContactService.UpdateSegment:input_type -> tern.v1.UpdateSegmentRequest
+	29, // 38: tern.v1.ContactService.ListSegments:input_type -> tern.v1.ListSegmentsRequest
+	30, // 39: tern.v1.ContactService.DeleteSegment:input_type -> tern.v1.DeleteSegmentRequest
+	31, // 40: tern.v1.ContactService.PreviewSegment:input_type -> tern.v1.PreviewSegmentRequest
+	32, // 41: tern.v1.ContactService.ImportContacts:input_type -> tern.v1.ImportContactsRequest
+	33, // 42: tern.v1.ContactService.ImportContactsChunk:input_type -> tern.v1.ImportContactsChunkRequest
+	34, // 43: tern.v1.ContactService.WatchImport:input_type -> tern.v1.WatchImportRequest
+	35, // 44: tern.v1.ContactService.ListImportErrors:input_type -> tern.v1.ListImportErrorsRequest
+	4,  // 45: tern.v1.ContactService.RecordConsent:output_type -> tern.v1.RecordConsentResponse
+	6,  // 46: tern.v1.ContactService.RevokeConsent:output_type -> tern.v1.RevokeConsentResponse
+	8,  // 47: tern.v1.ContactService.ListConsentEvents:output_type -> tern.v1.ListConsentEventsResponse
+	10, // 48: tern.v1.ContactService.EraseNumber:output_type -> tern.v1.EraseNumberResponse
+	13, // 49: tern.v1.ContactService.ListInbound:output_type -> tern.v1.ListInboundResponse
+	36, // 50: tern.v1.ContactService.UpsertContact:output_type -> tern.v1.UpsertContactResponse
+	37, // 51: tern.v1.ContactService.GetContact:output_type -> tern.v1.GetContactResponse
+	38, // 52: tern.v1.ContactService.ListContacts:output_type -> tern.v1.ListContactsResponse
+	39, // 53: tern.v1.ContactService.DeleteContact:output_type -> tern.v1.DeleteContactResponse
+	40, // 54: tern.v1.ContactService.CreateList:output_type -> tern.v1.CreateListResponse
+	41, // 55: tern.v1.ContactService.ListLists:output_type -> tern.v1.ListListsResponse
+	42, // 56: tern.v1.ContactService.DeleteList:output_type -> tern.v1.DeleteListResponse
+	43, // 57: tern.v1.ContactService.AddListMembers:output_type -> tern.v1.AddListMembersResponse
+	44, // 58: tern.v1.ContactService.RemoveListMembers:output_type -> tern.v1.RemoveListMembersResponse
+	45, // 59: tern.v1.ContactService.CreateSegment:output_type -> tern.v1.CreateSegmentResponse
+	46, // 60: tern.v1.ContactService.UpdateSegment:output_type -> tern.v1.UpdateSegmentResponse
+	47, // 61: tern.v1.ContactService.ListSegments:output_type -> tern.v1.ListSegmentsResponse
+	48, // 62: tern.v1.ContactService.DeleteSegment:output_type -> tern.v1.DeleteSegmentResponse
+	49, // 63: tern.v1.ContactService.PreviewSegment:output_type -> tern.v1.PreviewSegmentResponse
+	50, // 64: tern.v1.ContactService.ImportContacts:output_type -> tern.v1.ImportContactsResponse
+	51, // 65: tern.v1.ContactService.ImportContactsChunk:output_type -> tern.v1.ImportContactsChunkResponse
+	52, // 66: tern.v1.ContactService.WatchImport:output_type -> tern.v1.WatchImportResponse
+	53, // 67: tern.v1.ContactService.ListImportErrors:output_type -> tern.v1.ListImportErrorsResponse
+	45, // [45:68] is the sub-list for method output_type
+	22, // [22:45] is the sub-list for method input_type
 	22, // [22:22] is the sub-list for extension type_name
 	22, // [22:22] is the sub-list for extension extendee
 	0,  // [0:22] is the sub-list for field type_name
@@ -1229,6 +1322,7 @@ func file_tern_v1_contact_service_proto_init() {
 		return
 	}
 	file_tern_v1_consent_proto_init()
+	file_tern_v1_contact_book_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -29,7 +29,7 @@ type SendRequest struct {
 	To string `protobuf:"bytes,1,opt,name=to,proto3" json:"to,omitempty"`
 	// Sender id: a number or up to 11 alphanumeric characters; empty uses the tenant's default.
 	From string `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
-	// Text to send. Required.
+	// Text to send. Required, unless template_id names a template.
 	Body string `protobuf:"bytes,3,opt,name=body,proto3" json:"body,omitempty"`
 	// Groups messages for analytics; up to 128 characters.
 	CampaignId string `protobuf:"bytes,4,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
@@ -50,9 +50,18 @@ type SendRequest struct {
 	// login code's 10 minutes; a message that could not go out by then ends
 	// STATUS_EXPIRED instead of arriving late. Unset or zero: the server's
 	// --validity, which is also the most allowed.
-	Validity      *durationpb.Duration `protobuf:"bytes,10,opt,name=validity,proto3" json:"validity,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Validity *durationpb.Duration `protobuf:"bytes,10,opt,name=validity,proto3" json:"validity,omitempty"`
+	// A stored template (TemplateService) whose text is sent instead of a
+	// body, with variables filling its placeholders and the language
+	// picking its variant. Version 0 is the latest; an unspecified
+	// category is the template's. A variable without a value or a
+	// fallback is INVALID_ARGUMENT naming it.
+	TemplateId      string            `protobuf:"bytes,11,opt,name=template_id,json=templateId,proto3" json:"template_id,omitempty"`
+	TemplateVersion int32             `protobuf:"varint,12,opt,name=template_version,json=templateVersion,proto3" json:"template_version,omitempty"`
+	Variables       map[string]string `protobuf:"bytes,13,rep,name=variables,proto3" json:"variables,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Language        string            `protobuf:"bytes,14,opt,name=language,proto3" json:"language,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SendRequest) Reset() {
@@ -153,6 +162,34 @@ func (x *SendRequest) GetValidity() *durationpb.Duration {
 		return x.Validity
 	}
 	return nil
+}
+
+func (x *SendRequest) GetTemplateId() string {
+	if x != nil {
+		return x.TemplateId
+	}
+	return ""
+}
+
+func (x *SendRequest) GetTemplateVersion() int32 {
+	if x != nil {
+		return x.TemplateVersion
+	}
+	return 0
+}
+
+func (x *SendRequest) GetVariables() map[string]string {
+	if x != nil {
+		return x.Variables
+	}
+	return nil
+}
+
+func (x *SendRequest) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
 }
 
 type SendResponse struct {
@@ -942,7 +979,7 @@ var File_tern_v1_message_service_proto protoreflect.FileDescriptor
 
 const file_tern_v1_message_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1dtern/v1/message_service.proto\x12\atern.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\"\xf4\x02\n" +
+	"\x1dtern/v1/message_service.proto\x12\atern.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\"\xdd\x04\n" +
 	"\vSendRequest\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\tR\x02to\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x12\x12\n" +
@@ -955,7 +992,15 @@ const file_tern_v1_message_service_proto_rawDesc = "" +
 	"\fshift_tables\x18\b \x03(\tR\vshiftTables\x123\n" +
 	"\asend_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x06sendAt\x125\n" +
 	"\bvalidity\x18\n" +
-	" \x01(\v2\x19.google.protobuf.DurationR\bvalidity\"\xb8\x01\n" +
+	" \x01(\v2\x19.google.protobuf.DurationR\bvalidity\x12\x1f\n" +
+	"\vtemplate_id\x18\v \x01(\tR\n" +
+	"templateId\x12)\n" +
+	"\x10template_version\x18\f \x01(\x05R\x0ftemplateVersion\x12A\n" +
+	"\tvariables\x18\r \x03(\v2#.tern.v1.SendRequest.VariablesEntryR\tvariables\x12\x1a\n" +
+	"\blanguage\x18\x0e \x01(\tR\blanguage\x1a<\n" +
+	"\x0eVariablesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xb8\x01\n" +
 	"\fSendResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12'\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x0f.tern.v1.StatusR\x06status\x12\x1a\n" +
@@ -1023,7 +1068,7 @@ func file_tern_v1_message_service_proto_rawDescGZIP() []byte {
 	return file_tern_v1_message_service_proto_rawDescData
 }
 
-var file_tern_v1_message_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_tern_v1_message_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_tern_v1_message_service_proto_goTypes = []any{
 	(*SendRequest)(nil),           // 0: tern.v1.SendRequest
 	(*SendResponse)(nil),          // 1: tern.v1.SendResponse
@@ -1039,44 +1084,46 @@ var file_tern_v1_message_service_proto_goTypes = []any{
 	(*EstimateResponse)(nil),      // 11: tern.v1.EstimateResponse
 	(*Replacement)(nil),           // 12: tern.v1.Replacement
 	(*Money)(nil),                 // 13: tern.v1.Money
-	(Category)(0),                 // 14: tern.v1.Category
-	(*timestamppb.Timestamp)(nil), // 15: google.protobuf.Timestamp
-	(*durationpb.Duration)(nil),   // 16: google.protobuf.Duration
-	(Status)(0),                   // 17: tern.v1.Status
-	(Encoding)(0),                 // 18: tern.v1.Encoding
-	(*Message)(nil),               // 19: tern.v1.Message
+	nil,                           // 14: tern.v1.SendRequest.VariablesEntry
+	(Category)(0),                 // 15: tern.v1.Category
+	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),   // 17: google.protobuf.Duration
+	(Status)(0),                   // 18: tern.v1.Status
+	(Encoding)(0),                 // 19: tern.v1.Encoding
+	(*Message)(nil),               // 20: tern.v1.Message
 }
 var file_tern_v1_message_service_proto_depIdxs = []int32{
-	14, // 0: tern.v1.SendRequest.category:type_name -> tern.v1.Category
-	15, // 1: tern.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
-	16, // 2: tern.v1.SendRequest.validity:type_name -> google.protobuf.Duration
-	17, // 3: tern.v1.SendResponse.status:type_name -> tern.v1.Status
-	18, // 4: tern.v1.SendResponse.encoding:type_name -> tern.v1.Encoding
-	13, // 5: tern.v1.SendResponse.price:type_name -> tern.v1.Money
-	0,  // 6: tern.v1.SendBatchRequest.messages:type_name -> tern.v1.SendRequest
-	4,  // 7: tern.v1.SendBatchResponse.results:type_name -> tern.v1.SendBatchResult
-	1,  // 8: tern.v1.SendBatchResult.message:type_name -> tern.v1.SendResponse
-	5,  // 9: tern.v1.SendBatchResult.error:type_name -> tern.v1.SendError
-	19, // 10: tern.v1.GetMessageResponse.message:type_name -> tern.v1.Message
-	17, // 11: tern.v1.CancelResponse.status:type_name -> tern.v1.Status
-	18, // 12: tern.v1.EstimateResponse.encoding:type_name -> tern.v1.Encoding
-	12, // 13: tern.v1.EstimateResponse.replacements:type_name -> tern.v1.Replacement
-	13, // 14: tern.v1.EstimateResponse.price:type_name -> tern.v1.Money
-	0,  // 15: tern.v1.MessageService.Send:input_type -> tern.v1.SendRequest
-	2,  // 16: tern.v1.MessageService.SendBatch:input_type -> tern.v1.SendBatchRequest
-	10, // 17: tern.v1.MessageService.Estimate:input_type -> tern.v1.EstimateRequest
-	6,  // 18: tern.v1.MessageService.GetMessage:input_type -> tern.v1.GetMessageRequest
-	8,  // 19: tern.v1.MessageService.Cancel:input_type -> tern.v1.CancelRequest
-	1,  // 20: tern.v1.MessageService.Send:output_type -> tern.v1.SendResponse
-	3,  // 21: tern.v1.MessageService.SendBatch:output_type -> tern.v1.SendBatchResponse
-	11, // 22: tern.v1.MessageService.Estimate:output_type -> tern.v1.EstimateResponse
-	7,  // 23: tern.v1.MessageService.GetMessage:output_type -> tern.v1.GetMessageResponse
-	9,  // 24: tern.v1.MessageService.Cancel:output_type -> tern.v1.CancelResponse
-	20, // [20:25] is the sub-list for method output_type
-	15, // [15:20] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	15, // 0: tern.v1.SendRequest.category:type_name -> tern.v1.Category
+	16, // 1: tern.v1.SendRequest.send_at:type_name -> google.protobuf.Timestamp
+	17, // 2: tern.v1.SendRequest.validity:type_name -> google.protobuf.Duration
+	14, // 3: tern.v1.SendRequest.variables:type_name -> tern.v1.SendRequest.VariablesEntry
+	18, // 4: tern.v1.SendResponse.status:type_name -> tern.v1.Status
+	19, // 5: tern.v1.SendResponse.encoding:type_name -> tern.v1.Encoding
+	13, // 6: tern.v1.SendResponse.price:type_name -> tern.v1.Money
+	0,  // 7: tern.v1.SendBatchRequest.messages:type_name -> tern.v1.SendRequest
+	4,  // 8: tern.v1.SendBatchResponse.results:type_name -> tern.v1.SendBatchResult
+	1,  // 9: tern.v1.SendBatchResult.message:type_name -> tern.v1.SendResponse
+	5,  // 10: tern.v1.SendBatchResult.error:type_name -> tern.v1.SendError
+	20, // 11: tern.v1.GetMessageResponse.message:type_name -> tern.v1.Message
+	18, // 12: tern.v1.CancelResponse.status:type_name -> tern.v1.Status
+	19, // 13: tern.v1.EstimateResponse.encoding:type_name -> tern.v1.Encoding
+	12, // 14: tern.v1.EstimateResponse.replacements:type_name -> tern.v1.Replacement
+	13, // 15: tern.v1.EstimateResponse.price:type_name -> tern.v1.Money
+	0,  // 16: tern.v1.MessageService.Send:input_type -> tern.v1.SendRequest
+	2,  // 17: tern.v1.MessageService.SendBatch:input_type -> tern.v1.SendBatchRequest
+	10, // 18: tern.v1.MessageService.Estimate:input_type -> tern.v1.EstimateRequest
+	6,  // 19: tern.v1.MessageService.GetMessage:input_type -> tern.v1.GetMessageRequest
+	8,  // 20: tern.v1.MessageService.Cancel:input_type -> tern.v1.CancelRequest
+	1,  // 21: tern.v1.MessageService.Send:output_type -> tern.v1.SendResponse
+	3,  // 22: tern.v1.MessageService.SendBatch:output_type -> tern.v1.SendBatchResponse
+	11, // 23: tern.v1.MessageService.Estimate:output_type -> tern.v1.EstimateResponse
+	7,  // 24: tern.v1.MessageService.GetMessage:output_type -> tern.v1.GetMessageResponse
+	9,  // 25: tern.v1.MessageService.Cancel:output_type -> tern.v1.CancelResponse
+	21, // [21:26] is the sub-list for method output_type
+	16, // [16:21] is the sub-list for method input_type
+	16, // [16:16] is the sub-list for extension type_name
+	16, // [16:16] is the sub-list for extension extendee
+	0,  // [0:16] is the sub-list for field type_name
 }
 
 func init() { file_tern_v1_message_service_proto_init() }
@@ -1095,7 +1142,7 @@ func file_tern_v1_message_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tern_v1_message_service_proto_rawDesc), len(file_tern_v1_message_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

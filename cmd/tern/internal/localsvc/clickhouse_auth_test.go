@@ -3,6 +3,7 @@ package localsvc
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // A server started with a user and password takes that login only, and
@@ -21,7 +24,7 @@ func TestStartClickHouseWithPassword(t *testing.T) {
 	defer cancel()
 	dir := filepath.Join(t.TempDir(), "clickhouse")
 	cfg := ClickHouseConfig{Dir: dir, TCPPort: freePort(t), HTTPPort: freePort(t), User: "shop", Password: "s3cret-pw"}
-	p, err := StartClickHouse(ctx, cfg, testLogger(t))
+	p, err := StartClickHouse(ctx, cfg, testkit.Logger(t, slog.LevelDebug))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+
+	"github.com/ternsms/tern/core/testkit"
 )
 
 func TestClickHouseConfigValidate(t *testing.T) {
@@ -48,7 +50,7 @@ func TestStartClickHouse(t *testing.T) {
 	requireClickHouse(t)
 	ctx := t.Context()
 	cfg := ClickHouseConfig{Dir: filepath.Join(t.TempDir(), "clickhouse"), TCPPort: freePort(t), HTTPPort: freePort(t)}
-	p, err := StartClickHouse(ctx, cfg, testLogger(t))
+	p, err := StartClickHouse(ctx, cfg, testkit.Logger(t, slog.LevelDebug))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +74,7 @@ func TestStartClickHouse(t *testing.T) {
 	}
 
 	// A second server on the same ports is refused before it starts.
-	_, err = StartClickHouse(ctx, ClickHouseConfig{Dir: t.TempDir(), TCPPort: cfg.TCPPort, HTTPPort: cfg.HTTPPort}, testLogger(t))
+	_, err = StartClickHouse(ctx, ClickHouseConfig{Dir: t.TempDir(), TCPPort: cfg.TCPPort, HTTPPort: cfg.HTTPPort}, testkit.Logger(t, slog.LevelDebug))
 	if !errors.Is(err, ErrPortInUse) {
 		t.Fatalf("second start = %v, want ErrPortInUse", err)
 	}
@@ -96,7 +98,7 @@ func TestStartClickHouse(t *testing.T) {
 func TestStartClickHouseMissingBinary(t *testing.T) {
 	t.Parallel()
 	cfg := ClickHouseConfig{Dir: t.TempDir(), Binary: filepath.Join(t.TempDir(), "no-such-clickhouse")}
-	_, err := StartClickHouse(t.Context(), cfg, testLogger(t))
+	_, err := StartClickHouse(t.Context(), cfg, testkit.Logger(t, slog.LevelDebug))
 	if !errors.Is(err, ErrNotInstalled) {
 		t.Fatalf("err = %v, want ErrNotInstalled", err)
 	}
@@ -151,7 +153,7 @@ func TestStartFailures(t *testing.T) {
 					TCPPort: freePort(t), HTTPPort: freePort(t),
 				}
 				start = time.Now()
-				p, err = StartClickHouse(t.Context(), cfg, testLogger(t))
+				p, err = StartClickHouse(t.Context(), cfg, testkit.Logger(t, slog.LevelDebug))
 				if !errors.Is(err, ErrPortInUse) {
 					break
 				}
@@ -185,7 +187,7 @@ func TestStopKillsOnDeadline(t *testing.T) {
 	p, err := startProcess(t.Context(), processSpec{
 		name: "stubborn", path: bin, dir: dir, timeout: 10 * time.Second,
 		ready: func(context.Context) error { _, err := os.Stat(marker); return err },
-	}, testLogger(t))
+	}, testkit.Logger(t, slog.LevelDebug))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +203,7 @@ func TestStopKillsOnDeadline(t *testing.T) {
 	}
 	// The whole group got the signal, including the shell's sleep child,
 	// which its new parent reaps in its own time.
-	eventually(t, 5*time.Second, func() error {
+	testkit.Eventually(t, 5*time.Second, func() error {
 		if err := syscall.Kill(-p.Pid(), 0); !errors.Is(err, syscall.ESRCH) {
 			return fmt.Errorf("process group %d still exists (kill 0: %v)", p.Pid(), err)
 		}
@@ -228,29 +230,4 @@ func freePort(t *testing.T) int {
 		t.Fatal(err)
 	}
 	return port
-}
-
-// eventually polls cond until it returns nil, failing the test with its last
-// error after timeout.
-func eventually(t *testing.T, timeout time.Duration, cond func() error) {
-	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		err := cond()
-		if err == nil {
-			return
-		}
-		select {
-		case <-deadline.C:
-			t.Fatalf("after %s: %v", timeout, err)
-		case <-tick.C:
-		}
-	}
-}
-
-func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }

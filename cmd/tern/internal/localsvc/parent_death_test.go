@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // parentDeathHelperEnv, set, makes TestServerDiesWithTern the helper
@@ -44,7 +46,7 @@ func TestServerDiesWithTern(t *testing.T) {
 	}
 	defer helper.Process.Kill()
 	var report []string
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		b, _ := os.ReadFile(filepath.Join(dir, "report"))
 		if report = strings.Fields(string(b)); len(report) != 2 {
 			log, _ := os.ReadFile(out.Name())
@@ -60,7 +62,7 @@ func TestServerDiesWithTern(t *testing.T) {
 
 	helper.Process.Signal(syscall.SIGKILL)
 	helper.Wait()
-	eventually(t, 30*time.Second, func() error {
+	testkit.Eventually(t, 30*time.Second, func() error {
 		if alive(pid) {
 			return fmt.Errorf("server pid %d still runs after its tern (pid %d) was killed", pid, helper.Process.Pid)
 		}

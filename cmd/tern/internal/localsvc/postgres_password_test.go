@@ -2,6 +2,7 @@ package localsvc
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
 	"os"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // A private cluster takes logins with its generated password only, kept
@@ -38,7 +41,7 @@ func TestPostgresPassword(t *testing.T) {
 			cfg := PostgresConfig{Dir: dir, Port: freePort(t)}
 			var first string
 			for round := range 2 {
-				p, err := StartPostgres(ctx, cfg, testLogger(t))
+				p, err := StartPostgres(ctx, cfg, testkit.Logger(t, slog.LevelDebug))
 				if err != nil {
 					t.Fatalf("round %d: %v", round, err)
 				}

@@ -2,12 +2,15 @@ package localsvc
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ternsms/tern/core/testkit"
 )
 
 func requirePostgres(t *testing.T) {
@@ -32,7 +35,7 @@ func TestStartPostgres(t *testing.T) {
 	dir := filepath.Join(searchableTempDir(t), "pg")
 	cfg := PostgresConfig{Dir: dir, Port: port, Database: "shop"}
 	for round := range 2 { // the second start reuses the initialized cluster
-		p, err := StartPostgres(ctx, cfg, testLogger(t))
+		p, err := StartPostgres(ctx, cfg, testkit.Logger(t, slog.LevelDebug))
 		if err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
@@ -45,7 +48,7 @@ func TestStartPostgres(t *testing.T) {
 			t.Fatalf("current_database = %q, %v", db, err)
 		}
 		conn.Close(ctx)
-		if _, err := StartPostgres(ctx, cfg, testLogger(t)); err == nil {
+		if _, err := StartPostgres(ctx, cfg, testkit.Logger(t, slog.LevelDebug)); err == nil {
 			t.Fatal("a second server started on the same port")
 		}
 		if err := p.Stop(ctx); err != nil {

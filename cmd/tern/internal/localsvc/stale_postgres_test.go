@@ -2,6 +2,7 @@ package localsvc
 
 import (
 	"context"
+	"log/slog"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // A PostgreSQL a tern from before server.pid left running is found
@@ -21,7 +24,7 @@ func TestStartStopsStalePostgres(t *testing.T) {
 	defer cancel()
 	dir := filepath.Join(searchableTempDir(t), "pg")
 	cfg := PostgresConfig{Dir: dir, Port: freePort(t)}
-	p, err := StartPostgres(ctx, cfg, testLogger(t))
+	p, err := StartPostgres(ctx, cfg, testkit.Logger(t, slog.LevelDebug))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +52,7 @@ func TestStartStopsStalePostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, time.Minute, func() error {
+	testkit.Eventually(t, time.Minute, func() error {
 		conn, err := pgx.Connect(ctx, url)
 		if err != nil {
 			return err
@@ -57,7 +60,7 @@ func TestStartStopsStalePostgres(t *testing.T) {
 		return conn.Close(ctx)
 	})
 
-	p, err = StartPostgres(ctx, cfg, testLogger(t))
+	p, err = StartPostgres(ctx, cfg, testkit.Logger(t, slog.LevelDebug))
 	if err != nil {
 		t.Fatalf("start with an orphaned postmaster running: %v", err)
 	}

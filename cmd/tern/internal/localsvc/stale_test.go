@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ternsms/tern/core/testkit"
 )
 
 // A tern that died without stopping its ClickHouse (before servers died
@@ -46,12 +49,12 @@ func TestStartStopsStaleServer(t *testing.T) {
 	}{
 		{"the orphaned server", func(t *testing.T) (*detached, uint64) {
 			d := startDetached(t, bin, "--config-file="+filepath.Join(dir, "config.xml"))
-			eventually(t, time.Minute, func() error { return pingClickHouseHTTP(ctx, httpAddr) })
+			testkit.Eventually(t, time.Minute, func() error { return pingClickHouseHTTP(ctx, httpAddr) })
 			return d, procStartTime(t, d.pid)
 		}, true},
 		{"the orphaned server, no server.pid: its own status file", func(t *testing.T) (*detached, uint64) {
 			d := startDetached(t, bin, "--config-file="+filepath.Join(dir, "config.xml"))
-			eventually(t, time.Minute, func() error { return pingClickHouseHTTP(ctx, httpAddr) })
+			testkit.Eventually(t, time.Minute, func() error { return pingClickHouseHTTP(ctx, httpAddr) })
 			return d, 0
 		}, true},
 		{"the pid now another program's", func(t *testing.T) (*detached, uint64) {
@@ -73,7 +76,7 @@ func TestStartStopsStaleServer(t *testing.T) {
 			if err := os.WriteFile(filepath.Join(dir, "server.pid"), []byte(record), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			p, err := StartClickHouse(ctx, cfg, testLogger(t))
+			p, err := StartClickHouse(ctx, cfg, testkit.Logger(t, slog.LevelDebug))
 			if err != nil {
 				t.Fatalf("start with %s left running: %v", tt.name, err)
 			}
@@ -106,7 +109,7 @@ func startOnFreePorts(ctx context.Context, t *testing.T, dir string) (ClickHouse
 	t.Helper()
 	for range 5 {
 		cfg := ClickHouseConfig{Dir: dir, TCPPort: freePort(t), HTTPPort: freePort(t)}
-		p, err := StartClickHouse(ctx, cfg, testLogger(t))
+		p, err := StartClickHouse(ctx, cfg, testkit.Logger(t, slog.LevelDebug))
 		if err == nil {
 			return cfg, p
 		}

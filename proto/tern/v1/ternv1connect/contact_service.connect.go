@@ -48,6 +48,60 @@ const (
 	// ContactServiceListInboundProcedure is the fully-qualified name of the ContactService's
 	// ListInbound RPC.
 	ContactServiceListInboundProcedure = "/tern.v1.ContactService/ListInbound"
+	// ContactServiceUpsertContactProcedure is the fully-qualified name of the ContactService's
+	// UpsertContact RPC.
+	ContactServiceUpsertContactProcedure = "/tern.v1.ContactService/UpsertContact"
+	// ContactServiceGetContactProcedure is the fully-qualified name of the ContactService's GetContact
+	// RPC.
+	ContactServiceGetContactProcedure = "/tern.v1.ContactService/GetContact"
+	// ContactServiceListContactsProcedure is the fully-qualified name of the ContactService's
+	// ListContacts RPC.
+	ContactServiceListContactsProcedure = "/tern.v1.ContactService/ListContacts"
+	// ContactServiceDeleteContactProcedure is the fully-qualified name of the ContactService's
+	// DeleteContact RPC.
+	ContactServiceDeleteContactProcedure = "/tern.v1.ContactService/DeleteContact"
+	// ContactServiceCreateListProcedure is the fully-qualified name of the ContactService's CreateList
+	// RPC.
+	ContactServiceCreateListProcedure = "/tern.v1.ContactService/CreateList"
+	// ContactServiceListListsProcedure is the fully-qualified name of the ContactService's ListLists
+	// RPC.
+	ContactServiceListListsProcedure = "/tern.v1.ContactService/ListLists"
+	// ContactServiceDeleteListProcedure is the fully-qualified name of the ContactService's DeleteList
+	// RPC.
+	ContactServiceDeleteListProcedure = "/tern.v1.ContactService/DeleteList"
+	// ContactServiceAddListMembersProcedure is the fully-qualified name of the ContactService's
+	// AddListMembers RPC.
+	ContactServiceAddListMembersProcedure = "/tern.v1.ContactService/AddListMembers"
+	// ContactServiceRemoveListMembersProcedure is the fully-qualified name of the ContactService's
+	// RemoveListMembers RPC.
+	ContactServiceRemoveListMembersProcedure = "/tern.v1.ContactService/RemoveListMembers"
+	// ContactServiceCreateSegmentProcedure is the fully-qualified name of the ContactService's
+	// CreateSegment RPC.
+	ContactServiceCreateSegmentProcedure = "/tern.v1.ContactService/CreateSegment"
+	// ContactServiceUpdateSegmentProcedure is the fully-qualified name of the ContactService's
+	// UpdateSegment RPC.
+	ContactServiceUpdateSegmentProcedure = "/tern.v1.ContactService/UpdateSegment"
+	// ContactServiceListSegmentsProcedure is the fully-qualified name of the ContactService's
+	// ListSegments RPC.
+	ContactServiceListSegmentsProcedure = "/tern.v1.ContactService/ListSegments"
+	// ContactServiceDeleteSegmentProcedure is the fully-qualified name of the ContactService's
+	// DeleteSegment RPC.
+	ContactServiceDeleteSegmentProcedure = "/tern.v1.ContactService/DeleteSegment"
+	// ContactServicePreviewSegmentProcedure is the fully-qualified name of the ContactService's
+	// PreviewSegment RPC.
+	ContactServicePreviewSegmentProcedure = "/tern.v1.ContactService/PreviewSegment"
+	// ContactServiceImportContactsProcedure is the fully-qualified name of the ContactService's
+	// ImportContacts RPC.
+	ContactServiceImportContactsProcedure = "/tern.v1.ContactService/ImportContacts"
+	// ContactServiceImportContactsChunkProcedure is the fully-qualified name of the ContactService's
+	// ImportContactsChunk RPC.
+	ContactServiceImportContactsChunkProcedure = "/tern.v1.ContactService/ImportContactsChunk"
+	// ContactServiceWatchImportProcedure is the fully-qualified name of the ContactService's
+	// WatchImport RPC.
+	ContactServiceWatchImportProcedure = "/tern.v1.ContactService/WatchImport"
+	// ContactServiceListImportErrorsProcedure is the fully-qualified name of the ContactService's
+	// ListImportErrors RPC.
+	ContactServiceListImportErrorsProcedure = "/tern.v1.ContactService/ListImportErrors"
 )
 
 // ContactServiceClient is a client for the tern.v1.ContactService service.
@@ -70,6 +124,43 @@ type ContactServiceClient interface {
 	// ListInbound lists the replies the tenant's numbers received, newest
 	// first, with how each was read.
 	ListInbound(context.Context, *connect.Request[v1.ListInboundRequest]) (*connect.Response[v1.ListInboundResponse], error)
+	// UpsertContact creates a contact, or replaces the fields of the one
+	// with its phone.
+	UpsertContact(context.Context, *connect.Request[v1.UpsertContactRequest]) (*connect.Response[v1.UpsertContactResponse], error)
+	GetContact(context.Context, *connect.Request[v1.GetContactRequest]) (*connect.Response[v1.GetContactResponse], error)
+	// ListContacts pages through contacts by id, optionally only those of
+	// a list, a segment or a filter.
+	ListContacts(context.Context, *connect.Request[v1.ListContactsRequest]) (*connect.Response[v1.ListContactsResponse], error)
+	// DeleteContact deletes a contact and its list memberships (GDPR
+	// Art. 17), with erase_consent its consent trail too.
+	DeleteContact(context.Context, *connect.Request[v1.DeleteContactRequest]) (*connect.Response[v1.DeleteContactResponse], error)
+	CreateList(context.Context, *connect.Request[v1.CreateListRequest]) (*connect.Response[v1.CreateListResponse], error)
+	ListLists(context.Context, *connect.Request[v1.ListListsRequest]) (*connect.Response[v1.ListListsResponse], error)
+	// DeleteList deletes a list, not its contacts.
+	DeleteList(context.Context, *connect.Request[v1.DeleteListRequest]) (*connect.Response[v1.DeleteListResponse], error)
+	AddListMembers(context.Context, *connect.Request[v1.AddListMembersRequest]) (*connect.Response[v1.AddListMembersResponse], error)
+	RemoveListMembers(context.Context, *connect.Request[v1.RemoveListMembersRequest]) (*connect.Response[v1.RemoveListMembersResponse], error)
+	CreateSegment(context.Context, *connect.Request[v1.CreateSegmentRequest]) (*connect.Response[v1.CreateSegmentResponse], error)
+	UpdateSegment(context.Context, *connect.Request[v1.UpdateSegmentRequest]) (*connect.Response[v1.UpdateSegmentResponse], error)
+	ListSegments(context.Context, *connect.Request[v1.ListSegmentsRequest]) (*connect.Response[v1.ListSegmentsResponse], error)
+	DeleteSegment(context.Context, *connect.Request[v1.DeleteSegmentRequest]) (*connect.Response[v1.DeleteSegmentResponse], error)
+	// PreviewSegment counts the contacts a segment or filter selects now,
+	// and those of them a campaign may go to.
+	PreviewSegment(context.Context, *connect.Request[v1.PreviewSegmentRequest]) (*connect.Response[v1.PreviewSegmentResponse], error)
+	// ImportContacts streams a CSV file from a gRPC client. Columns are
+	// mapped by the header; each bad row is reported by number and the
+	// rest are imported. Streaming again with the same import id resumes
+	// (send from the bytes_received it answered) or repeats harmlessly.
+	ImportContacts(context.Context) *connect.ClientStreamForClient[v1.ImportContactsRequest, v1.ImportContactsResponse]
+	// ImportContactsChunk takes one piece of a CSV file, for clients
+	// without client streaming (browsers): each chunk is committed before
+	// the answer, so an upload resumes at the bytes_received answered.
+	ImportContactsChunk(context.Context, *connect.Request[v1.ImportContactsChunkRequest]) (*connect.Response[v1.ImportContactsChunkResponse], error)
+	// WatchImport streams an import's progress as it changes, until it is
+	// done.
+	WatchImport(context.Context, *connect.Request[v1.WatchImportRequest]) (*connect.ServerStreamForClient[v1.WatchImportResponse], error)
+	// ListImportErrors lists an import's rejected rows.
+	ListImportErrors(context.Context, *connect.Request[v1.ListImportErrorsRequest]) (*connect.Response[v1.ListImportErrorsResponse], error)
 }
 
 // NewContactServiceClient constructs a client for the tern.v1.ContactService service. By default,
@@ -116,16 +207,156 @@ func NewContactServiceClient(httpClient connect.HTTPClient, baseURL string, opts
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		upsertContact: connect.NewClient[v1.UpsertContactRequest, v1.UpsertContactResponse](
+			httpClient,
+			baseURL+ContactServiceUpsertContactProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("UpsertContact")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		getContact: connect.NewClient[v1.GetContactRequest, v1.GetContactResponse](
+			httpClient,
+			baseURL+ContactServiceGetContactProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("GetContact")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listContacts: connect.NewClient[v1.ListContactsRequest, v1.ListContactsResponse](
+			httpClient,
+			baseURL+ContactServiceListContactsProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("ListContacts")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		deleteContact: connect.NewClient[v1.DeleteContactRequest, v1.DeleteContactResponse](
+			httpClient,
+			baseURL+ContactServiceDeleteContactProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("DeleteContact")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		createList: connect.NewClient[v1.CreateListRequest, v1.CreateListResponse](
+			httpClient,
+			baseURL+ContactServiceCreateListProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("CreateList")),
+			connect.WithClientOptions(opts...),
+		),
+		listLists: connect.NewClient[v1.ListListsRequest, v1.ListListsResponse](
+			httpClient,
+			baseURL+ContactServiceListListsProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("ListLists")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		deleteList: connect.NewClient[v1.DeleteListRequest, v1.DeleteListResponse](
+			httpClient,
+			baseURL+ContactServiceDeleteListProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("DeleteList")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		addListMembers: connect.NewClient[v1.AddListMembersRequest, v1.AddListMembersResponse](
+			httpClient,
+			baseURL+ContactServiceAddListMembersProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("AddListMembers")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		removeListMembers: connect.NewClient[v1.RemoveListMembersRequest, v1.RemoveListMembersResponse](
+			httpClient,
+			baseURL+ContactServiceRemoveListMembersProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("RemoveListMembers")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		createSegment: connect.NewClient[v1.CreateSegmentRequest, v1.CreateSegmentResponse](
+			httpClient,
+			baseURL+ContactServiceCreateSegmentProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("CreateSegment")),
+			connect.WithClientOptions(opts...),
+		),
+		updateSegment: connect.NewClient[v1.UpdateSegmentRequest, v1.UpdateSegmentResponse](
+			httpClient,
+			baseURL+ContactServiceUpdateSegmentProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("UpdateSegment")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		listSegments: connect.NewClient[v1.ListSegmentsRequest, v1.ListSegmentsResponse](
+			httpClient,
+			baseURL+ContactServiceListSegmentsProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("ListSegments")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		deleteSegment: connect.NewClient[v1.DeleteSegmentRequest, v1.DeleteSegmentResponse](
+			httpClient,
+			baseURL+ContactServiceDeleteSegmentProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("DeleteSegment")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		previewSegment: connect.NewClient[v1.PreviewSegmentRequest, v1.PreviewSegmentResponse](
+			httpClient,
+			baseURL+ContactServicePreviewSegmentProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("PreviewSegment")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		importContacts: connect.NewClient[v1.ImportContactsRequest, v1.ImportContactsResponse](
+			httpClient,
+			baseURL+ContactServiceImportContactsProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("ImportContacts")),
+			connect.WithClientOptions(opts...),
+		),
+		importContactsChunk: connect.NewClient[v1.ImportContactsChunkRequest, v1.ImportContactsChunkResponse](
+			httpClient,
+			baseURL+ContactServiceImportContactsChunkProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("ImportContactsChunk")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
+		watchImport: connect.NewClient[v1.WatchImportRequest, v1.WatchImportResponse](
+			httpClient,
+			baseURL+ContactServiceWatchImportProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("WatchImport")),
+			connect.WithClientOptions(opts...),
+		),
+		listImportErrors: connect.NewClient[v1.ListImportErrorsRequest, v1.ListImportErrorsResponse](
+			httpClient,
+			baseURL+ContactServiceListImportErrorsProcedure,
+			connect.WithSchema(contactServiceMethods.ByName("ListImportErrors")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // contactServiceClient implements ContactServiceClient.
 type contactServiceClient struct {
-	recordConsent     *connect.Client[v1.RecordConsentRequest, v1.RecordConsentResponse]
-	revokeConsent     *connect.Client[v1.RevokeConsentRequest, v1.RevokeConsentResponse]
-	listConsentEvents *connect.Client[v1.ListConsentEventsRequest, v1.ListConsentEventsResponse]
-	eraseNumber       *connect.Client[v1.EraseNumberRequest, v1.EraseNumberResponse]
-	listInbound       *connect.Client[v1.ListInboundRequest, v1.ListInboundResponse]
+	recordConsent       *connect.Client[v1.RecordConsentRequest, v1.RecordConsentResponse]
+	revokeConsent       *connect.Client[v1.RevokeConsentRequest, v1.RevokeConsentResponse]
+	listConsentEvents   *connect.Client[v1.ListConsentEventsRequest, v1.ListConsentEventsResponse]
+	eraseNumber         *connect.Client[v1.EraseNumberRequest, v1.EraseNumberResponse]
+	listInbound         *connect.Client[v1.ListInboundRequest, v1.ListInboundResponse]
+	upsertContact       *connect.Client[v1.UpsertContactRequest, v1.UpsertContactResponse]
+	getContact          *connect.Client[v1.GetContactRequest, v1.GetContactResponse]
+	listContacts        *connect.Client[v1.ListContactsRequest, v1.ListContactsResponse]
+	deleteContact       *connect.Client[v1.DeleteContactRequest, v1.DeleteContactResponse]
+	createList          *connect.Client[v1.CreateListRequest, v1.CreateListResponse]
+	listLists           *connect.Client[v1.ListListsRequest, v1.ListListsResponse]
+	deleteList          *connect.Client[v1.DeleteListRequest, v1.DeleteListResponse]
+	addListMembers      *connect.Client[v1.AddListMembersRequest, v1.AddListMembersResponse]
+	removeListMembers   *connect.Client[v1.RemoveListMembersRequest, v1.RemoveListMembersResponse]
+	createSegment       *connect.Client[v1.CreateSegmentRequest, v1.CreateSegmentResponse]
+	updateSegment       *connect.Client[v1.UpdateSegmentRequest, v1.UpdateSegmentResponse]
+	listSegments        *connect.Client[v1.ListSegmentsRequest, v1.ListSegmentsResponse]
+	deleteSegment       *connect.Client[v1.DeleteSegmentRequest, v1.DeleteSegmentResponse]
+	previewSegment      *connect.Client[v1.PreviewSegmentRequest, v1.PreviewSegmentResponse]
+	importContacts      *connect.Client[v1.ImportContactsRequest, v1.ImportContactsResponse]
+	importContactsChunk *connect.Client[v1.ImportContactsChunkRequest, v1.ImportContactsChunkResponse]
+	watchImport         *connect.Client[v1.WatchImportRequest, v1.WatchImportResponse]
+	listImportErrors    *connect.Client[v1.ListImportErrorsRequest, v1.ListImportErrorsResponse]
 }
 
 // RecordConsent calls tern.v1.ContactService.RecordConsent.
@@ -153,6 +384,96 @@ func (c *contactServiceClient) ListInbound(ctx context.Context, req *connect.Req
 	return c.listInbound.CallUnary(ctx, req)
 }
 
+// UpsertContact calls tern.v1.ContactService.UpsertContact.
+func (c *contactServiceClient) UpsertContact(ctx context.Context, req *connect.Request[v1.UpsertContactRequest]) (*connect.Response[v1.UpsertContactResponse], error) {
+	return c.upsertContact.CallUnary(ctx, req)
+}
+
+// GetContact calls tern.v1.ContactService.GetContact.
+func (c *contactServiceClient) GetContact(ctx context.Context, req *connect.Request[v1.GetContactRequest]) (*connect.Response[v1.GetContactResponse], error) {
+	return c.getContact.CallUnary(ctx, req)
+}
+
+// ListContacts calls tern.v1.ContactService.ListContacts.
+func (c *contactServiceClient) ListContacts(ctx context.Context, req *connect.Request[v1.ListContactsRequest]) (*connect.Response[v1.ListContactsResponse], error) {
+	return c.listContacts.CallUnary(ctx, req)
+}
+
+// DeleteContact calls tern.v1.ContactService.DeleteContact.
+func (c *contactServiceClient) DeleteContact(ctx context.Context, req *connect.Request[v1.DeleteContactRequest]) (*connect.Response[v1.DeleteContactResponse], error) {
+	return c.deleteContact.CallUnary(ctx, req)
+}
+
+// CreateList calls tern.v1.ContactService.CreateList.
+func (c *contactServiceClient) CreateList(ctx context.Context, req *connect.Request[v1.CreateListRequest]) (*connect.Response[v1.CreateListResponse], error) {
+	return c.createList.CallUnary(ctx, req)
+}
+
+// ListLists calls tern.v1.ContactService.ListLists.
+func (c *contactServiceClient) ListLists(ctx context.Context, req *connect.Request[v1.ListListsRequest]) (*connect.Response[v1.ListListsResponse], error) {
+	return c.listLists.CallUnary(ctx, req)
+}
+
+// DeleteList calls tern.v1.ContactService.DeleteList.
+func (c *contactServiceClient) DeleteList(ctx context.Context, req *connect.Request[v1.DeleteListRequest]) (*connect.Response[v1.DeleteListResponse], error) {
+	return c.deleteList.CallUnary(ctx, req)
+}
+
+// AddListMembers calls tern.v1.ContactService.AddListMembers.
+func (c *contactServiceClient) AddListMembers(ctx context.Context, req *connect.Request[v1.AddListMembersRequest]) (*connect.Response[v1.AddListMembersResponse], error) {
+	return c.addListMembers.CallUnary(ctx, req)
+}
+
+// RemoveListMembers calls tern.v1.ContactService.RemoveListMembers.
+func (c *contactServiceClient) RemoveListMembers(ctx context.Context, req *connect.Request[v1.RemoveListMembersRequest]) (*connect.Response[v1.RemoveListMembersResponse], error) {
+	return c.removeListMembers.CallUnary(ctx, req)
+}
+
+// CreateSegment calls tern.v1.ContactService.CreateSegment.
+func (c *contactServiceClient) CreateSegment(ctx context.Context, req *connect.Request[v1.CreateSegmentRequest]) (*connect.Response[v1.CreateSegmentResponse], error) {
+	return c.createSegment.CallUnary(ctx, req)
+}
+
+// UpdateSegment calls tern.v1.ContactService.UpdateSegment.
+func (c *contactServiceClient) UpdateSegment(ctx context.Context, req *connect.Request[v1.UpdateSegmentRequest]) (*connect.Response[v1.UpdateSegmentResponse], error) {
+	return c.updateSegment.CallUnary(ctx, req)
+}
+
+// ListSegments calls tern.v1.ContactService.ListSegments.
+func (c *contactServiceClient) ListSegments(ctx context.Context, req *connect.Request[v1.ListSegmentsRequest]) (*connect.Response[v1.ListSegmentsResponse], error) {
+	return c.listSegments.CallUnary(ctx, req)
+}
+
+// DeleteSegment calls tern.v1.ContactService.DeleteSegment.
+func (c *contactServiceClient) DeleteSegment(ctx context.Context, req *connect.Request[v1.DeleteSegmentRequest]) (*connect.Response[v1.DeleteSegmentResponse], error) {
+	return c.deleteSegment.CallUnary(ctx, req)
+}
+
+// PreviewSegment calls tern.v1.ContactService.PreviewSegment.
+func (c *contactServiceClient) PreviewSegment(ctx context.Context, req *connect.Request[v1.PreviewSegmentRequest]) (*connect.Response[v1.PreviewSegmentResponse], error) {
+	return c.previewSegment.CallUnary(ctx, req)
+}
+
+// ImportContacts calls tern.v1.ContactService.ImportContacts.
+func (c *contactServiceClient) ImportContacts(ctx context.Context) *connect.ClientStreamForClient[v1.ImportContactsRequest, v1.ImportContactsResponse] {
+	return c.importContacts.CallClientStream(ctx)
+}
+
+// ImportContactsChunk calls tern.v1.ContactService.ImportContactsChunk.
+func (c *contactServiceClient) ImportContactsChunk(ctx context.Context, req *connect.Request[v1.ImportContactsChunkRequest]) (*connect.Response[v1.ImportContactsChunkResponse], error) {
+	return c.importContactsChunk.CallUnary(ctx, req)
+}
+
+// WatchImport calls tern.v1.ContactService.WatchImport.
+func (c *contactServiceClient) WatchImport(ctx context.Context, req *connect.Request[v1.WatchImportRequest]) (*connect.ServerStreamForClient[v1.WatchImportResponse], error) {
+	return c.watchImport.CallServerStream(ctx, req)
+}
+
+// ListImportErrors calls tern.v1.ContactService.ListImportErrors.
+func (c *contactServiceClient) ListImportErrors(ctx context.Context, req *connect.Request[v1.ListImportErrorsRequest]) (*connect.Response[v1.ListImportErrorsResponse], error) {
+	return c.listImportErrors.CallUnary(ctx, req)
+}
+
 // ContactServiceHandler is an implementation of the tern.v1.ContactService service.
 type ContactServiceHandler interface {
 	// RecordConsent records an opt-in. With CONSENT_METHOD_DOUBLE_OPT_IN it
@@ -173,6 +494,43 @@ type ContactServiceHandler interface {
 	// ListInbound lists the replies the tenant's numbers received, newest
 	// first, with how each was read.
 	ListInbound(context.Context, *connect.Request[v1.ListInboundRequest]) (*connect.Response[v1.ListInboundResponse], error)
+	// UpsertContact creates a contact, or replaces the fields of the one
+	// with its phone.
+	UpsertContact(context.Context, *connect.Request[v1.UpsertContactRequest]) (*connect.Response[v1.UpsertContactResponse], error)
+	GetContact(context.Context, *connect.Request[v1.GetContactRequest]) (*connect.Response[v1.GetContactResponse], error)
+	// ListContacts pages through contacts by id, optionally only those of
+	// a list, a segment or a filter.
+	ListContacts(context.Context, *connect.Request[v1.ListContactsRequest]) (*connect.Response[v1.ListContactsResponse], error)
+	// DeleteContact deletes a contact and its list memberships (GDPR
+	// Art. 17), with erase_consent its consent trail too.
+	DeleteContact(context.Context, *connect.Request[v1.DeleteContactRequest]) (*connect.Response[v1.DeleteContactResponse], error)
+	CreateList(context.Context, *connect.Request[v1.CreateListRequest]) (*connect.Response[v1.CreateListResponse], error)
+	ListLists(context.Context, *connect.Request[v1.ListListsRequest]) (*connect.Response[v1.ListListsResponse], error)
+	// DeleteList deletes a list, not its contacts.
+	DeleteList(context.Context, *connect.Request[v1.DeleteListRequest]) (*connect.Response[v1.DeleteListResponse], error)
+	AddListMembers(context.Context, *connect.Request[v1.AddListMembersRequest]) (*connect.Response[v1.AddListMembersResponse], error)
+	RemoveListMembers(context.Context, *connect.Request[v1.RemoveListMembersRequest]) (*connect.Response[v1.RemoveListMembersResponse], error)
+	CreateSegment(context.Context, *connect.Request[v1.CreateSegmentRequest]) (*connect.Response[v1.CreateSegmentResponse], error)
+	UpdateSegment(context.Context, *connect.Request[v1.UpdateSegmentRequest]) (*connect.Response[v1.UpdateSegmentResponse], error)
+	ListSegments(context.Context, *connect.Request[v1.ListSegmentsRequest]) (*connect.Response[v1.ListSegmentsResponse], error)
+	DeleteSegment(context.Context, *connect.Request[v1.DeleteSegmentRequest]) (*connect.Response[v1.DeleteSegmentResponse], error)
+	// PreviewSegment counts the contacts a segment or filter selects now,
+	// and those of them a campaign may go to.
+	PreviewSegment(context.Context, *connect.Request[v1.PreviewSegmentRequest]) (*connect.Response[v1.PreviewSegmentResponse], error)
+	// ImportContacts streams a CSV file from a gRPC client. Columns are
+	// mapped by the header; each bad row is reported by number and the
+	// rest are imported. Streaming again with the same import id resumes
+	// (send from the bytes_received it answered) or repeats harmlessly.
+	ImportContacts(context.Context, *connect.ClientStream[v1.ImportContactsRequest]) (*connect.Response[v1.ImportContactsResponse], error)
+	// ImportContactsChunk takes one piece of a CSV file, for clients
+	// without client streaming (browsers): each chunk is committed before
+	// the answer, so an upload resumes at the bytes_received answered.
+	ImportContactsChunk(context.Context, *connect.Request[v1.ImportContactsChunkRequest]) (*connect.Response[v1.ImportContactsChunkResponse], error)
+	// WatchImport streams an import's progress as it changes, until it is
+	// done.
+	WatchImport(context.Context, *connect.Request[v1.WatchImportRequest], *connect.ServerStream[v1.WatchImportResponse]) error
+	// ListImportErrors lists an import's rejected rows.
+	ListImportErrors(context.Context, *connect.Request[v1.ListImportErrorsRequest]) (*connect.Response[v1.ListImportErrorsResponse], error)
 }
 
 // NewContactServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -215,6 +573,128 @@ func NewContactServiceHandler(svc ContactServiceHandler, opts ...connect.Handler
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	contactServiceUpsertContactHandler := connect.NewUnaryHandler(
+		ContactServiceUpsertContactProcedure,
+		svc.UpsertContact,
+		connect.WithSchema(contactServiceMethods.ByName("UpsertContact")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceGetContactHandler := connect.NewUnaryHandler(
+		ContactServiceGetContactProcedure,
+		svc.GetContact,
+		connect.WithSchema(contactServiceMethods.ByName("GetContact")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceListContactsHandler := connect.NewUnaryHandler(
+		ContactServiceListContactsProcedure,
+		svc.ListContacts,
+		connect.WithSchema(contactServiceMethods.ByName("ListContacts")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceDeleteContactHandler := connect.NewUnaryHandler(
+		ContactServiceDeleteContactProcedure,
+		svc.DeleteContact,
+		connect.WithSchema(contactServiceMethods.ByName("DeleteContact")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceCreateListHandler := connect.NewUnaryHandler(
+		ContactServiceCreateListProcedure,
+		svc.CreateList,
+		connect.WithSchema(contactServiceMethods.ByName("CreateList")),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceListListsHandler := connect.NewUnaryHandler(
+		ContactServiceListListsProcedure,
+		svc.ListLists,
+		connect.WithSchema(contactServiceMethods.ByName("ListLists")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceDeleteListHandler := connect.NewUnaryHandler(
+		ContactServiceDeleteListProcedure,
+		svc.DeleteList,
+		connect.WithSchema(contactServiceMethods.ByName("DeleteList")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceAddListMembersHandler := connect.NewUnaryHandler(
+		ContactServiceAddListMembersProcedure,
+		svc.AddListMembers,
+		connect.WithSchema(contactServiceMethods.ByName("AddListMembers")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceRemoveListMembersHandler := connect.NewUnaryHandler(
+		ContactServiceRemoveListMembersProcedure,
+		svc.RemoveListMembers,
+		connect.WithSchema(contactServiceMethods.ByName("RemoveListMembers")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceCreateSegmentHandler := connect.NewUnaryHandler(
+		ContactServiceCreateSegmentProcedure,
+		svc.CreateSegment,
+		connect.WithSchema(contactServiceMethods.ByName("CreateSegment")),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceUpdateSegmentHandler := connect.NewUnaryHandler(
+		ContactServiceUpdateSegmentProcedure,
+		svc.UpdateSegment,
+		connect.WithSchema(contactServiceMethods.ByName("UpdateSegment")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceListSegmentsHandler := connect.NewUnaryHandler(
+		ContactServiceListSegmentsProcedure,
+		svc.ListSegments,
+		connect.WithSchema(contactServiceMethods.ByName("ListSegments")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceDeleteSegmentHandler := connect.NewUnaryHandler(
+		ContactServiceDeleteSegmentProcedure,
+		svc.DeleteSegment,
+		connect.WithSchema(contactServiceMethods.ByName("DeleteSegment")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServicePreviewSegmentHandler := connect.NewUnaryHandler(
+		ContactServicePreviewSegmentProcedure,
+		svc.PreviewSegment,
+		connect.WithSchema(contactServiceMethods.ByName("PreviewSegment")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceImportContactsHandler := connect.NewClientStreamHandler(
+		ContactServiceImportContactsProcedure,
+		svc.ImportContacts,
+		connect.WithSchema(contactServiceMethods.ByName("ImportContacts")),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceImportContactsChunkHandler := connect.NewUnaryHandler(
+		ContactServiceImportContactsChunkProcedure,
+		svc.ImportContactsChunk,
+		connect.WithSchema(contactServiceMethods.ByName("ImportContactsChunk")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceWatchImportHandler := connect.NewServerStreamHandler(
+		ContactServiceWatchImportProcedure,
+		svc.WatchImport,
+		connect.WithSchema(contactServiceMethods.ByName("WatchImport")),
+		connect.WithHandlerOptions(opts...),
+	)
+	contactServiceListImportErrorsHandler := connect.NewUnaryHandler(
+		ContactServiceListImportErrorsProcedure,
+		svc.ListImportErrors,
+		connect.WithSchema(contactServiceMethods.ByName("ListImportErrors")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/tern.v1.ContactService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case ContactServiceRecordConsentProcedure:
@@ -227,6 +707,42 @@ func NewContactServiceHandler(svc ContactServiceHandler, opts ...connect.Handler
 			contactServiceEraseNumberHandler.ServeHTTP(w, r)
 		case ContactServiceListInboundProcedure:
 			contactServiceListInboundHandler.ServeHTTP(w, r)
+		case ContactServiceUpsertContactProcedure:
+			contactServiceUpsertContactHandler.ServeHTTP(w, r)
+		case ContactServiceGetContactProcedure:
+			contactServiceGetContactHandler.ServeHTTP(w, r)
+		case ContactServiceListContactsProcedure:
+			contactServiceListContactsHandler.ServeHTTP(w, r)
+		case ContactServiceDeleteContactProcedure:
+			contactServiceDeleteContactHandler.ServeHTTP(w, r)
+		case ContactServiceCreateListProcedure:
+			contactServiceCreateListHandler.ServeHTTP(w, r)
+		case ContactServiceListListsProcedure:
+			contactServiceListListsHandler.ServeHTTP(w, r)
+		case ContactServiceDeleteListProcedure:
+			contactServiceDeleteListHandler.ServeHTTP(w, r)
+		case ContactServiceAddListMembersProcedure:
+			contactServiceAddListMembersHandler.ServeHTTP(w, r)
+		case ContactServiceRemoveListMembersProcedure:
+			contactServiceRemoveListMembersHandler.ServeHTTP(w, r)
+		case ContactServiceCreateSegmentProcedure:
+			contactServiceCreateSegmentHandler.ServeHTTP(w, r)
+		case ContactServiceUpdateSegmentProcedure:
+			contactServiceUpdateSegmentHandler.ServeHTTP(w, r)
+		case ContactServiceListSegmentsProcedure:
+			contactServiceListSegmentsHandler.ServeHTTP(w, r)
+		case ContactServiceDeleteSegmentProcedure:
+			contactServiceDeleteSegmentHandler.ServeHTTP(w, r)
+		case ContactServicePreviewSegmentProcedure:
+			contactServicePreviewSegmentHandler.ServeHTTP(w, r)
+		case ContactServiceImportContactsProcedure:
+			contactServiceImportContactsHandler.ServeHTTP(w, r)
+		case ContactServiceImportContactsChunkProcedure:
+			contactServiceImportContactsChunkHandler.ServeHTTP(w, r)
+		case ContactServiceWatchImportProcedure:
+			contactServiceWatchImportHandler.ServeHTTP(w, r)
+		case ContactServiceListImportErrorsProcedure:
+			contactServiceListImportErrorsHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -254,4 +770,76 @@ func (UnimplementedContactServiceHandler) EraseNumber(context.Context, *connect.
 
 func (UnimplementedContactServiceHandler) ListInbound(context.Context, *connect.Request[v1.ListInboundRequest]) (*connect.Response[v1.ListInboundResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.ListInbound is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) UpsertContact(context.Context, *connect.Request[v1.UpsertContactRequest]) (*connect.Response[v1.UpsertContactResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.UpsertContact is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) GetContact(context.Context, *connect.Request[v1.GetContactRequest]) (*connect.Response[v1.GetContactResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.GetContact is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) ListContacts(context.Context, *connect.Request[v1.ListContactsRequest]) (*connect.Response[v1.ListContactsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.ListContacts is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) DeleteContact(context.Context, *connect.Request[v1.DeleteContactRequest]) (*connect.Response[v1.DeleteContactResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.DeleteContact is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) CreateList(context.Context, *connect.Request[v1.CreateListRequest]) (*connect.Response[v1.CreateListResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.CreateList is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) ListLists(context.Context, *connect.Request[v1.ListListsRequest]) (*connect.Response[v1.ListListsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.ListLists is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) DeleteList(context.Context, *connect.Request[v1.DeleteListRequest]) (*connect.Response[v1.DeleteListResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.DeleteList is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) AddListMembers(context.Context, *connect.Request[v1.AddListMembersRequest]) (*connect.Response[v1.AddListMembersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.AddListMembers is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) RemoveListMembers(context.Context, *connect.Request[v1.RemoveListMembersRequest]) (*connect.Response[v1.RemoveListMembersResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.RemoveListMembers is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) CreateSegment(context.Context, *connect.Request[v1.CreateSegmentRequest]) (*connect.Response[v1.CreateSegmentResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.CreateSegment is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) UpdateSegment(context.Context, *connect.Request[v1.UpdateSegmentRequest]) (*connect.Response[v1.UpdateSegmentResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.UpdateSegment is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) ListSegments(context.Context, *connect.Request[v1.ListSegmentsRequest]) (*connect.Response[v1.ListSegmentsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.ListSegments is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) DeleteSegment(context.Context, *connect.Request[v1.DeleteSegmentRequest]) (*connect.Response[v1.DeleteSegmentResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.DeleteSegment is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) PreviewSegment(context.Context, *connect.Request[v1.PreviewSegmentRequest]) (*connect.Response[v1.PreviewSegmentResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.PreviewSegment is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) ImportContacts(context.Context, *connect.ClientStream[v1.ImportContactsRequest]) (*connect.Response[v1.ImportContactsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.ImportContacts is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) ImportContactsChunk(context.Context, *connect.Request[v1.ImportContactsChunkRequest]) (*connect.Response[v1.ImportContactsChunkResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.ImportContactsChunk is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) WatchImport(context.Context, *connect.Request[v1.WatchImportRequest], *connect.ServerStream[v1.WatchImportResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.WatchImport is not implemented"))
+}
+
+func (UnimplementedContactServiceHandler) ListImportErrors(context.Context, *connect.Request[v1.ListImportErrorsRequest]) (*connect.Response[v1.ListImportErrorsResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.ContactService.ListImportErrors is not implemented"))
 }
