@@ -218,11 +218,7 @@ loop:
 // newClient returns the writer's consumer-group client on its topics.
 func (w *Writer) newClient() (*kgo.Client, error) {
 	topics := append([]string{w.kc.SubmitTopic, w.kc.EventsTopic}, w.kc.LaneTopics...)
-	for _, t := range []string{w.kc.EngagementsTopic, w.kc.RepliesTopic} {
-		if t != "" {
-			topics = append(topics, t)
-		}
-	}
+	topics = append(topics, w.kc.engagementTopics()...)
 	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(w.kc.Brokers...),
 		kgo.ConsumerGroup(w.kc.GroupID),
@@ -320,7 +316,7 @@ func (w *Writer) add(b *batch, m *kgo.Record) {
 		row, err = submitRow(m.Value, m.Timestamp)
 	case m.Topic == w.kc.EventsTopic:
 		row, err = eventRow(m.Value, m.Timestamp)
-	case m.Topic == w.kc.EngagementsTopic || m.Topic == w.kc.RepliesTopic:
+	case slices.Contains(w.kc.engagementTopics(), m.Topic):
 		err = w.addEngagement(b, m)
 		if err == nil {
 			return

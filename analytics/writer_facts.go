@@ -38,18 +38,28 @@ func (e enricher) enrich(r *Row) {
 	}
 }
 
-// addEngagement converts an engagements or replies record into b; a
-// reply that is not an opt-out adds nothing. The record's offset is
-// committed with the batch either way.
+// addEngagement converts a record of one of the engagement topics
+// (engagements, replies, clicks, attributions, verify) into b; a reply
+// that is not an opt-out and a verify event that is not an approval add
+// nothing. The record's offset is committed with the batch either way.
 func (w *Writer) addEngagement(b *batch, m *kgo.Record) error {
-	if m.Topic == w.kc.EngagementsTopic {
-		e, err := engagementRow(m.Value, m.Timestamp)
-		if err == nil {
-			b.engagements = append(b.engagements, e)
-		}
-		return err
+	var (
+		e   Engagement
+		ok  = true
+		err error
+	)
+	switch m.Topic {
+	case w.kc.EngagementsTopic:
+		e, err = engagementRow(m.Value, m.Timestamp)
+	case w.kc.RepliesTopic:
+		e, ok, err = replyOptOut(m.Value, m.Timestamp)
+	case w.kc.ClicksTopic:
+		e, err = clickEngagement(m.Value, m.Timestamp)
+	case w.kc.AttributionsTopic:
+		e, err = attributionEngagement(m.Value, m.Timestamp)
+	case w.kc.VerifyTopic:
+		e, ok, err = verifyEngagement(m.Value, m.Timestamp)
 	}
-	e, ok, err := replyOptOut(m.Value, m.Timestamp)
 	if err == nil && ok {
 		b.engagements = append(b.engagements, e)
 	}
