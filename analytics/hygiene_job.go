@@ -70,7 +70,8 @@ func WithHygieneClock(now func() time.Time) HygieneOption { return func(j *Hygie
 func WithHygieneLogger(l *slog.Logger) HygieneOption { return func(j *HygieneJob) { j.log = l } }
 
 // NewHygieneJob returns a job over store suppressing through sup; states
-// may be nil (no number counts as opted out).
+// may be nil (no number counts as opted out), and so may sup: the job
+// then classifies and reports, and suppresses nothing.
 func NewHygieneJob(store *Store, sup Suppressor, states ConsentStates, opts ...HygieneOption) *HygieneJob {
 	j := &HygieneJob{store: store, sup: sup, states: states, codes: hygiene.MustCodes(hygiene.DefaultRules()),
 		settings: func(string) hygiene.Settings { return hygiene.Settings{} }, every: DefaultHygieneInterval,
@@ -173,6 +174,9 @@ func (j *HygieneJob) RunTenant(ctx context.Context, tenant string) (HygieneRun, 
 }
 
 func (j *HygieneJob) marks(ctx context.Context, tenant string) (map[string]hygiene.Mark, error) {
+	if j.sup == nil {
+		return nil, nil
+	}
 	ms, err := j.sup.HygieneMarks(ctx, tenant)
 	if err != nil {
 		return nil, fmt.Errorf("hygiene marks of %s: %w", tenant, err)
@@ -194,8 +198,11 @@ func (j *HygieneJob) classify(tenant string, n numberStats, m hygiene.Mark, s hy
 	return c
 }
 
-// act carries out c's action.
+// act carries out c's action; without a Suppressor there is none.
 func (j *HygieneJob) act(ctx context.Context, tenant string, c *classified, r *HygieneRun) error {
+	if j.sup == nil {
+		return nil
+	}
 	switch c.action {
 	case hygiene.Suppress:
 		if _, err := j.sup.SuppressHygiene(ctx, tenant, c.history.Number, c.verdict.Class, c.verdict.Detail); err != nil {

@@ -207,3 +207,23 @@ func wantClasses(t *testing.T, s *analytics.Store, want map[string]hygiene.Class
 		t.Fatalf("classes %v\nwant    %v", got, want)
 	}
 }
+
+// TestHygieneWithoutSuppressor: without a consent ledger the job still
+// classifies and reports, and suppresses nothing.
+func TestHygieneWithoutSuppressor(t *testing.T) {
+	t.Parallel()
+	e := newMixEnv(t, chtest.Store(t))
+	msgs := []hygieneMsg{
+		{ghost, core.StatusUndelivered, "001", 1}, {ghost, core.StatusUndelivered, "001", 2}, {ghost, core.StatusUndelivered, "001", 3},
+		{fine, delivered, "", 1},
+	}
+	e.sendHygiene(t, time.Now().Add(-12*time.Hour).Truncate(time.Second), msgs, 0)
+	runWriter(t, e.writer(t))
+	waitMessages(t, e.store, len(msgs))
+	job := analytics.NewHygieneJob(e.store, nil, nil, analytics.WithHygieneLogger(chtest.Logger(t)))
+	runs, err := job.RunOnce(context.Background())
+	if err != nil || len(runs) != 1 || runs[0].Numbers != 2 || runs[0].Classified != 1 || runs[0].Suppressed != 0 {
+		t.Fatalf("RunOnce = %+v, %v; want 2 numbers, 1 classified, none suppressed", runs, err)
+	}
+	wantClasses(t, e.store, map[string]hygiene.Class{ghost: hygiene.ClassUnknownSubscriber}, nil)
+}
