@@ -18,6 +18,7 @@ func (s *system) startAPI(context.Context) error {
 	deps := api.Deps{Keys: s.keys, Sender: s.intake, Reports: s.reports, IDs: s.ids, Log: s.log,
 		Cancels:     s.cancels,
 		ShiftTables: s.tenants.shiftTables(defaultTables), Prices: s.prices}
+	deps.Analytics = s.reports // the reports; RemoveSuppression waits for the consent ledger
 	h, err := api.NewHandler(deps)
 	if err != nil {
 		return err
