@@ -84,6 +84,15 @@ func eventRow(value []byte, fallback time.Time) (Row, error) {
 		ErrorCode:        e.GetErrorCode(),
 		Reason:           e.GetReason(),
 		Origin:           e.GetOrigin(),
+		Sender:           e.GetFrom(),
+		PriceMicros:      max(e.GetPriceMicros(), 0),
+		Currency:         e.GetCurrency(),
+	}
+	if r.Currency == "" {
+		r.PriceMicros = 0
+	}
+	if e.GetAcceptedAt() != nil {
+		r.AcceptedAt = timeOr(e.GetAcceptedAt(), time.Time{})
 	}
 	fromOrigin(&r)
 	return r, r.Validate()

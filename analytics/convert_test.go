@@ -87,6 +87,18 @@ func TestEventRow(t *testing.T) {
 			},
 		},
 		{
+			name: "sender, price and acceptance carried",
+			in: marshal(t, &recordv1.Event{MessageId: "m1", TenantId: "t1", Status: ternv1.Status_STATUS_SUBMITTED, Time: timestamppb.New(at),
+				From: "SHOP", PriceMicros: 79_000, Currency: "EUR", AcceptedAt: timestamppb.New(at.Add(-time.Second))}),
+			want: Row{TenantID: "t1", MessageID: "m1", Status: core.StatusSubmitted, Time: at, Sender: "SHOP", PriceMicros: 79_000,
+				Currency: "EUR", AcceptedAt: at.Add(-time.Second)},
+		},
+		{
+			name: "a price without a currency says nothing",
+			in:   marshal(t, &recordv1.Event{MessageId: "m1", TenantId: "t1", Status: ternv1.Status_STATUS_SUBMITTED, Time: timestamppb.New(at), PriceMicros: 5}),
+			want: Row{TenantID: "t1", MessageID: "m1", Status: core.StatusSubmitted, Time: at},
+		},
+		{
 			name: "no time takes the record time",
 			in:   marshal(t, &recordv1.Event{MessageId: "m1", TenantId: "t1", Status: ternv1.Status_STATUS_SUBMITTED}),
 			want: Row{TenantID: "t1", MessageID: "m1", Status: core.StatusSubmitted, Time: fallback},

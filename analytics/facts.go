@@ -102,8 +102,11 @@ func (m *known) add(r *Row, out []fact) []fact {
 		}
 		f := m.copied(baseFact(r, stageSubmitted))
 		f.CostMicros, f.CostCurrency = r.CostMicros, r.CostCurrency
-		if m.accepted != nil {
+		switch {
+		case m.accepted != nil:
 			f.LatencyMs, f.Sample = since(m.accepted.Time, r.Time)
+		case !r.AcceptedAt.IsZero():
+			f.LatencyMs, f.Sample = since(r.AcceptedAt, r.Time)
 		}
 		m.submitted = &f
 		return append(out, f)

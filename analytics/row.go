@@ -47,6 +47,10 @@ type Row struct {
 	Currency     string
 	CostMicros   int64
 	CostCurrency string
+	// AcceptedAt is when tern accepted the message, on the events that
+	// carry it; zero on the others. It is not a column: a submitted fact
+	// without its accepted one takes its latency from it.
+	AcceptedAt time.Time
 }
 
 // maxSegments is the most parts a concatenated SMS can have (an 8-bit
