@@ -131,12 +131,14 @@ func (s *Store) ListMessages(ctx context.Context, tenantID string, f MessageFilt
 }
 
 // listPage reads up to n messages below cur, in rounds of the index; next
-// is nil when the index holds no more. With a status filter a round reads
+// is nil when the index holds no more. Without a status filter nearly
+// every candidate is listed, so a round reads few more than the page
+// (each one costs a look-up in the events table); with one, a round reads
 // the most candidates, the statuses searched for being usually the rare
 // ones.
 func (s *Store) listPage(ctx context.Context, tenant string, f MessageFilter, n int, cur cursor) ([]ListedMessage, *cursor, error) {
 	var page []ListedMessage
-	batch := min(max(2*n, 200), 2*MaxPageSize)
+	batch := n + n/8 + 1
 	if len(f.Statuses) > 0 {
 		batch = 2 * MaxPageSize
 	}
