@@ -119,6 +119,9 @@ func checkCampaignReport(ctx context.Context, client ternv1connect.AnalyticsServ
 	if len(got.GetCost()) != 1 || got.GetCost()[0].GetCurrency() != "EUR" || got.GetCost()[0].GetMicros() != total {
 		return fmt.Errorf("cost %v, want %d EUR micros", got.GetCost(), total)
 	}
+	if err := checkErrorCodes(got.GetErrorCodes(), want); err != nil {
+		return err
+	}
 	for _, bc := range got.GetByCarrier() {
 		if bc.GetKey() == "" {
 			continue
@@ -174,6 +177,27 @@ func checkDeliveryReport(ctx context.Context, client ternv1connect.AnalyticsServ
 	slices.Sort(exp)
 	if !slices.Equal(got, exp) {
 		return fmt.Errorf("delivery report\n%v\nwant\n%v", got, exp)
+	}
+	return nil
+}
+
+// checkErrorCodes compares the undelivered messages' error codes with
+// want: the simulator answers UNDELIV with err:001, unknown subscriber.
+func checkErrorCodes(codes []*ternv1.ErrorCodeCount, want map[string]*ternv1.Funnel) error {
+	got := map[string]int64{}
+	for _, c := range codes {
+		if c.GetStatus() == ternv1.Status_STATUS_UNDELIVERED {
+			got[c.GetCarrier()+"/"+c.GetErrorCode()] += c.GetMessages()
+		}
+	}
+	exp := map[string]int64{}
+	for key, f := range want {
+		if _, carrier, ok := strings.Cut(key, "/"); ok && f.Undelivered > 0 {
+			exp[carrier+"/001"] += f.Undelivered
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(exp) {
+		return fmt.Errorf("undelivered by carrier and error code %v, want %v", got, exp)
 	}
 	return nil
 }
