@@ -11,6 +11,16 @@ type batch struct {
 	recs []*kgo.Record // recs[i] is rows[i]'s record
 	dead []deadRecord
 	last map[topicPartition]int64
+
+	// factRows are the batch's rows whose facts are not recorded yet,
+	// and facts what they add to the facts table as last looked up;
+	// stale once an insert of them failed (it may have landed) or a row
+	// joined the batch.
+	factRows []Row
+	facts    []fact
+	fresh    bool
+	// engagements wait for their insert.
+	engagements []Engagement
 }
 
 type topicPartition struct {
@@ -32,12 +42,21 @@ func (b *batch) reset() {
 	clear(b.dead)
 	b.dead = b.dead[:0]
 	clear(b.last)
+	clear(b.factRows)
+	b.factRows = b.factRows[:0]
+	b.facts, b.fresh = nil, false
+	clear(b.engagements)
+	b.engagements = b.engagements[:0]
 }
 
 // add puts row, from m, in the batch.
+// A row joining the batch makes its facts stale: they are derived again
+// with it before they are inserted.
 func (b *batch) add(row Row, m *kgo.Record) {
 	b.rows = append(b.rows, row)
 	b.recs = append(b.recs, m)
+	b.factRows = append(b.factRows, row)
+	b.fresh = false
 }
 
 // keep leaves only the rows whose index keep reports true.
@@ -55,6 +74,9 @@ func (b *batch) keep(keep func(i int) bool) {
 }
 
 func (b *batch) empty() bool { return len(b.last) == 0 }
+
+// size is what counts toward the batch size: the records converted.
+func (b *batch) size() int { return len(b.factRows) + len(b.dead) + len(b.engagements) }
 
 // track records that m is part of the batch.
 func (b *batch) track(m *kgo.Record) {

@@ -134,6 +134,20 @@ type KafkaConfig struct {
 	LaneTopics []string
 	// EventsTopic carries recordv1.Event records. Required.
 	EventsTopic string
+	// EngagementsTopic carries recordv1.Engagement records: clicks,
+	// orders, verifications. Optional.
+	EngagementsTopic string
+	// RepliesTopic carries recordv1.Reply records (pipeline/inbound); the
+	// opt-outs among them are attributed to campaigns. Optional.
+	RepliesTopic string
+	// ClicksTopic carries recordv1.Click records (pipeline/campaigns'
+	// tracked links, "tern.clicks"), AttributionsTopic recordv1.Attribution
+	// records (pipeline/attribution, "tern.attributions") and VerifyTopic
+	// recordv1.VerifyEvent records (pipeline/verify, "tern.verify"): each
+	// becomes an engagement (a click, an order, a verification). Optional.
+	ClicksTopic       string
+	AttributionsTopic string
+	VerifyTopic       string
 	// GroupID is the consumer group; every instance of the writer shares it.
 	// Default "tern-analytics".
 	GroupID string
@@ -157,6 +171,12 @@ func (c KafkaConfig) Validate() error {
 		return fmt.Errorf("%w: submit and events topic are both %q", ErrInvalidConfig, c.SubmitTopic)
 	}
 	seen := map[string]bool{c.SubmitTopic: true, c.EventsTopic: true}
+	for _, t := range c.engagementTopics() {
+		if seen[t] {
+			return fmt.Errorf("%w: topic %q named twice", ErrInvalidConfig, t)
+		}
+		seen[t] = true
+	}
 	for _, t := range c.LaneTopics {
 		if t == "" || seen[t] {
 			return fmt.Errorf("%w: lane topic %q is empty or named twice", ErrInvalidConfig, t)
@@ -169,6 +189,18 @@ func (c KafkaConfig) Validate() error {
 		}
 	}
 	return nil
+}
+
+// engagementTopics are the topics set among those whose records become
+// engagements.
+func (c KafkaConfig) engagementTopics() []string {
+	var out []string
+	for _, t := range []string{c.EngagementsTopic, c.RepliesTopic, c.ClicksTopic, c.AttributionsTopic, c.VerifyTopic} {
+		if t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func (c KafkaConfig) withDefaults() KafkaConfig {

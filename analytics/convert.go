@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -31,8 +32,29 @@ func submitRow(value []byte, fallback time.Time) (Row, error) {
 		Segments:   int(s.GetSegments()),
 		Encoding:   gsm.Encoding(s.GetEncoding()),
 		Category:   core.Category(s.GetCategory()),
+		Submit:     true,
+		Origin:     s.GetOrigin(),
+		Sender:     s.GetFrom(),
+		// A price without a currency says nothing.
+		PriceMicros: max(s.GetPriceMicros(), 0),
+		Currency:    s.GetCurrency(),
 	}
+	if r.Currency == "" {
+		r.PriceMicros = 0
+	}
+	fromOrigin(&r)
 	return r, r.Validate()
+}
+
+// fromOrigin fills in the flow, and the campaign when the record names
+// none, from the message's origin ("flow/ID", "campaign/ID").
+func fromOrigin(r *Row) {
+	if id, ok := strings.CutPrefix(r.Origin, "flow/"); ok {
+		r.FlowID = id
+	}
+	if id, ok := strings.CutPrefix(r.Origin, "campaign/"); ok && r.CampaignID == "" {
+		r.CampaignID = id
+	}
 }
 
 // eventRow decodes an events topic value into its row, timed at the event's
@@ -61,7 +83,18 @@ func eventRow(value []byte, fallback time.Time) (Row, error) {
 		CarrierMessageID: e.GetCarrierMessageId(),
 		ErrorCode:        e.GetErrorCode(),
 		Reason:           e.GetReason(),
+		Origin:           e.GetOrigin(),
+		Sender:           e.GetFrom(),
+		PriceMicros:      max(e.GetPriceMicros(), 0),
+		Currency:         e.GetCurrency(),
 	}
+	if r.Currency == "" {
+		r.PriceMicros = 0
+	}
+	if e.GetAcceptedAt() != nil {
+		r.AcceptedAt = timeOr(e.GetAcceptedAt(), time.Time{})
+	}
+	fromOrigin(&r)
 	return r, r.Validate()
 }
 

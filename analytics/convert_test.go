@@ -35,13 +35,13 @@ func TestSubmitRow(t *testing.T) {
 			want: Row{
 				TenantID: "t1", MessageID: "m1", CampaignID: "c1", Status: core.StatusQueued,
 				Time: accepted, Recipient: "+14155552671", Region: "US", Segments: 2,
-				Encoding: gsm.UCS2, Category: core.CategoryMarketing,
+				Encoding: gsm.UCS2, Category: core.CategoryMarketing, Submit: true, Sender: "SHOP",
 			},
 		},
 		{
 			name: "no accepted_at takes the record time",
 			in:   marshal(t, &recordv1.Submit{Id: "m1", TenantId: "t1", Segments: 1}),
-			want: Row{TenantID: "t1", MessageID: "m1", Status: core.StatusQueued, Time: fallback, Segments: 1},
+			want: Row{TenantID: "t1", MessageID: "m1", Status: core.StatusQueued, Time: fallback, Segments: 1, Submit: true},
 		},
 		{name: "no id", in: marshal(t, &recordv1.Submit{TenantId: "t1"}), wantErr: ErrInvalidRow},
 		{name: "no tenant", in: marshal(t, &recordv1.Submit{Id: "m1"}), wantErr: ErrInvalidRow},
@@ -85,6 +85,18 @@ func TestEventRow(t *testing.T) {
 				Category: core.CategoryOTP, Carrier: "sim", CarrierMessageID: "abc",
 				ErrorCode: "011", Reason: "absent subscriber",
 			},
+		},
+		{
+			name: "sender, price and acceptance carried",
+			in: marshal(t, &recordv1.Event{MessageId: "m1", TenantId: "t1", Status: ternv1.Status_STATUS_SUBMITTED, Time: timestamppb.New(at),
+				From: "SHOP", PriceMicros: 79_000, Currency: "EUR", AcceptedAt: timestamppb.New(at.Add(-time.Second))}),
+			want: Row{TenantID: "t1", MessageID: "m1", Status: core.StatusSubmitted, Time: at, Sender: "SHOP", PriceMicros: 79_000,
+				Currency: "EUR", AcceptedAt: at.Add(-time.Second)},
+		},
+		{
+			name: "a price without a currency says nothing",
+			in:   marshal(t, &recordv1.Event{MessageId: "m1", TenantId: "t1", Status: ternv1.Status_STATUS_SUBMITTED, Time: timestamppb.New(at), PriceMicros: 5}),
+			want: Row{TenantID: "t1", MessageID: "m1", Status: core.StatusSubmitted, Time: at},
 		},
 		{
 			name: "no time takes the record time",

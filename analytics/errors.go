@@ -1,6 +1,9 @@
 package analytics
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrNotFound is returned when no event of the asked message exists.
@@ -17,4 +20,21 @@ var (
 	// ErrUndecodable is returned for a Kafka record whose value is not the
 	// protobuf record its topic carries.
 	ErrUndecodable = errors.New("undecodable record")
+	// ErrInvalidRequest is wrapped by every *RequestError.
+	ErrInvalidRequest = errors.New("invalid report request")
 )
+
+// RequestError is a report asked for something it cannot answer: its
+// text names the request's field and says why, and quotes no number.
+type RequestError struct {
+	Field  string
+	Reason string
+}
+
+func (e *RequestError) Error() string { return fmt.Sprintf("%s: %s", e.Field, e.Reason) }
+
+func (e *RequestError) Unwrap() error { return ErrInvalidRequest }
+
+func badRequest(field, format string, args ...any) error {
+	return &RequestError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}

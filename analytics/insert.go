@@ -11,7 +11,8 @@ import (
 const insertEvents = `INSERT INTO {db}.events (
 	tenant_id, message_id, campaign_id, status, status_rank, event_time, event_ns,
 	recipient, region, segments, encoding, category,
-	carrier, carrier_message_id, error_code, reason)`
+	carrier, carrier_message_id, error_code, reason,
+	flow_id, sender, price_micros, currency, cost_micros, cost_currency, origin, submit)`
 
 // Insert writes rows to the events table in one batch. It validates every
 // row first and inserts none when one is invalid. Inserting a row again is
@@ -56,6 +57,10 @@ func eventColumns(rows []Row) []any {
 		encodings, categories   = make([]uint8, n), make([]uint8, n)
 		carriers, carrierIDs    = make([]string, n), make([]string, n)
 		codes, reasons          = make([]string, n), make([]string, n)
+		flows, senders, origins = make([]string, n), make([]string, n), make([]string, n)
+		prices, costs           = make([]int64, n), make([]int64, n)
+		currencies, costCurs    = make([]string, n), make([]string, n)
+		submits                 = make([]uint8, n)
 	)
 	for i, r := range rows {
 		t := r.Time.UTC()
@@ -65,10 +70,16 @@ func eventColumns(rows []Row) []any {
 		recipients[i], regions[i] = r.Recipient, r.Region
 		segments[i], encodings[i], categories[i] = uint16(r.Segments), uint8(r.Encoding), uint8(r.Category)
 		carriers[i], carrierIDs[i], codes[i], reasons[i] = r.Carrier, r.CarrierMessageID, r.ErrorCode, r.Reason
+		flows[i], senders[i], origins[i] = r.FlowID, r.Sender, r.Origin
+		prices[i], currencies[i], costs[i], costCurs[i] = r.PriceMicros, r.Currency, r.CostMicros, r.CostCurrency
+		if r.Submit {
+			submits[i] = 1
+		}
 	}
 	return []any{
 		tenants, ids, campaigns, statuses, ranks, times, nanos,
 		recipients, regions, segments, encodings, categories,
 		carriers, carrierIDs, codes, reasons,
+		flows, senders, prices, currencies, costs, costCurs, origins, submits,
 	}
 }

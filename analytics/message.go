@@ -125,3 +125,5 @@ func unixNano(ns uint64) time.Time {
 	}
 	return time.Unix(0, int64(ns)).UTC()
 }
+
+func gsmEncoding(e uint8) gsm.Encoding { return gsm.Encoding(e) }

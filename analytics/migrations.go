@@ -14,7 +14,15 @@ import (
 type migration struct {
 	version int
 	name    string
+	// columns are added to their tables first, each unless present:
+	// ClickHouse 18.16 has no ADD COLUMN IF NOT EXISTS.
+	columns []column
 	stmts   []string
+}
+
+// column is one column a migration adds to a table.
+type column struct {
+	table, name, def string // def: type and default, e.g. "String DEFAULT ''"
 }
 
 // latestKey orders a message's events: highest rank, then latest time to
@@ -79,6 +87,12 @@ var migrations = []migration{
 				campaignMessagesSelect,
 		},
 	},
+	{version: 3, name: "enriched events", columns: enrichedColumns, stmts: recipientIndex},
+	{version: 4, name: "facts", stmts: factTables},
+	{version: 5, name: "fact aggregates", stmts: factAggregates},
+	{version: 6, name: "engagements", stmts: engagementTables},
+	{version: 7, name: "hygiene", stmts: hygieneTables},
+	{version: 8, name: "views", stmts: analystViews},
 }
 
 const campaignMessagesSelect = `SELECT
@@ -108,6 +122,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	for _, m := range migrations {
 		if applied[m.version] {
 			continue
+		}
+		if err := s.addColumns(ctx, m.columns); err != nil {
+			return fmt.Errorf("migration %d %s: %w", m.version, m.name, err)
 		}
 		for i, stmt := range m.stmts {
 			if err := s.conn.Exec(ctx, s.sql(stmt)); err != nil {
@@ -160,4 +177,23 @@ func (s *Store) appliedMigrations(ctx context.Context) (map[int]bool, error) {
 // sql names the store's database in stmt.
 func (s *Store) sql(stmt string) string {
 	return strings.ReplaceAll(stmt, "{db}", s.db)
+}
+
+// addColumns adds each of cols its table lacks.
+func (s *Store) addColumns(ctx context.Context, cols []column) error {
+	for _, c := range cols {
+		var n uint64
+		err := s.conn.QueryRow(ctx, "SELECT count() FROM system.columns WHERE database = ? AND table = ? AND name = ?",
+			s.cfg.Database, c.table, c.name).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("look up column %s.%s: %w", c.table, c.name, err)
+		}
+		if n > 0 {
+			continue
+		}
+		if err := s.conn.Exec(ctx, s.sql("ALTER TABLE {db}."+c.table+" ADD COLUMN "+c.name+" "+c.def)); err != nil {
+			return fmt.Errorf("add column %s.%s: %w", c.table, c.name, err)
+		}
+	}
+	return nil
 }

@@ -29,6 +29,7 @@ type writerOptions struct {
 	log             *slog.Logger
 	shutdownTimeout time.Duration
 	dead            DeadLetterSink
+	costs           Costs
 }
 
 // DefaultShutdownTimeout bounds the writer's last flush and commit after its
@@ -55,3 +56,19 @@ func (o shutdownTimeoutOption) applyToWriter(w *writerOptions) {
 		w.shutdownTimeout = time.Duration(o)
 	}
 }
+
+// Costs gives what a carrier charges tern for one segment to a number, in
+// millionths of currency; ok is false when the route's cost is unknown.
+// tern passes its route table's costs (the carriers' and routes' cost=).
+type Costs interface {
+	Cost(carrier, to string) (perSegmentMicros int64, currency string, ok bool)
+}
+
+// WithCosts has the writer record, on each carrier's accept, what the
+// carrier charges for the message: segments × the route's cost. Without
+// it, costs are 0.
+func WithCosts(c Costs) WriterOption { return costsOption{c} }
+
+type costsOption struct{ c Costs }
+
+func (o costsOption) applyToWriter(w *writerOptions) { w.costs = o.c }

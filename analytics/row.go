@@ -28,6 +28,29 @@ type Row struct {
 	CarrierMessageID string
 	ErrorCode        string
 	Reason           string
+
+	// Submit: the row is the message's Submit record, its acceptance.
+	// Only a Submit makes the accepted fact (QUEUED events of deferrals
+	// and retries do not).
+	Submit bool
+	// Origin is the front door or feature that sent the message
+	// ("campaign/ID", "flow/ID", "smpp/SYSTEM_ID", …); FlowID is a flow's
+	// id from it.
+	Origin string
+	FlowID string
+	// Sender is the message's sender id.
+	Sender string
+	// PriceMicros is what the tenant is charged for the message, in
+	// millionths of Currency; CostMicros what the carrier charges for it
+	// (on the carrier's accept), in CostCurrency.
+	PriceMicros  int64
+	Currency     string
+	CostMicros   int64
+	CostCurrency string
+	// AcceptedAt is when tern accepted the message, on the events that
+	// carry it; zero on the others. It is not a column: a submitted fact
+	// without its accepted one takes its latency from it.
+	AcceptedAt time.Time
 }
 
 // maxSegments is the most parts a concatenated SMS can have (an 8-bit

@@ -17,9 +17,13 @@ import (
 
 // Writer moves the submit and events topics into the events table. Every
 // Submit becomes the QUEUED row of its message, timed at accepted_at; every
-// Event becomes one row. Rows are inserted in batches, and a batch's offsets
-// are committed only once ClickHouse has it: delivery is at-least-once, and
-// the queries absorb the duplicates a crash or rebalance brings.
+// Event becomes one row, enriched at write time (writer_facts.go). Then it
+// records the facts the rows add (facts.go), looked up first so that each
+// stage of a message counts once, and the engagements and opt-outs of the
+// engagements and replies topics. Rows are inserted in batches, and a
+// batch's offsets are committed only once ClickHouse has all of it:
+// delivery is at-least-once, and the queries and the fact lookups absorb
+// the duplicates a crash or rebalance brings.
 //
 // One bad record never holds the others up: a record that does not decode,
 // and a row ClickHouse refuses alone while it takes the others, go to the
@@ -35,6 +39,7 @@ type Writer struct {
 	log             *slog.Logger
 	shutdownTimeout time.Duration
 	dead            DeadLetterSink
+	enricher        enricher
 
 	records      atomic.Int64
 	rows         atomic.Int64
@@ -42,6 +47,8 @@ type Writer struct {
 	batches      atomic.Int64
 	failed       atomic.Int64
 	deadLettered atomic.Int64
+	facts        atomic.Int64
+	engaged      atomic.Int64
 }
 
 // WriterStats counts what a writer has done since it was made.
@@ -55,12 +62,16 @@ type WriterStats struct {
 	Skipped int64
 	// Batches is the inserts made.
 	Batches int64
-	// FailedInserts is the insert attempts ClickHouse refused or that did
-	// not reach it; each is retried.
+	// FailedInserts is the insert attempts, and the fact lookups before
+	// them, ClickHouse refused or that did not reach it; each is retried.
 	FailedInserts int64
 	// DeadLettered is the records given to the dead-letter sink: skipped
 	// ones, and rows ClickHouse refused.
 	DeadLettered int64
+	// Facts is the facts recorded (facts.go); Engagements the
+	// engagements inserted.
+	Facts       int64
+	Engagements int64
 }
 
 // NewWriter returns a writer into store reading the topics kc names. The
@@ -76,6 +87,7 @@ func NewWriter(store *Store, kc KafkaConfig, opts ...WriterOption) *Writer {
 		log:             o.log.With("component", "analytics.writer"),
 		shutdownTimeout: o.shutdownTimeout,
 		dead:            o.dead,
+		enricher:        newEnricher(o.costs),
 	}
 }
 
@@ -88,6 +100,8 @@ func (w *Writer) Stats() WriterStats {
 		Batches:       w.batches.Load(),
 		FailedInserts: w.failed.Load(),
 		DeadLettered:  w.deadLettered.Load(),
+		Facts:         w.facts.Load(),
+		Engagements:   w.engaged.Load(),
 	}
 }
 
@@ -204,6 +218,7 @@ loop:
 // newClient returns the writer's consumer-group client on its topics.
 func (w *Writer) newClient() (*kgo.Client, error) {
 	topics := append([]string{w.kc.SubmitTopic, w.kc.EventsTopic}, w.kc.LaneTopics...)
+	topics = append(topics, w.kc.engagementTopics()...)
 	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(w.kc.Brokers...),
 		kgo.ConsumerGroup(w.kc.GroupID),
@@ -270,12 +285,12 @@ func (w *Writer) fetch(ctx context.Context, cl *kgo.Client, out chan<- []*kgo.Re
 // on the way, and returns the batch that is left (possibly empty).
 func (w *Writer) addAll(ctx context.Context, cl *kgo.Client, b *batch, recs []*kgo.Record) (*batch, error) {
 	for len(recs) > 0 {
-		n := min(len(recs), w.store.cfg.BatchSize-len(b.rows)-len(b.dead))
+		n := min(len(recs), w.store.cfg.BatchSize-b.size())
 		for _, r := range recs[:n] {
 			w.add(b, r)
 		}
 		recs = recs[n:]
-		if len(b.rows)+len(b.dead) < w.store.cfg.BatchSize {
+		if b.size() < w.store.cfg.BatchSize {
 			continue
 		}
 		if err := w.flush(ctx, cl, b); err != nil {
@@ -301,6 +316,11 @@ func (w *Writer) add(b *batch, m *kgo.Record) {
 		row, err = submitRow(m.Value, m.Timestamp)
 	case m.Topic == w.kc.EventsTopic:
 		row, err = eventRow(m.Value, m.Timestamp)
+	case slices.Contains(w.kc.engagementTopics(), m.Topic):
+		err = w.addEngagement(b, m)
+		if err == nil {
+			return
+		}
 	default:
 		err = fmt.Errorf("%w: unexpected topic", ErrUndecodable)
 	}
@@ -312,6 +332,7 @@ func (w *Writer) add(b *batch, m *kgo.Record) {
 		}
 		return
 	}
+	w.enricher.enrich(&row)
 	b.add(row, m)
 }
 
@@ -342,7 +363,7 @@ func (w *Writer) tryFlush(ctx context.Context, cl *kgo.Client, b *batch) (done b
 	if b.empty() {
 		return true, nil
 	}
-	if !w.deadLetterAll(ctx, b) || !w.insert(ctx, b) {
+	if !w.deadLetterAll(ctx, b) || !w.lookUpFacts(ctx, b) || !w.insert(ctx, b) || !w.recordFacts(ctx, b) || !w.recordEngagements(ctx, b) {
 		if ctx.Err() != nil {
 			return false, fmt.Errorf("analytics writer: shutdown left %d rows uninserted and %d records not dead-lettered: %w",
 				len(b.rows), len(b.dead), ctx.Err())

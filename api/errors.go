@@ -25,6 +25,9 @@ var (
 func connectError(log *slog.Logger, err error) *connect.Error {
 	var ce *connect.Error
 	var fe *pipeline.FieldError
+	if ae := analyticsError(err); ae != nil {
+		return ae
+	}
 	if ve := verifyError(err); ve != nil {
 		return ve
 	}

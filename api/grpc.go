@@ -49,6 +49,9 @@ func NewGRPCServer(d Deps, opts ...ServerOption) (*grpc.Server, error) {
 		for _, m := range sd.Methods {
 			b.methods["/"+sd.ServiceName+"/"+m.MethodName] = true
 		}
+		for _, st := range sd.Streams {
+			b.methods["/"+sd.ServiceName+"/"+st.StreamName] = true
+		}
 	}
 	sopts := append(b.serverOptions(), grpc.MaxConcurrentStreams(maxStreams))
 	if o.workers > 0 {

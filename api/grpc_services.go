@@ -23,7 +23,18 @@ func (b bridge) services() []grpc.ServiceDesc {
 				unary(b, "Cancel", ms.Cancel),
 			}},
 		{ServiceName: ternv1connect.AnalyticsServiceName, Metadata: ternv1.File_tern_v1_analytics_service_proto.Path(),
-			Methods: []grpc.MethodDesc{unary(b, "GetCampaignStats", as.GetCampaignStats)}},
+			Methods: []grpc.MethodDesc{
+				unary(b, "GetCampaignStats", as.GetCampaignStats),
+				unary(b, "GetCampaignReport", as.GetCampaignReport),
+				unary(b, "GetDeliveryReport", as.GetDeliveryReport),
+				unary(b, "ListMessages", as.ListMessages),
+				unary(b, "GetListHygieneReport", as.GetListHygieneReport),
+				unary(b, "RemoveSuppression", as.RemoveSuppression),
+			},
+			Streams: []grpc.StreamDesc{
+				serverStreaming(b, "ExportMessages", as.exportMessages),
+				serverStreaming(b, "ExportHygieneNumbers", as.exportHygiene),
+			}},
 	}
 	if h := b.d.Admin; h != nil {
 		out = append(out, grpc.ServiceDesc{ServiceName: ternv1connect.AdminServiceName, Metadata: ternv1.File_tern_v1_admin_service_proto.Path(),

@@ -18,6 +18,14 @@ var procedureScopes = map[string]tenants.Scope{
 	ternv1connect.MessageServiceGetMessageProcedure:         tenants.ScopeRead,
 	ternv1connect.AnalyticsServiceGetCampaignStatsProcedure: tenants.ScopeRead,
 
+	ternv1connect.AnalyticsServiceGetCampaignReportProcedure:    tenants.ScopeRead,
+	ternv1connect.AnalyticsServiceGetDeliveryReportProcedure:    tenants.ScopeRead,
+	ternv1connect.AnalyticsServiceListMessagesProcedure:         tenants.ScopeRead,
+	ternv1connect.AnalyticsServiceExportMessagesProcedure:       tenants.ScopeRead,
+	ternv1connect.AnalyticsServiceGetListHygieneReportProcedure: tenants.ScopeRead,
+	ternv1connect.AnalyticsServiceExportHygieneNumbersProcedure: tenants.ScopeRead,
+	ternv1connect.AnalyticsServiceRemoveSuppressionProcedure:    tenants.ScopeContacts,
+
 	ternv1connect.ContactServiceRecordConsentProcedure:     tenants.ScopeContacts,
 	ternv1connect.ContactServiceRevokeConsentProcedure:     tenants.ScopeContacts,
 	ternv1connect.ContactServiceListConsentEventsProcedure: tenants.ScopeContacts,

@@ -63,6 +63,11 @@ type Deps struct {
 	// Admin serves tern.v1.AdminService (NewAdminService); nil leaves it
 	// unmounted.
 	Admin ternv1connect.AdminServiceHandler
+	// Analytics answers the analytics reports beyond GetCampaignStats;
+	// nil answers them Unimplemented.
+	Analytics AnalyticsReports
+	// Hygiene serves RemoveSuppression; nil answers it Unimplemented.
+	Hygiene HygieneClearer
 	// Verify serves tern.v1.VerifyService (NewVerifyService); nil leaves
 	// it unmounted.
 	Verify ternv1connect.VerifyServiceHandler

@@ -7,5 +7,5 @@
 // the text rules (gsm), phone numbers (phone), message ids (msgid),
 // STOP/HELP keywords (keyword), quiet hours (quiet), templates (tmpl),
 // prices (price), the consent decision (consent), sender id rules
-// (sender) and retry backoff (backoff).
+// (sender), retry backoff (backoff) and list hygiene (hygiene).
 package core

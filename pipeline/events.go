@@ -46,6 +46,7 @@ func (e *eventWriter) write(ctx context.Context, evs ...*recordv1.Event) error {
 func (e *eventWriter) close() error { return e.w.close() }
 
 // submitEvent describes a message from its submit record at a new status.
+// Its accepted_at is the record's own timestamp, shared, not copied.
 func submitEvent(rec *recordv1.Submit, s core.Status, at time.Time) *recordv1.Event {
 	return &recordv1.Event{
 		MessageId:  rec.Id,
@@ -59,6 +60,12 @@ func submitEvent(rec *recordv1.Submit, s core.Status, at time.Time) *recordv1.Ev
 		Category:   rec.Category,
 		Encoding:   rec.Encoding,
 		Origin:     rec.Origin,
+		// For analytics' write-time enrichment: every event of the
+		// message names its sender, price and acceptance.
+		From:        rec.From,
+		PriceMicros: rec.PriceMicros,
+		Currency:    rec.Currency,
+		AcceptedAt:  rec.AcceptedAt,
 	}
 }
 

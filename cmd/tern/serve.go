@@ -130,10 +130,11 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		(*system).privateDataDir,
 		(*system).startTenants,   // tenants, API keys, the id key
 		(*system).startKafka,     // the in-process broker or a cluster, topics, dead letters
-		(*system).startAnalytics, // ClickHouse, the analytics store and writer
+		(*system).startAnalytics, // ClickHouse, the analytics store
 		(*system).startStores,    // PostgreSQL, the pipeline's store and ledger
 		(*system).startConsent,   // tenants and keys, the consent ledger and suppression set
 		(*system).startCarriers,  // the router and its carriers, or the simulator
+		(*system).startReports,   // the analytics writer, with the routes' costs; list hygiene
 		(*system).startPipeline,  // receipt join, consumer, scheduler, intake
 		(*system).startInbound,   // replies acted on (STOP, HELP), stopped before the intake it answers through
 		(*system).startVerify,    // verifications and the Twilio-compatible surface, over the intake

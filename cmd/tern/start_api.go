@@ -29,6 +29,7 @@ func (s *system) startAPI(ctx context.Context) error {
 		Verify: s.verify.service, Twilio: s.verify.twilio,
 		Web: dash.web, Sessions: dash.sessions}
 	deps.Events, deps.Flows, deps.Webhooks = s.features.apiDeps(s)
+	deps.Analytics, deps.Hygiene = s.reports, p.ledger
 	h, err := api.NewHandler(deps)
 	if err != nil {
 		return err

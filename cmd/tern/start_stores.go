@@ -8,9 +8,8 @@ import (
 	"github.com/ternsms/tern/pipeline"
 )
 
-// startAnalytics opens the ClickHouse store the reports read, and runs
-// the writers that copy the submit and event topics, and the replies
-// topic, into it.
+// startAnalytics opens the ClickHouse store the reports read;
+// startReports runs the writer that fills it.
 func (s *system) startAnalytics(ctx context.Context) error {
 	c := s.c
 	chAddr, err := s.startLocalClickHouse(ctx)
@@ -26,17 +25,6 @@ func (s *system) startAnalytics(ctx context.Context) error {
 	}
 	s.st.onStop("analytics store", func(context.Context) error { return store.Close() })
 	s.reports = store
-	writer := analytics.NewWriter(store, analytics.KafkaConfig{
-		Brokers:     c.kafka.Brokers,
-		SubmitTopic: c.kafka.Topics.Submit,
-		LaneTopics:  []string{c.kafka.Topics.OTP, c.kafka.Topics.Marketing},
-		EventsTopic: c.kafka.Topics.Events,
-		ClientOpts:  c.kafka.ClientOpts(),
-	}, analytics.WithLogger(s.log), analytics.WithDeadLetters(s.deadLetters))
-	s.st.goRun("analytics writer", writer.Run)
-	replies := analytics.NewRepliesWriter(store, analytics.RepliesConfig{Brokers: c.kafka.Brokers, Topic: c.kafka.Topics.Replies,
-		ClientOpts: c.kafka.ClientOpts()})
-	s.st.goRun("analytics replies", replies.Run)
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ternsms/tern/core"
+	"github.com/ternsms/tern/core/hygiene"
 )
 
 func TestDecide(t *testing.T) {
@@ -17,7 +18,7 @@ func TestDecide(t *testing.T) {
 		stopAll    = State{OptedOut: true, OptOutScope: ScopeAll, Marketing: true}
 		stopMkt    = State{OptedOut: true, OptOutScope: ScopeMarketing, Marketing: true}
 		erased     = Erasure()
-		suppressed = State{Marketing: true, Hygiene: 2}
+		suppressed = State{Marketing: true, Hygiene: Hygiene(hygiene.ClassUnknownSubscriber)}
 	)
 	tests := []struct {
 		name  string
@@ -37,7 +38,10 @@ func TestDecide(t *testing.T) {
 		{"stop marketing lets otp go", core.CategoryOTP, stopMkt, nil},
 		{"stop marketing refuses marketing", core.CategoryMarketing, stopMkt, ErrOptedOut},
 		{"erased refuses all", core.CategoryOTP, erased, ErrOptedOut},
-		{"hygiene suppresses", core.CategoryTransactional, suppressed, ErrSuppressed},
+		{"hygiene suppresses marketing", core.CategoryMarketing, suppressed, ErrSuppressed},
+		{"hygiene lets transactional go", core.CategoryTransactional, suppressed, nil},
+		{"hygiene lets otp go", core.CategoryOTP, suppressed, nil},
+		{"opt-out wins over hygiene", core.CategoryMarketing, State{OptedOut: true, OptOutScope: ScopeAll, Hygiene: 3}, ErrOptedOut},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,6 +56,9 @@ func TestDecide(t *testing.T) {
 		t.Fatalf("text %q", got)
 	}
 	if got := Decide(core.CategoryOTP, stopAll).Error(); got != "to: recipient opted out" {
+		t.Fatalf("text %q", got)
+	}
+	if got := Decide(core.CategoryMarketing, suppressed).Error(); got != "to: suppressed (hygiene: unknown subscriber)" {
 		t.Fatalf("text %q", got)
 	}
 }

@@ -36,15 +36,16 @@ var (
 	// ErrNoMarketingConsent refuses a marketing message to a number
 	// without an active opt-in.
 	ErrNoMarketingConsent = errors.New("to: no marketing consent")
-	// ErrSuppressed refuses a message to a number list hygiene suppressed
-	// (e.g. a number that no longer exists); the *Refusal names why.
-	ErrSuppressed = errors.New("to: recipient suppressed")
+	// ErrSuppressed refuses a marketing message to a number list hygiene
+	// suppressed (e.g. a number that no longer exists); the *Refusal names
+	// why: "to: suppressed (hygiene: unknown subscriber)".
+	ErrSuppressed = errors.New("to: suppressed")
 	// ErrPolicy is wrapped by a Policy's Validate errors.
 	ErrPolicy = errors.New("invalid consent policy")
 )
 
 // Refusal is a refused message: Kind is one of the Err values above,
-// Detail an optional qualifier ("hygiene: invalid number").
+// Detail an optional qualifier ("hygiene: unknown subscriber").
 type Refusal struct {
 	Kind   error
 	Detail string

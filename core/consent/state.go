@@ -49,8 +49,8 @@ func ParseScope(s string) (Scope, error) {
 	return 0, fmt.Errorf("scope %q: want all or marketing", s)
 }
 
-// Hygiene is why list hygiene suppresses a number; 0 is not suppressed.
-// Issue 32 (list hygiene) defines the reasons; up to 15 fit.
+// Hygiene is why list hygiene suppressed a number for marketing: a
+// permanent core/hygiene.Class; 0 is not suppressed. Up to 15 fit.
 type Hygiene uint8
 
 // State is what tern knows about one number for one tenant. The zero
@@ -121,14 +121,16 @@ func Erasure() State { return State{OptedOut: true, OptOutScope: ScopeAll, Erase
 // Decide tells whether a message of category cat may go to a number in
 // state s: nil, or a *Refusal wrapping ErrOptedOut, ErrNoMarketingConsent
 // or ErrSuppressed. Opt-out is checked first, so an opted-out number is
-// always refused as opted out.
+// always refused as opted out. A hygiene suppression refuses marketing
+// only: an order update or a login code to a number that failed still
+// goes, and its delivery lifts the suppression.
 func Decide(cat core.Category, s State) error {
 	cat = cat.Normalize()
 	if s.Erased || (s.OptedOut && (s.OptOutScope != ScopeMarketing || cat == core.CategoryMarketing)) {
 		return &Refusal{Kind: ErrOptedOut}
 	}
-	if s.Hygiene != 0 {
-		return &Refusal{Kind: ErrSuppressed, Detail: fmt.Sprintf("hygiene reason %d", s.Hygiene)}
+	if s.Hygiene != 0 && cat == core.CategoryMarketing {
+		return &Refusal{Kind: ErrSuppressed, Detail: s.Hygiene.Reason()}
 	}
 	if cat == core.CategoryMarketing && !s.Marketing {
 		return &Refusal{Kind: ErrNoMarketingConsent}

@@ -236,6 +236,9 @@ func (l *Ledger) Erase(ctx context.Context, tenant, number string) (int64, error
 		if _, err := tx.Exec(ctx, `DELETE FROM consent_pending WHERE key = $1`, key[:]); err != nil {
 			return err
 		}
+		if err := eraseHygiene(ctx, tx, key); err != nil {
+			return err
+		}
 		ch, err = l.apply(ctx, tx, key, tenant, nil, func(consent.State) consent.State { return consent.Erasure() })
 		return err
 	})

@@ -97,16 +97,17 @@ $$;
 	3: `
 -- consent_decision is core/consent.Decide over a state's bits: NULL when
 -- a message of category (core.Category) may go, else the reason it may
--- not. A single expression, so that the planner inlines it into a
--- statement that joins consent_state itself (the delivery ledger's
--- Begin), with no function call per row. consent_refusal reads the state
+-- not; a hygiene suppression refuses marketing only. A single
+-- expression, so that the planner inlines it into a statement that joins
+-- consent_state itself (the delivery ledger's Begin), with no function
+-- call per row. consent_refusal reads the state
 -- by key and decides with it: one rule.
 CREATE FUNCTION consent_decision(bits int, category int) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT CASE
 		WHEN bits & 8 <> 0 THEN 'opted out'
 		WHEN bits & 1 <> 0 AND (bits & 2 = 0 OR category = 2) THEN 'opted out'
-		WHEN bits >> 4 <> 0 THEN 'suppressed'
+		WHEN bits >> 4 <> 0 AND category = 2 THEN 'suppressed'
 		WHEN category = 2 AND bits & 4 = 0 THEN 'no marketing consent'
 	END
 $$;
@@ -115,6 +116,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
 	SELECT consent_decision(coalesce((SELECT bits FROM consent_state WHERE key = k), 0), category)
 $$;
 `,
+	4: hygieneMigration,
 }
 
 func (l *Ledger) migrate(ctx context.Context) error {

@@ -9,6 +9,7 @@ package ternv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -20,6 +21,142 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// DeliveryDimension is what GetDeliveryReport groups by.
+type DeliveryDimension int32
+
+const (
+	DeliveryDimension_DELIVERY_DIMENSION_UNSPECIFIED DeliveryDimension = 0
+	DeliveryDimension_DELIVERY_DIMENSION_COUNTRY     DeliveryDimension = 1
+	DeliveryDimension_DELIVERY_DIMENSION_CARRIER     DeliveryDimension = 2
+	DeliveryDimension_DELIVERY_DIMENSION_SENDER      DeliveryDimension = 3
+	DeliveryDimension_DELIVERY_DIMENSION_CATEGORY    DeliveryDimension = 4
+	DeliveryDimension_DELIVERY_DIMENSION_CAMPAIGN    DeliveryDimension = 5
+)
+
+// Enum value maps for DeliveryDimension.
+var (
+	DeliveryDimension_name = map[int32]string{
+		0: "DELIVERY_DIMENSION_UNSPECIFIED",
+		1: "DELIVERY_DIMENSION_COUNTRY",
+		2: "DELIVERY_DIMENSION_CARRIER",
+		3: "DELIVERY_DIMENSION_SENDER",
+		4: "DELIVERY_DIMENSION_CATEGORY",
+		5: "DELIVERY_DIMENSION_CAMPAIGN",
+	}
+	DeliveryDimension_value = map[string]int32{
+		"DELIVERY_DIMENSION_UNSPECIFIED": 0,
+		"DELIVERY_DIMENSION_COUNTRY":     1,
+		"DELIVERY_DIMENSION_CARRIER":     2,
+		"DELIVERY_DIMENSION_SENDER":      3,
+		"DELIVERY_DIMENSION_CATEGORY":    4,
+		"DELIVERY_DIMENSION_CAMPAIGN":    5,
+	}
+)
+
+func (x DeliveryDimension) Enum() *DeliveryDimension {
+	p := new(DeliveryDimension)
+	*p = x
+	return p
+}
+
+func (x DeliveryDimension) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DeliveryDimension) Descriptor() protoreflect.EnumDescriptor {
+	return file_tern_v1_analytics_service_proto_enumTypes[0].Descriptor()
+}
+
+func (DeliveryDimension) Type() protoreflect.EnumType {
+	return &file_tern_v1_analytics_service_proto_enumTypes[0]
+}
+
+func (x DeliveryDimension) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DeliveryDimension.Descriptor instead.
+func (DeliveryDimension) EnumDescriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{0}
+}
+
+// HygieneClass is why a number is on the hygiene report.
+type HygieneClass int32
+
+const (
+	HygieneClass_HYGIENE_CLASS_UNSPECIFIED HygieneClass = 0
+	// Not a valid number, or a carrier said the destination is invalid.
+	HygieneClass_HYGIENE_CLASS_INVALID HygieneClass = 1
+	// A line that takes no SMS: a fixed line by number plan, or a carrier
+	// said so.
+	HygieneClass_HYGIENE_CLASS_LANDLINE HygieneClass = 2
+	// A carrier said the subscriber does not exist.
+	HygieneClass_HYGIENE_CLASS_UNKNOWN_SUBSCRIBER HygieneClass = 3
+	// A carrier said the number is not allocated.
+	HygieneClass_HYGIENE_CLASS_NOT_ALLOCATED HygieneClass = 4
+	// A carrier said the subscriber is barred.
+	HygieneClass_HYGIENE_CLASS_BARRED HygieneClass = 5
+	// The number opted out.
+	HygieneClass_HYGIENE_CLASS_OPTED_OUT HygieneClass = 6
+	// N of its last M finished messages were not delivered (3 of 5).
+	HygieneClass_HYGIENE_CLASS_REPEATEDLY_UNDELIVERED HygieneClass = 7
+	// Messaged in the last 30 days; nothing delivered in them.
+	HygieneClass_HYGIENE_CLASS_NEVER_DELIVERED HygieneClass = 8
+)
+
+// Enum value maps for HygieneClass.
+var (
+	HygieneClass_name = map[int32]string{
+		0: "HYGIENE_CLASS_UNSPECIFIED",
+		1: "HYGIENE_CLASS_INVALID",
+		2: "HYGIENE_CLASS_LANDLINE",
+		3: "HYGIENE_CLASS_UNKNOWN_SUBSCRIBER",
+		4: "HYGIENE_CLASS_NOT_ALLOCATED",
+		5: "HYGIENE_CLASS_BARRED",
+		6: "HYGIENE_CLASS_OPTED_OUT",
+		7: "HYGIENE_CLASS_REPEATEDLY_UNDELIVERED",
+		8: "HYGIENE_CLASS_NEVER_DELIVERED",
+	}
+	HygieneClass_value = map[string]int32{
+		"HYGIENE_CLASS_UNSPECIFIED":            0,
+		"HYGIENE_CLASS_INVALID":                1,
+		"HYGIENE_CLASS_LANDLINE":               2,
+		"HYGIENE_CLASS_UNKNOWN_SUBSCRIBER":     3,
+		"HYGIENE_CLASS_NOT_ALLOCATED":          4,
+		"HYGIENE_CLASS_BARRED":                 5,
+		"HYGIENE_CLASS_OPTED_OUT":              6,
+		"HYGIENE_CLASS_REPEATEDLY_UNDELIVERED": 7,
+		"HYGIENE_CLASS_NEVER_DELIVERED":        8,
+	}
+)
+
+func (x HygieneClass) Enum() *HygieneClass {
+	p := new(HygieneClass)
+	*p = x
+	return p
+}
+
+func (x HygieneClass) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (HygieneClass) Descriptor() protoreflect.EnumDescriptor {
+	return file_tern_v1_analytics_service_proto_enumTypes[1].Descriptor()
+}
+
+func (HygieneClass) Type() protoreflect.EnumType {
+	return &file_tern_v1_analytics_service_proto_enumTypes[1]
+}
+
+func (x HygieneClass) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use HygieneClass.Descriptor instead.
+func (HygieneClass) EnumDescriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{1}
+}
 
 type GetCampaignStatsRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -202,11 +339,1797 @@ func (x *GetCampaignStatsResponse) GetCanceled() int64 {
 	return 0
 }
 
+// Funnel counts messages by how far they got. `accepted` counts every
+// message tern accepted; `submitted` those a carrier accepted; the final
+// counts split the finished ones by their latest final status, and
+// `in_flight` is the accepted ones without a final status yet. Each
+// message counts once in each, however often its events were recorded.
+type Funnel struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Accepted      int64                  `protobuf:"varint,1,opt,name=accepted,proto3" json:"accepted,omitempty"`
+	Submitted     int64                  `protobuf:"varint,2,opt,name=submitted,proto3" json:"submitted,omitempty"`
+	Delivered     int64                  `protobuf:"varint,3,opt,name=delivered,proto3" json:"delivered,omitempty"`
+	Undelivered   int64                  `protobuf:"varint,4,opt,name=undelivered,proto3" json:"undelivered,omitempty"`
+	Failed        int64                  `protobuf:"varint,5,opt,name=failed,proto3" json:"failed,omitempty"`
+	Expired       int64                  `protobuf:"varint,6,opt,name=expired,proto3" json:"expired,omitempty"`
+	Rejected      int64                  `protobuf:"varint,7,opt,name=rejected,proto3" json:"rejected,omitempty"`
+	Unknown       int64                  `protobuf:"varint,8,opt,name=unknown,proto3" json:"unknown,omitempty"`
+	Canceled      int64                  `protobuf:"varint,9,opt,name=canceled,proto3" json:"canceled,omitempty"`
+	InFlight      int64                  `protobuf:"varint,10,opt,name=in_flight,json=inFlight,proto3" json:"in_flight,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Funnel) Reset() {
+	*x = Funnel{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Funnel) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Funnel) ProtoMessage() {}
+
+func (x *Funnel) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Funnel.ProtoReflect.Descriptor instead.
+func (*Funnel) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Funnel) GetAccepted() int64 {
+	if x != nil {
+		return x.Accepted
+	}
+	return 0
+}
+
+func (x *Funnel) GetSubmitted() int64 {
+	if x != nil {
+		return x.Submitted
+	}
+	return 0
+}
+
+func (x *Funnel) GetDelivered() int64 {
+	if x != nil {
+		return x.Delivered
+	}
+	return 0
+}
+
+func (x *Funnel) GetUndelivered() int64 {
+	if x != nil {
+		return x.Undelivered
+	}
+	return 0
+}
+
+func (x *Funnel) GetFailed() int64 {
+	if x != nil {
+		return x.Failed
+	}
+	return 0
+}
+
+func (x *Funnel) GetExpired() int64 {
+	if x != nil {
+		return x.Expired
+	}
+	return 0
+}
+
+func (x *Funnel) GetRejected() int64 {
+	if x != nil {
+		return x.Rejected
+	}
+	return 0
+}
+
+func (x *Funnel) GetUnknown() int64 {
+	if x != nil {
+		return x.Unknown
+	}
+	return 0
+}
+
+func (x *Funnel) GetCanceled() int64 {
+	if x != nil {
+		return x.Canceled
+	}
+	return 0
+}
+
+func (x *Funnel) GetInFlight() int64 {
+	if x != nil {
+		return x.InFlight
+	}
+	return 0
+}
+
+type GetCampaignReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The campaign. Required, at most 128 bytes.
+	CampaignId    string `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCampaignReportRequest) Reset() {
+	*x = GetCampaignReportRequest{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCampaignReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCampaignReportRequest) ProtoMessage() {}
+
+func (x *GetCampaignReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCampaignReportRequest.ProtoReflect.Descriptor instead.
+func (*GetCampaignReportRequest) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetCampaignReportRequest) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+type GetCampaignReportResponse struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	CampaignId string                 `protobuf:"bytes,1,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	Funnel     *Funnel                `protobuf:"bytes,2,opt,name=funnel,proto3" json:"funnel,omitempty"`
+	// One point per minute with any activity, oldest first: accepted and
+	// segments and price by accept time, submitted and cost by submit time,
+	// final statuses by the time the message reached them.
+	Timeline []*TimelinePoint `protobuf:"bytes,3,rep,name=timeline,proto3" json:"timeline,omitempty"`
+	// By destination country (ISO 3166-1 alpha-2).
+	ByCountry []*Breakdown `protobuf:"bytes,4,rep,name=by_country,json=byCountry,proto3" json:"by_country,omitempty"`
+	// By carrier. Accepted messages, their segments and price are under
+	// carrier "" (no carrier is chosen at acceptance); submitted, final and
+	// cost counts under the carrier that took the message.
+	ByCarrier []*Breakdown `protobuf:"bytes,5,rep,name=by_carrier,json=byCarrier,proto3" json:"by_carrier,omitempty"`
+	// Finished messages by carrier, error code and final status, most
+	// frequent first.
+	ErrorCodes []*ErrorCodeCount `protobuf:"bytes,6,rep,name=error_codes,json=errorCodes,proto3" json:"error_codes,omitempty"`
+	// From acceptance to the first carrier's accept.
+	AcceptToSubmit *Latency `protobuf:"bytes,7,opt,name=accept_to_submit,json=acceptToSubmit,proto3" json:"accept_to_submit,omitempty"`
+	// From the carrier's accept to the final receipt.
+	SubmitToFinal *Latency `protobuf:"bytes,8,opt,name=submit_to_final,json=submitToFinal,proto3" json:"submit_to_final,omitempty"`
+	// Parts of the accepted messages.
+	Segments int64 `protobuf:"varint,9,opt,name=segments,proto3" json:"segments,omitempty"`
+	// What the tenant is charged for the accepted messages, per currency.
+	Price []*Money `protobuf:"bytes,10,rep,name=price,proto3" json:"price,omitempty"`
+	// What the carriers charge for the submitted ones (the route's cost),
+	// per currency.
+	Cost []*Money `protobuf:"bytes,11,rep,name=cost,proto3" json:"cost,omitempty"`
+	// Link clicks, each click once, and the messages with any click.
+	Clicks          int64 `protobuf:"varint,12,opt,name=clicks,proto3" json:"clicks,omitempty"`
+	ClickedMessages int64 `protobuf:"varint,13,opt,name=clicked_messages,json=clickedMessages,proto3" json:"clicked_messages,omitempty"`
+	// Opt-outs attributed to the campaign: the number's last campaign
+	// message in the 7 days before it opted out was this campaign's.
+	OptOuts int64 `protobuf:"varint,14,opt,name=opt_outs,json=optOuts,proto3" json:"opt_outs,omitempty"`
+	// Orders attributed to the campaign and their revenue, per currency.
+	Orders        int64    `protobuf:"varint,15,opt,name=orders,proto3" json:"orders,omitempty"`
+	Revenue       []*Money `protobuf:"bytes,16,rep,name=revenue,proto3" json:"revenue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetCampaignReportResponse) Reset() {
+	*x = GetCampaignReportResponse{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetCampaignReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetCampaignReportResponse) ProtoMessage() {}
+
+func (x *GetCampaignReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetCampaignReportResponse.ProtoReflect.Descriptor instead.
+func (*GetCampaignReportResponse) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetCampaignReportResponse) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *GetCampaignReportResponse) GetFunnel() *Funnel {
+	if x != nil {
+		return x.Funnel
+	}
+	return nil
+}
+
+func (x *GetCampaignReportResponse) GetTimeline() []*TimelinePoint {
+	if x != nil {
+		return x.Timeline
+	}
+	return nil
+}
+
+func (x *GetCampaignReportResponse) GetByCountry() []*Breakdown {
+	if x != nil {
+		return x.ByCountry
+	}
+	return nil
+}
+
+func (x *GetCampaignReportResponse) GetByCarrier() []*Breakdown {
+	if x != nil {
+		return x.ByCarrier
+	}
+	return nil
+}
+
+func (x *GetCampaignReportResponse) GetErrorCodes() []*ErrorCodeCount {
+	if x != nil {
+		return x.ErrorCodes
+	}
+	return nil
+}
+
+func (x *GetCampaignReportResponse) GetAcceptToSubmit() *Latency {
+	if x != nil {
+		return x.AcceptToSubmit
+	}
+	return nil
+}
+
+func (x *GetCampaignReportResponse) GetSubmitToFinal() *Latency {
+	if x != nil {
+		return x.SubmitToFinal
+	}
+	return nil
+}
+
+func (x *GetCampaignReportResponse) GetSegments() int64 {
+	if x != nil {
+		return x.Segments
+	}
+	return 0
+}
+
+func (x *GetCampaignReportResponse) GetPrice() []*Money {
+	if x != nil {
+		return x.Price
+	}
+	return nil
+}
+
+func (x *GetCampaignReportResponse) GetCost() []*Money {
+	if x != nil {
+		return x.Cost
+	}
+	return nil
+}
+
+func (x *GetCampaignReportResponse) GetClicks() int64 {
+	if x != nil {
+		return x.Clicks
+	}
+	return 0
+}
+
+func (x *GetCampaignReportResponse) GetClickedMessages() int64 {
+	if x != nil {
+		return x.ClickedMessages
+	}
+	return 0
+}
+
+func (x *GetCampaignReportResponse) GetOptOuts() int64 {
+	if x != nil {
+		return x.OptOuts
+	}
+	return 0
+}
+
+func (x *GetCampaignReportResponse) GetOrders() int64 {
+	if x != nil {
+		return x.Orders
+	}
+	return 0
+}
+
+func (x *GetCampaignReportResponse) GetRevenue() []*Money {
+	if x != nil {
+		return x.Revenue
+	}
+	return nil
+}
+
+// TimelinePoint is one minute of a campaign.
+type TimelinePoint struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The minute's start.
+	Minute        *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=minute,proto3" json:"minute,omitempty"`
+	Funnel        *Funnel                `protobuf:"bytes,2,opt,name=funnel,proto3" json:"funnel,omitempty"`
+	Segments      int64                  `protobuf:"varint,3,opt,name=segments,proto3" json:"segments,omitempty"`
+	Price         []*Money               `protobuf:"bytes,4,rep,name=price,proto3" json:"price,omitempty"`
+	Cost          []*Money               `protobuf:"bytes,5,rep,name=cost,proto3" json:"cost,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TimelinePoint) Reset() {
+	*x = TimelinePoint{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TimelinePoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TimelinePoint) ProtoMessage() {}
+
+func (x *TimelinePoint) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TimelinePoint.ProtoReflect.Descriptor instead.
+func (*TimelinePoint) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *TimelinePoint) GetMinute() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Minute
+	}
+	return nil
+}
+
+func (x *TimelinePoint) GetFunnel() *Funnel {
+	if x != nil {
+		return x.Funnel
+	}
+	return nil
+}
+
+func (x *TimelinePoint) GetSegments() int64 {
+	if x != nil {
+		return x.Segments
+	}
+	return 0
+}
+
+func (x *TimelinePoint) GetPrice() []*Money {
+	if x != nil {
+		return x.Price
+	}
+	return nil
+}
+
+func (x *TimelinePoint) GetCost() []*Money {
+	if x != nil {
+		return x.Cost
+	}
+	return nil
+}
+
+// Breakdown is a funnel and money for one value of a dimension.
+type Breakdown struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The value: a country code, a carrier name.
+	Key           string   `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Funnel        *Funnel  `protobuf:"bytes,2,opt,name=funnel,proto3" json:"funnel,omitempty"`
+	Segments      int64    `protobuf:"varint,3,opt,name=segments,proto3" json:"segments,omitempty"`
+	Price         []*Money `protobuf:"bytes,4,rep,name=price,proto3" json:"price,omitempty"`
+	Cost          []*Money `protobuf:"bytes,5,rep,name=cost,proto3" json:"cost,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Breakdown) Reset() {
+	*x = Breakdown{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Breakdown) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Breakdown) ProtoMessage() {}
+
+func (x *Breakdown) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Breakdown.ProtoReflect.Descriptor instead.
+func (*Breakdown) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *Breakdown) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Breakdown) GetFunnel() *Funnel {
+	if x != nil {
+		return x.Funnel
+	}
+	return nil
+}
+
+func (x *Breakdown) GetSegments() int64 {
+	if x != nil {
+		return x.Segments
+	}
+	return 0
+}
+
+func (x *Breakdown) GetPrice() []*Money {
+	if x != nil {
+		return x.Price
+	}
+	return nil
+}
+
+func (x *Breakdown) GetCost() []*Money {
+	if x != nil {
+		return x.Cost
+	}
+	return nil
+}
+
+// ErrorCodeCount counts finished messages with one error code.
+type ErrorCodeCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Carrier       string                 `protobuf:"bytes,1,opt,name=carrier,proto3" json:"carrier,omitempty"`
+	ErrorCode     string                 `protobuf:"bytes,2,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
+	Status        Status                 `protobuf:"varint,3,opt,name=status,proto3,enum=tern.v1.Status" json:"status,omitempty"`
+	Messages      int64                  `protobuf:"varint,4,opt,name=messages,proto3" json:"messages,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ErrorCodeCount) Reset() {
+	*x = ErrorCodeCount{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ErrorCodeCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ErrorCodeCount) ProtoMessage() {}
+
+func (x *ErrorCodeCount) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ErrorCodeCount.ProtoReflect.Descriptor instead.
+func (*ErrorCodeCount) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ErrorCodeCount) GetCarrier() string {
+	if x != nil {
+		return x.Carrier
+	}
+	return ""
+}
+
+func (x *ErrorCodeCount) GetErrorCode() string {
+	if x != nil {
+		return x.ErrorCode
+	}
+	return ""
+}
+
+func (x *ErrorCodeCount) GetStatus() Status {
+	if x != nil {
+		return x.Status
+	}
+	return Status_STATUS_UNSPECIFIED
+}
+
+func (x *ErrorCodeCount) GetMessages() int64 {
+	if x != nil {
+		return x.Messages
+	}
+	return 0
+}
+
+// Latency is a distribution of durations: how many and its quantiles,
+// in milliseconds (t-digest estimates).
+type Latency struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Samples       int64                  `protobuf:"varint,1,opt,name=samples,proto3" json:"samples,omitempty"`
+	P50Ms         int64                  `protobuf:"varint,2,opt,name=p50_ms,json=p50Ms,proto3" json:"p50_ms,omitempty"`
+	P95Ms         int64                  `protobuf:"varint,3,opt,name=p95_ms,json=p95Ms,proto3" json:"p95_ms,omitempty"`
+	P99Ms         int64                  `protobuf:"varint,4,opt,name=p99_ms,json=p99Ms,proto3" json:"p99_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Latency) Reset() {
+	*x = Latency{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Latency) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Latency) ProtoMessage() {}
+
+func (x *Latency) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Latency.ProtoReflect.Descriptor instead.
+func (*Latency) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Latency) GetSamples() int64 {
+	if x != nil {
+		return x.Samples
+	}
+	return 0
+}
+
+func (x *Latency) GetP50Ms() int64 {
+	if x != nil {
+		return x.P50Ms
+	}
+	return 0
+}
+
+func (x *Latency) GetP95Ms() int64 {
+	if x != nil {
+		return x.P95Ms
+	}
+	return 0
+}
+
+func (x *Latency) GetP99Ms() int64 {
+	if x != nil {
+		return x.P99Ms
+	}
+	return 0
+}
+
+type GetDeliveryReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The range, in whole UTC days: from's day through the day before to's
+	// (to's own day when to is not midnight). Required; at most 400 days.
+	From *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	To   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	// The dimensions to group by, each at most once; none: one row of
+	// totals.
+	GroupBy       []DeliveryDimension `protobuf:"varint,3,rep,packed,name=group_by,json=groupBy,proto3,enum=tern.v1.DeliveryDimension" json:"group_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDeliveryReportRequest) Reset() {
+	*x = GetDeliveryReportRequest{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDeliveryReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDeliveryReportRequest) ProtoMessage() {}
+
+func (x *GetDeliveryReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDeliveryReportRequest.ProtoReflect.Descriptor instead.
+func (*GetDeliveryReportRequest) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetDeliveryReportRequest) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *GetDeliveryReportRequest) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *GetDeliveryReportRequest) GetGroupBy() []DeliveryDimension {
+	if x != nil {
+		return x.GroupBy
+	}
+	return nil
+}
+
+type GetDeliveryReportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The days covered: [from, to).
+	From *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	To   *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=to,proto3" json:"to,omitempty"`
+	// One row per combination of the grouped values with any traffic, most
+	// accepted first.
+	Rows          []*DeliveryRow `protobuf:"bytes,3,rep,name=rows,proto3" json:"rows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetDeliveryReportResponse) Reset() {
+	*x = GetDeliveryReportResponse{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetDeliveryReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetDeliveryReportResponse) ProtoMessage() {}
+
+func (x *GetDeliveryReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetDeliveryReportResponse.ProtoReflect.Descriptor instead.
+func (*GetDeliveryReportResponse) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *GetDeliveryReportResponse) GetFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *GetDeliveryReportResponse) GetTo() *timestamppb.Timestamp {
+	if x != nil {
+		return x.To
+	}
+	return nil
+}
+
+func (x *GetDeliveryReportResponse) GetRows() []*DeliveryRow {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+// DeliveryRow is the traffic of one combination of grouped values; the
+// dimensions not grouped by are empty. Each stage counts in its own day:
+// accepted by accept time, submitted by submit time, final statuses by
+// the time they were reached.
+type DeliveryRow struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Country    string                 `protobuf:"bytes,1,opt,name=country,proto3" json:"country,omitempty"`
+	Carrier    string                 `protobuf:"bytes,2,opt,name=carrier,proto3" json:"carrier,omitempty"`
+	Sender     string                 `protobuf:"bytes,3,opt,name=sender,proto3" json:"sender,omitempty"`
+	Category   Category               `protobuf:"varint,4,opt,name=category,proto3,enum=tern.v1.Category" json:"category,omitempty"`
+	CampaignId string                 `protobuf:"bytes,5,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	Funnel     *Funnel                `protobuf:"bytes,6,opt,name=funnel,proto3" json:"funnel,omitempty"`
+	Segments   int64                  `protobuf:"varint,7,opt,name=segments,proto3" json:"segments,omitempty"`
+	Price      []*Money               `protobuf:"bytes,8,rep,name=price,proto3" json:"price,omitempty"`
+	Cost       []*Money               `protobuf:"bytes,9,rep,name=cost,proto3" json:"cost,omitempty"`
+	// delivered / (delivered + undelivered + expired + rejected + failed +
+	// unknown); 0 without finished messages.
+	DeliveryRate  float64 `protobuf:"fixed64,10,opt,name=delivery_rate,json=deliveryRate,proto3" json:"delivery_rate,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeliveryRow) Reset() {
+	*x = DeliveryRow{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeliveryRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeliveryRow) ProtoMessage() {}
+
+func (x *DeliveryRow) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeliveryRow.ProtoReflect.Descriptor instead.
+func (*DeliveryRow) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *DeliveryRow) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+func (x *DeliveryRow) GetCarrier() string {
+	if x != nil {
+		return x.Carrier
+	}
+	return ""
+}
+
+func (x *DeliveryRow) GetSender() string {
+	if x != nil {
+		return x.Sender
+	}
+	return ""
+}
+
+func (x *DeliveryRow) GetCategory() Category {
+	if x != nil {
+		return x.Category
+	}
+	return Category_CATEGORY_UNSPECIFIED
+}
+
+func (x *DeliveryRow) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *DeliveryRow) GetFunnel() *Funnel {
+	if x != nil {
+		return x.Funnel
+	}
+	return nil
+}
+
+func (x *DeliveryRow) GetSegments() int64 {
+	if x != nil {
+		return x.Segments
+	}
+	return 0
+}
+
+func (x *DeliveryRow) GetPrice() []*Money {
+	if x != nil {
+		return x.Price
+	}
+	return nil
+}
+
+func (x *DeliveryRow) GetCost() []*Money {
+	if x != nil {
+		return x.Cost
+	}
+	return nil
+}
+
+func (x *DeliveryRow) GetDeliveryRate() float64 {
+	if x != nil {
+		return x.DeliveryRate
+	}
+	return 0
+}
+
+// MessageFilter selects messages. Every field set must match.
+type MessageFilter struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The recipient, E.164.
+	To         string `protobuf:"bytes,1,opt,name=to,proto3" json:"to,omitempty"`
+	CampaignId string `protobuf:"bytes,2,opt,name=campaign_id,json=campaignId,proto3" json:"campaign_id,omitempty"`
+	// The message's latest status is one of these.
+	Statuses []Status `protobuf:"varint,3,rep,packed,name=statuses,proto3,enum=tern.v1.Status" json:"statuses,omitempty"`
+	// Accepted at or after accepted_after and before accepted_before.
+	// Default: the last 30 days.
+	AcceptedAfter  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=accepted_after,json=acceptedAfter,proto3" json:"accepted_after,omitempty"`
+	AcceptedBefore *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=accepted_before,json=acceptedBefore,proto3" json:"accepted_before,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *MessageFilter) Reset() {
+	*x = MessageFilter{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MessageFilter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MessageFilter) ProtoMessage() {}
+
+func (x *MessageFilter) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MessageFilter.ProtoReflect.Descriptor instead.
+func (*MessageFilter) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *MessageFilter) GetTo() string {
+	if x != nil {
+		return x.To
+	}
+	return ""
+}
+
+func (x *MessageFilter) GetCampaignId() string {
+	if x != nil {
+		return x.CampaignId
+	}
+	return ""
+}
+
+func (x *MessageFilter) GetStatuses() []Status {
+	if x != nil {
+		return x.Statuses
+	}
+	return nil
+}
+
+func (x *MessageFilter) GetAcceptedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AcceptedAfter
+	}
+	return nil
+}
+
+func (x *MessageFilter) GetAcceptedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AcceptedBefore
+	}
+	return nil
+}
+
+type ListMessagesRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Filter *MessageFilter         `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	// Default 50, at most 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From the previous page's next_page_token.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMessagesRequest) Reset() {
+	*x = ListMessagesRequest{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMessagesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMessagesRequest) ProtoMessage() {}
+
+func (x *ListMessagesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMessagesRequest.ProtoReflect.Descriptor instead.
+func (*ListMessagesRequest) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ListMessagesRequest) GetFilter() *MessageFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *ListMessagesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListMessagesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListMessagesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Newest first. A page may hold fewer than page_size messages while
+	// more follow: each call reads a bounded slice of time.
+	Messages []*ListedMessage `protobuf:"bytes,1,rep,name=messages,proto3" json:"messages,omitempty"`
+	// Empty when there are no more.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMessagesResponse) Reset() {
+	*x = ListMessagesResponse{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMessagesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMessagesResponse) ProtoMessage() {}
+
+func (x *ListMessagesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMessagesResponse.ProtoReflect.Descriptor instead.
+func (*ListMessagesResponse) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *ListMessagesResponse) GetMessages() []*ListedMessage {
+	if x != nil {
+		return x.Messages
+	}
+	return nil
+}
+
+func (x *ListMessagesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// ListedMessage is a message with what analytics adds to it.
+type ListedMessage struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Message *Message               `protobuf:"bytes,1,opt,name=message,proto3" json:"message,omitempty"`
+	// The flow that sent it, when one did.
+	FlowId string `protobuf:"bytes,2,opt,name=flow_id,json=flowId,proto3" json:"flow_id,omitempty"`
+	// Destination country, ISO 3166-1 alpha-2.
+	Country string `protobuf:"bytes,3,opt,name=country,proto3" json:"country,omitempty"`
+	// What the tenant is charged for it.
+	Price *Money `protobuf:"bytes,4,opt,name=price,proto3" json:"price,omitempty"`
+	// What its carrier charges for it.
+	Cost          *Money `protobuf:"bytes,5,opt,name=cost,proto3" json:"cost,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListedMessage) Reset() {
+	*x = ListedMessage{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListedMessage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListedMessage) ProtoMessage() {}
+
+func (x *ListedMessage) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListedMessage.ProtoReflect.Descriptor instead.
+func (*ListedMessage) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ListedMessage) GetMessage() *Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+func (x *ListedMessage) GetFlowId() string {
+	if x != nil {
+		return x.FlowId
+	}
+	return ""
+}
+
+func (x *ListedMessage) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+func (x *ListedMessage) GetPrice() *Money {
+	if x != nil {
+		return x.Price
+	}
+	return nil
+}
+
+func (x *ListedMessage) GetCost() *Money {
+	if x != nil {
+		return x.Cost
+	}
+	return nil
+}
+
+type ExportMessagesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Filter        *MessageFilter         `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportMessagesRequest) Reset() {
+	*x = ExportMessagesRequest{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportMessagesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportMessagesRequest) ProtoMessage() {}
+
+func (x *ExportMessagesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportMessagesRequest.ProtoReflect.Descriptor instead.
+func (*ExportMessagesRequest) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ExportMessagesRequest) GetFilter() *MessageFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+// ExportMessagesResponse is a chunk of CSV; the first starts with the
+// header line, and every chunk ends at the end of a line.
+type ExportMessagesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Csv           []byte                 `protobuf:"bytes,1,opt,name=csv,proto3" json:"csv,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportMessagesResponse) Reset() {
+	*x = ExportMessagesResponse{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportMessagesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportMessagesResponse) ProtoMessage() {}
+
+func (x *ExportMessagesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportMessagesResponse.ProtoReflect.Descriptor instead.
+func (*ExportMessagesResponse) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ExportMessagesResponse) GetCsv() []byte {
+	if x != nil {
+		return x.Csv
+	}
+	return nil
+}
+
+type GetListHygieneReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// List only this class's numbers; unspecified lists every class's.
+	Class HygieneClass `protobuf:"varint,1,opt,name=class,proto3,enum=tern.v1.HygieneClass" json:"class,omitempty"`
+	// Numbers per page: default 50, at most 1000; 0 numbers with a
+	// negative value (the counts only).
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetListHygieneReportRequest) Reset() {
+	*x = GetListHygieneReportRequest{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetListHygieneReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetListHygieneReportRequest) ProtoMessage() {}
+
+func (x *GetListHygieneReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetListHygieneReportRequest.ProtoReflect.Descriptor instead.
+func (*GetListHygieneReportRequest) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetListHygieneReportRequest) GetClass() HygieneClass {
+	if x != nil {
+		return x.Class
+	}
+	return HygieneClass_HYGIENE_CLASS_UNSPECIFIED
+}
+
+func (x *GetListHygieneReportRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *GetListHygieneReportRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type GetListHygieneReportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// When the numbers were classified; unset when they never were.
+	ClassifiedAt *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=classified_at,json=classifiedAt,proto3" json:"classified_at,omitempty"`
+	// Numbers the tenant had messaged then.
+	Numbers int64 `protobuf:"varint,2,opt,name=numbers,proto3" json:"numbers,omitempty"`
+	// One entry per class with any number, in class order.
+	Classes []*HygieneClassSummary `protobuf:"bytes,3,rep,name=classes,proto3" json:"classes,omitempty"`
+	// A page of classified numbers, by class then number.
+	Entries       []*HygieneNumber `protobuf:"bytes,4,rep,name=entries,proto3" json:"entries,omitempty"`
+	NextPageToken string           `protobuf:"bytes,5,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetListHygieneReportResponse) Reset() {
+	*x = GetListHygieneReportResponse{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetListHygieneReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetListHygieneReportResponse) ProtoMessage() {}
+
+func (x *GetListHygieneReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetListHygieneReportResponse.ProtoReflect.Descriptor instead.
+func (*GetListHygieneReportResponse) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GetListHygieneReportResponse) GetClassifiedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClassifiedAt
+	}
+	return nil
+}
+
+func (x *GetListHygieneReportResponse) GetNumbers() int64 {
+	if x != nil {
+		return x.Numbers
+	}
+	return 0
+}
+
+func (x *GetListHygieneReportResponse) GetClasses() []*HygieneClassSummary {
+	if x != nil {
+		return x.Classes
+	}
+	return nil
+}
+
+func (x *GetListHygieneReportResponse) GetEntries() []*HygieneNumber {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
+func (x *GetListHygieneReportResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// HygieneClassSummary is one class's numbers and what was spent on them.
+type HygieneClassSummary struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Class   HygieneClass           `protobuf:"varint,1,opt,name=class,proto3,enum=tern.v1.HygieneClass" json:"class,omitempty"`
+	Numbers int64                  `protobuf:"varint,2,opt,name=numbers,proto3" json:"numbers,omitempty"`
+	// Messages sent to them, ever.
+	Messages int64 `protobuf:"varint,3,opt,name=messages,proto3" json:"messages,omitempty"`
+	// What the tenant was charged for those messages, per currency.
+	Spent []*Money `protobuf:"bytes,4,rep,name=spent,proto3" json:"spent,omitempty"`
+	// How many are suppressed for marketing now.
+	Suppressed    int64 `protobuf:"varint,5,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HygieneClassSummary) Reset() {
+	*x = HygieneClassSummary{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HygieneClassSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HygieneClassSummary) ProtoMessage() {}
+
+func (x *HygieneClassSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HygieneClassSummary.ProtoReflect.Descriptor instead.
+func (*HygieneClassSummary) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *HygieneClassSummary) GetClass() HygieneClass {
+	if x != nil {
+		return x.Class
+	}
+	return HygieneClass_HYGIENE_CLASS_UNSPECIFIED
+}
+
+func (x *HygieneClassSummary) GetNumbers() int64 {
+	if x != nil {
+		return x.Numbers
+	}
+	return 0
+}
+
+func (x *HygieneClassSummary) GetMessages() int64 {
+	if x != nil {
+		return x.Messages
+	}
+	return 0
+}
+
+func (x *HygieneClassSummary) GetSpent() []*Money {
+	if x != nil {
+		return x.Spent
+	}
+	return nil
+}
+
+func (x *HygieneClassSummary) GetSuppressed() int64 {
+	if x != nil {
+		return x.Suppressed
+	}
+	return 0
+}
+
+// HygieneNumber is one classified number.
+type HygieneNumber struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Number string                 `protobuf:"bytes,1,opt,name=number,proto3" json:"number,omitempty"`
+	Class  HygieneClass           `protobuf:"varint,2,opt,name=class,proto3,enum=tern.v1.HygieneClass" json:"class,omitempty"`
+	// Why: the line type, or the carrier, code and meaning of the failure
+	// that decided it, or the counts.
+	Detail       string                 `protobuf:"bytes,3,opt,name=detail,proto3" json:"detail,omitempty"`
+	Country      string                 `protobuf:"bytes,4,opt,name=country,proto3" json:"country,omitempty"`
+	Messages     int64                  `protobuf:"varint,5,opt,name=messages,proto3" json:"messages,omitempty"`
+	NotDelivered int64                  `protobuf:"varint,6,opt,name=not_delivered,json=notDelivered,proto3" json:"not_delivered,omitempty"`
+	Spent        *Money                 `protobuf:"bytes,7,opt,name=spent,proto3" json:"spent,omitempty"`
+	LastAttempt  *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=last_attempt,json=lastAttempt,proto3" json:"last_attempt,omitempty"`
+	// Unset when nothing was ever delivered.
+	LastDelivered *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=last_delivered,json=lastDelivered,proto3" json:"last_delivered,omitempty"`
+	// Suppressed for marketing with reason "hygiene: <class>".
+	Suppressed    bool `protobuf:"varint,10,opt,name=suppressed,proto3" json:"suppressed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HygieneNumber) Reset() {
+	*x = HygieneNumber{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HygieneNumber) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HygieneNumber) ProtoMessage() {}
+
+func (x *HygieneNumber) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HygieneNumber.ProtoReflect.Descriptor instead.
+func (*HygieneNumber) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *HygieneNumber) GetNumber() string {
+	if x != nil {
+		return x.Number
+	}
+	return ""
+}
+
+func (x *HygieneNumber) GetClass() HygieneClass {
+	if x != nil {
+		return x.Class
+	}
+	return HygieneClass_HYGIENE_CLASS_UNSPECIFIED
+}
+
+func (x *HygieneNumber) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+func (x *HygieneNumber) GetCountry() string {
+	if x != nil {
+		return x.Country
+	}
+	return ""
+}
+
+func (x *HygieneNumber) GetMessages() int64 {
+	if x != nil {
+		return x.Messages
+	}
+	return 0
+}
+
+func (x *HygieneNumber) GetNotDelivered() int64 {
+	if x != nil {
+		return x.NotDelivered
+	}
+	return 0
+}
+
+func (x *HygieneNumber) GetSpent() *Money {
+	if x != nil {
+		return x.Spent
+	}
+	return nil
+}
+
+func (x *HygieneNumber) GetLastAttempt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastAttempt
+	}
+	return nil
+}
+
+func (x *HygieneNumber) GetLastDelivered() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastDelivered
+	}
+	return nil
+}
+
+func (x *HygieneNumber) GetSuppressed() bool {
+	if x != nil {
+		return x.Suppressed
+	}
+	return false
+}
+
+type ExportHygieneNumbersRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only this class's numbers; unspecified exports every class's.
+	Class         HygieneClass `protobuf:"varint,1,opt,name=class,proto3,enum=tern.v1.HygieneClass" json:"class,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportHygieneNumbersRequest) Reset() {
+	*x = ExportHygieneNumbersRequest{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportHygieneNumbersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportHygieneNumbersRequest) ProtoMessage() {}
+
+func (x *ExportHygieneNumbersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportHygieneNumbersRequest.ProtoReflect.Descriptor instead.
+func (*ExportHygieneNumbersRequest) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ExportHygieneNumbersRequest) GetClass() HygieneClass {
+	if x != nil {
+		return x.Class
+	}
+	return HygieneClass_HYGIENE_CLASS_UNSPECIFIED
+}
+
+// ExportHygieneNumbersResponse is a chunk of CSV, as ExportMessages'.
+type ExportHygieneNumbersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Csv           []byte                 `protobuf:"bytes,1,opt,name=csv,proto3" json:"csv,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportHygieneNumbersResponse) Reset() {
+	*x = ExportHygieneNumbersResponse{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportHygieneNumbersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportHygieneNumbersResponse) ProtoMessage() {}
+
+func (x *ExportHygieneNumbersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportHygieneNumbersResponse.ProtoReflect.Descriptor instead.
+func (*ExportHygieneNumbersResponse) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ExportHygieneNumbersResponse) GetCsv() []byte {
+	if x != nil {
+		return x.Csv
+	}
+	return nil
+}
+
+type RemoveSuppressionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The number, E.164. Required.
+	Number        string `protobuf:"bytes,1,opt,name=number,proto3" json:"number,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveSuppressionRequest) Reset() {
+	*x = RemoveSuppressionRequest{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveSuppressionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveSuppressionRequest) ProtoMessage() {}
+
+func (x *RemoveSuppressionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveSuppressionRequest.ProtoReflect.Descriptor instead.
+func (*RemoveSuppressionRequest) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *RemoveSuppressionRequest) GetNumber() string {
+	if x != nil {
+		return x.Number
+	}
+	return ""
+}
+
+type RemoveSuppressionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Whether the number was suppressed by list hygiene.
+	Removed       bool `protobuf:"varint,1,opt,name=removed,proto3" json:"removed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RemoveSuppressionResponse) Reset() {
+	*x = RemoveSuppressionResponse{}
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RemoveSuppressionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RemoveSuppressionResponse) ProtoMessage() {}
+
+func (x *RemoveSuppressionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_tern_v1_analytics_service_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RemoveSuppressionResponse.ProtoReflect.Descriptor instead.
+func (*RemoveSuppressionResponse) Descriptor() ([]byte, []int) {
+	return file_tern_v1_analytics_service_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *RemoveSuppressionResponse) GetRemoved() bool {
+	if x != nil {
+		return x.Removed
+	}
+	return false
+}
+
 var File_tern_v1_analytics_service_proto protoreflect.FileDescriptor
 
 const file_tern_v1_analytics_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1ftern/v1/analytics_service.proto\x12\atern.v1\":\n" +
+	"\x1ftern/v1/analytics_service.proto\x12\atern.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15tern/v1/message.proto\x1a\x1dtern/v1/message_service.proto\":\n" +
 	"\x17GetCampaignStatsRequest\x12\x1f\n" +
 	"\vcampaign_id\x18\x01 \x01(\tR\n" +
 	"campaignId\"\xed\x02\n" +
@@ -224,9 +2147,180 @@ const file_tern_v1_analytics_service_proto_rawDesc = "" +
 	"\aunknown\x18\n" +
 	" \x01(\x03R\aunknown\x12\x1a\n" +
 	"\bsegments\x18\v \x01(\x03R\bsegments\x12\x1a\n" +
-	"\bcanceled\x18\f \x01(\x03R\bcanceled2p\n" +
+	"\bcanceled\x18\f \x01(\x03R\bcanceled\"\xa3\x02\n" +
+	"\x06Funnel\x12\x1a\n" +
+	"\baccepted\x18\x01 \x01(\x03R\baccepted\x12\x1c\n" +
+	"\tsubmitted\x18\x02 \x01(\x03R\tsubmitted\x12\x1c\n" +
+	"\tdelivered\x18\x03 \x01(\x03R\tdelivered\x12 \n" +
+	"\vundelivered\x18\x04 \x01(\x03R\vundelivered\x12\x16\n" +
+	"\x06failed\x18\x05 \x01(\x03R\x06failed\x12\x18\n" +
+	"\aexpired\x18\x06 \x01(\x03R\aexpired\x12\x1a\n" +
+	"\brejected\x18\a \x01(\x03R\brejected\x12\x18\n" +
+	"\aunknown\x18\b \x01(\x03R\aunknown\x12\x1a\n" +
+	"\bcanceled\x18\t \x01(\x03R\bcanceled\x12\x1b\n" +
+	"\tin_flight\x18\n" +
+	" \x01(\x03R\binFlight\";\n" +
+	"\x18GetCampaignReportRequest\x12\x1f\n" +
+	"\vcampaign_id\x18\x01 \x01(\tR\n" +
+	"campaignId\"\xb5\x05\n" +
+	"\x19GetCampaignReportResponse\x12\x1f\n" +
+	"\vcampaign_id\x18\x01 \x01(\tR\n" +
+	"campaignId\x12'\n" +
+	"\x06funnel\x18\x02 \x01(\v2\x0f.tern.v1.FunnelR\x06funnel\x122\n" +
+	"\btimeline\x18\x03 \x03(\v2\x16.tern.v1.TimelinePointR\btimeline\x121\n" +
+	"\n" +
+	"by_country\x18\x04 \x03(\v2\x12.tern.v1.BreakdownR\tbyCountry\x121\n" +
+	"\n" +
+	"by_carrier\x18\x05 \x03(\v2\x12.tern.v1.BreakdownR\tbyCarrier\x128\n" +
+	"\verror_codes\x18\x06 \x03(\v2\x17.tern.v1.ErrorCodeCountR\n" +
+	"errorCodes\x12:\n" +
+	"\x10accept_to_submit\x18\a \x01(\v2\x10.tern.v1.LatencyR\x0eacceptToSubmit\x128\n" +
+	"\x0fsubmit_to_final\x18\b \x01(\v2\x10.tern.v1.LatencyR\rsubmitToFinal\x12\x1a\n" +
+	"\bsegments\x18\t \x01(\x03R\bsegments\x12$\n" +
+	"\x05price\x18\n" +
+	" \x03(\v2\x0e.tern.v1.MoneyR\x05price\x12\"\n" +
+	"\x04cost\x18\v \x03(\v2\x0e.tern.v1.MoneyR\x04cost\x12\x16\n" +
+	"\x06clicks\x18\f \x01(\x03R\x06clicks\x12)\n" +
+	"\x10clicked_messages\x18\r \x01(\x03R\x0fclickedMessages\x12\x19\n" +
+	"\bopt_outs\x18\x0e \x01(\x03R\aoptOuts\x12\x16\n" +
+	"\x06orders\x18\x0f \x01(\x03R\x06orders\x12(\n" +
+	"\arevenue\x18\x10 \x03(\v2\x0e.tern.v1.MoneyR\arevenue\"\xd2\x01\n" +
+	"\rTimelinePoint\x122\n" +
+	"\x06minute\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x06minute\x12'\n" +
+	"\x06funnel\x18\x02 \x01(\v2\x0f.tern.v1.FunnelR\x06funnel\x12\x1a\n" +
+	"\bsegments\x18\x03 \x01(\x03R\bsegments\x12$\n" +
+	"\x05price\x18\x04 \x03(\v2\x0e.tern.v1.MoneyR\x05price\x12\"\n" +
+	"\x04cost\x18\x05 \x03(\v2\x0e.tern.v1.MoneyR\x04cost\"\xac\x01\n" +
+	"\tBreakdown\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12'\n" +
+	"\x06funnel\x18\x02 \x01(\v2\x0f.tern.v1.FunnelR\x06funnel\x12\x1a\n" +
+	"\bsegments\x18\x03 \x01(\x03R\bsegments\x12$\n" +
+	"\x05price\x18\x04 \x03(\v2\x0e.tern.v1.MoneyR\x05price\x12\"\n" +
+	"\x04cost\x18\x05 \x03(\v2\x0e.tern.v1.MoneyR\x04cost\"\x8e\x01\n" +
+	"\x0eErrorCodeCount\x12\x18\n" +
+	"\acarrier\x18\x01 \x01(\tR\acarrier\x12\x1d\n" +
+	"\n" +
+	"error_code\x18\x02 \x01(\tR\terrorCode\x12'\n" +
+	"\x06status\x18\x03 \x01(\x0e2\x0f.tern.v1.StatusR\x06status\x12\x1a\n" +
+	"\bmessages\x18\x04 \x01(\x03R\bmessages\"h\n" +
+	"\aLatency\x12\x18\n" +
+	"\asamples\x18\x01 \x01(\x03R\asamples\x12\x15\n" +
+	"\x06p50_ms\x18\x02 \x01(\x03R\x05p50Ms\x12\x15\n" +
+	"\x06p95_ms\x18\x03 \x01(\x03R\x05p95Ms\x12\x15\n" +
+	"\x06p99_ms\x18\x04 \x01(\x03R\x05p99Ms\"\xad\x01\n" +
+	"\x18GetDeliveryReportRequest\x12.\n" +
+	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x125\n" +
+	"\bgroup_by\x18\x03 \x03(\x0e2\x1a.tern.v1.DeliveryDimensionR\agroupBy\"\xa1\x01\n" +
+	"\x19GetDeliveryReportResponse\x12.\n" +
+	"\x04from\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04from\x12*\n" +
+	"\x02to\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x02to\x12(\n" +
+	"\x04rows\x18\x03 \x03(\v2\x14.tern.v1.DeliveryRowR\x04rows\"\xdd\x02\n" +
+	"\vDeliveryRow\x12\x18\n" +
+	"\acountry\x18\x01 \x01(\tR\acountry\x12\x18\n" +
+	"\acarrier\x18\x02 \x01(\tR\acarrier\x12\x16\n" +
+	"\x06sender\x18\x03 \x01(\tR\x06sender\x12-\n" +
+	"\bcategory\x18\x04 \x01(\x0e2\x11.tern.v1.CategoryR\bcategory\x12\x1f\n" +
+	"\vcampaign_id\x18\x05 \x01(\tR\n" +
+	"campaignId\x12'\n" +
+	"\x06funnel\x18\x06 \x01(\v2\x0f.tern.v1.FunnelR\x06funnel\x12\x1a\n" +
+	"\bsegments\x18\a \x01(\x03R\bsegments\x12$\n" +
+	"\x05price\x18\b \x03(\v2\x0e.tern.v1.MoneyR\x05price\x12\"\n" +
+	"\x04cost\x18\t \x03(\v2\x0e.tern.v1.MoneyR\x04cost\x12#\n" +
+	"\rdelivery_rate\x18\n" +
+	" \x01(\x01R\fdeliveryRate\"\xf5\x01\n" +
+	"\rMessageFilter\x12\x0e\n" +
+	"\x02to\x18\x01 \x01(\tR\x02to\x12\x1f\n" +
+	"\vcampaign_id\x18\x02 \x01(\tR\n" +
+	"campaignId\x12+\n" +
+	"\bstatuses\x18\x03 \x03(\x0e2\x0f.tern.v1.StatusR\bstatuses\x12A\n" +
+	"\x0eaccepted_after\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\racceptedAfter\x12C\n" +
+	"\x0faccepted_before\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x0eacceptedBefore\"\x81\x01\n" +
+	"\x13ListMessagesRequest\x12.\n" +
+	"\x06filter\x18\x01 \x01(\v2\x16.tern.v1.MessageFilterR\x06filter\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"r\n" +
+	"\x14ListMessagesResponse\x122\n" +
+	"\bmessages\x18\x01 \x03(\v2\x16.tern.v1.ListedMessageR\bmessages\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb8\x01\n" +
+	"\rListedMessage\x12*\n" +
+	"\amessage\x18\x01 \x01(\v2\x10.tern.v1.MessageR\amessage\x12\x17\n" +
+	"\aflow_id\x18\x02 \x01(\tR\x06flowId\x12\x18\n" +
+	"\acountry\x18\x03 \x01(\tR\acountry\x12$\n" +
+	"\x05price\x18\x04 \x01(\v2\x0e.tern.v1.MoneyR\x05price\x12\"\n" +
+	"\x04cost\x18\x05 \x01(\v2\x0e.tern.v1.MoneyR\x04cost\"G\n" +
+	"\x15ExportMessagesRequest\x12.\n" +
+	"\x06filter\x18\x01 \x01(\v2\x16.tern.v1.MessageFilterR\x06filter\"*\n" +
+	"\x16ExportMessagesResponse\x12\x10\n" +
+	"\x03csv\x18\x01 \x01(\fR\x03csv\"\x86\x01\n" +
+	"\x1bGetListHygieneReportRequest\x12+\n" +
+	"\x05class\x18\x01 \x01(\x0e2\x15.tern.v1.HygieneClassR\x05class\x12\x1b\n" +
+	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tR\tpageToken\"\x8b\x02\n" +
+	"\x1cGetListHygieneReportResponse\x12?\n" +
+	"\rclassified_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\fclassifiedAt\x12\x18\n" +
+	"\anumbers\x18\x02 \x01(\x03R\anumbers\x126\n" +
+	"\aclasses\x18\x03 \x03(\v2\x1c.tern.v1.HygieneClassSummaryR\aclasses\x120\n" +
+	"\aentries\x18\x04 \x03(\v2\x16.tern.v1.HygieneNumberR\aentries\x12&\n" +
+	"\x0fnext_page_token\x18\x05 \x01(\tR\rnextPageToken\"\xbe\x01\n" +
+	"\x13HygieneClassSummary\x12+\n" +
+	"\x05class\x18\x01 \x01(\x0e2\x15.tern.v1.HygieneClassR\x05class\x12\x18\n" +
+	"\anumbers\x18\x02 \x01(\x03R\anumbers\x12\x1a\n" +
+	"\bmessages\x18\x03 \x01(\x03R\bmessages\x12$\n" +
+	"\x05spent\x18\x04 \x03(\v2\x0e.tern.v1.MoneyR\x05spent\x12\x1e\n" +
+	"\n" +
+	"suppressed\x18\x05 \x01(\x03R\n" +
+	"suppressed\"\x8f\x03\n" +
+	"\rHygieneNumber\x12\x16\n" +
+	"\x06number\x18\x01 \x01(\tR\x06number\x12+\n" +
+	"\x05class\x18\x02 \x01(\x0e2\x15.tern.v1.HygieneClassR\x05class\x12\x16\n" +
+	"\x06detail\x18\x03 \x01(\tR\x06detail\x12\x18\n" +
+	"\acountry\x18\x04 \x01(\tR\acountry\x12\x1a\n" +
+	"\bmessages\x18\x05 \x01(\x03R\bmessages\x12#\n" +
+	"\rnot_delivered\x18\x06 \x01(\x03R\fnotDelivered\x12$\n" +
+	"\x05spent\x18\a \x01(\v2\x0e.tern.v1.MoneyR\x05spent\x12=\n" +
+	"\flast_attempt\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vlastAttempt\x12A\n" +
+	"\x0elast_delivered\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\rlastDelivered\x12\x1e\n" +
+	"\n" +
+	"suppressed\x18\n" +
+	" \x01(\bR\n" +
+	"suppressed\"J\n" +
+	"\x1bExportHygieneNumbersRequest\x12+\n" +
+	"\x05class\x18\x01 \x01(\x0e2\x15.tern.v1.HygieneClassR\x05class\"0\n" +
+	"\x1cExportHygieneNumbersResponse\x12\x10\n" +
+	"\x03csv\x18\x01 \x01(\fR\x03csv\"2\n" +
+	"\x18RemoveSuppressionRequest\x12\x16\n" +
+	"\x06number\x18\x01 \x01(\tR\x06number\"5\n" +
+	"\x19RemoveSuppressionResponse\x12\x18\n" +
+	"\aremoved\x18\x01 \x01(\bR\aremoved*\xd8\x01\n" +
+	"\x11DeliveryDimension\x12\"\n" +
+	"\x1eDELIVERY_DIMENSION_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aDELIVERY_DIMENSION_COUNTRY\x10\x01\x12\x1e\n" +
+	"\x1aDELIVERY_DIMENSION_CARRIER\x10\x02\x12\x1d\n" +
+	"\x19DELIVERY_DIMENSION_SENDER\x10\x03\x12\x1f\n" +
+	"\x1bDELIVERY_DIMENSION_CATEGORY\x10\x04\x12\x1f\n" +
+	"\x1bDELIVERY_DIMENSION_CAMPAIGN\x10\x05*\xaf\x02\n" +
+	"\fHygieneClass\x12\x1d\n" +
+	"\x19HYGIENE_CLASS_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15HYGIENE_CLASS_INVALID\x10\x01\x12\x1a\n" +
+	"\x16HYGIENE_CLASS_LANDLINE\x10\x02\x12$\n" +
+	" HYGIENE_CLASS_UNKNOWN_SUBSCRIBER\x10\x03\x12\x1f\n" +
+	"\x1bHYGIENE_CLASS_NOT_ALLOCATED\x10\x04\x12\x18\n" +
+	"\x14HYGIENE_CLASS_BARRED\x10\x05\x12\x1b\n" +
+	"\x17HYGIENE_CLASS_OPTED_OUT\x10\x06\x12(\n" +
+	"$HYGIENE_CLASS_REPEATEDLY_UNDELIVERED\x10\a\x12!\n" +
+	"\x1dHYGIENE_CLASS_NEVER_DELIVERED\x10\b2\x95\x06\n" +
 	"\x10AnalyticsService\x12\\\n" +
-	"\x10GetCampaignStats\x12 .tern.v1.GetCampaignStatsRequest\x1a!.tern.v1.GetCampaignStatsResponse\"\x03\x90\x02\x01B.Z,github.com/ternsms/tern/proto/tern/v1;ternv1b\x06proto3"
+	"\x10GetCampaignStats\x12 .tern.v1.GetCampaignStatsRequest\x1a!.tern.v1.GetCampaignStatsResponse\"\x03\x90\x02\x01\x12_\n" +
+	"\x11GetCampaignReport\x12!.tern.v1.GetCampaignReportRequest\x1a\".tern.v1.GetCampaignReportResponse\"\x03\x90\x02\x01\x12_\n" +
+	"\x11GetDeliveryReport\x12!.tern.v1.GetDeliveryReportRequest\x1a\".tern.v1.GetDeliveryReportResponse\"\x03\x90\x02\x01\x12P\n" +
+	"\fListMessages\x12\x1c.tern.v1.ListMessagesRequest\x1a\x1d.tern.v1.ListMessagesResponse\"\x03\x90\x02\x01\x12X\n" +
+	"\x0eExportMessages\x12\x1e.tern.v1.ExportMessagesRequest\x1a\x1f.tern.v1.ExportMessagesResponse\"\x03\x90\x02\x010\x01\x12h\n" +
+	"\x14GetListHygieneReport\x12$.tern.v1.GetListHygieneReportRequest\x1a%.tern.v1.GetListHygieneReportResponse\"\x03\x90\x02\x01\x12j\n" +
+	"\x14ExportHygieneNumbers\x12$.tern.v1.ExportHygieneNumbersRequest\x1a%.tern.v1.ExportHygieneNumbersResponse\"\x03\x90\x02\x010\x01\x12_\n" +
+	"\x11RemoveSuppression\x12!.tern.v1.RemoveSuppressionRequest\x1a\".tern.v1.RemoveSuppressionResponse\"\x03\x90\x02\x02B.Z,github.com/ternsms/tern/proto/tern/v1;ternv1b\x06proto3"
 
 var (
 	file_tern_v1_analytics_service_proto_rawDescOnce sync.Once
@@ -240,19 +2334,113 @@ func file_tern_v1_analytics_service_proto_rawDescGZIP() []byte {
 	return file_tern_v1_analytics_service_proto_rawDescData
 }
 
-var file_tern_v1_analytics_service_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_tern_v1_analytics_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_tern_v1_analytics_service_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_tern_v1_analytics_service_proto_goTypes = []any{
-	(*GetCampaignStatsRequest)(nil),  // 0: tern.v1.GetCampaignStatsRequest
-	(*GetCampaignStatsResponse)(nil), // 1: tern.v1.GetCampaignStatsResponse
+	(DeliveryDimension)(0),               // 0: tern.v1.DeliveryDimension
+	(HygieneClass)(0),                    // 1: tern.v1.HygieneClass
+	(*GetCampaignStatsRequest)(nil),      // 2: tern.v1.GetCampaignStatsRequest
+	(*GetCampaignStatsResponse)(nil),     // 3: tern.v1.GetCampaignStatsResponse
+	(*Funnel)(nil),                       // 4: tern.v1.Funnel
+	(*GetCampaignReportRequest)(nil),     // 5: tern.v1.GetCampaignReportRequest
+	(*GetCampaignReportResponse)(nil),    // 6: tern.v1.GetCampaignReportResponse
+	(*TimelinePoint)(nil),                // 7: tern.v1.TimelinePoint
+	(*Breakdown)(nil),                    // 8: tern.v1.Breakdown
+	(*ErrorCodeCount)(nil),               // 9: tern.v1.ErrorCodeCount
+	(*Latency)(nil),                      // 10: tern.v1.Latency
+	(*GetDeliveryReportRequest)(nil),     // 11: tern.v1.GetDeliveryReportRequest
+	(*GetDeliveryReportResponse)(nil),    // 12: tern.v1.GetDeliveryReportResponse
+	(*DeliveryRow)(nil),                  // 13: tern.v1.DeliveryRow
+	(*MessageFilter)(nil),                // 14: tern.v1.MessageFilter
+	(*ListMessagesRequest)(nil),          // 15: tern.v1.ListMessagesRequest
+	(*ListMessagesResponse)(nil),         // 16: tern.v1.ListMessagesResponse
+	(*ListedMessage)(nil),                // 17: tern.v1.ListedMessage
+	(*ExportMessagesRequest)(nil),        // 18: tern.v1.ExportMessagesRequest
+	(*ExportMessagesResponse)(nil),       // 19: tern.v1.ExportMessagesResponse
+	(*GetListHygieneReportRequest)(nil),  // 20: tern.v1.GetListHygieneReportRequest
+	(*GetListHygieneReportResponse)(nil), // 21: tern.v1.GetListHygieneReportResponse
+	(*HygieneClassSummary)(nil),          // 22: tern.v1.HygieneClassSummary
+	(*HygieneNumber)(nil),                // 23: tern.v1.HygieneNumber
+	(*ExportHygieneNumbersRequest)(nil),  // 24: tern.v1.ExportHygieneNumbersRequest
+	(*ExportHygieneNumbersResponse)(nil), // 25: tern.v1.ExportHygieneNumbersResponse
+	(*RemoveSuppressionRequest)(nil),     // 26: tern.v1.RemoveSuppressionRequest
+	(*RemoveSuppressionResponse)(nil),    // 27: tern.v1.RemoveSuppressionResponse
+	(*Money)(nil),                        // 28: tern.v1.Money
+	(*timestamppb.Timestamp)(nil),        // 29: google.protobuf.Timestamp
+	(Status)(0),                          // 30: tern.v1.Status
+	(Category)(0),                        // 31: tern.v1.Category
+	(*Message)(nil),                      // 32: tern.v1.Message
 }
 var file_tern_v1_analytics_service_proto_depIdxs = []int32{
-	0, // 0: tern.v1.AnalyticsService.GetCampaignStats:input_type -> tern.v1.GetCampaignStatsRequest
-	1, // 1: tern.v1.AnalyticsService.GetCampaignStats:output_type -> tern.v1.GetCampaignStatsResponse
-	1, // [1:2] is the sub-list for method output_type
-	0, // [0:1] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	4,  // 0: tern.v1.GetCampaignReportResponse.funnel:type_name -> tern.v1.Funnel
+	7,  // 1: tern.v1.GetCampaignReportResponse.timeline:type_name -> tern.v1.TimelinePoint
+	8,  // 2: tern.v1.GetCampaignReportResponse.by_country:type_name -> tern.v1.Breakdown
+	8,  // 3: tern.v1.GetCampaignReportResponse.by_carrier:type_name -> tern.v1.Breakdown
+	9,  // 4: tern.v1.GetCampaignReportResponse.error_codes:type_name -> tern.v1.ErrorCodeCount
+	10, // 5: tern.v1.GetCampaignReportResponse.accept_to_submit:type_name -> tern.v1.Latency
+	10, // 6: tern.v1.GetCampaignReportResponse.submit_to_final:type_name -> tern.v1.Latency
+	28, // 7: tern.v1.GetCampaignReportResponse.price:type_name -> tern.v1.Money
+	28, // 8: tern.v1.GetCampaignReportResponse.cost:type_name -> tern.v1.Money
+	28, // 9: tern.v1.GetCampaignReportResponse.revenue:type_name -> tern.v1.Money
+	29, // 10: tern.v1.TimelinePoint.minute:type_name -> google.protobuf.Timestamp
+	4,  // 11: tern.v1.TimelinePoint.funnel:type_name -> tern.v1.Funnel
+	28, // 12: tern.v1.TimelinePoint.price:type_name -> tern.v1.Money
+	28, // 13: tern.v1.TimelinePoint.cost:type_name -> tern.v1.Money
+	4,  // 14: tern.v1.Breakdown.funnel:type_name -> tern.v1.Funnel
+	28, // 15: tern.v1.Breakdown.price:type_name -> tern.v1.Money
+	28, // 16: tern.v1.Breakdown.cost:type_name -> tern.v1.Money
+	30, // 17: tern.v1.ErrorCodeCount.status:type_name -> tern.v1.Status
+	29, // 18: tern.v1.GetDeliveryReportRequest.from:type_name -> google.protobuf.Timestamp
+	29, // 19: tern.v1.GetDeliveryReportRequest.to:type_name -> google.protobuf.Timestamp
+	0,  // 20: tern.v1.GetDeliveryReportRequest.group_by:type_name -> tern.v1.DeliveryDimension
+	29, // 21: tern.v1.GetDeliveryReportResponse.from:type_name -> google.protobuf.Timestamp
+	29, // 22: tern.v1.GetDeliveryReportResponse.to:type_name -> google.protobuf.Timestamp
+	13, // 23: tern.v1.GetDeliveryReportResponse.rows:type_name -> tern.v1.DeliveryRow
+	31, // 24: tern.v1.DeliveryRow.category:type_name -> tern.v1.Category
+	4,  // 25: tern.v1.DeliveryRow.funnel:type_name -> tern.v1.Funnel
+	28, // 26: tern.v1.DeliveryRow.price:type_name -> tern.v1.Money
+	28, // 27: tern.v1.DeliveryRow.cost:type_name -> tern.v1.Money
+	30, // 28: tern.v1.MessageFilter.statuses:type_name -> tern.v1.Status
+	29, // 29: tern.v1.MessageFilter.accepted_after:type_name -> google.protobuf.Timestamp
+	29, // 30: tern.v1.MessageFilter.accepted_before:type_name -> google.protobuf.Timestamp
+	14, // 31: tern.v1.ListMessagesRequest.filter:type_name -> tern.v1.MessageFilter
+	17, // 32: tern.v1.ListMessagesResponse.messages:type_name -> tern.v1.ListedMessage
+	32, // 33: tern.v1.ListedMessage.message:type_name -> tern.v1.Message
+	28, // 34: tern.v1.ListedMessage.price:type_name -> tern.v1.Money
+	28, // 35: tern.v1.ListedMessage.cost:type_name -> tern.v1.Money
+	14, // 36: tern.v1.ExportMessagesRequest.filter:type_name -> tern.v1.MessageFilter
+	1,  // 37: tern.v1.GetListHygieneReportRequest.class:type_name -> tern.v1.HygieneClass
+	29, // 38: tern.v1.GetListHygieneReportResponse.classified_at:type_name -> google.protobuf.Timestamp
+	22, // 39: tern.v1.GetListHygieneReportResponse.classes:type_name -> tern.v1.HygieneClassSummary
+	23, // 40: tern.v1.GetListHygieneReportResponse.entries:type_name -> tern.v1.HygieneNumber
+	1,  // 41: tern.v1.HygieneClassSummary.class:type_name -> tern.v1.HygieneClass
+	28, // 42: tern.v1.HygieneClassSummary.spent:type_name -> tern.v1.Money
+	1,  // 43: tern.v1.HygieneNumber.class:type_name -> tern.v1.HygieneClass
+	28, // 44: tern.v1.HygieneNumber.spent:type_name -> tern.v1.Money
+	29, // 45: tern.v1.HygieneNumber.last_attempt:type_name -> google.protobuf.Timestamp
+	29, // 46: tern.v1.HygieneNumber.last_delivered:type_name -> google.protobuf.Timestamp
+	1,  // 47: tern.v1.ExportHygieneNumbersRequest.class:type_name -> tern.v1.HygieneClass
+	2,  // 48: tern.v1.AnalyticsService.GetCampaignStats:input_type -> tern.v1.GetCampaignStatsRequest
+	5,  // 49: tern.v1.AnalyticsService.GetCampaignReport:input_type -> tern.v1.GetCampaignReportRequest
+	11, // 50: tern.v1.AnalyticsService.GetDeliveryReport:input_type -> tern.v1.GetDeliveryReportRequest
+	15, // 51: tern.v1.AnalyticsService.ListMessages:input_type -> tern.v1.ListMessagesRequest
+	18, // 52: tern.v1.AnalyticsService.ExportMessages:input_type -> tern.v1.ExportMessagesRequest
+	20, // 53: tern.v1.AnalyticsService.GetListHygieneReport:input_type -> tern.v1.GetListHygieneReportRequest
+	24, // 54: tern.v1.AnalyticsService.ExportHygieneNumbers:input_type -> tern.v1.ExportHygieneNumbersRequest
+	26, // 55: tern.v1.AnalyticsService.RemoveSuppression:input_type -> tern.v1.RemoveSuppressionRequest
+	3,  // 56: tern.v1.AnalyticsService.GetCampaignStats:output_type -> tern.v1.GetCampaignStatsResponse
+	6,  // 57: tern.v1.AnalyticsService.GetCampaignReport:output_type -> tern.v1.GetCampaignReportResponse
+	12, // 58: tern.v1.AnalyticsService.GetDeliveryReport:output_type -> tern.v1.GetDeliveryReportResponse
+	16, // 59: tern.v1.AnalyticsService.ListMessages:output_type -> tern.v1.ListMessagesResponse
+	19, // 60: tern.v1.AnalyticsService.ExportMessages:output_type -> tern.v1.ExportMessagesResponse
+	21, // 61: tern.v1.AnalyticsService.GetListHygieneReport:output_type -> tern.v1.GetListHygieneReportResponse
+	25, // 62: tern.v1.AnalyticsService.ExportHygieneNumbers:output_type -> tern.v1.ExportHygieneNumbersResponse
+	27, // 63: tern.v1.AnalyticsService.RemoveSuppression:output_type -> tern.v1.RemoveSuppressionResponse
+	56, // [56:64] is the sub-list for method output_type
+	48, // [48:56] is the sub-list for method input_type
+	48, // [48:48] is the sub-list for extension type_name
+	48, // [48:48] is the sub-list for extension extendee
+	0,  // [0:48] is the sub-list for field type_name
 }
 
 func init() { file_tern_v1_analytics_service_proto_init() }
@@ -260,18 +2448,21 @@ func file_tern_v1_analytics_service_proto_init() {
 	if File_tern_v1_analytics_service_proto != nil {
 		return
 	}
+	file_tern_v1_message_proto_init()
+	file_tern_v1_message_service_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_tern_v1_analytics_service_proto_rawDesc), len(file_tern_v1_analytics_service_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   2,
+			NumEnums:      2,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_tern_v1_analytics_service_proto_goTypes,
 		DependencyIndexes: file_tern_v1_analytics_service_proto_depIdxs,
+		EnumInfos:         file_tern_v1_analytics_service_proto_enumTypes,
 		MessageInfos:      file_tern_v1_analytics_service_proto_msgTypes,
 	}.Build()
 	File_tern_v1_analytics_service_proto = out.File

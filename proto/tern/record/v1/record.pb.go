@@ -345,7 +345,15 @@ type Event struct {
 	// message was resubmitted, or failed when the carrier's policy says so.
 	InDoubt bool `protobuf:"varint,15,opt,name=in_doubt,json=inDoubt,proto3" json:"in_doubt,omitempty"`
 	// The front door that took the message, as on its Submit record.
-	Origin        string `protobuf:"bytes,16,opt,name=origin,proto3" json:"origin,omitempty"`
+	Origin string `protobuf:"bytes,16,opt,name=origin,proto3" json:"origin,omitempty"`
+	// The sender id, as on its Submit record.
+	From string `protobuf:"bytes,17,opt,name=from,proto3" json:"from,omitempty"`
+	// What the tenant pays for the message and its currency, as on its
+	// Submit record; 0 and "" when no price table is configured.
+	PriceMicros int64  `protobuf:"varint,18,opt,name=price_micros,json=priceMicros,proto3" json:"price_micros,omitempty"`
+	Currency    string `protobuf:"bytes,19,opt,name=currency,proto3" json:"currency,omitempty"`
+	// When tern accepted the message, as on its Submit record.
+	AcceptedAt    *timestamppb.Timestamp `protobuf:"bytes,20,opt,name=accepted_at,json=acceptedAt,proto3" json:"accepted_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -490,6 +498,34 @@ func (x *Event) GetOrigin() string {
 		return x.Origin
 	}
 	return ""
+}
+
+func (x *Event) GetFrom() string {
+	if x != nil {
+		return x.From
+	}
+	return ""
+}
+
+func (x *Event) GetPriceMicros() int64 {
+	if x != nil {
+		return x.PriceMicros
+	}
+	return 0
+}
+
+func (x *Event) GetCurrency() string {
+	if x != nil {
+		return x.Currency
+	}
+	return ""
+}
+
+func (x *Event) GetAcceptedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AcceptedAt
+	}
+	return nil
 }
 
 // Receipt is a carrier's delivery receipt before it is joined to a message,
@@ -705,7 +741,7 @@ const file_tern_record_v1_record_proto_rawDesc = "" +
 	"\vdata_coding\x18\x01 \x01(\rR\n" +
 	"dataCoding\x12\x12\n" +
 	"\x04udhi\x18\x02 \x01(\bR\x04udhi\x12#\n" +
-	"\rshort_message\x18\x03 \x01(\fR\fshortMessage\"\x91\x04\n" +
+	"\rshort_message\x18\x03 \x01(\fR\fshortMessage\"\xa1\x05\n" +
 	"\x05Event\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1b\n" +
@@ -726,7 +762,12 @@ const file_tern_record_v1_record_proto_rawDesc = "" +
 	"\bcategory\x18\r \x01(\x0e2\x11.tern.v1.CategoryR\bcategory\x12-\n" +
 	"\bencoding\x18\x0e \x01(\x0e2\x11.tern.v1.EncodingR\bencoding\x12\x19\n" +
 	"\bin_doubt\x18\x0f \x01(\bR\ainDoubt\x12\x16\n" +
-	"\x06origin\x18\x10 \x01(\tR\x06origin\"\xa1\x02\n" +
+	"\x06origin\x18\x10 \x01(\tR\x06origin\x12\x12\n" +
+	"\x04from\x18\x11 \x01(\tR\x04from\x12!\n" +
+	"\fprice_micros\x18\x12 \x01(\x03R\vpriceMicros\x12\x1a\n" +
+	"\bcurrency\x18\x13 \x01(\tR\bcurrency\x12;\n" +
+	"\vaccepted_at\x18\x14 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"acceptedAt\"\xa1\x02\n" +
 	"\aReceipt\x12\x18\n" +
 	"\acarrier\x18\x01 \x01(\tR\acarrier\x12,\n" +
 	"\x12carrier_message_id\x18\x02 \x01(\tR\x10carrierMessageId\x12'\n" +
@@ -780,15 +821,16 @@ var file_tern_record_v1_record_proto_depIdxs = []int32{
 	7,  // 7: tern.record.v1.Event.time:type_name -> google.protobuf.Timestamp
 	5,  // 8: tern.record.v1.Event.category:type_name -> tern.v1.Category
 	6,  // 9: tern.record.v1.Event.encoding:type_name -> tern.v1.Encoding
-	8,  // 10: tern.record.v1.Receipt.status:type_name -> tern.v1.Status
-	7,  // 11: tern.record.v1.Receipt.done_at:type_name -> google.protobuf.Timestamp
-	7,  // 12: tern.record.v1.Receipt.received_at:type_name -> google.protobuf.Timestamp
-	7,  // 13: tern.record.v1.Inbound.received_at:type_name -> google.protobuf.Timestamp
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	7,  // 10: tern.record.v1.Event.accepted_at:type_name -> google.protobuf.Timestamp
+	8,  // 11: tern.record.v1.Receipt.status:type_name -> tern.v1.Status
+	7,  // 12: tern.record.v1.Receipt.done_at:type_name -> google.protobuf.Timestamp
+	7,  // 13: tern.record.v1.Receipt.received_at:type_name -> google.protobuf.Timestamp
+	7,  // 14: tern.record.v1.Inbound.received_at:type_name -> google.protobuf.Timestamp
+	15, // [15:15] is the sub-list for method output_type
+	15, // [15:15] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_tern_record_v1_record_proto_init() }

@@ -36,12 +36,51 @@ const (
 	// AnalyticsServiceGetCampaignStatsProcedure is the fully-qualified name of the AnalyticsService's
 	// GetCampaignStats RPC.
 	AnalyticsServiceGetCampaignStatsProcedure = "/tern.v1.AnalyticsService/GetCampaignStats"
+	// AnalyticsServiceGetCampaignReportProcedure is the fully-qualified name of the AnalyticsService's
+	// GetCampaignReport RPC.
+	AnalyticsServiceGetCampaignReportProcedure = "/tern.v1.AnalyticsService/GetCampaignReport"
+	// AnalyticsServiceGetDeliveryReportProcedure is the fully-qualified name of the AnalyticsService's
+	// GetDeliveryReport RPC.
+	AnalyticsServiceGetDeliveryReportProcedure = "/tern.v1.AnalyticsService/GetDeliveryReport"
+	// AnalyticsServiceListMessagesProcedure is the fully-qualified name of the AnalyticsService's
+	// ListMessages RPC.
+	AnalyticsServiceListMessagesProcedure = "/tern.v1.AnalyticsService/ListMessages"
+	// AnalyticsServiceExportMessagesProcedure is the fully-qualified name of the AnalyticsService's
+	// ExportMessages RPC.
+	AnalyticsServiceExportMessagesProcedure = "/tern.v1.AnalyticsService/ExportMessages"
+	// AnalyticsServiceGetListHygieneReportProcedure is the fully-qualified name of the
+	// AnalyticsService's GetListHygieneReport RPC.
+	AnalyticsServiceGetListHygieneReportProcedure = "/tern.v1.AnalyticsService/GetListHygieneReport"
+	// AnalyticsServiceExportHygieneNumbersProcedure is the fully-qualified name of the
+	// AnalyticsService's ExportHygieneNumbers RPC.
+	AnalyticsServiceExportHygieneNumbersProcedure = "/tern.v1.AnalyticsService/ExportHygieneNumbers"
+	// AnalyticsServiceRemoveSuppressionProcedure is the fully-qualified name of the AnalyticsService's
+	// RemoveSuppression RPC.
+	AnalyticsServiceRemoveSuppressionProcedure = "/tern.v1.AnalyticsService/RemoveSuppression"
 )
 
 // AnalyticsServiceClient is a client for the tern.v1.AnalyticsService service.
 type AnalyticsServiceClient interface {
 	// GetCampaignStats counts a campaign's messages by their latest status.
 	GetCampaignStats(context.Context, *connect.Request[v1.GetCampaignStatsRequest]) (*connect.Response[v1.GetCampaignStatsResponse], error)
+	// GetCampaignReport is a campaign's funnel, minute by minute timeline,
+	// breakdowns, latency, money and engagement.
+	GetCampaignReport(context.Context, *connect.Request[v1.GetCampaignReportRequest]) (*connect.Response[v1.GetCampaignReportResponse], error)
+	// GetDeliveryReport is delivery over a time range, grouped by any of
+	// country, carrier, sender, category and campaign.
+	GetDeliveryReport(context.Context, *connect.Request[v1.GetDeliveryReportRequest]) (*connect.Response[v1.GetDeliveryReportResponse], error)
+	// ListMessages searches messages, newest first, a page at a time.
+	ListMessages(context.Context, *connect.Request[v1.ListMessagesRequest]) (*connect.Response[v1.ListMessagesResponse], error)
+	// ExportMessages streams the messages ListMessages would list, as CSV.
+	ExportMessages(context.Context, *connect.Request[v1.ExportMessagesRequest]) (*connect.ServerStreamForClient[v1.ExportMessagesResponse], error)
+	// GetListHygieneReport is the latest classification of the numbers the
+	// tenant messaged: counts and money per class, and the numbers.
+	GetListHygieneReport(context.Context, *connect.Request[v1.GetListHygieneReportRequest]) (*connect.Response[v1.GetListHygieneReportResponse], error)
+	// ExportHygieneNumbers streams the classified numbers as CSV.
+	ExportHygieneNumbers(context.Context, *connect.Request[v1.ExportHygieneNumbersRequest]) (*connect.ServerStreamForClient[v1.ExportHygieneNumbersResponse], error)
+	// RemoveSuppression lifts list hygiene's suppression of a number. It
+	// does not touch an opt-out.
+	RemoveSuppression(context.Context, *connect.Request[v1.RemoveSuppressionRequest]) (*connect.Response[v1.RemoveSuppressionResponse], error)
 }
 
 // NewAnalyticsServiceClient constructs a client for the tern.v1.AnalyticsService service. By
@@ -62,12 +101,68 @@ func NewAnalyticsServiceClient(httpClient connect.HTTPClient, baseURL string, op
 			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 			connect.WithClientOptions(opts...),
 		),
+		getCampaignReport: connect.NewClient[v1.GetCampaignReportRequest, v1.GetCampaignReportResponse](
+			httpClient,
+			baseURL+AnalyticsServiceGetCampaignReportProcedure,
+			connect.WithSchema(analyticsServiceMethods.ByName("GetCampaignReport")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getDeliveryReport: connect.NewClient[v1.GetDeliveryReportRequest, v1.GetDeliveryReportResponse](
+			httpClient,
+			baseURL+AnalyticsServiceGetDeliveryReportProcedure,
+			connect.WithSchema(analyticsServiceMethods.ByName("GetDeliveryReport")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		listMessages: connect.NewClient[v1.ListMessagesRequest, v1.ListMessagesResponse](
+			httpClient,
+			baseURL+AnalyticsServiceListMessagesProcedure,
+			connect.WithSchema(analyticsServiceMethods.ByName("ListMessages")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		exportMessages: connect.NewClient[v1.ExportMessagesRequest, v1.ExportMessagesResponse](
+			httpClient,
+			baseURL+AnalyticsServiceExportMessagesProcedure,
+			connect.WithSchema(analyticsServiceMethods.ByName("ExportMessages")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		getListHygieneReport: connect.NewClient[v1.GetListHygieneReportRequest, v1.GetListHygieneReportResponse](
+			httpClient,
+			baseURL+AnalyticsServiceGetListHygieneReportProcedure,
+			connect.WithSchema(analyticsServiceMethods.ByName("GetListHygieneReport")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		exportHygieneNumbers: connect.NewClient[v1.ExportHygieneNumbersRequest, v1.ExportHygieneNumbersResponse](
+			httpClient,
+			baseURL+AnalyticsServiceExportHygieneNumbersProcedure,
+			connect.WithSchema(analyticsServiceMethods.ByName("ExportHygieneNumbers")),
+			connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+			connect.WithClientOptions(opts...),
+		),
+		removeSuppression: connect.NewClient[v1.RemoveSuppressionRequest, v1.RemoveSuppressionResponse](
+			httpClient,
+			baseURL+AnalyticsServiceRemoveSuppressionProcedure,
+			connect.WithSchema(analyticsServiceMethods.ByName("RemoveSuppression")),
+			connect.WithIdempotency(connect.IdempotencyIdempotent),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // analyticsServiceClient implements AnalyticsServiceClient.
 type analyticsServiceClient struct {
-	getCampaignStats *connect.Client[v1.GetCampaignStatsRequest, v1.GetCampaignStatsResponse]
+	getCampaignStats     *connect.Client[v1.GetCampaignStatsRequest, v1.GetCampaignStatsResponse]
+	getCampaignReport    *connect.Client[v1.GetCampaignReportRequest, v1.GetCampaignReportResponse]
+	getDeliveryReport    *connect.Client[v1.GetDeliveryReportRequest, v1.GetDeliveryReportResponse]
+	listMessages         *connect.Client[v1.ListMessagesRequest, v1.ListMessagesResponse]
+	exportMessages       *connect.Client[v1.ExportMessagesRequest, v1.ExportMessagesResponse]
+	getListHygieneReport *connect.Client[v1.GetListHygieneReportRequest, v1.GetListHygieneReportResponse]
+	exportHygieneNumbers *connect.Client[v1.ExportHygieneNumbersRequest, v1.ExportHygieneNumbersResponse]
+	removeSuppression    *connect.Client[v1.RemoveSuppressionRequest, v1.RemoveSuppressionResponse]
 }
 
 // GetCampaignStats calls tern.v1.AnalyticsService.GetCampaignStats.
@@ -75,10 +170,63 @@ func (c *analyticsServiceClient) GetCampaignStats(ctx context.Context, req *conn
 	return c.getCampaignStats.CallUnary(ctx, req)
 }
 
+// GetCampaignReport calls tern.v1.AnalyticsService.GetCampaignReport.
+func (c *analyticsServiceClient) GetCampaignReport(ctx context.Context, req *connect.Request[v1.GetCampaignReportRequest]) (*connect.Response[v1.GetCampaignReportResponse], error) {
+	return c.getCampaignReport.CallUnary(ctx, req)
+}
+
+// GetDeliveryReport calls tern.v1.AnalyticsService.GetDeliveryReport.
+func (c *analyticsServiceClient) GetDeliveryReport(ctx context.Context, req *connect.Request[v1.GetDeliveryReportRequest]) (*connect.Response[v1.GetDeliveryReportResponse], error) {
+	return c.getDeliveryReport.CallUnary(ctx, req)
+}
+
+// ListMessages calls tern.v1.AnalyticsService.ListMessages.
+func (c *analyticsServiceClient) ListMessages(ctx context.Context, req *connect.Request[v1.ListMessagesRequest]) (*connect.Response[v1.ListMessagesResponse], error) {
+	return c.listMessages.CallUnary(ctx, req)
+}
+
+// ExportMessages calls tern.v1.AnalyticsService.ExportMessages.
+func (c *analyticsServiceClient) ExportMessages(ctx context.Context, req *connect.Request[v1.ExportMessagesRequest]) (*connect.ServerStreamForClient[v1.ExportMessagesResponse], error) {
+	return c.exportMessages.CallServerStream(ctx, req)
+}
+
+// GetListHygieneReport calls tern.v1.AnalyticsService.GetListHygieneReport.
+func (c *analyticsServiceClient) GetListHygieneReport(ctx context.Context, req *connect.Request[v1.GetListHygieneReportRequest]) (*connect.Response[v1.GetListHygieneReportResponse], error) {
+	return c.getListHygieneReport.CallUnary(ctx, req)
+}
+
+// ExportHygieneNumbers calls tern.v1.AnalyticsService.ExportHygieneNumbers.
+func (c *analyticsServiceClient) ExportHygieneNumbers(ctx context.Context, req *connect.Request[v1.ExportHygieneNumbersRequest]) (*connect.ServerStreamForClient[v1.ExportHygieneNumbersResponse], error) {
+	return c.exportHygieneNumbers.CallServerStream(ctx, req)
+}
+
+// RemoveSuppression calls tern.v1.AnalyticsService.RemoveSuppression.
+func (c *analyticsServiceClient) RemoveSuppression(ctx context.Context, req *connect.Request[v1.RemoveSuppressionRequest]) (*connect.Response[v1.RemoveSuppressionResponse], error) {
+	return c.removeSuppression.CallUnary(ctx, req)
+}
+
 // AnalyticsServiceHandler is an implementation of the tern.v1.AnalyticsService service.
 type AnalyticsServiceHandler interface {
 	// GetCampaignStats counts a campaign's messages by their latest status.
 	GetCampaignStats(context.Context, *connect.Request[v1.GetCampaignStatsRequest]) (*connect.Response[v1.GetCampaignStatsResponse], error)
+	// GetCampaignReport is a campaign's funnel, minute by minute timeline,
+	// breakdowns, latency, money and engagement.
+	GetCampaignReport(context.Context, *connect.Request[v1.GetCampaignReportRequest]) (*connect.Response[v1.GetCampaignReportResponse], error)
+	// GetDeliveryReport is delivery over a time range, grouped by any of
+	// country, carrier, sender, category and campaign.
+	GetDeliveryReport(context.Context, *connect.Request[v1.GetDeliveryReportRequest]) (*connect.Response[v1.GetDeliveryReportResponse], error)
+	// ListMessages searches messages, newest first, a page at a time.
+	ListMessages(context.Context, *connect.Request[v1.ListMessagesRequest]) (*connect.Response[v1.ListMessagesResponse], error)
+	// ExportMessages streams the messages ListMessages would list, as CSV.
+	ExportMessages(context.Context, *connect.Request[v1.ExportMessagesRequest], *connect.ServerStream[v1.ExportMessagesResponse]) error
+	// GetListHygieneReport is the latest classification of the numbers the
+	// tenant messaged: counts and money per class, and the numbers.
+	GetListHygieneReport(context.Context, *connect.Request[v1.GetListHygieneReportRequest]) (*connect.Response[v1.GetListHygieneReportResponse], error)
+	// ExportHygieneNumbers streams the classified numbers as CSV.
+	ExportHygieneNumbers(context.Context, *connect.Request[v1.ExportHygieneNumbersRequest], *connect.ServerStream[v1.ExportHygieneNumbersResponse]) error
+	// RemoveSuppression lifts list hygiene's suppression of a number. It
+	// does not touch an opt-out.
+	RemoveSuppression(context.Context, *connect.Request[v1.RemoveSuppressionRequest]) (*connect.Response[v1.RemoveSuppressionResponse], error)
 }
 
 // NewAnalyticsServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -95,10 +243,73 @@ func NewAnalyticsServiceHandler(svc AnalyticsServiceHandler, opts ...connect.Han
 		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
 		connect.WithHandlerOptions(opts...),
 	)
+	analyticsServiceGetCampaignReportHandler := connect.NewUnaryHandler(
+		AnalyticsServiceGetCampaignReportProcedure,
+		svc.GetCampaignReport,
+		connect.WithSchema(analyticsServiceMethods.ByName("GetCampaignReport")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	analyticsServiceGetDeliveryReportHandler := connect.NewUnaryHandler(
+		AnalyticsServiceGetDeliveryReportProcedure,
+		svc.GetDeliveryReport,
+		connect.WithSchema(analyticsServiceMethods.ByName("GetDeliveryReport")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	analyticsServiceListMessagesHandler := connect.NewUnaryHandler(
+		AnalyticsServiceListMessagesProcedure,
+		svc.ListMessages,
+		connect.WithSchema(analyticsServiceMethods.ByName("ListMessages")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	analyticsServiceExportMessagesHandler := connect.NewServerStreamHandler(
+		AnalyticsServiceExportMessagesProcedure,
+		svc.ExportMessages,
+		connect.WithSchema(analyticsServiceMethods.ByName("ExportMessages")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	analyticsServiceGetListHygieneReportHandler := connect.NewUnaryHandler(
+		AnalyticsServiceGetListHygieneReportProcedure,
+		svc.GetListHygieneReport,
+		connect.WithSchema(analyticsServiceMethods.ByName("GetListHygieneReport")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	analyticsServiceExportHygieneNumbersHandler := connect.NewServerStreamHandler(
+		AnalyticsServiceExportHygieneNumbersProcedure,
+		svc.ExportHygieneNumbers,
+		connect.WithSchema(analyticsServiceMethods.ByName("ExportHygieneNumbers")),
+		connect.WithIdempotency(connect.IdempotencyNoSideEffects),
+		connect.WithHandlerOptions(opts...),
+	)
+	analyticsServiceRemoveSuppressionHandler := connect.NewUnaryHandler(
+		AnalyticsServiceRemoveSuppressionProcedure,
+		svc.RemoveSuppression,
+		connect.WithSchema(analyticsServiceMethods.ByName("RemoveSuppression")),
+		connect.WithIdempotency(connect.IdempotencyIdempotent),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/tern.v1.AnalyticsService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AnalyticsServiceGetCampaignStatsProcedure:
 			analyticsServiceGetCampaignStatsHandler.ServeHTTP(w, r)
+		case AnalyticsServiceGetCampaignReportProcedure:
+			analyticsServiceGetCampaignReportHandler.ServeHTTP(w, r)
+		case AnalyticsServiceGetDeliveryReportProcedure:
+			analyticsServiceGetDeliveryReportHandler.ServeHTTP(w, r)
+		case AnalyticsServiceListMessagesProcedure:
+			analyticsServiceListMessagesHandler.ServeHTTP(w, r)
+		case AnalyticsServiceExportMessagesProcedure:
+			analyticsServiceExportMessagesHandler.ServeHTTP(w, r)
+		case AnalyticsServiceGetListHygieneReportProcedure:
+			analyticsServiceGetListHygieneReportHandler.ServeHTTP(w, r)
+		case AnalyticsServiceExportHygieneNumbersProcedure:
+			analyticsServiceExportHygieneNumbersHandler.ServeHTTP(w, r)
+		case AnalyticsServiceRemoveSuppressionProcedure:
+			analyticsServiceRemoveSuppressionHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -110,4 +321,32 @@ type UnimplementedAnalyticsServiceHandler struct{}
 
 func (UnimplementedAnalyticsServiceHandler) GetCampaignStats(context.Context, *connect.Request[v1.GetCampaignStatsRequest]) (*connect.Response[v1.GetCampaignStatsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.AnalyticsService.GetCampaignStats is not implemented"))
+}
+
+func (UnimplementedAnalyticsServiceHandler) GetCampaignReport(context.Context, *connect.Request[v1.GetCampaignReportRequest]) (*connect.Response[v1.GetCampaignReportResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.AnalyticsService.GetCampaignReport is not implemented"))
+}
+
+func (UnimplementedAnalyticsServiceHandler) GetDeliveryReport(context.Context, *connect.Request[v1.GetDeliveryReportRequest]) (*connect.Response[v1.GetDeliveryReportResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.AnalyticsService.GetDeliveryReport is not implemented"))
+}
+
+func (UnimplementedAnalyticsServiceHandler) ListMessages(context.Context, *connect.Request[v1.ListMessagesRequest]) (*connect.Response[v1.ListMessagesResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.AnalyticsService.ListMessages is not implemented"))
+}
+
+func (UnimplementedAnalyticsServiceHandler) ExportMessages(context.Context, *connect.Request[v1.ExportMessagesRequest], *connect.ServerStream[v1.ExportMessagesResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.AnalyticsService.ExportMessages is not implemented"))
+}
+
+func (UnimplementedAnalyticsServiceHandler) GetListHygieneReport(context.Context, *connect.Request[v1.GetListHygieneReportRequest]) (*connect.Response[v1.GetListHygieneReportResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.AnalyticsService.GetListHygieneReport is not implemented"))
+}
+
+func (UnimplementedAnalyticsServiceHandler) ExportHygieneNumbers(context.Context, *connect.Request[v1.ExportHygieneNumbersRequest], *connect.ServerStream[v1.ExportHygieneNumbersResponse]) error {
+	return connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.AnalyticsService.ExportHygieneNumbers is not implemented"))
+}
+
+func (UnimplementedAnalyticsServiceHandler) RemoveSuppression(context.Context, *connect.Request[v1.RemoveSuppressionRequest]) (*connect.Response[v1.RemoveSuppressionResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("tern.v1.AnalyticsService.RemoveSuppression is not implemented"))
 }
