@@ -332,7 +332,7 @@ func TestRemoveSuppression(t *testing.T) {
 		t.Fatalf("state after RemoveSuppression %+v, %v", st, err)
 	}
 	marks, err := ledger.HygieneMarks(ctx, "shop-1")
-	if err != nil || len(marks) != 1 || marks[0].ClearedBy != "api" {
+	if err != nil || len(marks) != 1 || marks[0].ClearedBy != "api key keyring" {
 		t.Fatalf("marks %+v, %v", marks, err)
 	}
 	_, err = c.RemoveSuppression(ctx, connect.NewRequest(&ternv1.RemoveSuppressionRequest{Number: "12"}))
