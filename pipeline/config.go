@@ -43,6 +43,10 @@ type Topics struct {
 	// did about it (pipeline/inbound), for analytics. Default
 	// "tern.replies".
 	Replies string
+	// Clicks carries tracked links' clicks (pipeline/campaigns), keyed by
+	// the link's code, for analytics; deleted after seven days. Default
+	// "tern.clicks".
+	Clicks string
 }
 
 // KafkaConfig says where Kafka is and how tern's topics are laid out.
@@ -103,6 +107,9 @@ func (c KafkaConfig) WithDefaults() KafkaConfig {
 	}
 	if c.Topics.Replies == "" {
 		c.Topics.Replies = "tern.replies"
+	}
+	if c.Topics.Clicks == "" {
+		c.Topics.Clicks = "tern.clicks"
 	}
 	if c.Partitions == 0 {
 		c.Partitions = 16

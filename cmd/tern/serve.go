@@ -96,7 +96,8 @@ type system struct {
 	idKey   []byte
 	ids     *msgid.Issuer
 
-	consent consentParts // startConsent
+	consent   consentParts  // startConsent
+	campaigns campaignParts // startCampaigns
 
 	deadLetters *pipeline.DeadLetterWriter // startKafka
 	reports     *analytics.Store           // startAnalytics
@@ -130,6 +131,7 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		(*system).startCarriers,  // the router and its carriers, or the simulator
 		(*system).startPipeline,  // receipt join, consumer, scheduler, intake
 		(*system).startInbound,   // replies acted on (STOP, HELP), stopped before the intake it answers through
+		(*system).startCampaigns, // contacts, templates, campaigns and their runner, tracked links
 		(*system).startGateway,   // the SMPP gateway, stopped before the intake it feeds
 		(*system).startAPI,       // the front door
 	}

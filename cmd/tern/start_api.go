@@ -22,6 +22,7 @@ func (s *system) startAPI(context.Context) error {
 		Admin: api.NewAdminService(api.AdminDeps{Tenants: p.store, Keys: p.store, Senders: p.store, Log: s.log}),
 		Contacts: &api.ContactDeps{Writer: p.ledger, Reader: p.ledger, Replies: p.replies,
 			Tenants: p.registry, Sender: s.intake, Log: s.log}}
+	s.campaigns.apiDeps(s, &deps)
 	h, err := api.NewHandler(deps)
 	if err != nil {
 		return err

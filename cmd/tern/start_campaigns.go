@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/ternsms/tern/analytics"
+	"github.com/ternsms/tern/api"
+	"github.com/ternsms/tern/core/gsm"
+	"github.com/ternsms/tern/pipeline/campaigns"
+	consentlog "github.com/ternsms/tern/pipeline/consent"
+	"github.com/ternsms/tern/pipeline/contacts"
+	"github.com/ternsms/tern/pipeline/templates"
+)
+
+// campaignFlags say how campaigns' tracked links look.
+type campaignFlags struct {
+	linkDomain string
+}
+
+func (f *campaignFlags) flags(fs *flag.FlagSet) {
+	fs.StringVar(&f.linkDomain, "link-domain", "", "base `URL` of campaigns' tracked links, e.g. https://go.shop.example: each URL in a campaign's text becomes BASE/l/CODE, served by the API; empty: with --dev the API's address, otherwise URLs are sent as written")
+}
+
+// linkBase is the prefix of tracked links ("" leaves URLs as written).
+func (c *serveConfig) linkBase() (string, error) {
+	d := c.campaigns.linkDomain
+	if d == "" {
+		if !c.dev {
+			return "", nil
+		}
+		scheme := "http"
+		if c.api.tlsCert != "" {
+			scheme = "https"
+		}
+		d = scheme + "://" + c.listen
+	}
+	u, err := url.Parse(d)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return "", fmt.Errorf("--link-domain %q: want an http or https URL with a host, e.g. https://go.shop.example", d)
+	}
+	return strings.TrimSuffix(d, "/") + api.LinkPrefix, nil
+}
+
+// campaignParts are what startCampaigns opens: the contact book, the
+// templates, the campaigns with their runner, and the link redirects.
+type campaignParts struct {
+	contacts  *contacts.Store
+	templates *templates.Store
+	campaigns *campaigns.Store
+	runner    *campaigns.Runner
+	links     http.Handler
+}
+
+// linkSecret keys link codes: derived from the id key, so every instance
+// makes the same codes.
+func linkSecret(idKey []byte) []byte {
+	m := hmac.New(sha256.New, idKey)
+	m.Write([]byte("tern link codes"))
+	return m.Sum(nil)
+}
+
+// startCampaigns opens the contact book, templates and campaigns on
+// PostgreSQL, runs this instance's campaign runner (due campaigns
+// started, running ones expanded through the intake, canceled ones
+// withdrawn), and the link redirects with their clicks on the clicks
+// topic, which analytics copies into ClickHouse.
+func (s *system) startCampaigns(ctx context.Context) error {
+	c, p, cp := s.c, &s.consent, &s.campaigns
+	pgURL := s.r.postgresURL
+	base, err := c.linkBase()
+	if err != nil {
+		return err
+	}
+	if cp.contacts, err = contacts.Open(ctx, pgURL, consentlog.NewHasher(s.idKey), contacts.WithConsent(p.ledger),
+		contacts.WithPhones(s.phones), contacts.WithLogger(s.log)); err != nil {
+		return err
+	}
+	s.st.onStop("contacts store", func(context.Context) error { cp.contacts.Close(); return nil })
+	if cp.templates, err = templates.Open(ctx, pgURL, s.log); err != nil {
+		return err
+	}
+	s.st.onStop("templates store", func(context.Context) error { cp.templates.Close(); return nil })
+	defaultTables, _ := gsm.ParseLanguages(c.shiftTables) // checked by Validate
+	cp.campaigns, err = campaigns.Open(ctx, pgURL, campaigns.Config{LinkBase: base, LinkSecret: linkSecret(s.idKey),
+		ShiftTables: s.tenants.shiftTables(defaultTables)},
+		campaigns.Deps{Contacts: cp.contacts, Templates: cp.templates, Tenants: p.registry, Intake: s.intake, Canceler: s.cancels,
+			Prices: s.prices, Phones: s.phones, Log: s.log})
+	if err != nil {
+		return err
+	}
+	s.st.onStop("campaigns store", func(context.Context) error { cp.campaigns.Close(); return nil })
+	cp.runner = cp.campaigns.NewRunner()
+	s.st.goRun("campaign runner", cp.runner.Run)
+	return s.startLinks(cp)
+}
+
+// startLinks serves tracked links and records their clicks.
+func (s *system) startLinks(cp *campaignParts) error {
+	c := s.c
+	if c.kafka.Topics.Clicks == "" {
+		return errors.New("--topic-clicks is required")
+	}
+	clicks, err := campaigns.NewClicks(c.kafka, c.kafka.Topics.Clicks, s.log)
+	if err != nil {
+		return err
+	}
+	s.st.onStop("clicks producer", func(context.Context) error { clicks.Close(); return nil })
+	cp.links = api.NewLinkHandler(cp.campaigns.NewLinks(100_000), clicks, s.log)
+	w := analytics.NewClicksWriter(s.reports, analytics.ClicksConfig{Brokers: c.kafka.Brokers, Topic: c.kafka.Topics.Clicks,
+		ClientOpts: c.kafka.ClientOpts()})
+	s.st.goRun("analytics clicks", w.Run)
+	return nil
+}
+
+// apiDeps adds to d the contact book, templates, campaigns and links.
+func (cp *campaignParts) apiDeps(s *system, d *api.Deps) {
+	if cp.campaigns == nil {
+		return
+	}
+	if d.Contacts != nil {
+		d.Contacts.Book, d.Contacts.Lists, d.Contacts.Segments, d.Contacts.Imports = cp.contacts, cp.contacts, cp.contacts, cp.contacts
+	}
+	d.Templates = &api.TemplateDeps{Templates: cp.templates, Estimator: cp.campaigns, Book: cp.contacts, Log: s.log}
+	d.Campaigns = &api.CampaignDeps{Campaigns: cp.campaigns, Stats: s.reports, Clicks: s.reports, Started: cp.runner.Poke, Log: s.log}
+	d.Links = cp.links
+	d.Renderer = cp.campaigns.NewRenderer()
+}
