@@ -14,8 +14,8 @@ import (
 
 // clicksTable holds one row per tracked-link click (the clicks topic's
 // Click records): campaign, contact, message, code, link and time. A
-// record inserted twice has the same code and time as the first, and the
-// queries count each (code, time) once. Created if missing, so it needs
+// record inserted twice has the same code and time (in milliseconds,
+// clicked_ms) as the first, and the queries count each (code, time) once. Created if missing, so it needs
 // no migration of its own.
 const clicksTable = `CREATE TABLE IF NOT EXISTS {db}.clicks (
 	tenant_id   String,
@@ -25,14 +25,15 @@ const clicksTable = `CREATE TABLE IF NOT EXISTS {db}.clicks (
 	code        String,
 	link_index  Int32,
 	url         String,
-	clicked_at  DateTime64(3),
+	clicked_at  DateTime,
+	clicked_ms  Int64,
 	user_agent  String,
 	inserted_at DateTime DEFAULT now()
 ) ENGINE = ReplacingMergeTree(inserted_at)
 PARTITION BY toYYYYMM(clicked_at)
-ORDER BY (tenant_id, campaign_id, code, clicked_at)`
+ORDER BY (tenant_id, campaign_id, code, clicked_ms)`
 
-const insertClicks = `INSERT INTO {db}.clicks (tenant_id, campaign_id, contact_id, message_id, code, link_index, url, clicked_at, user_agent)`
+const insertClicks = `INSERT INTO {db}.clicks (tenant_id, campaign_id, contact_id, message_id, code, link_index, url, clicked_at, clicked_ms, user_agent)`
 
 // ClicksConfig says where the clicks topic is.
 type ClicksConfig struct {
@@ -150,8 +151,9 @@ func (s *Store) InsertClicks(ctx context.Context, recs []*recordv1.Click) error 
 	}
 	defer b.Abort() //nolint:errcheck // a no-op once sent
 	for _, r := range recs {
+		at := r.GetClickedAt().AsTime().UTC()
 		if err := b.Append(r.GetTenantId(), r.GetCampaignId(), r.GetContactId(), r.GetMessageId(), r.GetCode(), r.GetLinkIndex(),
-			r.GetUrl(), r.GetClickedAt().AsTime().UTC(), r.GetUserAgent()); err != nil {
+			r.GetUrl(), at, at.UnixMilli(), r.GetUserAgent()); err != nil {
 			return fmt.Errorf("insert %d clicks: %w", len(recs), err)
 		}
 	}
@@ -174,7 +176,7 @@ func (s *Store) CampaignClicks(ctx context.Context, tenantID, campaignID string)
 
 func (s *Store) campaignClicks(ctx context.Context, tenantID, campaignID string) (int64, error) {
 	var n uint64
-	err := s.conn.QueryRow(ctx, s.sql(`SELECT uniqExact(code, clicked_at) FROM {db}.clicks WHERE tenant_id = ? AND campaign_id = ?`),
+	err := s.conn.QueryRow(ctx, s.sql(`SELECT uniqExact(code, clicked_ms) FROM {db}.clicks WHERE tenant_id = ? AND campaign_id = ?`),
 		tenantID, campaignID).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("campaign clicks: %w", err)
