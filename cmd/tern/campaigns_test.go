@@ -33,12 +33,15 @@ import (
 //     text, and the opted-out and unconsented none;
 //   - a click on a recipient's tracked link redirects to the campaign's
 //     URL and is counted in the campaign's clicks;
-//   - a paused campaign expands no further until resumed, and a cancel
-//     withdraws the queued messages no carrier had: those never reach it.
+//   - a paused campaign expands no further until resumed, and its queued
+//     messages wait; a cancel withdraws the queued messages no carrier
+//     had: those never reach it.
 func TestCampaignsAcceptance(t *testing.T) {
 	sim := smscsim.Config{Addr: "127.0.0.1:0", Seed: 29, DeliveredRatio: 1, ReceiptDelay: 50 * time.Millisecond}
 	c := newCluster(t, sim, "window=10")
-	c.flags = []string{"--link-domain", "https://go.shop.example"}
+	// Small actor windows: against a slow carrier most of a campaign's
+	// queued messages have not come to their actor yet.
+	c.flags = []string{"--link-domain", "https://go.shop.example", "--actor-window", "4"}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	inst := c.start("one")
@@ -293,6 +296,16 @@ func (a campaignAPI) checkPauseCancel(ctx context.Context, t *testing.T, c *clus
 	if paused.GetState() != ternv1.CampaignState_CAMPAIGN_STATE_PAUSED || later.GetCounts().GetExpanded() != paused.GetCounts().GetExpanded() {
 		t.Fatalf("paused: %v expanded %d, 2s later %d", paused.GetState(), paused.GetCounts().GetExpanded(), later.GetCounts().GetExpanded())
 	}
+	testkit.Eventually(t, time.Minute, func() error {
+		waiting, err := c.store.Scheduled(ctx)
+		if err != nil {
+			return err
+		}
+		if waiting["campaign_paused"] == 0 {
+			return fmt.Errorf("no queued message waits for the paused campaign: %v", waiting)
+		}
+		return nil
+	})
 	if _, err := a.campaigns.ResumeCampaign(ctx, connect.NewRequest(&ternv1.ResumeCampaignRequest{Id: id})); err != nil {
 		t.Fatal(err)
 	}

@@ -96,8 +96,9 @@ type system struct {
 	idKey   []byte
 	ids     *msgid.Issuer
 
-	consent   consentParts  // startConsent
-	campaigns campaignParts // startCampaigns
+	consent consentParts // startConsent
+
+	campaigns campaignParts // startContacts, startCampaigns
 
 	deadLetters *pipeline.DeadLetterWriter // startKafka
 	reports     *analytics.Store           // startAnalytics
@@ -129,9 +130,10 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		(*system).startStores,    // PostgreSQL, the pipeline's store and ledger
 		(*system).startConsent,   // tenants and keys, the consent ledger and suppression set
 		(*system).startCarriers,  // the router and its carriers, or the simulator
+		(*system).startContacts,  // contacts, templates, campaigns; the campaign states the actors ask
 		(*system).startPipeline,  // receipt join, consumer, scheduler, intake
 		(*system).startInbound,   // replies acted on (STOP, HELP), stopped before the intake it answers through
-		(*system).startCampaigns, // contacts, templates, campaigns and their runner, tracked links
+		(*system).startCampaigns, // the campaign runner, tracked links
 		(*system).startGateway,   // the SMPP gateway, stopped before the intake it feeds
 		(*system).startAPI,       // the front door
 	}

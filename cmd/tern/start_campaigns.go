@@ -10,10 +10,12 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/ternsms/tern/analytics"
 	"github.com/ternsms/tern/api"
 	"github.com/ternsms/tern/core/gsm"
+	"github.com/ternsms/tern/pipeline"
 	"github.com/ternsms/tern/pipeline/campaigns"
 	consentlog "github.com/ternsms/tern/pipeline/consent"
 	"github.com/ternsms/tern/pipeline/contacts"
@@ -49,12 +51,13 @@ func (c *serveConfig) linkBase() (string, error) {
 	return strings.TrimSuffix(d, "/") + api.LinkPrefix, nil
 }
 
-// campaignParts are what startCampaigns opens: the contact book, the
+// campaignParts are what startContacts and startCampaigns open: the contact book, the
 // templates, the campaigns with their runner, and the link redirects.
 type campaignParts struct {
 	contacts  *contacts.Store
 	templates *templates.Store
 	campaigns *campaigns.Store
+	states    *campaigns.States
 	runner    *campaigns.Runner
 	links     http.Handler
 }
@@ -67,12 +70,14 @@ func linkSecret(idKey []byte) []byte {
 	return m.Sum(nil)
 }
 
-// startCampaigns opens the contact book, templates and campaigns on
-// PostgreSQL, runs this instance's campaign runner (due campaigns
-// started, running ones expanded through the intake, canceled ones
-// withdrawn), and the link redirects with their clicks on the clicks
-// topic, which analytics copies into ClickHouse.
-func (s *system) startCampaigns(ctx context.Context) error {
+// startContacts opens the contact book, templates and campaigns on
+// PostgreSQL, and the campaign states the partition actors ask about
+// each campaign message (paused: it waits; canceled: it ends CANCELED),
+// reloaded within StatesPollEvery of a change on any instance. It starts
+// before the pipeline, whose actors ask the states; the campaigns reach
+// the intake and canceler startPipeline opens only once startCampaigns
+// runs them.
+func (s *system) startContacts(ctx context.Context) error {
 	c, p, cp := s.c, &s.consent, &s.campaigns
 	pgURL := s.r.postgresURL
 	base, err := c.linkBase()
@@ -89,17 +94,60 @@ func (s *system) startCampaigns(ctx context.Context) error {
 	}
 	s.st.onStop("templates store", func(context.Context) error { cp.templates.Close(); return nil })
 	defaultTables, _ := gsm.ParseLanguages(c.shiftTables) // checked by Validate
+	prices, err := loadPrices(c.prices, c.dev)
+	if err != nil {
+		return err
+	}
 	cp.campaigns, err = campaigns.Open(ctx, pgURL, campaigns.Config{LinkBase: base, LinkSecret: linkSecret(s.idKey),
 		ShiftTables: s.tenants.shiftTables(defaultTables)},
-		campaigns.Deps{Contacts: cp.contacts, Templates: cp.templates, Tenants: p.registry, Intake: s.intake, Canceler: s.cancels,
-			Prices: s.prices, Phones: s.phones, Log: s.log})
+		campaigns.Deps{Contacts: cp.contacts, Templates: cp.templates, Tenants: p.registry, Intake: pipelineOf{s}, Canceler: pipelineOf{s},
+			Prices: prices, Phones: s.phones, Log: s.log})
 	if err != nil {
 		return err
 	}
 	s.st.onStop("campaigns store", func(context.Context) error { cp.campaigns.Close(); return nil })
+	if cp.states, err = cp.campaigns.NewStates(ctx); err != nil {
+		return err
+	}
+	s.st.goRun("campaign states", cp.states.Run)
+	return nil
+}
+
+// startCampaigns runs this instance's campaign runner (due campaigns
+// started, running ones expanded through the intake, canceled ones
+// withdrawn), and the link redirects with their clicks on the clicks
+// topic, which analytics copies into ClickHouse.
+func (s *system) startCampaigns(context.Context) error {
+	cp := &s.campaigns
 	cp.runner = cp.campaigns.NewRunner()
 	s.st.goRun("campaign runner", cp.runner.Run)
 	return s.startLinks(cp)
+}
+
+// pipelineOf is the system's intake and canceler, as startPipeline opens
+// them: read when called, after it ran.
+type pipelineOf struct{ s *system }
+
+func (p pipelineOf) Send(ctx context.Context, reqs []pipeline.Request, out []pipeline.Result) error {
+	return p.s.intake.Send(ctx, reqs, out)
+}
+
+func (p pipelineOf) Cancel(ctx context.Context, tenantID, id string, created time.Time) error {
+	return p.s.cancels.Cancel(ctx, tenantID, id, created)
+}
+
+// campaignHolds are the partition actors' campaign holds
+// (pipeline.CampaignHolds): the campaign states.
+type campaignHolds struct{ states *campaigns.States }
+
+func (h campaignHolds) CampaignHold(tenant, origin string) pipeline.CampaignHold {
+	switch h.states.Check(tenant, origin) {
+	case campaigns.Wait:
+		return pipeline.CampaignWait
+	case campaigns.Withdraw:
+		return pipeline.CampaignWithdraw
+	}
+	return pipeline.CampaignGo
 }
 
 // startLinks serves tracked links and records their clicks.
