@@ -32,7 +32,8 @@ import (
 //     segment with marketing consent gets exactly one message, its own
 //     text, and the opted-out and unconsented none;
 //   - a click on a recipient's tracked link redirects to the campaign's
-//     URL and is counted in the campaign's clicks;
+//     URL and is counted in the campaign's clicks; the contact's last
+//     delivery and click are recorded;
 //   - a paused campaign expands no further until resumed, and its queued
 //     messages wait; a cancel withdraws the queued messages no carrier
 //     had: those never reach it.
@@ -247,7 +248,8 @@ func (c *cluster) waitSubmits(t *testing.T, want map[string]string) {
 }
 
 // checkClick follows the tracked link one recipient got, and waits for
-// its click in the campaign's counts; an unknown code gets 404.
+// its click in the campaign's counts and the contact's last delivery and
+// click; an unknown code gets 404.
 func (a campaignAPI) checkClick(ctx context.Context, t *testing.T, c *cluster, id, phone string) {
 	code := c.linkCodes(ctx, t, id)[phone]
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -268,6 +270,16 @@ func (a campaignAPI) checkClick(ctx context.Context, t *testing.T, c *cluster, i
 		}
 	}
 	a.waitCounts(ctx, t, id, "clicked once", func(c *ternv1.Campaign) bool { return c.GetCounts().GetClicks() == 1 })
+	testkit.Eventually(t, time.Minute, func() error {
+		got, err := a.contacts.GetContact(ctx, connect.NewRequest(&ternv1.GetContactRequest{Phone: phone}))
+		if err != nil {
+			return err
+		}
+		if k := got.Msg.GetContact(); k.GetLastDeliveredAt() == nil || k.GetLastClickedAt() == nil {
+			return fmt.Errorf("contact %s: last delivered %v, last clicked %v; want both", phone, k.GetLastDeliveredAt(), k.GetLastClickedAt())
+		}
+		return nil
+	})
 }
 
 // checkPauseCancel runs a campaign to the Porto segment against a slow

@@ -115,12 +115,16 @@ func (s *system) startContacts(ctx context.Context) error {
 
 // startCampaigns runs this instance's campaign runner (due campaigns
 // started, running ones expanded through the intake, canceled ones
-// withdrawn), and the link redirects with their clicks on the clicks
-// topic, which analytics copies into ClickHouse.
+// withdrawn), the link redirects with their clicks on the clicks topic,
+// which analytics copies into ClickHouse, and the feed of contacts' last
+// delivery and click from the events and clicks topics.
 func (s *system) startCampaigns(context.Context) error {
-	cp := &s.campaigns
+	c, cp := s.c, &s.campaigns
 	cp.runner = cp.campaigns.NewRunner()
 	s.st.goRun("campaign runner", cp.runner.Run)
+	feed := cp.contacts.NewFeed(contacts.FeedConfig{Brokers: c.kafka.Brokers, Events: c.kafka.Topics.Events, Clicks: c.kafka.Topics.Clicks,
+		ClientOpts: c.kafka.ClientOpts()})
+	s.st.goRun("contact activity", feed.Run)
 	return s.startLinks(cp)
 }
 
