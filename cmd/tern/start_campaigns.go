@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -42,7 +43,14 @@ func (c *serveConfig) linkBase() (string, error) {
 		if c.api.tlsCert != "" {
 			scheme = "https"
 		}
-		d = scheme + "://" + c.listen
+		host, port, err := net.SplitHostPort(c.listen)
+		if err != nil {
+			return "", fmt.Errorf("--listen %q: %w", c.listen, err)
+		}
+		if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+			host = "127.0.0.1" // listening on every address: this machine's links
+		}
+		d = scheme + "://" + net.JoinHostPort(host, port)
 	}
 	u, err := url.Parse(d)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
@@ -51,8 +59,9 @@ func (c *serveConfig) linkBase() (string, error) {
 	return strings.TrimSuffix(d, "/") + api.LinkPrefix, nil
 }
 
-// campaignParts are what startContacts and startCampaigns open: the contact book, the
-// templates, the campaigns with their runner, and the link redirects.
+// campaignParts are what startContacts and startCampaigns open: the
+// contact book, the templates, the campaigns with their states and
+// runner, and the link redirects.
 type campaignParts struct {
 	contacts  *contacts.Store
 	templates *templates.Store
