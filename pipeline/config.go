@@ -55,6 +55,10 @@ type Topics struct {
 	// Attributions carries orders credited to a campaign or flow
 	// (pipeline/attribution), keyed by tenant. Default "tern.attributions".
 	Attributions string
+	// Clicks carries tracked links' clicks (pipeline/campaigns), keyed by
+	// the link's code, for analytics; deleted after seven days. Default
+	// "tern.clicks".
+	Clicks string
 }
 
 // KafkaConfig says where Kafka is and how tern's topics are laid out.
@@ -127,6 +131,9 @@ func (c KafkaConfig) WithDefaults() KafkaConfig {
 	}
 	if c.Topics.Attributions == "" {
 		c.Topics.Attributions = "tern.attributions"
+	}
+	if c.Topics.Clicks == "" {
+		c.Topics.Clicks = "tern.clicks"
 	}
 	if c.Partitions == 0 {
 		c.Partitions = 16

@@ -174,9 +174,9 @@ func (r consentRulesOf) ConsentKey(tenant, number string) []byte {
 
 func (r consentRulesOf) FrequencyCap(tenant string) consent.FrequencyCap { return r.caps[tenant] }
 
-// runConsumer runs a consumer with rules, the simulator and the
-// scheduler until the test ends, and returns the simulator.
-func (e *consentEnv) runConsumer(t *testing.T, ctx context.Context, rules ConsentRules) *smscsim.Server {
+// runConsumer runs a consumer with rules (and opts), the simulator and
+// the scheduler until the test ends, and returns the simulator.
+func (e *consentEnv) runConsumer(t *testing.T, ctx context.Context, rules ConsentRules, opts ...ConsumerOption) *smscsim.Server {
 	t.Helper()
 	log := testkit.Logger(t, slog.LevelWarn)
 	sim, err := smscsim.New(smscsim.Config{Addr: "127.0.0.1:0", DeliveredRatio: 1, ReceiptDelay: 10 * time.Millisecond})
@@ -198,7 +198,7 @@ func (e *consentEnv) runConsumer(t *testing.T, ctx context.Context, rules Consen
 		t.Fatal(err)
 	}
 	ledger := NewLedger(e.store, nil)
-	con, err := NewConsumer(e.cfg, OneCarrier{client}, ledger, WithConsumerLogger(log), WithConsentRules(rules))
+	con, err := NewConsumer(e.cfg, OneCarrier{client}, ledger, append([]ConsumerOption{WithConsumerLogger(log), WithConsentRules(rules)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

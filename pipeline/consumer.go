@@ -50,6 +50,7 @@ type Consumer struct {
 	limits    *Limits
 	quiet     func(tenant string) *quiet.Policy
 	consent   ConsentRules
+	campaigns CampaignHolds
 	phones    *phone.Cache
 	now       func() time.Time
 	// slots bounds, across this instance's actors, the messages between

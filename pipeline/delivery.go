@@ -41,6 +41,9 @@ func (c *Consumer) deliver(ctx context.Context, m kafka.Message, rec *recordv1.S
 	if o.kind != goOn {
 		return o.kind == done
 	}
+	if o := c.campaignHold(ctx, m, rec, now, log); o.kind != goOn {
+		return o.kind == done
+	}
 	if o := c.quietHours(ctx, m, rec, now, log); o.kind != goOn {
 		return o.kind == done
 	}

@@ -21,7 +21,7 @@ func EnsureTopics(ctx context.Context, c KafkaConfig) error {
 	client := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Transport: c.transport()}
 	var req kafka.CreateTopicsRequest
 	for _, t := range []string{c.Topics.Submit, c.Topics.OTP, c.Topics.Marketing, c.Topics.Events, c.Topics.Receipts, c.Topics.MO, c.Topics.DLQ,
-		c.Topics.Suppressions, c.Topics.Replies, c.Topics.Verify, c.Topics.StoreEvents, c.Topics.FlowRuns, c.Topics.Attributions} {
+		c.Topics.Suppressions, c.Topics.Replies, c.Topics.Verify, c.Topics.StoreEvents, c.Topics.FlowRuns, c.Topics.Attributions, c.Topics.Clicks} {
 		tc := kafka.TopicConfig{
 			Topic:             t,
 			NumPartitions:     c.Partitions,
@@ -30,6 +30,10 @@ func EnsureTopics(ctx context.Context, c KafkaConfig) error {
 		if t == c.Topics.Suppressions {
 			// The latest record of a number's key is its state.
 			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"}}
+		}
+		if t == c.Topics.Clicks {
+			// Analytics keeps the clicks.
+			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "retention.ms", ConfigValue: "604800000"}}
 		}
 		req.Topics = append(req.Topics, tc)
 	}

@@ -104,6 +104,8 @@ type system struct {
 	verify   verifyParts  // startVerify
 	features featureParts // startFlows
 
+	campaigns campaignParts // startContacts, startCampaigns
+
 	deadLetters *pipeline.DeadLetterWriter // startKafka
 	reports     *analytics.Store           // startAnalytics
 
@@ -135,8 +137,10 @@ func start(ctx context.Context, c serveConfig, log *slog.Logger) (*running, erro
 		(*system).startConsent,   // tenants and keys, the consent ledger and suppression set
 		(*system).startCarriers,  // the router and its carriers, or the simulator
 		(*system).startReports,   // the analytics writer, with the routes' costs; list hygiene
+		(*system).startContacts,  // contacts, templates, campaigns; the campaign states the actors ask
 		(*system).startPipeline,  // receipt join, consumer, scheduler, intake
 		(*system).startInbound,   // replies acted on (STOP, HELP), stopped before the intake it answers through
+		(*system).startCampaigns, // the campaign runner, tracked links
 		(*system).startVerify,    // verifications and the Twilio-compatible surface, over the intake
 		(*system).startFlows,     // store events, flows, attribution, webhooks out; flows stop before the intake
 		(*system).startGateway,   // the SMPP gateway, stopped before the intake it feeds

@@ -65,7 +65,8 @@ type serveConfig struct {
 	smpp smppFlags    // the SMPP gateway (smpp_gateway.go)
 	api  apiDoorFlags // the API's listener (front_door.go)
 
-	features featureFlags // store events, flows, webhooks out (flows_config.go)
+	features  featureFlags  // store events, flows, webhooks out (flows_config.go)
+	campaigns campaignFlags // tracked links (start_campaigns.go)
 }
 
 func (c *serveConfig) flags(fs *flag.FlagSet) {
@@ -90,6 +91,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	fs.StringVar(&c.kafka.Topics.Suppressions, "topic-suppressions", "tern.suppressions", "compacted topic of consent state changes (opt-outs, opt-ins), keyed by the number's hash; every instance tails it into memory")
 	fs.StringVar(&c.kafka.Topics.Verify, "topic-verify", "tern.verify", "topic of verification records (started, checked, refused), for analytics")
 	fs.StringVar(&c.kafka.Topics.Replies, "topic-replies", "tern.replies", "topic of customers' replies as tern read them (STOP, HELP, …) and acted on them, for analytics")
+	fs.StringVar(&c.kafka.Topics.Clicks, "topic-clicks", "tern.clicks", "topic of tracked links' clicks, for analytics")
 	fs.StringVar(&c.clickhouseAddr, "clickhouse-addr", "", "ClickHouse native address; empty with --dev starts a local server under DATA/clickhouse")
 	fs.StringVar(&c.clickhouseDatabase, "clickhouse-database", "tern", "ClickHouse database")
 	c.clickhouseLogin.flags(fs)
@@ -123,6 +125,7 @@ func (c *serveConfig) flags(fs *flag.FlagSet) {
 	c.smpp.flags(fs)
 	c.api.flags(fs)
 	c.featureFlags(fs)
+	c.campaigns.flags(fs)
 }
 
 // Partitions of the topics tern creates unless --kafka-partitions says.
@@ -179,6 +182,9 @@ func (c *serveConfig) Validate() error {
 	}
 	if c.receiptGrace <= 0 || c.validity+c.receiptGrace > c.retention {
 		return fmt.Errorf("--receipt-grace %s: want more than 0, and --validity plus it within --ledger-retention %s", c.receiptGrace, c.retention)
+	}
+	if _, err := c.linkBase(); err != nil {
+		return err
 	}
 	return cmp.Or(c.api.validate(), c.smpp.validate(c.api), c.features.validate())
 }

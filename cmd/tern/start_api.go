@@ -30,6 +30,7 @@ func (s *system) startAPI(ctx context.Context) error {
 		Web: dash.web, Sessions: dash.sessions}
 	deps.Events, deps.Flows, deps.Webhooks = s.features.apiDeps(s)
 	deps.Analytics, deps.Hygiene = s.reports, p.ledger
+	s.campaigns.apiDeps(s, &deps)
 	h, err := api.NewHandler(deps)
 	if err != nil {
 		return err

@@ -24,7 +24,8 @@ func (s *system) startPipeline(ctx context.Context) error {
 		pipeline.WithCarrierWindow(s.slots),
 		pipeline.WithLimits(pipeline.NewLimits(s.tenants.limits())),
 		pipeline.WithQuietHours(quietHours), pipeline.WithConsumerPhones(s.phones),
-		pipeline.WithConsentRules(consentRules{Set: s.consent.set, registry: s.consent.registry}))
+		pipeline.WithConsentRules(consentRules{Set: s.consent.set, registry: s.consent.registry}),
+		pipeline.WithCampaignHolds(campaignHolds{s.campaigns.states}))
 	if err != nil {
 		return err
 	}

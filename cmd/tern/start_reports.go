@@ -27,6 +27,7 @@ func (s *system) startReports(context.Context) error {
 		LaneTopics:        []string{c.kafka.Topics.OTP, c.kafka.Topics.Marketing},
 		EventsTopic:       c.kafka.Topics.Events,
 		RepliesTopic:      c.kafka.Topics.Replies,
+		ClicksTopic:       c.kafka.Topics.Clicks,
 		AttributionsTopic: c.kafka.Topics.Attributions,
 		VerifyTopic:       c.kafka.Topics.Verify,
 		ClientOpts:        c.kafka.ClientOpts(),
