@@ -140,4 +140,3 @@ func (s *Sessions) Caller(r *http.Request, procedure string) (Caller, *connect.E
 func sessionCaller(ses tenants.Session) Caller {
 	return Caller{KeyID: "session/" + ses.ID, Tenant: ses.User.Tenant, Scopes: ses.User.Role.Scopes()}
 }
-

@@ -2,15 +2,21 @@
 // @generated from file tern/v1/analytics_service.proto (package tern.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Category, Message as Message$1, Status } from "./message_pb";
+import { file_tern_v1_message } from "./message_pb";
+import type { Money } from "./message_service_pb";
+import { file_tern_v1_message_service } from "./message_service_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file tern/v1/analytics_service.proto.
  */
 export const file_tern_v1_analytics_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch90ZXJuL3YxL2FuYWx5dGljc19zZXJ2aWNlLnByb3RvEgd0ZXJuLnYxIi4KF0dldENhbXBhaWduU3RhdHNSZXF1ZXN0EhMKC2NhbXBhaWduX2lkGAEgASgJIvQBChhHZXRDYW1wYWlnblN0YXRzUmVzcG9uc2USEwoLY2FtcGFpZ25faWQYASABKAkSEAoIYWNjZXB0ZWQYAiABKAMSDgoGcXVldWVkGAMgASgDEhEKCXN1Ym1pdHRlZBgEIAEoAxIRCglkZWxpdmVyZWQYBSABKAMSEwoLdW5kZWxpdmVyZWQYBiABKAMSDwoHZXhwaXJlZBgHIAEoAxIQCghyZWplY3RlZBgIIAEoAxIOCgZmYWlsZWQYCSABKAMSDwoHdW5rbm93bhgKIAEoAxIQCghzZWdtZW50cxgLIAEoAxIQCghjYW5jZWxlZBgMIAEoAzJwChBBbmFseXRpY3NTZXJ2aWNlElwKEEdldENhbXBhaWduU3RhdHMSIC50ZXJuLnYxLkdldENhbXBhaWduU3RhdHNSZXF1ZXN0GiEudGVybi52MS5HZXRDYW1wYWlnblN0YXRzUmVzcG9uc2UiA5ACAUIuWixnaXRodWIuY29tL3Rlcm5zbXMvdGVybi9wcm90by90ZXJuL3YxO3Rlcm52MWIGcHJvdG8z");
+  fileDesc("Ch90ZXJuL3YxL2FuYWx5dGljc19zZXJ2aWNlLnByb3RvEgd0ZXJuLnYxIi4KF0dldENhbXBhaWduU3RhdHNSZXF1ZXN0EhMKC2NhbXBhaWduX2lkGAEgASgJIvQBChhHZXRDYW1wYWlnblN0YXRzUmVzcG9uc2USEwoLY2FtcGFpZ25faWQYASABKAkSEAoIYWNjZXB0ZWQYAiABKAMSDgoGcXVldWVkGAMgASgDEhEKCXN1Ym1pdHRlZBgEIAEoAxIRCglkZWxpdmVyZWQYBSABKAMSEwoLdW5kZWxpdmVyZWQYBiABKAMSDwoHZXhwaXJlZBgHIAEoAxIQCghyZWplY3RlZBgIIAEoAxIOCgZmYWlsZWQYCSABKAMSDwoHdW5rbm93bhgKIAEoAxIQCghzZWdtZW50cxgLIAEoAxIQCghjYW5jZWxlZBgMIAEoAyK+AQoGRnVubmVsEhAKCGFjY2VwdGVkGAEgASgDEhEKCXN1Ym1pdHRlZBgCIAEoAxIRCglkZWxpdmVyZWQYAyABKAMSEwoLdW5kZWxpdmVyZWQYBCABKAMSDgoGZmFpbGVkGAUgASgDEg8KB2V4cGlyZWQYBiABKAMSEAoIcmVqZWN0ZWQYByABKAMSDwoHdW5rbm93bhgIIAEoAxIQCghjYW5jZWxlZBgJIAEoAxIRCglpbl9mbGlnaHQYCiABKAMiLwoYR2V0Q2FtcGFpZ25SZXBvcnRSZXF1ZXN0EhMKC2NhbXBhaWduX2lkGAEgASgJIowEChlHZXRDYW1wYWlnblJlcG9ydFJlc3BvbnNlEhMKC2NhbXBhaWduX2lkGAEgASgJEh8KBmZ1bm5lbBgCIAEoCzIPLnRlcm4udjEuRnVubmVsEigKCHRpbWVsaW5lGAMgAygLMhYudGVybi52MS5UaW1lbGluZVBvaW50EiYKCmJ5X2NvdW50cnkYBCADKAsyEi50ZXJuLnYxLkJyZWFrZG93bhImCgpieV9jYXJyaWVyGAUgAygLMhIudGVybi52MS5CcmVha2Rvd24SLAoLZXJyb3JfY29kZXMYBiADKAsyFy50ZXJuLnYxLkVycm9yQ29kZUNvdW50EioKEGFjY2VwdF90b19zdWJtaXQYByABKAsyEC50ZXJuLnYxLkxhdGVuY3kSKQoPc3VibWl0X3RvX2ZpbmFsGAggASgLMhAudGVybi52MS5MYXRlbmN5EhAKCHNlZ21lbnRzGAkgASgDEh0KBXByaWNlGAogAygLMg4udGVybi52MS5Nb25leRIcCgRjb3N0GAsgAygLMg4udGVybi52MS5Nb25leRIOCgZjbGlja3MYDCABKAMSGAoQY2xpY2tlZF9tZXNzYWdlcxgNIAEoAxIQCghvcHRfb3V0cxgOIAEoAxIOCgZvcmRlcnMYDyABKAMSHwoHcmV2ZW51ZRgQIAMoCzIOLnRlcm4udjEuTW9uZXkiqwEKDVRpbWVsaW5lUG9pbnQSKgoGbWludXRlGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIfCgZmdW5uZWwYAiABKAsyDy50ZXJuLnYxLkZ1bm5lbBIQCghzZWdtZW50cxgDIAEoAxIdCgVwcmljZRgEIAMoCzIOLnRlcm4udjEuTW9uZXkSHAoEY29zdBgFIAMoCzIOLnRlcm4udjEuTW9uZXkiiAEKCUJyZWFrZG93bhILCgNrZXkYASABKAkSHwoGZnVubmVsGAIgASgLMg8udGVybi52MS5GdW5uZWwSEAoIc2VnbWVudHMYAyABKAMSHQoFcHJpY2UYBCADKAsyDi50ZXJuLnYxLk1vbmV5EhwKBGNvc3QYBSADKAsyDi50ZXJuLnYxLk1vbmV5ImgKDkVycm9yQ29kZUNvdW50Eg8KB2NhcnJpZXIYASABKAkSEgoKZXJyb3JfY29kZRgCIAEoCRIfCgZzdGF0dXMYAyABKA4yDy50ZXJuLnYxLlN0YXR1cxIQCghtZXNzYWdlcxgEIAEoAyJKCgdMYXRlbmN5Eg8KB3NhbXBsZXMYASABKAMSDgoGcDUwX21zGAIgASgDEg4KBnA5NV9tcxgDIAEoAxIOCgZwOTlfbXMYBCABKAMimgEKGEdldERlbGl2ZXJ5UmVwb3J0UmVxdWVzdBIoCgRmcm9tGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBImCgJ0bxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZ3JvdXBfYnkYAyADKA4yGi50ZXJuLnYxLkRlbGl2ZXJ5RGltZW5zaW9uIpEBChlHZXREZWxpdmVyeVJlcG9ydFJlc3BvbnNlEigKBGZyb20YASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKAnRvGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIiCgRyb3dzGAMgAygLMhQudGVybi52MS5EZWxpdmVyeVJvdyKAAgoLRGVsaXZlcnlSb3cSDwoHY291bnRyeRgBIAEoCRIPCgdjYXJyaWVyGAIgASgJEg4KBnNlbmRlchgDIAEoCRIjCghjYXRlZ29yeRgEIAEoDjIRLnRlcm4udjEuQ2F0ZWdvcnkSEwoLY2FtcGFpZ25faWQYBSABKAkSHwoGZnVubmVsGAYgASgLMg8udGVybi52MS5GdW5uZWwSEAoIc2VnbWVudHMYByABKAMSHQoFcHJpY2UYCCADKAsyDi50ZXJuLnYxLk1vbmV5EhwKBGNvc3QYCSADKAsyDi50ZXJuLnYxLk1vbmV5EhUKDWRlbGl2ZXJ5X3JhdGUYCiABKAEivAEKDU1lc3NhZ2VGaWx0ZXISCgoCdG8YASABKAkSEwoLY2FtcGFpZ25faWQYAiABKAkSIQoIc3RhdHVzZXMYAyADKA4yDy50ZXJuLnYxLlN0YXR1cxIyCg5hY2NlcHRlZF9hZnRlchgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMwoPYWNjZXB0ZWRfYmVmb3JlGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJkChNMaXN0TWVzc2FnZXNSZXF1ZXN0EiYKBmZpbHRlchgBIAEoCzIWLnRlcm4udjEuTWVzc2FnZUZpbHRlchIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJZChRMaXN0TWVzc2FnZXNSZXNwb25zZRIoCghtZXNzYWdlcxgBIAMoCzIWLnRlcm4udjEuTGlzdGVkTWVzc2FnZRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkikQEKDUxpc3RlZE1lc3NhZ2USIQoHbWVzc2FnZRgBIAEoCzIQLnRlcm4udjEuTWVzc2FnZRIPCgdmbG93X2lkGAIgASgJEg8KB2NvdW50cnkYAyABKAkSHQoFcHJpY2UYBCABKAsyDi50ZXJuLnYxLk1vbmV5EhwKBGNvc3QYBSABKAsyDi50ZXJuLnYxLk1vbmV5Ij8KFUV4cG9ydE1lc3NhZ2VzUmVxdWVzdBImCgZmaWx0ZXIYASABKAsyFi50ZXJuLnYxLk1lc3NhZ2VGaWx0ZXIiJQoWRXhwb3J0TWVzc2FnZXNSZXNwb25zZRILCgNjc3YYASABKAwiagobR2V0TGlzdEh5Z2llbmVSZXBvcnRSZXF1ZXN0EiQKBWNsYXNzGAEgASgOMhUudGVybi52MS5IeWdpZW5lQ2xhc3MSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAki0wEKHEdldExpc3RIeWdpZW5lUmVwb3J0UmVzcG9uc2USMQoNY2xhc3NpZmllZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHbnVtYmVycxgCIAEoAxItCgdjbGFzc2VzGAMgAygLMhwudGVybi52MS5IeWdpZW5lQ2xhc3NTdW1tYXJ5EicKB2VudHJpZXMYBCADKAsyFi50ZXJuLnYxLkh5Z2llbmVOdW1iZXISFwoPbmV4dF9wYWdlX3Rva2VuGAUgASgJIpEBChNIeWdpZW5lQ2xhc3NTdW1tYXJ5EiQKBWNsYXNzGAEgASgOMhUudGVybi52MS5IeWdpZW5lQ2xhc3MSDwoHbnVtYmVycxgCIAEoAxIQCghtZXNzYWdlcxgDIAEoAxIdCgVzcGVudBgEIAMoCzIOLnRlcm4udjEuTW9uZXkSEgoKc3VwcHJlc3NlZBgFIAEoAyKoAgoNSHlnaWVuZU51bWJlchIOCgZudW1iZXIYASABKAkSJAoFY2xhc3MYAiABKA4yFS50ZXJuLnYxLkh5Z2llbmVDbGFzcxIOCgZkZXRhaWwYAyABKAkSDwoHY291bnRyeRgEIAEoCRIQCghtZXNzYWdlcxgFIAEoAxIVCg1ub3RfZGVsaXZlcmVkGAYgASgDEh0KBXNwZW50GAcgASgLMg4udGVybi52MS5Nb25leRIwCgxsYXN0X2F0dGVtcHQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3RfZGVsaXZlcmVkGAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpzdXBwcmVzc2VkGAogASgIIkMKG0V4cG9ydEh5Z2llbmVOdW1iZXJzUmVxdWVzdBIkCgVjbGFzcxgBIAEoDjIVLnRlcm4udjEuSHlnaWVuZUNsYXNzIisKHEV4cG9ydEh5Z2llbmVOdW1iZXJzUmVzcG9uc2USCwoDY3N2GAEgASgMIioKGFJlbW92ZVN1cHByZXNzaW9uUmVxdWVzdBIOCgZudW1iZXIYASABKAkiLAoZUmVtb3ZlU3VwcHJlc3Npb25SZXNwb25zZRIPCgdyZW1vdmVkGAEgASgIKtgBChFEZWxpdmVyeURpbWVuc2lvbhIiCh5ERUxJVkVSWV9ESU1FTlNJT05fVU5TUEVDSUZJRUQQABIeChpERUxJVkVSWV9ESU1FTlNJT05fQ09VTlRSWRABEh4KGkRFTElWRVJZX0RJTUVOU0lPTl9DQVJSSUVSEAISHQoZREVMSVZFUllfRElNRU5TSU9OX1NFTkRFUhADEh8KG0RFTElWRVJZX0RJTUVOU0lPTl9DQVRFR09SWRAEEh8KG0RFTElWRVJZX0RJTUVOU0lPTl9DQU1QQUlHThAFKq8CCgxIeWdpZW5lQ2xhc3MSHQoZSFlHSUVORV9DTEFTU19VTlNQRUNJRklFRBAAEhkKFUhZR0lFTkVfQ0xBU1NfSU5WQUxJRBABEhoKFkhZR0lFTkVfQ0xBU1NfTEFORExJTkUQAhIkCiBIWUdJRU5FX0NMQVNTX1VOS05PV05fU1VCU0NSSUJFUhADEh8KG0hZR0lFTkVfQ0xBU1NfTk9UX0FMTE9DQVRFRBAEEhgKFEhZR0lFTkVfQ0xBU1NfQkFSUkVEEAUSGwoXSFlHSUVORV9DTEFTU19PUFRFRF9PVVQQBhIoCiRIWUdJRU5FX0NMQVNTX1JFUEVBVEVETFlfVU5ERUxJVkVSRUQQBxIhCh1IWUdJRU5FX0NMQVNTX05FVkVSX0RFTElWRVJFRBAIMpUGChBBbmFseXRpY3NTZXJ2aWNlElwKEEdldENhbXBhaWduU3RhdHMSIC50ZXJuLnYxLkdldENhbXBhaWduU3RhdHNSZXF1ZXN0GiEudGVybi52MS5HZXRDYW1wYWlnblN0YXRzUmVzcG9uc2UiA5ACARJfChFHZXRDYW1wYWlnblJlcG9ydBIhLnRlcm4udjEuR2V0Q2FtcGFpZ25SZXBvcnRSZXF1ZXN0GiIudGVybi52MS5HZXRDYW1wYWlnblJlcG9ydFJlc3BvbnNlIgOQAgESXwoRR2V0RGVsaXZlcnlSZXBvcnQSIS50ZXJuLnYxLkdldERlbGl2ZXJ5UmVwb3J0UmVxdWVzdBoiLnRlcm4udjEuR2V0RGVsaXZlcnlSZXBvcnRSZXNwb25zZSIDkAIBElAKDExpc3RNZXNzYWdlcxIcLnRlcm4udjEuTGlzdE1lc3NhZ2VzUmVxdWVzdBodLnRlcm4udjEuTGlzdE1lc3NhZ2VzUmVzcG9uc2UiA5ACARJYCg5FeHBvcnRNZXNzYWdlcxIeLnRlcm4udjEuRXhwb3J0TWVzc2FnZXNSZXF1ZXN0Gh8udGVybi52MS5FeHBvcnRNZXNzYWdlc1Jlc3BvbnNlIgOQAgEwARJoChRHZXRMaXN0SHlnaWVuZVJlcG9ydBIkLnRlcm4udjEuR2V0TGlzdEh5Z2llbmVSZXBvcnRSZXF1ZXN0GiUudGVybi52MS5HZXRMaXN0SHlnaWVuZVJlcG9ydFJlc3BvbnNlIgOQAgESagoURXhwb3J0SHlnaWVuZU51bWJlcnMSJC50ZXJuLnYxLkV4cG9ydEh5Z2llbmVOdW1iZXJzUmVxdWVzdBolLnRlcm4udjEuRXhwb3J0SHlnaWVuZU51bWJlcnNSZXNwb25zZSIDkAIBMAESXwoRUmVtb3ZlU3VwcHJlc3Npb24SIS50ZXJuLnYxLlJlbW92ZVN1cHByZXNzaW9uUmVxdWVzdBoiLnRlcm4udjEuUmVtb3ZlU3VwcHJlc3Npb25SZXNwb25zZSIDkAICQi5aLGdpdGh1Yi5jb20vdGVybnNtcy90ZXJuL3Byb3RvL3Rlcm4vdjE7dGVybnYxYgZwcm90bzM", [file_google_protobuf_timestamp, file_tern_v1_message, file_tern_v1_message_service]);
 
 /**
  * @generated from message tern.v1.GetCampaignStatsRequest
@@ -109,7 +115,1081 @@ export const GetCampaignStatsResponseSchema: GenMessage<GetCampaignStatsResponse
   messageDesc(file_tern_v1_analytics_service, 1);
 
 /**
- * AnalyticsService answers questions about sent traffic from ClickHouse.
+ * Funnel counts messages by how far they got. `accepted` counts every
+ * message tern accepted; `submitted` those a carrier accepted; the final
+ * counts split the finished ones by their latest final status, and
+ * `in_flight` is the accepted ones without a final status yet. Each
+ * message counts once in each, however often its events were recorded.
+ *
+ * @generated from message tern.v1.Funnel
+ */
+export type Funnel = Message<"tern.v1.Funnel"> & {
+  /**
+   * @generated from field: int64 accepted = 1;
+   */
+  accepted: bigint;
+
+  /**
+   * @generated from field: int64 submitted = 2;
+   */
+  submitted: bigint;
+
+  /**
+   * @generated from field: int64 delivered = 3;
+   */
+  delivered: bigint;
+
+  /**
+   * @generated from field: int64 undelivered = 4;
+   */
+  undelivered: bigint;
+
+  /**
+   * @generated from field: int64 failed = 5;
+   */
+  failed: bigint;
+
+  /**
+   * @generated from field: int64 expired = 6;
+   */
+  expired: bigint;
+
+  /**
+   * @generated from field: int64 rejected = 7;
+   */
+  rejected: bigint;
+
+  /**
+   * @generated from field: int64 unknown = 8;
+   */
+  unknown: bigint;
+
+  /**
+   * @generated from field: int64 canceled = 9;
+   */
+  canceled: bigint;
+
+  /**
+   * @generated from field: int64 in_flight = 10;
+   */
+  inFlight: bigint;
+};
+
+/**
+ * Describes the message tern.v1.Funnel.
+ * Use `create(FunnelSchema)` to create a new message.
+ */
+export const FunnelSchema: GenMessage<Funnel> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 2);
+
+/**
+ * @generated from message tern.v1.GetCampaignReportRequest
+ */
+export type GetCampaignReportRequest = Message<"tern.v1.GetCampaignReportRequest"> & {
+  /**
+   * The campaign. Required, at most 128 bytes.
+   *
+   * @generated from field: string campaign_id = 1;
+   */
+  campaignId: string;
+};
+
+/**
+ * Describes the message tern.v1.GetCampaignReportRequest.
+ * Use `create(GetCampaignReportRequestSchema)` to create a new message.
+ */
+export const GetCampaignReportRequestSchema: GenMessage<GetCampaignReportRequest> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 3);
+
+/**
+ * @generated from message tern.v1.GetCampaignReportResponse
+ */
+export type GetCampaignReportResponse = Message<"tern.v1.GetCampaignReportResponse"> & {
+  /**
+   * @generated from field: string campaign_id = 1;
+   */
+  campaignId: string;
+
+  /**
+   * @generated from field: tern.v1.Funnel funnel = 2;
+   */
+  funnel?: Funnel | undefined;
+
+  /**
+   * One point per minute with any activity, oldest first: accepted and
+   * segments and price by accept time, submitted and cost by submit time,
+   * final statuses by the time the message reached them.
+   *
+   * @generated from field: repeated tern.v1.TimelinePoint timeline = 3;
+   */
+  timeline: TimelinePoint[];
+
+  /**
+   * By destination country (ISO 3166-1 alpha-2).
+   *
+   * @generated from field: repeated tern.v1.Breakdown by_country = 4;
+   */
+  byCountry: Breakdown[];
+
+  /**
+   * By carrier. Accepted messages, their segments and price are under
+   * carrier "" (no carrier is chosen at acceptance); submitted, final and
+   * cost counts under the carrier that took the message.
+   *
+   * @generated from field: repeated tern.v1.Breakdown by_carrier = 5;
+   */
+  byCarrier: Breakdown[];
+
+  /**
+   * Finished messages by carrier, error code and final status, most
+   * frequent first.
+   *
+   * @generated from field: repeated tern.v1.ErrorCodeCount error_codes = 6;
+   */
+  errorCodes: ErrorCodeCount[];
+
+  /**
+   * From acceptance to the first carrier's accept.
+   *
+   * @generated from field: tern.v1.Latency accept_to_submit = 7;
+   */
+  acceptToSubmit?: Latency | undefined;
+
+  /**
+   * From the carrier's accept to the final receipt.
+   *
+   * @generated from field: tern.v1.Latency submit_to_final = 8;
+   */
+  submitToFinal?: Latency | undefined;
+
+  /**
+   * Parts of the accepted messages.
+   *
+   * @generated from field: int64 segments = 9;
+   */
+  segments: bigint;
+
+  /**
+   * What the tenant is charged for the accepted messages, per currency.
+   *
+   * @generated from field: repeated tern.v1.Money price = 10;
+   */
+  price: Money[];
+
+  /**
+   * What the carriers charge for the submitted ones (the route's cost),
+   * per currency.
+   *
+   * @generated from field: repeated tern.v1.Money cost = 11;
+   */
+  cost: Money[];
+
+  /**
+   * Link clicks, each click once, and the messages with any click.
+   *
+   * @generated from field: int64 clicks = 12;
+   */
+  clicks: bigint;
+
+  /**
+   * @generated from field: int64 clicked_messages = 13;
+   */
+  clickedMessages: bigint;
+
+  /**
+   * Opt-outs attributed to the campaign: the number's last campaign
+   * message in the 7 days before it opted out was this campaign's.
+   *
+   * @generated from field: int64 opt_outs = 14;
+   */
+  optOuts: bigint;
+
+  /**
+   * Orders attributed to the campaign and their revenue, per currency.
+   *
+   * @generated from field: int64 orders = 15;
+   */
+  orders: bigint;
+
+  /**
+   * @generated from field: repeated tern.v1.Money revenue = 16;
+   */
+  revenue: Money[];
+};
+
+/**
+ * Describes the message tern.v1.GetCampaignReportResponse.
+ * Use `create(GetCampaignReportResponseSchema)` to create a new message.
+ */
+export const GetCampaignReportResponseSchema: GenMessage<GetCampaignReportResponse> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 4);
+
+/**
+ * TimelinePoint is one minute of a campaign.
+ *
+ * @generated from message tern.v1.TimelinePoint
+ */
+export type TimelinePoint = Message<"tern.v1.TimelinePoint"> & {
+  /**
+   * The minute's start.
+   *
+   * @generated from field: google.protobuf.Timestamp minute = 1;
+   */
+  minute?: Timestamp | undefined;
+
+  /**
+   * @generated from field: tern.v1.Funnel funnel = 2;
+   */
+  funnel?: Funnel | undefined;
+
+  /**
+   * @generated from field: int64 segments = 3;
+   */
+  segments: bigint;
+
+  /**
+   * @generated from field: repeated tern.v1.Money price = 4;
+   */
+  price: Money[];
+
+  /**
+   * @generated from field: repeated tern.v1.Money cost = 5;
+   */
+  cost: Money[];
+};
+
+/**
+ * Describes the message tern.v1.TimelinePoint.
+ * Use `create(TimelinePointSchema)` to create a new message.
+ */
+export const TimelinePointSchema: GenMessage<TimelinePoint> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 5);
+
+/**
+ * Breakdown is a funnel and money for one value of a dimension.
+ *
+ * @generated from message tern.v1.Breakdown
+ */
+export type Breakdown = Message<"tern.v1.Breakdown"> & {
+  /**
+   * The value: a country code, a carrier name.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: tern.v1.Funnel funnel = 2;
+   */
+  funnel?: Funnel | undefined;
+
+  /**
+   * @generated from field: int64 segments = 3;
+   */
+  segments: bigint;
+
+  /**
+   * @generated from field: repeated tern.v1.Money price = 4;
+   */
+  price: Money[];
+
+  /**
+   * @generated from field: repeated tern.v1.Money cost = 5;
+   */
+  cost: Money[];
+};
+
+/**
+ * Describes the message tern.v1.Breakdown.
+ * Use `create(BreakdownSchema)` to create a new message.
+ */
+export const BreakdownSchema: GenMessage<Breakdown> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 6);
+
+/**
+ * ErrorCodeCount counts finished messages with one error code.
+ *
+ * @generated from message tern.v1.ErrorCodeCount
+ */
+export type ErrorCodeCount = Message<"tern.v1.ErrorCodeCount"> & {
+  /**
+   * @generated from field: string carrier = 1;
+   */
+  carrier: string;
+
+  /**
+   * @generated from field: string error_code = 2;
+   */
+  errorCode: string;
+
+  /**
+   * @generated from field: tern.v1.Status status = 3;
+   */
+  status: Status;
+
+  /**
+   * @generated from field: int64 messages = 4;
+   */
+  messages: bigint;
+};
+
+/**
+ * Describes the message tern.v1.ErrorCodeCount.
+ * Use `create(ErrorCodeCountSchema)` to create a new message.
+ */
+export const ErrorCodeCountSchema: GenMessage<ErrorCodeCount> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 7);
+
+/**
+ * Latency is a distribution of durations: how many and its quantiles,
+ * in milliseconds (t-digest estimates).
+ *
+ * @generated from message tern.v1.Latency
+ */
+export type Latency = Message<"tern.v1.Latency"> & {
+  /**
+   * @generated from field: int64 samples = 1;
+   */
+  samples: bigint;
+
+  /**
+   * @generated from field: int64 p50_ms = 2;
+   */
+  p50Ms: bigint;
+
+  /**
+   * @generated from field: int64 p95_ms = 3;
+   */
+  p95Ms: bigint;
+
+  /**
+   * @generated from field: int64 p99_ms = 4;
+   */
+  p99Ms: bigint;
+};
+
+/**
+ * Describes the message tern.v1.Latency.
+ * Use `create(LatencySchema)` to create a new message.
+ */
+export const LatencySchema: GenMessage<Latency> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 8);
+
+/**
+ * @generated from message tern.v1.GetDeliveryReportRequest
+ */
+export type GetDeliveryReportRequest = Message<"tern.v1.GetDeliveryReportRequest"> & {
+  /**
+   * The range, in whole UTC days: from's day through the day before to's
+   * (to's own day when to is not midnight). Required; at most 400 days.
+   *
+   * @generated from field: google.protobuf.Timestamp from = 1;
+   */
+  from?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp to = 2;
+   */
+  to?: Timestamp | undefined;
+
+  /**
+   * The dimensions to group by, each at most once; none: one row of
+   * totals.
+   *
+   * @generated from field: repeated tern.v1.DeliveryDimension group_by = 3;
+   */
+  groupBy: DeliveryDimension[];
+};
+
+/**
+ * Describes the message tern.v1.GetDeliveryReportRequest.
+ * Use `create(GetDeliveryReportRequestSchema)` to create a new message.
+ */
+export const GetDeliveryReportRequestSchema: GenMessage<GetDeliveryReportRequest> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 9);
+
+/**
+ * @generated from message tern.v1.GetDeliveryReportResponse
+ */
+export type GetDeliveryReportResponse = Message<"tern.v1.GetDeliveryReportResponse"> & {
+  /**
+   * The days covered: [from, to).
+   *
+   * @generated from field: google.protobuf.Timestamp from = 1;
+   */
+  from?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp to = 2;
+   */
+  to?: Timestamp | undefined;
+
+  /**
+   * One row per combination of the grouped values with any traffic, most
+   * accepted first.
+   *
+   * @generated from field: repeated tern.v1.DeliveryRow rows = 3;
+   */
+  rows: DeliveryRow[];
+};
+
+/**
+ * Describes the message tern.v1.GetDeliveryReportResponse.
+ * Use `create(GetDeliveryReportResponseSchema)` to create a new message.
+ */
+export const GetDeliveryReportResponseSchema: GenMessage<GetDeliveryReportResponse> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 10);
+
+/**
+ * DeliveryRow is the traffic of one combination of grouped values; the
+ * dimensions not grouped by are empty. Each stage counts in its own day:
+ * accepted by accept time, submitted by submit time, final statuses by
+ * the time they were reached.
+ *
+ * @generated from message tern.v1.DeliveryRow
+ */
+export type DeliveryRow = Message<"tern.v1.DeliveryRow"> & {
+  /**
+   * @generated from field: string country = 1;
+   */
+  country: string;
+
+  /**
+   * @generated from field: string carrier = 2;
+   */
+  carrier: string;
+
+  /**
+   * @generated from field: string sender = 3;
+   */
+  sender: string;
+
+  /**
+   * @generated from field: tern.v1.Category category = 4;
+   */
+  category: Category;
+
+  /**
+   * @generated from field: string campaign_id = 5;
+   */
+  campaignId: string;
+
+  /**
+   * @generated from field: tern.v1.Funnel funnel = 6;
+   */
+  funnel?: Funnel | undefined;
+
+  /**
+   * @generated from field: int64 segments = 7;
+   */
+  segments: bigint;
+
+  /**
+   * @generated from field: repeated tern.v1.Money price = 8;
+   */
+  price: Money[];
+
+  /**
+   * @generated from field: repeated tern.v1.Money cost = 9;
+   */
+  cost: Money[];
+
+  /**
+   * delivered / (delivered + undelivered + expired + rejected + failed +
+   * unknown); 0 without finished messages.
+   *
+   * @generated from field: double delivery_rate = 10;
+   */
+  deliveryRate: number;
+};
+
+/**
+ * Describes the message tern.v1.DeliveryRow.
+ * Use `create(DeliveryRowSchema)` to create a new message.
+ */
+export const DeliveryRowSchema: GenMessage<DeliveryRow> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 11);
+
+/**
+ * MessageFilter selects messages. Every field set must match.
+ *
+ * @generated from message tern.v1.MessageFilter
+ */
+export type MessageFilter = Message<"tern.v1.MessageFilter"> & {
+  /**
+   * The recipient, E.164.
+   *
+   * @generated from field: string to = 1;
+   */
+  to: string;
+
+  /**
+   * @generated from field: string campaign_id = 2;
+   */
+  campaignId: string;
+
+  /**
+   * The message's latest status is one of these.
+   *
+   * @generated from field: repeated tern.v1.Status statuses = 3;
+   */
+  statuses: Status[];
+
+  /**
+   * Accepted at or after accepted_after and before accepted_before.
+   * Default: the last 30 days.
+   *
+   * @generated from field: google.protobuf.Timestamp accepted_after = 4;
+   */
+  acceptedAfter?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp accepted_before = 5;
+   */
+  acceptedBefore?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message tern.v1.MessageFilter.
+ * Use `create(MessageFilterSchema)` to create a new message.
+ */
+export const MessageFilterSchema: GenMessage<MessageFilter> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 12);
+
+/**
+ * @generated from message tern.v1.ListMessagesRequest
+ */
+export type ListMessagesRequest = Message<"tern.v1.ListMessagesRequest"> & {
+  /**
+   * @generated from field: tern.v1.MessageFilter filter = 1;
+   */
+  filter?: MessageFilter | undefined;
+
+  /**
+   * Default 50, at most 1000.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * From the previous page's next_page_token.
+   *
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message tern.v1.ListMessagesRequest.
+ * Use `create(ListMessagesRequestSchema)` to create a new message.
+ */
+export const ListMessagesRequestSchema: GenMessage<ListMessagesRequest> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 13);
+
+/**
+ * @generated from message tern.v1.ListMessagesResponse
+ */
+export type ListMessagesResponse = Message<"tern.v1.ListMessagesResponse"> & {
+  /**
+   * Newest first. A page may hold fewer than page_size messages while
+   * more follow: each call reads a bounded slice of time.
+   *
+   * @generated from field: repeated tern.v1.ListedMessage messages = 1;
+   */
+  messages: ListedMessage[];
+
+  /**
+   * Empty when there are no more.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message tern.v1.ListMessagesResponse.
+ * Use `create(ListMessagesResponseSchema)` to create a new message.
+ */
+export const ListMessagesResponseSchema: GenMessage<ListMessagesResponse> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 14);
+
+/**
+ * ListedMessage is a message with what analytics adds to it.
+ *
+ * @generated from message tern.v1.ListedMessage
+ */
+export type ListedMessage = Message<"tern.v1.ListedMessage"> & {
+  /**
+   * @generated from field: tern.v1.Message message = 1;
+   */
+  message?: Message$1 | undefined;
+
+  /**
+   * The flow that sent it, when one did.
+   *
+   * @generated from field: string flow_id = 2;
+   */
+  flowId: string;
+
+  /**
+   * Destination country, ISO 3166-1 alpha-2.
+   *
+   * @generated from field: string country = 3;
+   */
+  country: string;
+
+  /**
+   * What the tenant is charged for it.
+   *
+   * @generated from field: tern.v1.Money price = 4;
+   */
+  price?: Money | undefined;
+
+  /**
+   * What its carrier charges for it.
+   *
+   * @generated from field: tern.v1.Money cost = 5;
+   */
+  cost?: Money | undefined;
+};
+
+/**
+ * Describes the message tern.v1.ListedMessage.
+ * Use `create(ListedMessageSchema)` to create a new message.
+ */
+export const ListedMessageSchema: GenMessage<ListedMessage> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 15);
+
+/**
+ * @generated from message tern.v1.ExportMessagesRequest
+ */
+export type ExportMessagesRequest = Message<"tern.v1.ExportMessagesRequest"> & {
+  /**
+   * @generated from field: tern.v1.MessageFilter filter = 1;
+   */
+  filter?: MessageFilter | undefined;
+};
+
+/**
+ * Describes the message tern.v1.ExportMessagesRequest.
+ * Use `create(ExportMessagesRequestSchema)` to create a new message.
+ */
+export const ExportMessagesRequestSchema: GenMessage<ExportMessagesRequest> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 16);
+
+/**
+ * ExportMessagesResponse is a chunk of CSV; the first starts with the
+ * header line, and every chunk ends at the end of a line.
+ *
+ * @generated from message tern.v1.ExportMessagesResponse
+ */
+export type ExportMessagesResponse = Message<"tern.v1.ExportMessagesResponse"> & {
+  /**
+   * @generated from field: bytes csv = 1;
+   */
+  csv: Uint8Array;
+};
+
+/**
+ * Describes the message tern.v1.ExportMessagesResponse.
+ * Use `create(ExportMessagesResponseSchema)` to create a new message.
+ */
+export const ExportMessagesResponseSchema: GenMessage<ExportMessagesResponse> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 17);
+
+/**
+ * @generated from message tern.v1.GetListHygieneReportRequest
+ */
+export type GetListHygieneReportRequest = Message<"tern.v1.GetListHygieneReportRequest"> & {
+  /**
+   * List only this class's numbers; unspecified lists every class's.
+   *
+   * @generated from field: tern.v1.HygieneClass class = 1;
+   */
+  class: HygieneClass;
+
+  /**
+   * Numbers per page: default 50, at most 1000; 0 numbers with a
+   * negative value (the counts only).
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message tern.v1.GetListHygieneReportRequest.
+ * Use `create(GetListHygieneReportRequestSchema)` to create a new message.
+ */
+export const GetListHygieneReportRequestSchema: GenMessage<GetListHygieneReportRequest> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 18);
+
+/**
+ * @generated from message tern.v1.GetListHygieneReportResponse
+ */
+export type GetListHygieneReportResponse = Message<"tern.v1.GetListHygieneReportResponse"> & {
+  /**
+   * When the numbers were classified; unset when they never were.
+   *
+   * @generated from field: google.protobuf.Timestamp classified_at = 1;
+   */
+  classifiedAt?: Timestamp | undefined;
+
+  /**
+   * Numbers the tenant had messaged then.
+   *
+   * @generated from field: int64 numbers = 2;
+   */
+  numbers: bigint;
+
+  /**
+   * One entry per class with any number, in class order.
+   *
+   * @generated from field: repeated tern.v1.HygieneClassSummary classes = 3;
+   */
+  classes: HygieneClassSummary[];
+
+  /**
+   * A page of classified numbers, by class then number.
+   *
+   * @generated from field: repeated tern.v1.HygieneNumber entries = 4;
+   */
+  entries: HygieneNumber[];
+
+  /**
+   * @generated from field: string next_page_token = 5;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message tern.v1.GetListHygieneReportResponse.
+ * Use `create(GetListHygieneReportResponseSchema)` to create a new message.
+ */
+export const GetListHygieneReportResponseSchema: GenMessage<GetListHygieneReportResponse> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 19);
+
+/**
+ * HygieneClassSummary is one class's numbers and what was spent on them.
+ *
+ * @generated from message tern.v1.HygieneClassSummary
+ */
+export type HygieneClassSummary = Message<"tern.v1.HygieneClassSummary"> & {
+  /**
+   * @generated from field: tern.v1.HygieneClass class = 1;
+   */
+  class: HygieneClass;
+
+  /**
+   * @generated from field: int64 numbers = 2;
+   */
+  numbers: bigint;
+
+  /**
+   * Messages sent to them, ever.
+   *
+   * @generated from field: int64 messages = 3;
+   */
+  messages: bigint;
+
+  /**
+   * What the tenant was charged for those messages, per currency.
+   *
+   * @generated from field: repeated tern.v1.Money spent = 4;
+   */
+  spent: Money[];
+
+  /**
+   * How many are suppressed for marketing now.
+   *
+   * @generated from field: int64 suppressed = 5;
+   */
+  suppressed: bigint;
+};
+
+/**
+ * Describes the message tern.v1.HygieneClassSummary.
+ * Use `create(HygieneClassSummarySchema)` to create a new message.
+ */
+export const HygieneClassSummarySchema: GenMessage<HygieneClassSummary> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 20);
+
+/**
+ * HygieneNumber is one classified number.
+ *
+ * @generated from message tern.v1.HygieneNumber
+ */
+export type HygieneNumber = Message<"tern.v1.HygieneNumber"> & {
+  /**
+   * @generated from field: string number = 1;
+   */
+  number: string;
+
+  /**
+   * @generated from field: tern.v1.HygieneClass class = 2;
+   */
+  class: HygieneClass;
+
+  /**
+   * Why: the line type, or the carrier, code and meaning of the failure
+   * that decided it, or the counts.
+   *
+   * @generated from field: string detail = 3;
+   */
+  detail: string;
+
+  /**
+   * @generated from field: string country = 4;
+   */
+  country: string;
+
+  /**
+   * @generated from field: int64 messages = 5;
+   */
+  messages: bigint;
+
+  /**
+   * @generated from field: int64 not_delivered = 6;
+   */
+  notDelivered: bigint;
+
+  /**
+   * @generated from field: tern.v1.Money spent = 7;
+   */
+  spent?: Money | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp last_attempt = 8;
+   */
+  lastAttempt?: Timestamp | undefined;
+
+  /**
+   * Unset when nothing was ever delivered.
+   *
+   * @generated from field: google.protobuf.Timestamp last_delivered = 9;
+   */
+  lastDelivered?: Timestamp | undefined;
+
+  /**
+   * Suppressed for marketing with reason "hygiene: <class>".
+   *
+   * @generated from field: bool suppressed = 10;
+   */
+  suppressed: boolean;
+};
+
+/**
+ * Describes the message tern.v1.HygieneNumber.
+ * Use `create(HygieneNumberSchema)` to create a new message.
+ */
+export const HygieneNumberSchema: GenMessage<HygieneNumber> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 21);
+
+/**
+ * @generated from message tern.v1.ExportHygieneNumbersRequest
+ */
+export type ExportHygieneNumbersRequest = Message<"tern.v1.ExportHygieneNumbersRequest"> & {
+  /**
+   * Only this class's numbers; unspecified exports every class's.
+   *
+   * @generated from field: tern.v1.HygieneClass class = 1;
+   */
+  class: HygieneClass;
+};
+
+/**
+ * Describes the message tern.v1.ExportHygieneNumbersRequest.
+ * Use `create(ExportHygieneNumbersRequestSchema)` to create a new message.
+ */
+export const ExportHygieneNumbersRequestSchema: GenMessage<ExportHygieneNumbersRequest> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 22);
+
+/**
+ * ExportHygieneNumbersResponse is a chunk of CSV, as ExportMessages'.
+ *
+ * @generated from message tern.v1.ExportHygieneNumbersResponse
+ */
+export type ExportHygieneNumbersResponse = Message<"tern.v1.ExportHygieneNumbersResponse"> & {
+  /**
+   * @generated from field: bytes csv = 1;
+   */
+  csv: Uint8Array;
+};
+
+/**
+ * Describes the message tern.v1.ExportHygieneNumbersResponse.
+ * Use `create(ExportHygieneNumbersResponseSchema)` to create a new message.
+ */
+export const ExportHygieneNumbersResponseSchema: GenMessage<ExportHygieneNumbersResponse> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 23);
+
+/**
+ * @generated from message tern.v1.RemoveSuppressionRequest
+ */
+export type RemoveSuppressionRequest = Message<"tern.v1.RemoveSuppressionRequest"> & {
+  /**
+   * The number, E.164. Required.
+   *
+   * @generated from field: string number = 1;
+   */
+  number: string;
+};
+
+/**
+ * Describes the message tern.v1.RemoveSuppressionRequest.
+ * Use `create(RemoveSuppressionRequestSchema)` to create a new message.
+ */
+export const RemoveSuppressionRequestSchema: GenMessage<RemoveSuppressionRequest> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 24);
+
+/**
+ * @generated from message tern.v1.RemoveSuppressionResponse
+ */
+export type RemoveSuppressionResponse = Message<"tern.v1.RemoveSuppressionResponse"> & {
+  /**
+   * Whether the number was suppressed by list hygiene.
+   *
+   * @generated from field: bool removed = 1;
+   */
+  removed: boolean;
+};
+
+/**
+ * Describes the message tern.v1.RemoveSuppressionResponse.
+ * Use `create(RemoveSuppressionResponseSchema)` to create a new message.
+ */
+export const RemoveSuppressionResponseSchema: GenMessage<RemoveSuppressionResponse> = /*@__PURE__*/
+  messageDesc(file_tern_v1_analytics_service, 25);
+
+/**
+ * DeliveryDimension is what GetDeliveryReport groups by.
+ *
+ * @generated from enum tern.v1.DeliveryDimension
+ */
+export enum DeliveryDimension {
+  /**
+   * @generated from enum value: DELIVERY_DIMENSION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: DELIVERY_DIMENSION_COUNTRY = 1;
+   */
+  COUNTRY = 1,
+
+  /**
+   * @generated from enum value: DELIVERY_DIMENSION_CARRIER = 2;
+   */
+  CARRIER = 2,
+
+  /**
+   * @generated from enum value: DELIVERY_DIMENSION_SENDER = 3;
+   */
+  SENDER = 3,
+
+  /**
+   * @generated from enum value: DELIVERY_DIMENSION_CATEGORY = 4;
+   */
+  CATEGORY = 4,
+
+  /**
+   * @generated from enum value: DELIVERY_DIMENSION_CAMPAIGN = 5;
+   */
+  CAMPAIGN = 5,
+}
+
+/**
+ * Describes the enum tern.v1.DeliveryDimension.
+ */
+export const DeliveryDimensionSchema: GenEnum<DeliveryDimension> = /*@__PURE__*/
+  enumDesc(file_tern_v1_analytics_service, 0);
+
+/**
+ * HygieneClass is why a number is on the hygiene report.
+ *
+ * @generated from enum tern.v1.HygieneClass
+ */
+export enum HygieneClass {
+  /**
+   * @generated from enum value: HYGIENE_CLASS_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Not a valid number, or a carrier said the destination is invalid.
+   *
+   * @generated from enum value: HYGIENE_CLASS_INVALID = 1;
+   */
+  INVALID = 1,
+
+  /**
+   * A line that takes no SMS: a fixed line by number plan, or a carrier
+   * said so.
+   *
+   * @generated from enum value: HYGIENE_CLASS_LANDLINE = 2;
+   */
+  LANDLINE = 2,
+
+  /**
+   * A carrier said the subscriber does not exist.
+   *
+   * @generated from enum value: HYGIENE_CLASS_UNKNOWN_SUBSCRIBER = 3;
+   */
+  UNKNOWN_SUBSCRIBER = 3,
+
+  /**
+   * A carrier said the number is not allocated.
+   *
+   * @generated from enum value: HYGIENE_CLASS_NOT_ALLOCATED = 4;
+   */
+  NOT_ALLOCATED = 4,
+
+  /**
+   * A carrier said the subscriber is barred.
+   *
+   * @generated from enum value: HYGIENE_CLASS_BARRED = 5;
+   */
+  BARRED = 5,
+
+  /**
+   * The number opted out.
+   *
+   * @generated from enum value: HYGIENE_CLASS_OPTED_OUT = 6;
+   */
+  OPTED_OUT = 6,
+
+  /**
+   * N of its last M finished messages were not delivered (3 of 5).
+   *
+   * @generated from enum value: HYGIENE_CLASS_REPEATEDLY_UNDELIVERED = 7;
+   */
+  REPEATEDLY_UNDELIVERED = 7,
+
+  /**
+   * Messaged in the last 30 days; nothing delivered in them.
+   *
+   * @generated from enum value: HYGIENE_CLASS_NEVER_DELIVERED = 8;
+   */
+  NEVER_DELIVERED = 8,
+}
+
+/**
+ * Describes the enum tern.v1.HygieneClass.
+ */
+export const HygieneClassSchema: GenEnum<HygieneClass> = /*@__PURE__*/
+  enumDesc(file_tern_v1_analytics_service, 1);
+
+/**
+ * AnalyticsService answers questions about the caller's traffic from
+ * ClickHouse: how campaigns did, delivery by country, carrier and sender,
+ * single messages, and which numbers are worth no more money (list
+ * hygiene). Every call sees the caller's tenant only.
  *
  * @generated from service tern.v1.AnalyticsService
  */
@@ -123,6 +1203,80 @@ export const AnalyticsService: GenService<{
     methodKind: "unary";
     input: typeof GetCampaignStatsRequestSchema;
     output: typeof GetCampaignStatsResponseSchema;
+  },
+  /**
+   * GetCampaignReport is a campaign's funnel, minute by minute timeline,
+   * breakdowns, latency, money and engagement.
+   *
+   * @generated from rpc tern.v1.AnalyticsService.GetCampaignReport
+   */
+  getCampaignReport: {
+    methodKind: "unary";
+    input: typeof GetCampaignReportRequestSchema;
+    output: typeof GetCampaignReportResponseSchema;
+  },
+  /**
+   * GetDeliveryReport is delivery over a time range, grouped by any of
+   * country, carrier, sender, category and campaign.
+   *
+   * @generated from rpc tern.v1.AnalyticsService.GetDeliveryReport
+   */
+  getDeliveryReport: {
+    methodKind: "unary";
+    input: typeof GetDeliveryReportRequestSchema;
+    output: typeof GetDeliveryReportResponseSchema;
+  },
+  /**
+   * ListMessages searches messages, newest first, a page at a time.
+   *
+   * @generated from rpc tern.v1.AnalyticsService.ListMessages
+   */
+  listMessages: {
+    methodKind: "unary";
+    input: typeof ListMessagesRequestSchema;
+    output: typeof ListMessagesResponseSchema;
+  },
+  /**
+   * ExportMessages streams the messages ListMessages would list, as CSV.
+   *
+   * @generated from rpc tern.v1.AnalyticsService.ExportMessages
+   */
+  exportMessages: {
+    methodKind: "server_streaming";
+    input: typeof ExportMessagesRequestSchema;
+    output: typeof ExportMessagesResponseSchema;
+  },
+  /**
+   * GetListHygieneReport is the latest classification of the numbers the
+   * tenant messaged: counts and money per class, and the numbers.
+   *
+   * @generated from rpc tern.v1.AnalyticsService.GetListHygieneReport
+   */
+  getListHygieneReport: {
+    methodKind: "unary";
+    input: typeof GetListHygieneReportRequestSchema;
+    output: typeof GetListHygieneReportResponseSchema;
+  },
+  /**
+   * ExportHygieneNumbers streams the classified numbers as CSV.
+   *
+   * @generated from rpc tern.v1.AnalyticsService.ExportHygieneNumbers
+   */
+  exportHygieneNumbers: {
+    methodKind: "server_streaming";
+    input: typeof ExportHygieneNumbersRequestSchema;
+    output: typeof ExportHygieneNumbersResponseSchema;
+  },
+  /**
+   * RemoveSuppression lifts list hygiene's suppression of a number. It
+   * does not touch an opt-out.
+   *
+   * @generated from rpc tern.v1.AnalyticsService.RemoveSuppression
+   */
+  removeSuppression: {
+    methodKind: "unary";
+    input: typeof RemoveSuppressionRequestSchema;
+    output: typeof RemoveSuppressionResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_tern_v1_analytics_service, 0);
