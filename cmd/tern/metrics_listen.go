@@ -30,6 +30,8 @@ func serveMetrics(c serveConfig, apiMux *http.ServeMux, reg *prometheus.Registry
 	if err != nil {
 		return "", fmt.Errorf("--metrics-listen: %w", err)
 	}
+	// The API's port answers /metrics 404, not with the dashboard's page.
+	apiMux.Handle("/metrics", http.NotFoundHandler())
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", h)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second}
