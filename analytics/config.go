@@ -49,7 +49,7 @@ type Config struct {
 const (
 	DefaultDatabase      = "tern"
 	DefaultBatchSize     = 10000
-	DefaultFlushInterval = 200 * time.Millisecond
+	DefaultFlushInterval = time.Second
 
 	DefaultMaxConns       = 16
 	DefaultTenantReads    = 4
