@@ -62,7 +62,7 @@ func (f *Feed) Run(ctx context.Context) error {
 		kgo.ConsumeTopics(f.cfg.Events, f.cfg.Clicks),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.DisableAutoCommit(),
-		kgo.FetchMinBytes(64<<10), // many records a fetch, not one
+		kgo.FetchMinBytes(64 << 10), // many records a fetch, not one
 		kgo.FetchMaxWait(500 * time.Millisecond),
 	}, f.cfg.ClientOpts...)...)
 	if err != nil {

@@ -58,7 +58,7 @@ func NewFollower(c FollowerConfig, s *Store, q CallbackQueue, log *slog.Logger) 
 		kgo.ConsumeTopics(c.Events),
 		kgo.DisableAutoCommit(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMinBytes(64<<10), // many records a fetch, not one
+		kgo.FetchMinBytes(64 << 10), // many records a fetch, not one
 		kgo.FetchMaxWait(250 * time.Millisecond),
 	}, c.ClientOpts...)
 	cl, err := kgo.NewClient(opts...)
