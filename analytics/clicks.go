@@ -2,12 +2,10 @@ package analytics
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"google.golang.org/protobuf/proto"
 
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
@@ -67,70 +65,9 @@ func NewClicksWriter(store *Store, c ClicksConfig) *ClicksWriter {
 // Run creates the table if missing and consumes until ctx ends. Call it
 // once.
 func (w *ClicksWriter) Run(ctx context.Context) error {
-	if len(w.cfg.Brokers) == 0 || w.cfg.Topic == "" {
-		return fmt.Errorf("%w: clicks writer needs brokers and a topic", ErrInvalidConfig)
-	}
-	if err := w.store.ensureClicks(ctx); err != nil {
-		return err
-	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(w.cfg.Brokers...),
-		kgo.ConsumerGroup(w.cfg.GroupID),
-		kgo.ConsumeTopics(w.cfg.Topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.DisableAutoCommit(),
-		kgo.FetchMaxWait(fetchMaxWait),
-		kgo.WithLogger(kgoLogger{w.log}),
-	}, w.cfg.ClientOpts...)...)
-	if err != nil {
-		return fmt.Errorf("clicks writer: kafka consumer: %w", err)
-	}
-	defer cl.Close()
-	for {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil || fs.IsClientClosed() {
-			return nil
-		}
-		fs.EachError(func(topic string, p int32, err error) {
-			if !errors.Is(err, context.Canceled) {
-				w.log.Warn("fetch", "topic", topic, "partition", p, "err", err)
-			}
-		})
-		recs := fs.Records()
-		if len(recs) == 0 {
-			continue
-		}
-		if !w.insert(ctx, recs) {
-			return nil
-		}
-		if err := cl.CommitRecords(ctx, recs...); err != nil && ctx.Err() == nil {
-			w.log.Warn("commit", "err", err) // inserted again later; counted once
-		}
-	}
-}
-
-// insert writes recs' rows, retrying until ClickHouse takes them; false
-// when ctx ended first.
-func (w *ClicksWriter) insert(ctx context.Context, recs []*kgo.Record) bool {
-	rows := make([]*recordv1.Click, 0, len(recs))
-	for _, r := range recs {
-		var c recordv1.Click
-		if err := proto.Unmarshal(r.Value, &c); err != nil {
-			w.log.Warn("skipping undecodable click record", "partition", r.Partition, "offset", r.Offset, "err", err)
-			continue
-		}
-		rows = append(rows, &c)
-	}
-	for wait := retryMin; ; wait = min(wait*2, retryMax) {
-		err := w.store.InsertClicks(ctx, rows)
-		if err == nil {
-			return true
-		}
-		w.log.Warn("insert clicks", "rows", len(rows), "err", err, "retry_in", wait)
-		if !sleepCtx(ctx, wait) {
-			return false
-		}
-	}
+	f := &tableFeed[recordv1.Click, *recordv1.Click]{what: "clicks", brokers: w.cfg.Brokers, topic: w.cfg.Topic,
+		group: w.cfg.GroupID, opts: w.cfg.ClientOpts, log: w.log, ensure: w.store.ensureClicks, insert: w.store.InsertClicks}
+	return f.run(ctx)
 }
 
 func (s *Store) ensureClicks(ctx context.Context) error {

@@ -2,13 +2,11 @@ package analytics
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
-	"google.golang.org/protobuf/proto"
 
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
 )
@@ -69,70 +67,9 @@ func NewRepliesWriter(store *Store, c RepliesConfig) *RepliesWriter {
 // Run creates the table if missing and consumes until ctx ends. Call it
 // once.
 func (w *RepliesWriter) Run(ctx context.Context) error {
-	if len(w.cfg.Brokers) == 0 || w.cfg.Topic == "" {
-		return fmt.Errorf("%w: replies writer needs brokers and a topic", ErrInvalidConfig)
-	}
-	if err := w.store.ensureReplies(ctx); err != nil {
-		return err
-	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(w.cfg.Brokers...),
-		kgo.ConsumerGroup(w.cfg.GroupID),
-		kgo.ConsumeTopics(w.cfg.Topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.DisableAutoCommit(),
-		kgo.FetchMaxWait(fetchMaxWait),
-		kgo.WithLogger(kgoLogger{w.log}),
-	}, w.cfg.ClientOpts...)...)
-	if err != nil {
-		return fmt.Errorf("replies writer: kafka consumer: %w", err)
-	}
-	defer cl.Close()
-	for {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil || fs.IsClientClosed() {
-			return nil
-		}
-		fs.EachError(func(topic string, p int32, err error) {
-			if !errors.Is(err, context.Canceled) {
-				w.log.Warn("fetch", "topic", topic, "partition", p, "err", err)
-			}
-		})
-		recs := fs.Records()
-		if len(recs) == 0 {
-			continue
-		}
-		if !w.insert(ctx, recs) {
-			return nil
-		}
-		if err := cl.CommitRecords(ctx, recs...); err != nil && ctx.Err() == nil {
-			w.log.Warn("commit", "err", err) // inserted again later; counted once
-		}
-	}
-}
-
-// insert writes recs' rows, retrying until ClickHouse takes them; false
-// when ctx ended first.
-func (w *RepliesWriter) insert(ctx context.Context, recs []*kgo.Record) bool {
-	rows := make([]*recordv1.Reply, 0, len(recs))
-	for _, r := range recs {
-		var rep recordv1.Reply
-		if err := proto.Unmarshal(r.Value, &rep); err != nil {
-			w.log.Warn("skipping undecodable reply record", "partition", r.Partition, "offset", r.Offset, "err", err)
-			continue
-		}
-		rows = append(rows, &rep)
-	}
-	for wait := retryMin; ; wait = min(wait*2, retryMax) {
-		err := w.store.InsertReplies(ctx, rows)
-		if err == nil {
-			return true
-		}
-		w.log.Warn("insert replies", "rows", len(rows), "err", err, "retry_in", wait)
-		if !sleepCtx(ctx, wait) {
-			return false
-		}
-	}
+	f := &tableFeed[recordv1.Reply, *recordv1.Reply]{what: "replies", brokers: w.cfg.Brokers, topic: w.cfg.Topic,
+		group: w.cfg.GroupID, opts: w.cfg.ClientOpts, log: w.log, ensure: w.store.ensureReplies, insert: w.store.InsertReplies}
+	return f.run(ctx)
 }
 
 func (s *Store) ensureReplies(ctx context.Context) error {
