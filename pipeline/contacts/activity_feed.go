@@ -3,11 +3,11 @@ package contacts
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/ternsms/tern/pipeline/stream"
 	"google.golang.org/protobuf/proto"
 
 	recordv1 "github.com/ternsms/tern/proto/tern/record/v1"
@@ -48,74 +48,23 @@ func (s *Store) NewFeed(c FeedConfig) *Feed {
 	return &Feed{s: s, cfg: c, log: s.log.With("component", "contacts.feed")}
 }
 
-// feedRetryMax bounds the wait between retries of a failed write.
-const feedRetryMax = 5 * time.Second
-
-// Run consumes until ctx ends. Call it once.
+// Run consumes until ctx ends, through the feature packages' group
+// reading (pipeline/stream: batches, retries, commits). Call it once.
 func (f *Feed) Run(ctx context.Context) error {
 	if len(f.cfg.Brokers) == 0 || f.cfg.Events == "" || f.cfg.Clicks == "" {
 		return errors.New("contacts feed: brokers, an events and a clicks topic are required")
 	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(f.cfg.Brokers...),
-		kgo.ConsumerGroup(f.cfg.GroupID),
-		kgo.ConsumeTopics(f.cfg.Events, f.cfg.Clicks),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.DisableAutoCommit(),
-		kgo.FetchMinBytes(64 << 10), // many records a fetch, not one
-		kgo.FetchMaxWait(500 * time.Millisecond),
-	}, f.cfg.ClientOpts...)...)
-	if err != nil {
-		return fmt.Errorf("contacts feed: kafka consumer: %w", err)
-	}
-	defer cl.Close()
-	for {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil || fs.IsClientClosed() {
-			return nil
-		}
-		fs.EachError(func(topic string, p int32, err error) {
-			if !errors.Is(err, context.Canceled) {
-				f.log.Warn("fetch", "topic", topic, "partition", p, "err", err)
-			}
-		})
-		recs := fs.Records()
-		if len(recs) == 0 {
-			continue
-		}
-		if !f.write(ctx, recs) {
-			return nil
-		}
-		if err := cl.CommitRecords(ctx, recs...); err != nil && ctx.Err() == nil {
-			f.log.Warn("commit", "err", err) // read again later; harmless
-		}
-	}
+	return stream.Consume(ctx, stream.Group{Brokers: f.cfg.Brokers, Group: f.cfg.GroupID,
+		Topics: []string{f.cfg.Events, f.cfg.Clicks}, Opts: f.cfg.ClientOpts, Log: f.log}, f.write)
 }
 
-// write marks what recs tell, retrying until PostgreSQL takes it; false
-// when ctx ended first.
-func (f *Feed) write(ctx context.Context, recs []*kgo.Record) bool {
+// write marks what recs tell.
+func (f *Feed) write(ctx context.Context, recs []*kgo.Record) error {
 	ds, cs := f.activity(recs)
-	if len(ds) == 0 && len(cs) == 0 {
-		return true
+	if err := f.s.MarkDelivered(ctx, ds); err != nil {
+		return err
 	}
-	for wait := 100 * time.Millisecond; ; wait = min(wait*2, feedRetryMax) {
-		err := f.s.MarkDelivered(ctx, ds)
-		if err == nil {
-			err = f.s.MarkClicked(ctx, cs)
-		}
-		if err == nil {
-			return true
-		}
-		f.log.Warn("contact activity", "err", err, "retry_in", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return false
-		case <-t.C:
-		}
-	}
+	return f.s.MarkClicked(ctx, cs)
 }
 
 // activity decodes recs: the deliveries and the clicks.
